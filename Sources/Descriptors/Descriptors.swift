@@ -1,0 +1,2 @@
+import AtomicStructures
+import NeighbourLists
