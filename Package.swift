@@ -2,12 +2,16 @@
 // GAP-style machine-learning interatomic potentials, trained end to end in Swift.
 //
 // The module graph is a picture of the pipeline:
-//   AtomicStructures (structures, labels, extended XYZ I/O)
-//     -> NeighbourLists (periodic cell lists)
-//       -> Descriptors (SOAP power spectrum, 2-body distances, with gradients)
-//         -> SparseGP (sparse-point selection, kernels, regression, model files)
-//           -> Training (declarative configs, the fit pipeline)
-//   LinearAlgebra wraps OpenBLAS/LAPACKE (CLapack) for everything above.
+//   AtomicStructures  structures, labels, extended XYZ I/O
+//   NeighbourLists    periodic cell lists
+//   Descriptors       SOAP power spectrum and 2-body distances, with position/strain gradients
+//   Selection         sparse points: CUR, FPS, random, uniform, index files
+//   Regression        kernels, the sparse-GP design matrix and its QR solve, prediction
+//   ModelFiles        versioned, self-contained model files
+//   Configuration     declarative JSON training configs, validated before any work
+//   Training          the fit pipeline tying the above together
+//   DataAudit         dataset summaries and checks (gap-data)
+//   LinearAlgebra     OpenBLAS/LAPACKE (CLapack) wrappers; Parallelism: deterministic threading
 //   The executables in Sources/gap-* are thin shells over these libraries.
 import PackageDescription
 
@@ -23,9 +27,16 @@ let package = Package(
         .library(name: "Descriptors", targets: ["Descriptors"]),
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "DataAudit", targets: ["DataAudit"]),
+        .library(name: "Selection", targets: ["Selection"]),
+        .library(name: "Regression", targets: ["Regression"]),
+        .library(name: "ModelFiles", targets: ["ModelFiles"]),
+        .library(name: "Configuration", targets: ["Configuration"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
+        .executable(name: "gap-features", targets: ["gap-features"]),
+        .executable(name: "gap-bench", targets: ["gap-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -37,7 +48,8 @@ let package = Package(
             name: "CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
-        .target(name: "LinearAlgebra", dependencies: ["CLapack"], swiftSettings: languageMode),
+        .target(name: "Parallelism", swiftSettings: languageMode),
+        .target(name: "LinearAlgebra", dependencies: ["CLapack", "Parallelism"], swiftSettings: languageMode),
         .target(
             name: "AtomicStructures",
             dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
@@ -46,7 +58,31 @@ let package = Package(
         .target(name: "NeighbourLists", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
         .target(
             name: "Descriptors",
-            dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra"],
+            dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism"],
+            swiftSettings: languageMode
+        ),
+        .target(name: "Selection", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
+        .target(
+            name: "Regression",
+            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism"],
+            swiftSettings: languageMode
+        ),
+        .target(
+            name: "ModelFiles",
+            dependencies: ["AtomicStructures", "Descriptors", "Regression"],
+            swiftSettings: languageMode
+        ),
+        .target(
+            name: "Configuration",
+            dependencies: ["AtomicStructures", "Descriptors"],
+            swiftSettings: languageMode
+        ),
+        .target(
+            name: "Training",
+            dependencies: [
+                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Regression",
+                "ModelFiles", "Configuration", "LinearAlgebra", "Parallelism",
+            ],
             swiftSettings: languageMode
         ),
         .target(
@@ -56,7 +92,7 @@ let package = Package(
         ),
         .target(
             name: "CommandLineSupport",
-            dependencies: ["AtomicStructures"],
+            dependencies: ["AtomicStructures", "Parallelism"],
             swiftSettings: languageMode
         ),
         .executableTarget(
@@ -70,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "gap-train",
             dependencies: [
-                "CommandLineSupport",
+                "CommandLineSupport", "Training", "Configuration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -78,7 +114,24 @@ let package = Package(
         .executableTarget(
             name: "gap-predict",
             dependencies: [
-                "CommandLineSupport",
+                "CommandLineSupport", "Training", "ModelFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
+        .executableTarget(
+            name: "gap-features",
+            dependencies: [
+                "CommandLineSupport", "Descriptors", "Configuration", "AtomicStructures",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
+        // Release-build timing harness used by the scripts in Benchmarks/.
+        .executableTarget(
+            name: "gap-bench",
+            dependencies: [
+                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
