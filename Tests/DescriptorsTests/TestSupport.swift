@@ -121,3 +121,37 @@ func gradient(_ d: DescriptorValues, row: Int, atom: Int) -> [[Double]] {
     }
     return out
 }
+
+/// SOAP hyper-parameters from a fixture's `hypers` record (gap_fit names).
+func hyperparameters(fromJSON h: [String: Any]) throws -> SOAPHyperparameters {
+    func number(_ key: String) throws -> Double { try XCTUnwrap((h[key] as? NSNumber)?.doubleValue, key) }
+    func integers(_ key: String) -> [Int] { (h[key] as? [Any] ?? []).map { ($0 as? NSNumber)?.intValue ?? 0 } }
+    var scaling: RadialScaling?
+    if let s = h["radial_scaling"] as? [String: Any] {
+        scaling = RadialScaling(
+            c: (s["c"] as? NSNumber)?.doubleValue ?? .nan, r0: (s["r0"] as? NSNumber)?.doubleValue ?? .nan,
+            m: (s["m"] as? NSNumber)?.doubleValue ?? .nan)
+    }
+    return SOAPHyperparameters(
+        cutoffRadius: try number("cutoff"), cutoffTransitionWidth: try number("cutoff_transition_width"),
+        nMax: Int(try number("n_max")), lMax: Int(try number("l_max")), atomSigma: try number("atom_sigma"),
+        centralWeight: try number("central_weight"), normalise: (h["normalise"] as? NSNumber)?.boolValue ?? true,
+        neighbourSpecies: integers("species_Z"), centreSpecies: integers("Z"), radialScaling: scaling)
+}
+
+/// A fixture written by Fixtures/make_quippy_fixtures.py, in our layout.
+func quippyFixture(_ name: String) throws -> (structure: Structure, hyperparameters: SOAPHyperparameters, centres: [Int], featureDimension: Int, reference: ReferenceDescriptor) {
+    let record = try loadFixture(name)
+    let structure = try structure(fromJSON: try XCTUnwrap(record["structure"] as? [String: Any]))
+    let h = try hyperparameters(fromJSON: try XCTUnwrap(record["hypers"] as? [String: Any]))
+    let dimension = try XCTUnwrap((record["feature_dim"] as? NSNumber)?.intValue)
+    let centres = (record["centres"] as? [Any] ?? []).map { ($0 as? NSNumber)?.intValue ?? -1 }
+    var reference = ReferenceDescriptor(values: doubleMatrix(record["values"]).map { Array($0.prefix(dimension - 1)) })
+    for item in record["gradients"] as? [Any] ?? [] {
+        let entry = try XCTUnwrap(item as? [String: Any])
+        let row = try XCTUnwrap((entry["row"] as? NSNumber)?.intValue)
+        let atom = try XCTUnwrap((entry["atom"] as? NSNumber)?.intValue)
+        reference.gradients[row, default: [:]][atom] = doubleMatrix(entry["values"]).map { Array($0.prefix(dimension - 1)) }
+    }
+    return (structure, h, centres, dimension, reference)
+}
