@@ -74,6 +74,15 @@ public struct SOAPCalculator: Sendable {
     let channelOfElement: [Int32]
     /// Whether atoms of atomic number Z get a row.
     let isCentreElement: [Bool]
+    /// How radial functions are evaluated in `compute` (splines unless testing).
+    let radialEvaluation: RadialEvaluation
+
+    /// Radial function evaluation: the quintic spline (default), or exact evaluation through the
+    /// Bessel functions (slower; used by tests to measure the spline's effect on descriptors).
+    enum RadialEvaluation: Sendable {
+        case spline
+        case exact
+    }
 
     /// The largest supported l_max (spherical harmonics and Bessel functions are tested up to it).
     public static let maximumLMax = 24
@@ -90,6 +99,12 @@ public struct SOAPCalculator: Sendable {
     ///   (`cutoff`, `cutoff_transition_width`, `n_max`, `l_max`, `atom_sigma`, `central_weight`,
     ///   `species_Z`, `Z`, `radial_scaling`) and whose message gives the allowed range.
     public init(_ hyperparameters: SOAPHyperparameters) throws {
+        try self.init(hyperparameters, radialEvaluation: .spline)
+    }
+
+    /// Validates and precomputes, choosing how radial functions are evaluated.
+    init(_ hyperparameters: SOAPHyperparameters, radialEvaluation: RadialEvaluation) throws {
+        self.radialEvaluation = radialEvaluation
         var h = hyperparameters
         let file = SOAPCalculator.errorSource
         func fail(_ field: String, _ message: String) -> InputError {

@@ -125,6 +125,8 @@ final class SOAPWorkspace {
     let pairGradient: UnsafeMutablePointer<Double>      // 3 x F
     let harmonicScratch: UnsafeMutablePointer<Double>
     let inverseRootDegeneracy: UnsafeMutablePointer<Double> // L1: 1/√(2l+1)
+    let exactRadial: Bool
+    let exactScratch: UnsafeMutablePointer<Double>      // NL + basis scratch, exact evaluation only
     let pairChannel: UnsafeMutablePointer<Int>
     let pairEntry: UnsafeMutablePointer<Int>
     let pairIndex: UnsafeMutablePointer<Int>
@@ -153,6 +155,7 @@ final class SOAPWorkspace {
             p * nlCount, gradients ? p * nlCount : 0, p * lmCount, gradients ? 3 * p * lmCount : 0,
             2 * nlCount, channelCount * lCount, 3 * channelCount * lCount, 3 * nlCount, nlCount,
             gradients ? 3 * featureCount : 0, calculator.harmonics.scratchCount, lCount,
+            calculator.radialEvaluation == .exact ? nlCount + calculator.basis.scratchCount : 0,
         ]
         memory = .allocate(capacity: sizes.reduce(0, +))
         var cursor = memory
@@ -174,6 +177,8 @@ final class SOAPWorkspace {
         pairGradient = take(sizes[11])
         harmonicScratch = take(sizes[12])
         inverseRootDegeneracy = take(sizes[13])
+        exactScratch = take(sizes[14])
+        exactRadial = calculator.radialEvaluation == .exact
         for l in 0..<lCount { inverseRootDegeneracy[l] = 1 / Double(2 * l + 1).squareRoot() }
         pairChannel = .allocate(capacity: p)
         pairEntry = .allocate(capacity: p)
@@ -229,8 +234,12 @@ final class SOAPWorkspace {
             pairChannel[q] = channel
             let (w, dw) = weight(r)
             let wr = weightedRadial + q * nl
+            if exactRadial {
+                calculator.basis.evaluate(r, values: radial, first: slope, second: exactScratch,
+                                          scratch: exactScratch + nl)
+            }
             if needsPairGradients {
-                calculator.spline.evaluate(r, values: radial, derivatives: slope)
+                if !exactRadial { calculator.spline.evaluate(r, values: radial, derivatives: slope) }
                 let ws = weightedSlope + q * nl
                 for k in 0..<nl {
                     wr[k] = w * radial[k]
@@ -239,7 +248,7 @@ final class SOAPWorkspace {
                 calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
                                              gradients: harmonicGradients + 3 * q * lm, scratch: harmonicScratch)
             } else {
-                calculator.spline.evaluate(r, values: radial)
+                if !exactRadial { calculator.spline.evaluate(r, values: radial) }
                 for k in 0..<nl { wr[k] = w * radial[k] }
                 calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
                                              gradients: nil, scratch: harmonicScratch)
