@@ -32,13 +32,10 @@ struct RadialSpline: Sendable {
         let count = basis.nMax * (basis.lMax + 1)
         functionCount = count
         var intervals = max(8, Int((cutoffRadius / sigma * 40).rounded(.up)))
-        var result: (coefficients: [Double], valueError: Double, derivativeError: Double)
-        while true {
-            result = RadialSpline.build(basis: basis, cutoffRadius: cutoffRadius, intervals: intervals)
-            if (result.valueError <= valueTolerance && result.derivativeError <= derivativeTolerance) || intervals >= 1 << 16 {
-                break
-            }
+        var result = RadialSpline.build(basis: basis, cutoffRadius: cutoffRadius, intervals: intervals)
+        while (result.valueError > valueTolerance || result.derivativeError > derivativeTolerance) && intervals < 1 << 16 {
             intervals *= 2
+            result = RadialSpline.build(basis: basis, cutoffRadius: cutoffRadius, intervals: intervals)
         }
         intervalCount = intervals
         step = cutoffRadius / Double(intervals)

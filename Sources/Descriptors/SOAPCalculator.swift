@@ -198,9 +198,24 @@ public struct SOAPCalculator: Sendable {
         _ structure: Structure, neighbours list: NeighbourList, gradients: Bool = false, strainGradients: Bool = false,
         threads: Int? = nil
     ) throws -> DescriptorValues {
+        var result = DescriptorValues(featureCount: featureCount, centres: [], values: [])
+        try compute(structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads, into: &result)
+        return result
+    }
+
+    /// Computes the descriptor into `result`, replacing its contents but reusing its memory.
+    ///
+    /// Gradient arrays are large (3 · entries · features doubles), and writing freshly allocated
+    /// memory costs a page fault per 4 KiB — often more than computing the gradients. Loops over
+    /// many structures should therefore keep one `DescriptorValues` and pass it here each time.
+    public func compute(
+        _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false,
+        strainGradients: Bool = false, threads: Int? = nil, into result: inout DescriptorValues
+    ) throws {
+        let list = try list ?? SOAPCalculator.makeNeighbourList(structure, cutoffRadius: hyperparameters.cutoffRadius)
         let plan = try SOAPPlan(calculator: self, structure: structure, list: list, needsEntries: gradients)
-        return SOAPEvaluator.run(
+        SOAPEvaluator.run(
             calculator: self, structure: structure, list: list, plan: plan, gradients: gradients,
-            strainGradients: strainGradients, threads: threads ?? ThreadCount.current)
+            strainGradients: strainGradients, threads: threads ?? ThreadCount.current, into: &result)
     }
 }

@@ -18,24 +18,23 @@ import Glibc
 /// Rows are independent, each written to its own slice of the preallocated outputs, so results
 /// do not depend on the thread count.
 enum SOAPEvaluator {
+    /// Computes into `result`, reusing its arrays' memory where it is large enough (memory that
+    /// is already mapped costs no page faults, which dominate for large gradient arrays).
     static func run(
         calculator: SOAPCalculator, structure: Structure, list: NeighbourList, plan: SOAPPlan, gradients: Bool,
-        strainGradients: Bool, threads: Int
-    ) -> DescriptorValues {
+        strainGradients: Bool, threads: Int, into result: inout DescriptorValues
+    ) {
         let f = calculator.featureCount
         let rows = plan.rowCount
         let entryCount = gradients ? plan.entryAtoms.count : 0
         let needsPairGradients = gradients || strainGradients
+        // Take the arrays out of `result` so that they are uniquely referenced while resized.
+        var valuesStorage = result.values, gradientStorage = result.gradientValues, strainStorage = result.strainValues
+        result = DescriptorValues(featureCount: f, centres: [], values: [])
         // Every element is written by exactly one row's worker before it is read.
-        var valuesStorage = [Double](unsafeUninitializedCapacity: rows * f) { _, count in
-            count = rows * f
-        }
-        var gradientStorage = [Double](unsafeUninitializedCapacity: 3 * entryCount * f) { _, count in
-            count = 3 * entryCount * f
-        }
-        var strainStorage = [Double](unsafeUninitializedCapacity: strainGradients ? 9 * rows * f : 0) { _, count in
-            count = strainGradients ? 9 * rows * f : 0
-        }
+        resizeForOverwrite(&valuesStorage, to: rows * f)
+        resizeForOverwrite(&gradientStorage, to: 3 * entryCount * f)
+        resizeForOverwrite(&strainStorage, to: strainGradients ? 9 * rows * f : 0)
         let chunkCount = threads <= 1 ? 1 : min(rows, threads * 8)
         valuesStorage.withUnsafeMutableBufferPointer { valuesOut in
         gradientStorage.withUnsafeMutableBufferPointer { gradientOut in
@@ -70,11 +69,25 @@ enum SOAPEvaluator {
         }
         }
         }
-        return DescriptorValues(
+        result = DescriptorValues(
             featureCount: f, centres: plan.centres, values: valuesStorage,
             gradientOffsets: gradients ? plan.entryOffsets : [],
             gradientAtoms: gradients ? plan.entryAtoms : [],
             gradientValues: gradientStorage, strainValues: strainStorage)
+    }
+
+    /// Gives `array` exactly `count` elements whose values will all be overwritten: shrinks in
+    /// place, grows within capacity, or else allocates (with 25% slack) without initialising.
+    static func resizeForOverwrite(_ array: inout [Double], to count: Int) {
+        if array.count > count {
+            array.removeLast(array.count - count)
+        } else if array.count < count {
+            if array.capacity >= count {
+                array.append(contentsOf: repeatElement(0, count: count - array.count))
+            } else {
+                array = [Double](unsafeUninitializedCapacity: count + count / 4) { _, initialized in initialized = count }
+            }
+        }
     }
 }
 
@@ -129,6 +142,7 @@ final class SOAPWorkspace {
     let exactScratch: UnsafeMutablePointer<Double>      // NL + basis scratch, exact evaluation only
     let pairChannel: UnsafeMutablePointer<Int>
     let pairEntry: UnsafeMutablePointer<Int>
+    let entryWritten: UnsafeMutablePointer<Bool>
     let pairIndex: UnsafeMutablePointer<Int>
 
     init(calculator: SOAPCalculator, pairCapacity requested: Int, gradients: Bool) {
@@ -183,6 +197,7 @@ final class SOAPWorkspace {
         pairChannel = .allocate(capacity: p)
         pairEntry = .allocate(capacity: p)
         pairIndex = .allocate(capacity: p)
+        entryWritten = .allocate(capacity: p + 1)
     }
 
     deinit {
@@ -190,6 +205,7 @@ final class SOAPWorkspace {
         pairChannel.deallocate()
         pairEntry.deallocate()
         pairIndex.deallocate()
+        entryWritten.deallocate()
     }
 
     /// The neighbour weight w(r) = f_c(r) u(r) and its derivative.
@@ -284,14 +300,20 @@ final class SOAPWorkspace {
 
         guard needsPairGradients else { return }
 
-        // (3) Gradients.
+        // (3) Gradients. Each pair's ∂v/∂r_ij is built in an L1-resident scratch row (already
+        // divided by |v| if normalising, with v̂ · row accumulated on the fly), then one fused pass
+        // projects out v̂, adds it to its atom's entry, subtracts it from the centre's entry and
+        // accumulates the strain rows. The first write to an entry assigns instead of adding, so
+        // the output needs no separate zeroing pass.
         let entryStart = gradients ? plan.entryOffsets[row] : 0
         let entryCount = gradients ? plan.entryOffsets[row + 1] - entryStart : 0
         let gradientBase = gradients ? outputs.gradients! + 3 * entryStart * f : nil
-        if let gradientBase { gradientBase.update(repeating: 0, count: 3 * entryCount * f) }
         let strainBase = strainGradients ? outputs.strain! + 9 * row * f : nil
         if let strainBase { strainBase.update(repeating: 0, count: 9 * f) }
-        guard !zeroRow else { return }
+        if zeroRow {
+            if let gradientBase { gradientBase.update(repeating: 0, count: 3 * entryCount * f) }
+            return
+        }
         var selfEntry = 0
         if gradients {
             // Entry of each pair: binary search in the row's sorted atom list.
@@ -301,12 +323,16 @@ final class SOAPWorkspace {
                 let j = inputs.neighbours[pairIndex[q]]
                 pairEntry[q] = Int(j) == centre ? -1 : SOAPWorkspace.search(j, in: atoms, count: entryCount)
             }
+            for e in 0..<entryCount { entryWritten[e] = false }
         }
-        let valuesNormalised = valuesOut
+        let unitValues = valuesOut
+        let prefactorScale = normalise ? 1 / norm : 1
+        var dots = SIMD3<Double>(0, 0, 0)
         for q in 0..<pairCount {
             let p = pairIndex[q]
             let r = inputs.distances[p]
-            let unit = inputs.vectors[p] / r
+            let vector = inputs.vectors[p]
+            let unit = vector / r
             SOAPKernels.projections(
                 coefficients: coefficients, channelCount: channelCount, lCount: lc,
                 harmonics: harmonicValues + q * lm, harmonicGradients: harmonicGradients + 3 * q * lm,
@@ -315,7 +341,7 @@ final class SOAPWorkspace {
             for n in 0..<nMax {
                 for l in 0..<lc {
                     let k = n * lc + l
-                    let factor = inverseRootDegeneracy[l]
+                    let factor = inverseRootDegeneracy[l] * prefactorScale
                     radialTerms[k] = factor * wr[k]
                     let s = factor * ws[k]
                     slopeTerms[k] = s * unit.x
@@ -323,41 +349,58 @@ final class SOAPWorkspace {
                     slopeTerms[2 * nl + k] = s * unit.z
                 }
             }
-            SOAPKernels.pairGradient(
+            dots = SOAPKernels.pairGradient(
                 channel: pairChannel[q], channelCount: channelCount, nMax: nMax, lCount: lc,
                 slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
-                gradientProjections: gradientProjections, featureCount: f, into: pairGradient)
-            if normalise {
-                // d(v/|v|) = (dv − v̂ (v̂ · dv)) / |v|
-                let inverseNorm = 1 / norm
-                for alpha in 0..<3 {
-                    let g = pairGradient + alpha * f
-                    var projection = 0.0
-                    for k in 0..<f { projection += valuesNormalised[k] * g[k] }
-                    for k in 0..<f { g[k] = (g[k] - valuesNormalised[k] * projection) * inverseNorm }
-                }
-            }
-            if let gradientBase {
+                gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,
+                into: pairGradient)
+            // Fused: g = row − v̂ (v̂ · row); entry += g; centre −= g; strain[a][α] += r_a g.
+            var entryTarget: UnsafeMutablePointer<Double>? = nil
+            var entryFirst = false, selfFirst = false
+            let selfTarget = gradientBase.map { $0 + 3 * selfEntry * f }
+            if let gradientBase, pairEntry[q] >= 0 {
                 let entry = pairEntry[q]
-                if entry >= 0 {
-                    let target = gradientBase + 3 * entry * f
-                    let selfTarget = gradientBase + 3 * selfEntry * f
-                    for k in 0..<(3 * f) {
-                        target[k] += pairGradient[k]
-                        selfTarget[k] -= pairGradient[k]
+                entryTarget = gradientBase + 3 * entry * f
+                entryFirst = !entryWritten[entry]
+                entryWritten[entry] = true
+                selfFirst = !entryWritten[selfEntry]
+                entryWritten[selfEntry] = true
+            }
+            for alpha in 0..<3 {
+                let source = pairGradient + alpha * f
+                if normalise {
+                    let d = dots[alpha]
+                    for k in 0..<f { source[k] -= unitValues[k] * d }
+                }
+                if let entryTarget, let selfTarget {
+                    let target = entryTarget + alpha * f, centreTarget = selfTarget + alpha * f
+                    switch (entryFirst, selfFirst) {
+                    case (true, true):
+                        for k in 0..<f { target[k] = source[k]; centreTarget[k] = -source[k] }
+                    case (true, false):
+                        for k in 0..<f { target[k] = source[k]; centreTarget[k] -= source[k] }
+                    case (false, true):
+                        for k in 0..<f { target[k] += source[k]; centreTarget[k] = -source[k] }
+                    case (false, false):
+                        for k in 0..<f { target[k] += source[k]; centreTarget[k] -= source[k] }
+                    }
+                }
+                if let strainBase {
+                    let rx = vector.x, ry = vector.y, rz = vector.z
+                    let sx = strainBase + alpha * f, sy = strainBase + (3 + alpha) * f, sz = strainBase + (6 + alpha) * f
+                    for k in 0..<f {
+                        let g = source[k]
+                        sx[k] += rx * g
+                        sy[k] += ry * g
+                        sz[k] += rz * g
                     }
                 }
             }
-            if let strainBase {
-                let vector = inputs.vectors[p]
-                for a in 0..<3 {
-                    let ra = vector[a]
-                    for b in 0..<3 {
-                        let target = strainBase + (3 * a + b) * f
-                        let source = pairGradient + b * f
-                        for k in 0..<f { target[k] += ra * source[k] }
-                    }
-                }
+        }
+        // Entries never written (only the centre's, when no pair reaches another atom) are zero.
+        if let gradientBase {
+            for e in 0..<entryCount where !entryWritten[e] {
+                (gradientBase + 3 * e * f).update(repeating: 0, count: 3 * f)
             }
         }
     }
@@ -449,20 +492,22 @@ enum SOAPKernels {
         }
     }
 
-    /// ∂v/∂r_pair (unnormalised) for a pair whose neighbour is in species `channel`:
+    /// ∂v/∂r_pair (before projecting out v̂) for a pair whose neighbour is in species `channel`:
     /// out_α[(A,B,l)] = s_AB ([A ∈ channel] (P_α[n_A][l] y[B][l] + Q[n_A][l] g_α[B][l])
     ///                      + [B ∈ channel] (P_α[n_B][l] y[A][l] + Q[n_B][l] g_α[A][l])),
-    /// with P_α = k_l (wR)′ r̂_α and Q = k_l w R.
+    /// with P_α = k_l (wR)′ r̂_α / |v| and Q = k_l w R / |v| (|v| = 1 when not normalising).
+    /// Returns v̂ · out_α for α = x, y, z if `unitValues` (v̂) is given, else zero.
     @inline(__always)
     static func pairGradient(
         channel: Int, channelCount: Int, nMax: Int, lCount: Int, slopeTerms: UnsafePointer<Double>,
         radialTerms: UnsafePointer<Double>, projections: UnsafePointer<Double>, gradientProjections: UnsafePointer<Double>,
-        featureCount: Int, into output: UnsafeMutablePointer<Double>
-    ) {
+        featureCount: Int, unitValues: UnsafePointer<Double>?, into output: UnsafeMutablePointer<Double>
+    ) -> SIMD3<Double> {
         let nl = nMax * lCount
         let stride = channelCount * lCount
         let root2 = 2.0.squareRoot()
         let first = channel * nMax, last = first + nMax
+        var dots = SIMD3<Double>(0, 0, 0)
         var offset = 0
         for a in 0..<channelCount {
             let aIn = a >= first && a < last
@@ -494,9 +539,16 @@ enum SOAPKernels {
                     } else {
                         for l in 0..<lCount { out[l] = 0 }
                     }
+                    if let unitValues {
+                        let v = unitValues + offset
+                        var dot = 0.0
+                        for l in 0..<lCount { dot += v[l] * out[l] }
+                        dots[alpha] += dot
+                    }
                 }
                 offset += lCount
             }
         }
+        return dots
     }
 }

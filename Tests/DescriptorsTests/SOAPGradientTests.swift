@@ -351,3 +351,25 @@ final class SOAPGradientTests: XCTestCase {
 }
 
 func normalize(_ v: Vector3) -> Vector3 { v / length(v) }
+
+/// `compute(into:)` reuses memory but gives exactly the results of a fresh computation.
+final class SOAPReuseTests: XCTestCase {
+    func testComputeIntoReusedStorageMatchesFreshResults() throws {
+        let calculator = try SOAPCalculator(TestStructures.soap(species: [8, 14]))
+        let big = TestStructures.periodic(count: 7, species: [14, 8], seed: 31, lattice: TestStructures.skewedLattice, minimumDistance: 1.6)
+        let small = TestStructures.cluster(count: 3, species: [14, 8], seed: 32, box: 3.0, minimumDistance: 1.5)
+        let lonely = Structure(atomicNumbers: [14], positions: [.zero])
+        var reused = DescriptorValues(featureCount: 0, centres: [], values: [])
+        for (structure, gradients, strain) in [(big, true, true), (small, true, false), (lonely, true, true), (big, false, true), (big, true, true)] {
+            try calculator.compute(structure, gradients: gradients, strainGradients: strain, into: &reused)
+            let fresh = try calculator.compute(structure, gradients: gradients, strainGradients: strain)
+            XCTAssertEqual(reused.featureCount, fresh.featureCount)
+            XCTAssertEqual(reused.centres, fresh.centres)
+            XCTAssertEqual(reused.values, fresh.values)
+            XCTAssertEqual(reused.gradientOffsets, fresh.gradientOffsets)
+            XCTAssertEqual(reused.gradientAtoms, fresh.gradientAtoms)
+            XCTAssertEqual(reused.gradientValues, fresh.gradientValues)
+            XCTAssertEqual(reused.strainValues, fresh.strainValues)
+        }
+    }
+}
