@@ -349,11 +349,18 @@ final class SOAPWorkspace {
                     slopeTerms[2 * nl + k] = s * unit.z
                 }
             }
-            dots = SOAPKernels.pairGradient(
-                channel: pairChannel[q], channelCount: channelCount, nMax: nMax, lCount: lc,
-                slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
-                gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,
-                into: pairGradient)
+            if singleChannel {
+                dots = SOAPKernels.pairGradientSingleChannel(
+                    nMax: nMax, lCount: lc, slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
+                    gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,
+                    into: pairGradient)
+            } else {
+                dots = SOAPKernels.pairGradient(
+                    channel: pairChannel[q], channelCount: channelCount, nMax: nMax, lCount: lc,
+                    slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
+                    gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,
+                    into: pairGradient)
+            }
             // Fused: g = row − v̂ (v̂ · row); entry += g; centre −= g; strain[a][α] += r_a g.
             var entryTarget: UnsafeMutablePointer<Double>? = nil
             var entryFirst = false, selfFirst = false
@@ -492,6 +499,67 @@ enum SOAPKernels {
         }
     }
 
+    /// `pairGradient` for a single neighbour species (every channel is the pair's), with the
+    /// three directions in one pass so that the shared operands are loaded once.
+    @inline(__always)
+    static func pairGradientSingleChannel(
+        nMax: Int, lCount: Int, slopeTerms: UnsafePointer<Double>, radialTerms: UnsafePointer<Double>,
+        projections: UnsafePointer<Double>, gradientProjections: UnsafePointer<Double>, featureCount: Int,
+        unitValues: UnsafePointer<Double>?, into output: UnsafeMutablePointer<Double>
+    ) -> SIMD3<Double> {
+        let nl = nMax * lCount
+        let root2 = 2.0.squareRoot()
+        let px = slopeTerms, py = slopeTerms + nl, pz = slopeTerms + 2 * nl
+        let gx = gradientProjections, gy = gradientProjections + nl, gz = gradientProjections + 2 * nl
+        let ox = output, oy = output + featureCount, oz = output + 2 * featureCount
+        var dx = 0.0, dy = 0.0, dz = 0.0
+        var offset = 0
+        for a in 0..<nMax {
+            let ia = a * lCount
+            for b in 0...a {
+                let ib = b * lCount
+                // Diagonal blocks: both terms coincide, 2 (P_a y_a + Q_a g_a) = √2 · √2 (...).
+                let scale = a == b ? 2.0 : root2
+                if a == b {
+                    for l in 0..<lCount {
+                        let ya = projections[ia + l], qa = radialTerms[ia + l]
+                        let x = scale * (px[ia + l] * ya + qa * gx[ia + l])
+                        let y = scale * (py[ia + l] * ya + qa * gy[ia + l])
+                        let z = scale * (pz[ia + l] * ya + qa * gz[ia + l])
+                        ox[offset + l] = x
+                        oy[offset + l] = y
+                        oz[offset + l] = z
+                        if let unitValues {
+                            let v = unitValues[offset + l]
+                            dx += v * x
+                            dy += v * y
+                            dz += v * z
+                        }
+                    }
+                } else {
+                    for l in 0..<lCount {
+                        let ya = projections[ia + l], yb = projections[ib + l]
+                        let qa = radialTerms[ia + l], qb = radialTerms[ib + l]
+                        let x = scale * (px[ia + l] * yb + qa * gx[ib + l] + px[ib + l] * ya + qb * gx[ia + l])
+                        let y = scale * (py[ia + l] * yb + qa * gy[ib + l] + py[ib + l] * ya + qb * gy[ia + l])
+                        let z = scale * (pz[ia + l] * yb + qa * gz[ib + l] + pz[ib + l] * ya + qb * gz[ia + l])
+                        ox[offset + l] = x
+                        oy[offset + l] = y
+                        oz[offset + l] = z
+                        if let unitValues {
+                            let v = unitValues[offset + l]
+                            dx += v * x
+                            dy += v * y
+                            dz += v * z
+                        }
+                    }
+                }
+                offset += lCount
+            }
+        }
+        return SIMD3(dx, dy, dz)
+    }
+
     /// ∂v/∂r_pair (before projecting out v̂) for a pair whose neighbour is in species `channel`:
     /// out_α[(A,B,l)] = s_AB ([A ∈ channel] (P_α[n_A][l] y[B][l] + Q[n_A][l] g_α[B][l])
     ///                      + [B ∈ channel] (P_α[n_B][l] y[A][l] + Q[n_B][l] g_α[A][l])),
@@ -507,48 +575,59 @@ enum SOAPKernels {
         let stride = channelCount * lCount
         let root2 = 2.0.squareRoot()
         let first = channel * nMax, last = first + nMax
-        var dots = SIMD3<Double>(0, 0, 0)
+        let px = slopeTerms, py = slopeTerms + nl, pz = slopeTerms + 2 * nl
+        let gx = gradientProjections, gy = gradientProjections + stride, gz = gradientProjections + 2 * stride
+        let ox = output, oy = output + featureCount, oz = output + 2 * featureCount
+        var dx = 0.0, dy = 0.0, dz = 0.0
         var offset = 0
         for a in 0..<channelCount {
             let aIn = a >= first && a < last
-            let na = a - first
+            let ra = (a - first) * lCount     // radial index of channel a (valid if aIn)
+            let ia = a * lCount               // projection index of channel a
             for b in 0...a {
                 let bIn = b >= first && b < last
-                let nb = b - first
-                let pairScale = a == b ? 1.0 : root2
-                for alpha in 0..<3 {
-                    let out = output + alpha * featureCount + offset
-                    let slope = slopeTerms + alpha * nl
-                    let g = gradientProjections + alpha * stride
-                    if aIn && bIn {
-                        let pa = slope + na * lCount, qa = radialTerms + na * lCount
-                        let pb = slope + nb * lCount, qb = radialTerms + nb * lCount
-                        let ya = projections + a * lCount, yb = projections + b * lCount
-                        let ga = g + a * lCount, gb = g + b * lCount
-                        for l in 0..<lCount {
-                            out[l] = pairScale * (pa[l] * yb[l] + qa[l] * gb[l] + pb[l] * ya[l] + qb[l] * ga[l])
-                        }
-                    } else if aIn {
-                        let pa = slope + na * lCount, qa = radialTerms + na * lCount
-                        let yb = projections + b * lCount, gb = g + b * lCount
-                        for l in 0..<lCount { out[l] = pairScale * (pa[l] * yb[l] + qa[l] * gb[l]) }
-                    } else if bIn {
-                        let pb = slope + nb * lCount, qb = radialTerms + nb * lCount
-                        let ya = projections + a * lCount, ga = g + a * lCount
-                        for l in 0..<lCount { out[l] = pairScale * (pb[l] * ya[l] + qb[l] * ga[l]) }
-                    } else {
-                        for l in 0..<lCount { out[l] = 0 }
+                let rb = (b - first) * lCount, ib = b * lCount
+                let scale = a == b ? 1.0 : root2
+                if aIn && bIn {
+                    for l in 0..<lCount {
+                        let ya = projections[ia + l], yb = projections[ib + l]
+                        let qa = radialTerms[ra + l], qb = radialTerms[rb + l]
+                        ox[offset + l] = scale * (px[ra + l] * yb + qa * gx[ib + l] + px[rb + l] * ya + qb * gx[ia + l])
+                        oy[offset + l] = scale * (py[ra + l] * yb + qa * gy[ib + l] + py[rb + l] * ya + qb * gy[ia + l])
+                        oz[offset + l] = scale * (pz[ra + l] * yb + qa * gz[ib + l] + pz[rb + l] * ya + qb * gz[ia + l])
                     }
-                    if let unitValues {
-                        let v = unitValues + offset
-                        var dot = 0.0
-                        for l in 0..<lCount { dot += v[l] * out[l] }
-                        dots[alpha] += dot
+                } else if aIn {
+                    for l in 0..<lCount {
+                        let yb = projections[ib + l], qa = radialTerms[ra + l]
+                        ox[offset + l] = scale * (px[ra + l] * yb + qa * gx[ib + l])
+                        oy[offset + l] = scale * (py[ra + l] * yb + qa * gy[ib + l])
+                        oz[offset + l] = scale * (pz[ra + l] * yb + qa * gz[ib + l])
+                    }
+                } else if bIn {
+                    for l in 0..<lCount {
+                        let ya = projections[ia + l], qb = radialTerms[rb + l]
+                        ox[offset + l] = scale * (px[rb + l] * ya + qb * gx[ia + l])
+                        oy[offset + l] = scale * (py[rb + l] * ya + qb * gy[ia + l])
+                        oz[offset + l] = scale * (pz[rb + l] * ya + qb * gz[ia + l])
+                    }
+                } else {
+                    for l in 0..<lCount {
+                        ox[offset + l] = 0
+                        oy[offset + l] = 0
+                        oz[offset + l] = 0
+                    }
+                }
+                if let unitValues, aIn || bIn {
+                    for l in 0..<lCount {
+                        let v = unitValues[offset + l]
+                        dx += v * ox[offset + l]
+                        dy += v * oy[offset + l]
+                        dz += v * oz[offset + l]
                     }
                 }
                 offset += lCount
             }
         }
-        return dots
+        return SIMD3(dx, dy, dz)
     }
 }
