@@ -138,6 +138,8 @@ final class SOAPWorkspace {
     let pairGradient: UnsafeMutablePointer<Double>      // 3 x F
     let harmonicScratch: UnsafeMutablePointer<Double>
     let inverseRootDegeneracy: UnsafeMutablePointer<Double> // L1: 1/√(2l+1)
+    let transposedCoefficients: UnsafeMutablePointer<Double> // LM x N
+    let transposedProjections: UnsafeMutablePointer<Double>  // 4 x L1 x N
     let exactRadial: Bool
     let exactScratch: UnsafeMutablePointer<Double>      // NL + basis scratch, exact evaluation only
     let pairChannel: UnsafeMutablePointer<Int>
@@ -170,6 +172,7 @@ final class SOAPWorkspace {
             2 * nlCount, channelCount * lCount, 3 * channelCount * lCount, 3 * nlCount, nlCount,
             gradients ? 3 * featureCount : 0, calculator.harmonics.scratchCount, lCount,
             calculator.radialEvaluation == .exact ? nlCount + calculator.basis.scratchCount : 0,
+            gradients ? lmCount * channelCount : 0, gradients ? 4 * lCount * channelCount : 0,
         ]
         memory = .allocate(capacity: sizes.reduce(0, +))
         var cursor = memory
@@ -192,6 +195,8 @@ final class SOAPWorkspace {
         harmonicScratch = take(sizes[12])
         inverseRootDegeneracy = take(sizes[13])
         exactScratch = take(sizes[14])
+        transposedCoefficients = take(sizes[15])
+        transposedProjections = take(sizes[16])
         exactRadial = calculator.radialEvaluation == .exact
         for l in 0..<lCount { inverseRootDegeneracy[l] = 1 / Double(2 * l + 1).squareRoot() }
         pairChannel = .allocate(capacity: p)
@@ -325,6 +330,9 @@ final class SOAPWorkspace {
             }
             for e in 0..<entryCount { entryWritten[e] = false }
         }
+        for a in 0..<channelCount {
+            for k in 0..<lm { transposedCoefficients[k * channelCount + a] = coefficients[a * lm + k] }
+        }
         let unitValues = valuesOut
         let prefactorScale = normalise ? 1 / norm : 1
         var dots = SIMD3<Double>(0, 0, 0)
@@ -334,9 +342,9 @@ final class SOAPWorkspace {
             let vector = inputs.vectors[p]
             let unit = vector / r
             SOAPKernels.projections(
-                coefficients: coefficients, channelCount: channelCount, lCount: lc,
+                transposedCoefficients: transposedCoefficients, channelCount: channelCount, lCount: lc,
                 harmonics: harmonicValues + q * lm, harmonicGradients: harmonicGradients + 3 * q * lm,
-                projections: projections, gradientProjections: gradientProjections)
+                transposed: transposedProjections, projections: projections, gradientProjections: gradientProjections)
             let wr = weightedRadial + q * nl, ws = weightedSlope + q * nl
             for n in 0..<nMax {
                 for l in 0..<lc {
@@ -375,22 +383,34 @@ final class SOAPWorkspace {
             }
             for alpha in 0..<3 {
                 let source = pairGradient + alpha * f
-                if normalise {
-                    let d = dots[alpha]
-                    for k in 0..<f { source[k] -= unitValues[k] * d }
-                }
+                let d = normalise ? dots[alpha] : 0
                 if let entryTarget, let selfTarget {
+                    // g = row − v̂ d, written back for the strain pass.
                     let target = entryTarget + alpha * f, centreTarget = selfTarget + alpha * f
                     switch (entryFirst, selfFirst) {
                     case (true, true):
-                        for k in 0..<f { target[k] = source[k]; centreTarget[k] = -source[k] }
+                        for k in 0..<f {
+                            let g = source[k] - unitValues[k] * d
+                            source[k] = g; target[k] = g; centreTarget[k] = -g
+                        }
                     case (true, false):
-                        for k in 0..<f { target[k] = source[k]; centreTarget[k] -= source[k] }
+                        for k in 0..<f {
+                            let g = source[k] - unitValues[k] * d
+                            source[k] = g; target[k] = g; centreTarget[k] -= g
+                        }
                     case (false, true):
-                        for k in 0..<f { target[k] += source[k]; centreTarget[k] = -source[k] }
+                        for k in 0..<f {
+                            let g = source[k] - unitValues[k] * d
+                            source[k] = g; target[k] += g; centreTarget[k] = -g
+                        }
                     case (false, false):
-                        for k in 0..<f { target[k] += source[k]; centreTarget[k] -= source[k] }
+                        for k in 0..<f {
+                            let g = source[k] - unitValues[k] * d
+                            source[k] = g; target[k] += g; centreTarget[k] -= g
+                        }
                     }
+                } else if normalise {
+                    for k in 0..<f { source[k] -= unitValues[k] * d }
                 }
                 if let strainBase {
                     let rx = vector.x, ry = vector.y, rz = vector.z
@@ -468,33 +488,43 @@ enum SOAPKernels {
         }
     }
 
-    /// y[A][l] = Σ_m Y_lm c[A][lm] and g_α[A][l] = Σ_m ∂_α Y_lm c[A][lm].
+    /// y[A][l] = Σ_m Y_lm c[A][lm] and g_α[A][l] = Σ_m ∂_α Y_lm c[A][lm], from the transposed
+    /// coefficients cT[lm][A] so that the inner loop runs over A (contiguous, no reduction), into
+    /// `transposed` (4 x L1 x N: y, g_x, g_y, g_z), then transposed to the [A][l] layout.
     @inline(__always)
     static func projections(
-        coefficients: UnsafePointer<Double>, channelCount: Int, lCount: Int, harmonics: UnsafePointer<Double>,
-        harmonicGradients: UnsafePointer<Double>, projections: UnsafeMutablePointer<Double>,
-        gradientProjections: UnsafeMutablePointer<Double>
+        transposedCoefficients: UnsafePointer<Double>, channelCount: Int, lCount: Int, harmonics: UnsafePointer<Double>,
+        harmonicGradients: UnsafePointer<Double>, transposed: UnsafeMutablePointer<Double>,
+        projections: UnsafeMutablePointer<Double>, gradientProjections: UnsafeMutablePointer<Double>
     ) {
         let lm = lCount * lCount
+        let n = channelCount
         let gx = harmonicGradients, gy = harmonicGradients + lm, gz = harmonicGradients + 2 * lm
-        let stride = channelCount * lCount
-        for a in 0..<channelCount {
-            let c = coefficients + a * lm
-            for l in 0..<lCount {
-                var y = 0.0, sx = 0.0, sy = 0.0, sz = 0.0
-                let start = l * l
-                for k in start..<(start + 2 * l + 1) {
-                    let ck = c[k]
-                    y += harmonics[k] * ck
-                    sx += gx[k] * ck
-                    sy += gy[k] * ck
-                    sz += gz[k] * ck
+        let block = lCount * n
+        let ty = transposed, tx = transposed + block, tyy = transposed + 2 * block, tz = transposed + 3 * block
+        for l in 0..<lCount {
+            let oy = ty + l * n, ox = tx + l * n, oyy = tyy + l * n, oz = tz + l * n
+            for a in 0..<n { oy[a] = 0; ox[a] = 0; oyy[a] = 0; oz[a] = 0 }
+            for k in (l * l)..<(l * l + 2 * l + 1) {
+                let c = transposedCoefficients + k * n
+                let h = harmonics[k], hx = gx[k], hy = gy[k], hz = gz[k]
+                for a in 0..<n {
+                    let ca = c[a]
+                    oy[a] += h * ca
+                    ox[a] += hx * ca
+                    oyy[a] += hy * ca
+                    oz[a] += hz * ca
                 }
-                let index = a * lCount + l
-                projections[index] = y
-                gradientProjections[index] = sx
-                gradientProjections[stride + index] = sy
-                gradientProjections[2 * stride + index] = sz
+            }
+        }
+        let stride = n * lCount
+        for a in 0..<n {
+            for l in 0..<lCount {
+                let index = a * lCount + l, source = l * n + a
+                projections[index] = ty[source]
+                gradientProjections[index] = tx[source]
+                gradientProjections[stride + index] = tyy[source]
+                gradientProjections[2 * stride + index] = tz[source]
             }
         }
     }
