@@ -23,7 +23,8 @@ import Glibc
 /// `GaussianRadialBasis.swift`), Y_lm real spherical harmonics, and the neighbour weight
 /// w(r) = f_c(r) · u(r): f_c(r) = 1 below cutoff − cutoff_transition_width, then
 /// ½(1 + cos(π (r − cutoff + width)/width)) down to 0 at the cutoff, and u(r) = c/(c + (r/r0)^m)
-/// if radial scaling is set (otherwise 1).
+/// if radial scaling is set (otherwise 1; QUIP calls c, r0 and m `cutoff_rate`, `cutoff_scale` and
+/// `cutoff_dexp`, the last an integer there).
 ///
 /// Neighbour channels are the atomic numbers of `neighbourSpecies` (ascending). Atoms of other
 /// species are ignored as neighbours. The centre's own Gaussian goes to its species' channel; if
@@ -193,7 +194,8 @@ public struct SOAPCalculator: Sendable {
     }
 
     /// Computes the descriptor from a neighbour list built for this structure with a cutoff at
-    /// least this calculator's (pairs beyond the cutoff are skipped).
+    /// least this calculator's (pairs beyond the cutoff are skipped). Throws an ``InputError`` if
+    /// the list does not fit (other atom count, or a smaller cutoff).
     public func compute(
         _ structure: Structure, neighbours list: NeighbourList, gradients: Bool = false, strainGradients: Bool = false,
         threads: Int? = nil
@@ -208,11 +210,18 @@ public struct SOAPCalculator: Sendable {
     /// Gradient arrays are large (3 · entries · features doubles), and writing freshly allocated
     /// memory costs a page fault per 4 KiB — often more than computing the gradients. Loops over
     /// many structures should therefore keep one `DescriptorValues` and pass it here each time.
+    /// `neighbours` may be a prebuilt list (as in ``compute(_:neighbours:gradients:strainGradients:threads:)``);
+    /// nil builds one.
     public func compute(
         _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false,
         strainGradients: Bool = false, threads: Int? = nil, into result: inout DescriptorValues
     ) throws {
         let list = try list ?? SOAPCalculator.makeNeighbourList(structure, cutoffRadius: hyperparameters.cutoffRadius)
+        guard list.centreCount == structure.count, list.cutoffRadius >= hyperparameters.cutoffRadius else {
+            throw InputError(
+                file: structure.source?.file ?? "<memory>", line: structure.source?.line, field: "cutoff",
+                message: "the neighbour list (\(list.centreCount) atoms, cutoff \(list.cutoffRadius) Å) does not fit this structure (\(structure.count) atoms) and SOAP cutoff (\(hyperparameters.cutoffRadius) Å)")
+        }
         let plan = try SOAPPlan(calculator: self, structure: structure, list: list, needsEntries: gradients)
         SOAPEvaluator.run(
             calculator: self, structure: structure, list: list, plan: plan, gradients: gradients,

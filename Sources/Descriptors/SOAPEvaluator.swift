@@ -11,9 +11,10 @@ import Glibc
 /// spline, and Y_lm with its gradient; accumulate c_{A lm}. (2) The power spectrum v and its
 /// norm. (3) For every pair, y_A,l = Σ_m Y_lm c_{A lm} and g^α_{A l} = Σ_m ∂_α Y_lm c_{A lm}, from
 /// which ∂v/∂r_pair follows as a sum of rank-one terms per (A, B, l) — about four multiply-adds
-/// per output element, the size of the output itself. The pair gradient is normalised in an
-/// L1-resident scratch row, then added to its atom's entry, subtracted from the centre's entry,
-/// and (if asked) accumulated into the strain rows.
+/// per output element, the size of the output itself (a dC·Cᵀ product per l would cost 2(2l+1)
+/// per element, and BLAS calls on such small matrices are dominated by overhead). The pair
+/// gradient is built in an L1-resident scratch row, then one fused pass normalises it, adds it to
+/// its atom's entry, subtracts it from the centre's entry, and feeds the strain rows.
 ///
 /// Rows are independent, each written to its own slice of the preallocated outputs, so results
 /// do not depend on the thread count.
@@ -114,9 +115,8 @@ final class SOAPWorkspace {
     let calculator: SOAPCalculator
     let nMax: Int, lCount: Int, lmCount: Int, nlCount: Int, channelCount: Int, featureCount: Int
     let pairCapacity: Int
-    let hasGradients: Bool
-    // Cutoff and scaling constants.
-    let cutoff: Double, transitionStart: Double, transitionWidth: Double
+    // Cutoff-function and scaling constants.
+    let transitionStart: Double, transitionWidth: Double
     let scaling: RadialScaling?
     let centralWeight: Double
     let normalise: Bool
@@ -157,8 +157,6 @@ final class SOAPWorkspace {
         channelCount = calculator.channelCount
         featureCount = calculator.featureCount
         pairCapacity = max(1, requested)
-        hasGradients = gradients
-        cutoff = h.cutoffRadius
         transitionWidth = h.cutoffTransitionWidth
         transitionStart = h.cutoffRadius - h.cutoffTransitionWidth
         scaling = h.radialScaling

@@ -1,6 +1,7 @@
 import XCTest
 import AtomicStructures
 @testable import Descriptors
+import NeighbourLists
 
 /// Hyper-parameter validation and bad structures: errors name the gap_fit field and the range.
 final class SOAPValidationTests: XCTestCase {
@@ -95,5 +96,23 @@ final class SOAPValidationTests: XCTestCase {
         h.centralWeight = 0
         let empty = try SOAPCalculator(h).compute(Structure(atomicNumbers: [14], positions: [.zero]), gradients: true)
         XCTAssertEqual(empty.values.map(abs).max(), 0)
+    }
+}
+
+extension SOAPValidationTests {
+    /// A prebuilt neighbour list must belong to the structure and reach the SOAP cutoff.
+    func testMismatchedNeighbourListIsAnInputError() throws {
+        let calculator = try SOAPCalculator(base())
+        let structure = Structure(atomicNumbers: [14, 14], positions: [.zero, Vector3(2.3, 0, 0)])
+        let short = try NeighbourList.bruteForce(structure, cutoffRadius: 3.0)
+        XCTAssertThrowsError(try calculator.compute(structure, neighbours: short)) { error in
+            XCTAssertEqual((error as? InputError)?.field, "cutoff")
+        }
+        let other = try NeighbourList.bruteForce(Structure(atomicNumbers: [14], positions: [.zero]), cutoffRadius: 6.0)
+        XCTAssertThrowsError(try calculator.compute(structure, neighbours: other))
+        // A longer list is fine and gives the same result.
+        let long = try NeighbourList.bruteForce(structure, cutoffRadius: 6.5)
+        XCTAssertEqual(try calculator.compute(structure, neighbours: long, gradients: true).gradientValues,
+                       try calculator.compute(structure, gradients: true).gradientValues)
     }
 }
