@@ -41,7 +41,8 @@ import Glibc
 ///     v[(A (A + 1)/2 + B)(l_max + 1) + l] = (√2 if A ≠ B else 1) · 1/√(2l + 1) · Σ_m c_{A l m} c_{B l m},
 ///
 /// so `featureCount` = N (N + 1)/2 · (l_max + 1), and v · v′ is the full SOAP kernel. If
-/// `normalise` is set (the default) the vector is divided by its length.
+/// `normalise` is set (the default) the vector is divided by its length. ``feature(at:)`` and
+/// ``featureIndex(of:)`` convert between indices and (channel, channel, l) labels.
 ///
 /// **Map to QUIP:** with `species_Z` listed in ascending order, our feature k is QUIP's
 /// `data[k]` (1-based `k + 1`) for every k < featureCount. QUIP's vector has one more, trailing

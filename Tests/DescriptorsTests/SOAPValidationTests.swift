@@ -116,3 +116,32 @@ extension SOAPValidationTests {
                        try calculator.compute(structure, gradients: true).gradientValues)
     }
 }
+
+/// Feature labels and their inverse.
+final class SOAPFeatureLabelTests: XCTestCase {
+    func testLabelsRoundTripAndFollowQUIPOrder() throws {
+        let calculator = try SOAPCalculator(SOAPHyperparameters(
+            cutoffRadius: 5, nMax: 3, lMax: 2, atomSigma: 0.5, neighbourSpecies: [14, 8], centreSpecies: [14]))
+        // QUIP order for species_Z={8 14}: (A, B ≤ A, l) with A = s n_max + n.
+        var expected: [SOAPFeature] = []
+        for a in 0..<6 {
+            for b in 0...a {
+                for l in 0...2 {
+                    expected.append(SOAPFeature(firstSpecies: [8, 14][a / 3], firstRadial: a % 3, secondSpecies: [8, 14][b / 3],
+                                                secondRadial: b % 3, angularMomentum: l))
+                }
+            }
+        }
+        XCTAssertEqual(calculator.featureCount, expected.count)
+        for k in 0..<calculator.featureCount {
+            XCTAssertEqual(calculator.feature(at: k), expected[k])
+            XCTAssertEqual(calculator.featureIndex(of: expected[k]), k)
+            var swapped = expected[k]
+            swap(&swapped.firstSpecies, &swapped.secondSpecies)
+            swap(&swapped.firstRadial, &swapped.secondRadial)
+            XCTAssertEqual(calculator.featureIndex(of: swapped), k)
+        }
+        XCTAssertNil(calculator.featureIndex(of: SOAPFeature(firstSpecies: 1, firstRadial: 0, secondSpecies: 8, secondRadial: 0, angularMomentum: 0)))
+        XCTAssertEqual(calculator.feature(at: 0).description, "(Z8 n0, Z8 n0, l0)")
+    }
+}

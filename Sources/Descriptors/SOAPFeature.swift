@@ -1,0 +1,63 @@
+/// What one element of the SOAP vector measures: the power-spectrum term
+/// (√2 if the channels differ) · 1/√(2l+1) · Σ_m c_{first, l m} c_{second, l m}, where a channel is
+/// a neighbour species and a radial index.
+public struct SOAPFeature: Hashable, Sendable, CustomStringConvertible {
+    /// Atomic number of the first channel's species.
+    public var firstSpecies: Int
+    /// Radial index n (0-based) of the first channel.
+    public var firstRadial: Int
+    /// Atomic number of the second channel's species.
+    public var secondSpecies: Int
+    /// Radial index n′ (0-based) of the second channel.
+    public var secondRadial: Int
+    /// Angular momentum l.
+    public var angularMomentum: Int
+
+    /// Creates a feature label.
+    public init(firstSpecies: Int, firstRadial: Int, secondSpecies: Int, secondRadial: Int, angularMomentum: Int) {
+        self.firstSpecies = firstSpecies
+        self.firstRadial = firstRadial
+        self.secondSpecies = secondSpecies
+        self.secondRadial = secondRadial
+        self.angularMomentum = angularMomentum
+    }
+
+    public var description: String {
+        "(Z\(firstSpecies) n\(firstRadial), Z\(secondSpecies) n\(secondRadial), l\(angularMomentum))"
+    }
+}
+
+extension SOAPCalculator {
+    /// The meaning of feature `index` (0 ..< featureCount). Features are ordered as QUIP orders
+    /// them: channel A = (species position in ascending `neighbourSpecies`) · n_max + n, then
+    /// B ≤ A, then l fastest; the first channel is A and the second B. So feature `index` is
+    /// QUIP's `data[index]` when QUIP is given `species_Z` in ascending order.
+    public func feature(at index: Int) -> SOAPFeature {
+        precondition(index >= 0 && index < featureCount, "feature index out of range")
+        let lCount = hyperparameters.lMax + 1
+        let pair = index / lCount
+        // Largest A with A(A+1)/2 ≤ pair.
+        var a = Int((Double(8 * pair + 1).squareRoot() - 1) / 2)
+        while a * (a + 1) / 2 > pair { a -= 1 }
+        while (a + 1) * (a + 2) / 2 <= pair { a += 1 }
+        let b = pair - a * (a + 1) / 2
+        let nMax = hyperparameters.nMax
+        let species = hyperparameters.neighbourSpecies
+        return SOAPFeature(
+            firstSpecies: species[a / nMax], firstRadial: a % nMax, secondSpecies: species[b / nMax],
+            secondRadial: b % nMax, angularMomentum: index % lCount)
+    }
+
+    /// The index of the feature with these channels and l (the channels may be given in either
+    /// order), or nil if a species is not a neighbour species or an index is out of range.
+    public func featureIndex(of feature: SOAPFeature) -> Int? {
+        let h = hyperparameters
+        guard let s1 = h.neighbourSpecies.firstIndex(of: feature.firstSpecies),
+              let s2 = h.neighbourSpecies.firstIndex(of: feature.secondSpecies),
+              (0..<h.nMax).contains(feature.firstRadial), (0..<h.nMax).contains(feature.secondRadial),
+              (0...h.lMax).contains(feature.angularMomentum) else { return nil }
+        let first = s1 * h.nMax + feature.firstRadial, second = s2 * h.nMax + feature.secondRadial
+        let (a, b) = (max(first, second), min(first, second))
+        return (a * (a + 1) / 2 + b) * (h.lMax + 1) + feature.angularMomentum
+    }
+}
