@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DescriptorsTests",
-            dependencies: ["Descriptors", "AtomicStructures", "NeighbourLists", "Parallelism"],
+            dependencies: ["Descriptors", "AtomicStructures", "NeighbourLists"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
