@@ -60,8 +60,16 @@ import Glibc
 /// ∂v/∂ε_ab = Σ_pairs (r_ij)_a ∂v/∂(r_ij)_b for r′ = r (1 + ε), computed for any structure when
 /// requested (only meaningful for periodic ones).
 ///
-/// If `normalise` is set and the unnormalised vector is zero (possible only with
-/// central_weight = 0 and no neighbours), the row and its gradients are zero.
+/// If `normalise` is set and the unnormalised vector is zero (when neither the centre's own
+/// Gaussian nor any neighbour contributes), the row and its gradients are zero.
+///
+/// ## Accuracy and speed
+/// Radial functions come from quintic Hermite splines checked against exact evaluation at
+/// construction (``splineAccuracy``; 10⁻¹⁵ and 6·10⁻¹³ relative for values and slopes with the
+/// default grid); descriptors agree with QUIP to about 10⁻¹⁵ (values) and 10⁻¹² (gradients)
+/// relative. Rows are computed in parallel over centres. Loops over many structures should call
+/// ``compute(_:neighbours:gradients:strainGradients:threads:into:)`` with one reused
+/// `DescriptorValues`, which avoids the page faults of freshly allocated gradient arrays.
 public struct SOAPCalculator: Sendable {
     /// The hyper-parameters, with species sorted ascending.
     public let hyperparameters: SOAPHyperparameters
