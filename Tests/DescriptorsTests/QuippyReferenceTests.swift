@@ -57,6 +57,7 @@ final class QuippyFixtureTests: XCTestCase {
     func testTwoSpeciesUnnormalised() throws { try check("sio_unnormalised") }
     func testTwoSpeciesPeriodic() throws { try check("sio2_periodic") }
     func testHighAngularMomentum() throws { try check("si4_high_l") }
+    func testAngularMomentumTwenty() throws { try check("si3_l20") }
     func testRadialScaling() throws { try check("radial_scaling_a") }
     func testRadialScalingUnnormalised() throws { try check("radial_scaling_b") }
     func testSpeciesOutsideTheChannels() throws { try check("unknown_species") }

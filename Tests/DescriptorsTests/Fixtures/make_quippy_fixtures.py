@@ -169,6 +169,9 @@ def main():
     si4c = random_cluster("Si4", 3, box=3.5, min_distance=2.1)
     run_case("si4_high_l", "Si4 cluster, n_max 4, l_max 12", si4c, hypers(n_max=4, l_max=12))
 
+    si3c = random_cluster("Si3", 13, box=3.2, min_distance=2.2)
+    run_case("si3_l20", "Si3 cluster, n_max 3, l_max 20, sigma 0.4", si3c, hypers(n_max=3, l_max=20, atom_sigma=0.4))
+
     # 5. Radial scaling u(r) = c / (c + (r/r0)^m) (QUIP: cutoff_rate, cutoff_scale, cutoff_dexp).
     si5 = random_cluster("Si5", 5, box=4.5, min_distance=2.1)
     run_case("radial_scaling_a", "Si5 cluster, radial scaling c=1.5 r0=2.5 m=2", si5,
