@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "Selection", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
         .target(
             name: "Regression",
-            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism"],
+            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
             swiftSettings: languageMode
         ),
         .target(
@@ -141,6 +141,11 @@ let package = Package(
             name: "AtomicStructuresTests",
             dependencies: ["AtomicStructures"],
             resources: [.copy("Fixtures")],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "RegressionTests",
+            dependencies: ["Regression", "Descriptors", "NeighbourLists", "AtomicStructures"],
             swiftSettings: languageMode
         ),
         .testTarget(
