@@ -148,6 +148,7 @@ let package = Package(
             dependencies: ["Regression", "Descriptors", "NeighbourLists", "AtomicStructures"],
             swiftSettings: languageMode
         ),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
         .testTarget(
             name: "NeighbourListsTests",
             dependencies: ["NeighbourLists", "AtomicStructures"],
