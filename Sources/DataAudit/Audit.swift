@@ -326,7 +326,7 @@ public struct DatasetAuditor: Sendable {
                 if let l = earlier.line { message += " (line \(l))" }
                 switch (earlier.energy, labels.energy) {
                 case let (a?, b?) where a.bitPattern == b.bitPattern: message += "; energies equal"
-                case let (a?, b?): message += "; energies differ by \(formatted(b - a)) eV (contradictory labels)"
+                case let (a?, b?): message += "; energies differ by \(formatted(b - a)) eV"
                 default: break
                 }
                 report(.warning, "duplicate", message)
@@ -460,7 +460,17 @@ func formatted(_ x: Double) -> String {
         }
         return text
     }
-    return "\(x)"
+    // Scientific: mantissa with 6 significant digits.
+    let exponent = magnitude.log10Floor
+    guard abs(exponent) < 300 else { return "\(x)" }
+    var mantissa = formatted(x / pow10Signed(exponent))
+    if mantissa == "10" || mantissa == "-10" { return formatted(x / pow10Signed(exponent + 1)) + "e\(exponent + 1)" }
+    if mantissa.isEmpty { mantissa = "0" }
+    return mantissa + "e\(exponent)"
+}
+
+private func pow10Signed(_ n: Int) -> Double {
+    n >= 0 ? pow10(n) : 1 / pow10(-n)
 }
 
 private func fixed(_ x: Double, decimals: Int) -> String {
