@@ -192,8 +192,10 @@ struct BinGrid {
                 largestMagnitude = max(largestMagnitude, abs(lo), abs(hi))
             }
         }
-        // Wrapped coordinates of atoms far outside the cell carry the round-off of the original
-        // ones; widen the search by a generous multiple of it.
+        // Fractional coordinates (and the pair vectors compared against the cutoff) carry round-off
+        // that grows with how far atoms lie outside the cell; widen the search by a margin of
+        // 1e-9 fractional units per unit of that distance, millions of times the double-precision
+        // error for any cell whose condition number is below ~1e6.
         for k in 0..<3 where geometry.periodic[k] != 0 {
             for s in geometry.wrapShifts { largestMagnitude = max(largestMagnitude, Double(abs(s[k])) + 1) }
         }
