@@ -106,7 +106,7 @@ public struct ExtendedXYZReader {
         while true {
             guard let line = try source.nextLine(lineNumber: lineNumber + 1) else {
                 if frameIndex == 0 {
-                    throw error(1, nil, "no frames: the file is empty or has only blank lines; expected an atom count on the first line")
+                    throw error(1, "atom count", "no frames: the file is empty or has only blank lines; expected an atom count on the first line")
                 }
                 return nil
             }
@@ -129,7 +129,7 @@ public struct ExtendedXYZReader {
 
         // The header line.
         guard let headerLine = try source.nextLine(lineNumber: lineNumber + 1) else {
-            throw error(lineNumber + 1, nil, "the file ends after the atom count of line \(countLineNumber); expected a header (comment) line and \(atomCount) atom lines")
+            throw error(lineNumber + 1, "header", "the file ends after the atom count of line \(countLineNumber); expected a header (comment) line and \(atomCount) atom lines")
         }
         lineNumber += 1
         let headerLineNumber = lineNumber
@@ -191,7 +191,7 @@ public struct ExtendedXYZReader {
         do {
             try tokenizeHeader(line, into: &scratch.headerTokens)
         } catch {
-            throw InputError(file: name, line: lineNumber, field: error.key, message: error.message)
+            throw InputError(file: name, line: lineNumber, field: error.key ?? "header", message: error.message)
         }
         let tokens = scratch.headerTokens
         var info = OrderedDictionary<String, InfoValue>()
@@ -495,7 +495,8 @@ public struct ExtendedXYZReader {
         columns: [PropertyColumn], propertiesText: String
     ) -> InputError {
         if looksBinary(line) {
-            return error(lineNumber, nil, "binary data (NUL bytes or invalid UTF-8); this does not look like an extended XYZ text file")
+            let field = found < plan.count ? describeColumn(found, plan: plan, columns: columns).field : "Properties"
+            return error(lineNumber, field, "binary data (NUL bytes or invalid UTF-8); this does not look like an extended XYZ text file")
         }
         let tokens = countTokens(line)
         if found < plan.count {

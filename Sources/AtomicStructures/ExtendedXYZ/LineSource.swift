@@ -130,7 +130,7 @@ final class LineSource {
             if capacity - end < LineSource.chunkSize / 2 {
                 guard pending < LineSource.maximumLineLength else {
                     throw InputError(
-                        file: name, line: lineNumber,
+                        file: name, line: lineNumber, field: "line",
                         message: "line longer than \(LineSource.maximumLineLength) bytes; this does not look like an extended XYZ file"
                     )
                 }
