@@ -106,7 +106,7 @@ public struct ExtendedXYZReader {
         while true {
             guard let line = try source.nextLine(lineNumber: lineNumber + 1) else {
                 if frameIndex == 0 {
-                    throw error(1, nil, "no frames: the file is empty or has only blank lines; expected an atom count on the first line")
+                    throw error(1, "atom count", "no frames: the file is empty or has only blank lines; expected an atom count on the first line")
                 }
                 return nil
             }
@@ -129,7 +129,7 @@ public struct ExtendedXYZReader {
 
         // The header line.
         guard let headerLine = try source.nextLine(lineNumber: lineNumber + 1) else {
-            throw error(lineNumber + 1, nil, "the file ends after the atom count of line \(countLineNumber); expected a header (comment) line and \(atomCount) atom lines")
+            throw error(lineNumber + 1, "header", "the file ends after the atom count of line \(countLineNumber); expected a header (comment) line and \(atomCount) atom lines")
         }
         lineNumber += 1
         let headerLineNumber = lineNumber
@@ -137,7 +137,7 @@ public struct ExtendedXYZReader {
 
         // Refuse impossible counts before allocating anything for them: every atom line holds
         // at least one byte per column and a separator or newline after each.
-        let columnsPerAtom = header.columns.reduce(0) { $0 + $1.columns }
+        let columnsPerAtom = header.layout.plan.count
         if let remaining = source.remainingBytes {
             let (bytesPerAtom, o1) = columnsPerAtom.multipliedReportingOverflow(by: 2)
             let (needed, o2) = atomCount.multipliedReportingOverflow(by: bytesPerAtom)
@@ -184,47 +184,65 @@ public struct ExtendedXYZReader {
     private struct Header {
         var cell: Cell
         var info: OrderedDictionary<String, InfoValue>
-        var columns: [PropertyColumn]
-        var propertiesText: String
+        var layout: FrameLayout
     }
 
     private func parseHeader(_ line: UnsafeBufferPointer<UInt8>, line lineNumber: Int) throws -> Header {
-        let entries = try tokenizeHeader(line) { field, message in error(lineNumber, field, message) }
+        do {
+            try tokenizeHeader(line, into: &scratch.headerTokens)
+        } catch {
+            throw InputError(file: name, line: lineNumber, field: error.key ?? "header", message: error.message)
+        }
+        let tokens = scratch.headerTokens
         var info = OrderedDictionary<String, InfoValue>()
+        info.reserveCapacity(tokens.entries.count)  // one hash table instead of regrowing it
         var lattice: Matrix3? = nil
         var pbc: (Bool, Bool, Bool)? = nil
-        var propertiesText = "species:S:1:pos:R:3"
+        var propertiesText: String? = nil
+        var sawLattice = false, sawPBC = false
 
-        for entry in entries {
-            let key = entry.key
-            switch key {
+        for entry in tokens.entries {
+            let key = tokens.key(entry)
+            // Only keys of these lengths can be special; skip the string comparisons otherwise.
+            let length = entry.key.count
+            let maybeSpecial = length == 3 || length == 7 || length == 10
+            let valueBytes = maybeSpecial ? entry.value.map { Array(tokens.bytes[$0]) } : nil
+            switch maybeSpecial ? key : "" {
             case "Lattice":
-                lattice = try parseLattice(entry.value, line: lineNumber)
+                guard !sawLattice else { throw duplicateKey(key, line: lineNumber) }
+                sawLattice = true
+                lattice = try parseLattice(valueBytes, line: lineNumber)
             case "pbc":
-                pbc = try parsePBC(entry.value, line: lineNumber)
+                guard !sawPBC else { throw duplicateKey(key, line: lineNumber) }
+                sawPBC = true
+                pbc = try parsePBC(valueBytes, line: lineNumber)
             case "Properties":
-                guard let value = entry.value else {
+                guard propertiesText == nil else { throw duplicateKey(key, line: lineNumber) }
+                guard let valueBytes else {
                     throw error(lineNumber, key, "has no value; expected name:type:count triplets such as species:S:1:pos:R:3")
                 }
-                guard let text = String(validatingUTF8Bytes: value) else {
+                guard let text = String(validatingUTF8Bytes: valueBytes) else {
                     throw error(lineNumber, key, "not valid UTF-8 text")
                 }
                 propertiesText = text
             default:
-                let lower = key.lowercased()
-                if lower == "lattice" || lower == "pbc" || lower == "properties" {
-                    let proper = lower == "lattice" ? "Lattice" : lower == "pbc" ? "pbc" : "Properties"
-                    throw error(
-                        lineNumber, key,
-                        "this key must be spelled exactly '\(proper)' (ASE matches it case-sensitively and would ignore '\(key)', while QUIP would not)"
-                    )
+                if maybeSpecial {
+                    let lower = key.lowercased()
+                    if lower == "lattice" || lower == "pbc" || lower == "properties" {
+                        let proper = lower == "lattice" ? "Lattice" : lower == "pbc" ? "pbc" : "Properties"
+                        throw error(
+                            lineNumber, key,
+                            "this key must be spelled exactly '\(proper)' (ASE matches it case-sensitively and would ignore '\(key)', while QUIP would not)"
+                        )
+                    }
                 }
-                guard let value = entry.value else {
+                guard info[key] == nil else { throw duplicateKey(key, line: lineNumber) }
+                guard let range = entry.value else {
                     info[key] = .bool(true)
                     continue
                 }
-                guard let interpreted = interpretHeaderValue(value, key: key) else {
-                    if value.contains(0) {
+                guard let interpreted = tokens.withBytes(range, { interpretHeaderValue($0, key: key) }) else {
+                    if tokens.bytes[range].contains(0) {
                         throw error(lineNumber, key, "binary data (a NUL byte) in the value; this does not look like a text file")
                     }
                     throw error(lineNumber, key, "the value is not valid UTF-8 text")
@@ -233,10 +251,19 @@ public struct ExtendedXYZReader {
             }
         }
 
-        let columns = try parsePropertiesSpecification(propertiesText) { message in
-            error(lineNumber, "Properties", message)
+        let text = propertiesText ?? "species:S:1:pos:R:3"
+        let layout: FrameLayout
+        if let cached = scratch.lastLayout, cached.propertiesText == text {
+            layout = cached
+        } else {
+            let fileName = name
+            let columns = try parsePropertiesSpecification(text) { message in
+                InputError(file: fileName, line: lineNumber, field: "Properties", message: message)
+            }
+            try checkSpecialColumns(columns, line: lineNumber)
+            layout = FrameLayout(columns: columns, propertiesText: text)
+            scratch.lastLayout = layout
         }
-        try checkSpecialColumns(columns, line: lineNumber)
 
         let cell: Cell
         if let lattice {
@@ -252,7 +279,11 @@ public struct ExtendedXYZReader {
             }
             cell = .none
         }
-        return Header(cell: cell, info: info, columns: columns, propertiesText: propertiesText)
+        return Header(cell: cell, info: info, layout: layout)
+    }
+
+    private func duplicateKey(_ key: String, line: Int) -> InputError {
+        error(line, key, "the key appears twice in the header; expected each key once")
     }
 
     private func parseLattice(_ value: [UInt8]?, line: Int) throws -> Matrix3 {
@@ -317,118 +348,72 @@ public struct ExtendedXYZReader {
     }
 
     private mutating func parseAtomLines(atomCount: Int, header: Header, countLineNumber: Int) throws -> AtomData {
-        let columns = header.columns
-        // Plan: per token, what it is and where it goes in the atom's row of its kind.
-        var plan: [TokenPlan] = []
-        var realsPerAtom = 0, integersPerAtom = 0, boolsPerAtom = 0, stringColumns = 0
-        var firstSlot: [Int] = []  // per property: first slot in its kind's row (or string column)
-        for (p, column) in columns.enumerated() {
-            let isSpecies = column.name == "species"
-            let isPosition = column.name == "pos"
-            switch column.kind {
-            case .real: firstSlot.append(realsPerAtom)
-            case .integer: firstSlot.append(integersPerAtom)
-            case .bool: firstSlot.append(boolsPerAtom)
-            case .string: firstSlot.append(isSpecies ? 0 : stringColumns)
-            }
-            for _ in 0..<column.columns {
-                var token = TokenPlan(kind: 0, slot: 0, property: Int32(p))
-                switch column.kind {
-                case .real:
-                    token.kind = isPosition ? TokenPlan.finiteReal : TokenPlan.real
-                    token.slot = Int32(realsPerAtom); realsPerAtom += 1
-                case .integer:
-                    token.kind = TokenPlan.integer
-                    token.slot = Int32(integersPerAtom); integersPerAtom += 1
-                case .bool:
-                    token.kind = TokenPlan.bool
-                    token.slot = Int32(boolsPerAtom); boolsPerAtom += 1
-                case .string:
-                    if isSpecies {
-                        token.kind = TokenPlan.species
-                    } else {
-                        token.kind = TokenPlan.string
-                        token.slot = Int32(stringColumns); stringColumns += 1
-                    }
-                }
-                plan.append(token)
-            }
-        }
-
+        let layout = header.layout
         // Storage grows with the atoms actually read, so a wrong count in a pipe cannot
         // trigger a huge allocation; for files the count was checked against the file size.
         var capacity = source.remainingBytes != nil ? atomCount : min(atomCount, 1 << 16)
-        scratch.reserve(atoms: capacity, reals: realsPerAtom, integers: integersPerAtom, bools: boolsPerAtom, preserving: 0)
-        var strings = [[String]](repeating: [], count: stringColumns)
-        for k in 0..<stringColumns { strings[k].reserveCapacity(capacity) }
-
+        var rows = scratch.beginFrame(layout, atoms: capacity)
         let firstAtomLine = lineNumber + 1
-        try exactPowersOfTen.withUnsafeBufferPointer { powers in
-            try plan.withUnsafeBufferPointer { plan in
-                for atom in 0..<atomCount {
-                    if atom == capacity {
-                        capacity = min(atomCount, capacity * 2)
-                        scratch.reserve(atoms: capacity, reals: realsPerAtom, integers: integersPerAtom, bools: boolsPerAtom, preserving: atom)
-                    }
-                    guard let line = try source.nextLine(lineNumber: lineNumber + 1) else {
-                        throw error(
-                            lineNumber + 1, "atom count",
-                            "the file ends after \(atom) of \(atomCount) atom lines; the frame starting at line \(countLineNumber) declares \(atomCount) atoms"
-                        )
-                    }
-                    lineNumber += 1
-                    try parseAtomLine(
-                        line, atom: atom, plan: plan, powers: powers.baseAddress!,
-                        realRow: scratch.reals + atom * realsPerAtom,
-                        integerRow: scratch.integers + atom * integersPerAtom,
-                        boolRow: scratch.bools + atom * boolsPerAtom,
-                        strings: &strings, columns: columns, propertiesText: header.propertiesText
-                    )
-                }
+        for atom in 0..<atomCount {
+            if atom == capacity {
+                capacity = min(atomCount, capacity * 2)
+                rows = scratch.reserve(atoms: capacity, preserving: atom, continuing: rows)
+            }
+            guard let line = try source.nextLine(lineNumber: lineNumber + 1) else {
+                throw error(
+                    lineNumber + 1, "atom count",
+                    "the file ends after \(atom) of \(atomCount) atom lines; the frame starting at line \(countLineNumber) declares \(atomCount) atoms"
+                )
+            }
+            lineNumber += 1
+            if let failure = rows.parse(line, atom: atom) {
+                throw rowError(line, failure, layout: layout)
             }
         }
+        scratch.endFrame(rows)
 
         // Gather each property's values out of the row-major scratch rows.
+        let columns = layout.columns
         var atomicNumbers: [Int] = []
         var positions: [Vector3] = []
         var arrays = OrderedDictionary<String, PerAtomProperty>()
-        let hasSpecies = columns.contains { $0.name == "species" }
+        arrays.reserveCapacity(columns.count)
+        let stringColumns = scratch.stringColumns
         for (p, column) in columns.enumerated() {
-            let first = firstSlot[p]
+            let first = layout.firstSlot[p]
             let width = column.columns
-            switch column.name {
-            case "species":
-                atomicNumbers = Array(UnsafeBufferPointer(start: scratch.species, count: atomCount))
+            if p == layout.speciesIndex {
+                atomicNumbers = Array(UnsafeBufferPointer(start: rows.species, count: atomCount))
                 continue
-            case "pos":
-                let reals = scratch.reals
+            }
+            if p == layout.positionIndex {
+                let reals = rows.reals, stride = layout.realsPerAtom
                 positions = [Vector3](unsafeUninitializedCapacity: atomCount) { buffer, count in
                     for atom in 0..<atomCount {
-                        let row = reals + atom * realsPerAtom + first
+                        let row = reals + atom * stride + first
                         (buffer.baseAddress! + atom).initialize(to: Vector3(row[0], row[1], row[2]))
                     }
                     count = atomCount
                 }
                 continue
-            case "Z" where !hasSpecies:
-                atomicNumbers = try atomicNumbersFromZ(atomCount: atomCount, slot: first, stride: integersPerAtom, firstAtomLine: firstAtomLine)
+            }
+            if p == layout.atomicNumberIndex && layout.speciesIndex == nil {
+                atomicNumbers = try atomicNumbersFromZ(rows, layout: layout, atomCount: atomCount, firstAtomLine: firstAtomLine)
                 continue
-            default:
-                break
             }
             let values: PerAtomProperty.Values
             switch column.kind {
-            case .real: values = .reals(gather(scratch.reals, stride: realsPerAtom, first: first, width: width, atoms: atomCount))
-            case .integer: values = .integers(gather(scratch.integers, stride: integersPerAtom, first: first, width: width, atoms: atomCount))
-            case .bool: values = .bools(gather(scratch.bools, stride: boolsPerAtom, first: first, width: width, atoms: atomCount))
-            case .string: values = .strings(interleave(strings[first..<(first + width)], atoms: atomCount))
+            case .real: values = .reals(gather(rows.reals, stride: layout.realsPerAtom, first: first, width: width, atoms: atomCount))
+            case .integer: values = .integers(gather(rows.integers, stride: layout.integersPerAtom, first: first, width: width, atoms: atomCount))
+            case .bool: values = .bools(gather(rows.bools, stride: layout.boolsPerAtom, first: first, width: width, atoms: atomCount))
+            case .string: values = .strings(interleave(stringColumns[first..<(first + width)], atoms: atomCount))
             }
             arrays[column.name] = PerAtomProperty(name: column.name, columns: width, values: values)
         }
-        if hasSpecies, let z = columns.firstIndex(where: { $0.name == "Z" && $0.kind == .integer && $0.columns == 1 }) {
-            let slot = firstSlot[z]
-            for atom in 0..<atomCount where scratch.integers[atom * integersPerAtom + slot] != atomicNumbers[atom] {
-                let zValue = scratch.integers[atom * integersPerAtom + slot]
+        if layout.speciesIndex != nil, let z = layout.atomicNumberIndex {
+            let slot = layout.firstSlot[z], stride = layout.integersPerAtom
+            for atom in 0..<atomCount where rows.integers[atom * stride + slot] != atomicNumbers[atom] {
+                let zValue = rows.integers[atom * stride + slot]
                 throw error(
                     firstAtomLine + atom, "Z",
                     "atomic number \(zValue) disagrees with species \(Element(atomicNumber: atomicNumbers[atom])?.symbol ?? "?") (Z = \(atomicNumbers[atom])); expected the two columns to agree"
@@ -438,10 +423,11 @@ public struct ExtendedXYZReader {
         return AtomData(atomicNumbers: atomicNumbers, positions: positions, arrays: arrays)
     }
 
-    private func atomicNumbersFromZ(atomCount: Int, slot: Int, stride: Int, firstAtomLine: Int) throws -> [Int] {
+    private func atomicNumbersFromZ(_ rows: RowParser, layout: FrameLayout, atomCount: Int, firstAtomLine: Int) throws -> [Int] {
+        let slot = layout.firstSlot[layout.atomicNumberIndex!], stride = layout.integersPerAtom
         var result = [Int](repeating: 0, count: atomCount)
         for atom in 0..<atomCount {
-            let z = scratch.integers[atom * stride + slot]
+            let z = rows.integers[atom * stride + slot]
             guard (1...118).contains(z) else {
                 throw error(firstAtomLine + atom, "Z", "atomic number \(z) is not an element; expected an integer from 1 to 118")
             }
@@ -450,70 +436,28 @@ public struct ExtendedXYZReader {
         return result
     }
 
-    /// Parses the tokens of one atom line into the scratch rows.
-    @inline(__always)
-    private func parseAtomLine(
-        _ line: UnsafeBufferPointer<UInt8>, atom: Int, plan: UnsafeBufferPointer<TokenPlan>,
-        powers: UnsafePointer<Double>,
-        realRow: UnsafeMutablePointer<Double>, integerRow: UnsafeMutablePointer<Int>,
-        boolRow: UnsafeMutablePointer<Bool>, strings: inout [[String]],
-        columns: [PropertyColumn], propertiesText: String
-    ) throws {
-        guard var p = line.baseAddress else {
-            throw columnCountError(line, found: 0, plan: plan, columns: columns, propertiesText: propertiesText)
-        }
-        let end = p + line.count
-        for t in 0..<plan.count {
-            while p < end && isASCIISpace(p.pointee) { p += 1 }
-            if p == end {
-                throw columnCountError(line, found: t, plan: plan, columns: columns, propertiesText: propertiesText)
+    /// The error for a row that ``RowParser/parse(_:atom:)`` refused.
+    private func rowError(_ line: UnsafeBufferPointer<UInt8>, _ failure: RowFailure, layout: FrameLayout) -> InputError {
+        layout.plan.withUnsafeBufferPointer { plan in
+            let t = failure.token
+            let columns = layout.columns
+            switch failure.reason {
+            case .missingColumn, .extraColumn:
+                return columnCountError(line, found: failure.reason == .missingColumn ? t : plan.count + 1, plan: plan, columns: columns, propertiesText: layout.propertiesText)
+            case .badValue, .outOfRange, .notFinite:
+                let start = line.baseAddress! + failure.start
+                let expected: String
+                switch (plan[t].kind, failure.reason) {
+                case (_, .notFinite): expected = "a finite real number (positions must not be NaN or infinite)"
+                case (_, .outOfRange): expected = "an integer within ±9.2e18"
+                case (TokenPlan.real, _), (TokenPlan.finiteReal, _): expected = "a real number"
+                case (TokenPlan.integer, _): expected = "an integer"
+                case (TokenPlan.bool, _): expected = "a logical T, F, True or False"
+                case (TokenPlan.species, _): expected = "an element symbol such as Si"
+                default: expected = "text (valid UTF-8)"
+                }
+                return tokenError(line, t, start, failure.length, plan: plan, columns: columns, expected: expected)
             }
-            let tokenStart = p
-            while p < end && !isASCIISpace(p.pointee) { p += 1 }
-            let length = p - tokenStart
-            let token = plan[t]
-            switch token.kind {
-            case TokenPlan.real:
-                guard let x = parseReal(tokenStart, length, powers: powers) else {
-                    throw tokenError(line, t, tokenStart, length, plan: plan, columns: columns, expected: "a real number")
-                }
-                realRow[Int(token.slot)] = x
-            case TokenPlan.finiteReal:
-                guard let x = parseReal(tokenStart, length, powers: powers) else {
-                    throw tokenError(line, t, tokenStart, length, plan: plan, columns: columns, expected: "a real number")
-                }
-                guard x.isFinite else {
-                    throw tokenError(line, t, tokenStart, length, plan: plan, columns: columns, expected: "a finite real number (positions must not be NaN or infinite)")
-                }
-                realRow[Int(token.slot)] = x
-            case TokenPlan.species:
-                guard let z = scratch.symbols.atomicNumber(tokenStart, length) else {
-                    throw tokenError(line, t, tokenStart, length, plan: plan, columns: columns, expected: "an element symbol such as Si")
-                }
-                scratch.species[atom] = z
-            case TokenPlan.integer:
-                switch parseInteger(tokenStart, length) {
-                case .value(let n): integerRow[Int(token.slot)] = n
-                case .outOfRange:
-                    throw tokenError(line, t, tokenStart, length, plan: plan, columns: columns, expected: "an integer within ±9.2e18")
-                case .notAnInteger:
-                    throw tokenError(line, t, tokenStart, length, plan: plan, columns: columns, expected: "an integer")
-                }
-            case TokenPlan.bool:
-                guard let b = parseLogical(tokenStart, length) else {
-                    throw tokenError(line, t, tokenStart, length, plan: plan, columns: columns, expected: "a logical T, F, True or False")
-                }
-                boolRow[Int(token.slot)] = b
-            default:
-                guard let s = scratch.strings.string(tokenStart, length) else {
-                    throw tokenError(line, t, tokenStart, length, plan: plan, columns: columns, expected: "text (valid UTF-8)")
-                }
-                strings[Int(token.slot)].append(s)
-            }
-        }
-        while p < end && isASCIISpace(p.pointee) { p += 1 }
-        if p != end {
-            throw columnCountError(line, found: plan.count + 1, plan: plan, columns: columns, propertiesText: propertiesText)
         }
     }
 
@@ -551,7 +495,8 @@ public struct ExtendedXYZReader {
         columns: [PropertyColumn], propertiesText: String
     ) -> InputError {
         if looksBinary(line) {
-            return error(lineNumber, nil, "binary data (NUL bytes or invalid UTF-8); this does not look like an extended XYZ text file")
+            let field = found < plan.count ? describeColumn(found, plan: plan, columns: columns).field : "Properties"
+            return error(lineNumber, field, "binary data (NUL bytes or invalid UTF-8); this does not look like an extended XYZ text file")
         }
         let tokens = countTokens(line)
         if found < plan.count {
@@ -580,22 +525,229 @@ struct TokenPlan {
     var property: Int32
 }
 
-/// Reusable per-reader buffers: one row per atom for each value kind, plus symbol tables.
+/// How the atom lines of frames with one `Properties` value are laid out and parsed.
+struct FrameLayout {
+    var propertiesText: String
+    var columns: [PropertyColumn]
+    /// Per token (column of an atom line): what it is and where its value goes.
+    var plan: [TokenPlan] = []
+    var realsPerAtom = 0, integersPerAtom = 0, boolsPerAtom = 0, stringColumnCount = 0
+    /// Per property: its first slot in its kind's row (or its first string column).
+    var firstSlot: [Int] = []
+    var speciesIndex: Int?
+    var positionIndex: Int?
+    /// The index of an integer, one-column `Z` property.
+    var atomicNumberIndex: Int?
+
+    init(columns: [PropertyColumn], propertiesText: String) {
+        self.columns = columns
+        self.propertiesText = propertiesText
+        for (p, column) in columns.enumerated() {
+            let isSpecies = column.name == "species" && column.kind == .string && column.columns == 1
+            let isPosition = column.name == "pos" && column.kind == .real && column.columns == 3
+            if isSpecies { speciesIndex = p }
+            if isPosition { positionIndex = p }
+            if column.name == "Z" && column.kind == .integer && column.columns == 1 { atomicNumberIndex = p }
+            switch column.kind {
+            case .real: firstSlot.append(realsPerAtom)
+            case .integer: firstSlot.append(integersPerAtom)
+            case .bool: firstSlot.append(boolsPerAtom)
+            case .string: firstSlot.append(isSpecies ? 0 : stringColumnCount)
+            }
+            for _ in 0..<column.columns {
+                var token = TokenPlan(kind: 0, slot: 0, property: Int32(p))
+                switch column.kind {
+                case .real:
+                    token.kind = isPosition ? TokenPlan.finiteReal : TokenPlan.real
+                    token.slot = Int32(realsPerAtom); realsPerAtom += 1
+                case .integer:
+                    token.kind = TokenPlan.integer
+                    token.slot = Int32(integersPerAtom); integersPerAtom += 1
+                case .bool:
+                    token.kind = TokenPlan.bool
+                    token.slot = Int32(boolsPerAtom); boolsPerAtom += 1
+                case .string:
+                    if isSpecies {
+                        token.kind = TokenPlan.species
+                    } else {
+                        token.kind = TokenPlan.string
+                        token.slot = Int32(stringColumnCount); stringColumnCount += 1
+                    }
+                }
+                plan.append(token)
+            }
+        }
+    }
+}
+
+/// Why an atom line was refused, and where.
+struct RowFailure {
+    enum Reason { case missingColumn, extraColumn, badValue, outOfRange, notFinite }
+    var reason: Reason
+    /// The token (column) index.
+    var token: Int
+    /// The token's byte offset and length in the line.
+    var start: Int = 0
+    var length: Int = 0
+}
+
+/// The hot loop: parses atom lines into rows of raw buffers.
+///
+/// A plain value holding raw pointers (valid until the scratch buffers grow), so that parsing
+/// a line involves no reference counting, no exclusivity checks and no allocation (except for
+/// string columns and the first sight of each element symbol, which go to the scratch).
+struct RowParser {
+    let plan: UnsafePointer<TokenPlan>
+    let planCount: Int
+    let reals: UnsafeMutablePointer<Double>
+    let integers: UnsafeMutablePointer<Int>
+    let bools: UnsafeMutablePointer<Bool>
+    let species: UnsafeMutablePointer<Int>
+    let realsPerAtom: Int, integersPerAtom: Int, boolsPerAtom: Int
+    let powers: UnsafePointer<Double>
+    var lastSpeciesKey: UInt64
+    var lastSpeciesNumber: Int
+    unowned(unsafe) let scratch: FrameScratch
+
+    /// Parses the tokens of one atom line into row `atom`; nil on success.
+    @inline(__always)
+    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, atom: Int) -> RowFailure? {
+        guard let base = line.baseAddress else {
+            return planCount == 0 ? nil : RowFailure(reason: .missingColumn, token: 0)
+        }
+        let realRow = reals + atom * realsPerAtom
+        let integerRow = integers + atom * integersPerAtom
+        let boolRow = bools + atom * boolsPerAtom
+        var p = base
+        let end = base + line.count
+        for t in 0..<planCount {
+            p = skipSpaces(p, end)
+            if p == end { return RowFailure(reason: .missingColumn, token: t) }
+            let tokenStart = p
+            let token = plan[t]
+            if token.kind <= TokenPlan.finiteReal {
+                // Numbers are parsed in one pass; the token must end where the number does.
+                if let (x, after) = parseRealPrefix(tokenStart, powers: powers), after == end || isASCIISpace(after.pointee) {
+                    if token.kind == TokenPlan.finiteReal && !x.isFinite {
+                        return RowFailure(reason: .notFinite, token: t, start: tokenStart - base, length: after - tokenStart)
+                    }
+                    realRow[Int(token.slot)] = x
+                    p = after
+                    continue
+                }
+                while p < end && !isASCIISpace(p.pointee) { p += 1 }
+                return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: p - tokenStart)
+            }
+            while p < end && !isASCIISpace(p.pointee) { p += 1 }
+            let length = p - tokenStart
+            switch token.kind {
+            case TokenPlan.species:
+                guard let key = packedKey(tokenStart, length) else {
+                    return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+                if key == lastSpeciesKey {
+                    species[atom] = lastSpeciesNumber
+                } else if let z = scratch.atomicNumber(key, tokenStart, length) {
+                    species[atom] = z
+                    lastSpeciesKey = key
+                    lastSpeciesNumber = z
+                } else {
+                    return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+            case TokenPlan.integer:
+                switch parseInteger(tokenStart, length) {
+                case .value(let n): integerRow[Int(token.slot)] = n
+                case .outOfRange: return RowFailure(reason: .outOfRange, token: t, start: tokenStart - base, length: length)
+                case .notAnInteger: return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+            case TokenPlan.bool:
+                guard let b = parseLogical(tokenStart, length) else {
+                    return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+                boolRow[Int(token.slot)] = b
+            default:
+                guard scratch.appendString(tokenStart, length, column: Int(token.slot)) else {
+                    return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+            }
+        }
+        while p < end && isASCIISpace(p.pointee) { p += 1 }
+        if p != end { return RowFailure(reason: .extraColumn, token: planCount) }
+        return nil
+    }
+}
+
+/// Reusable per-reader buffers (one row per atom for each value kind) and lookup tables.
 final class FrameScratch {
-    private(set) var reals = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-    private(set) var integers = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-    private(set) var bools = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
-    private(set) var species = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private var reals = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+    private var integers = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private var bools = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    private var species = UnsafeMutablePointer<Int>.allocate(capacity: 1)
     private var realCapacity = 1, integerCapacity = 1, boolCapacity = 1, speciesCapacity = 1
-    let symbols = SpeciesTable()
-    let strings = StringTable()
+    private var plan = UnsafeMutablePointer<TokenPlan>.allocate(capacity: 1)
+    private var planCapacity = 1
+    private var layout: FrameLayout?
+    private let powers: UnsafeMutablePointer<Double>
+    /// Per-atom values of each string column of the current frame.
+    private(set) var stringColumns: [[String]] = []
+    private var lastSpeciesKey: UInt64 = 0
+    private var lastSpeciesNumber = 0
+    private var speciesTable: [UInt64: Int] = [:]
+    private var stringTable: [UInt64: String] = [:]
+    /// Reused storage for header tokens.
+    var headerTokens = HeaderTokens()
+    /// The layout of the last `Properties` value seen (files rarely change it between frames).
+    var lastLayout: FrameLayout?
+
+    init() {
+        powers = .allocate(capacity: exactPowersOfTen.count)
+        powers.initialize(from: exactPowersOfTen, count: exactPowersOfTen.count)
+    }
 
     deinit {
         reals.deallocate(); integers.deallocate(); bools.deallocate(); species.deallocate()
+        plan.deallocate(); powers.deallocate()
     }
 
-    /// Makes room for `atoms` rows, keeping the first `preserving` rows.
-    func reserve(atoms: Int, reals perAtomReals: Int, integers perAtomIntegers: Int, bools perAtomBools: Int, preserving: Int) {
+    /// Prepares for a frame with `layout` and room for `atoms` rows.
+    func beginFrame(_ layout: FrameLayout, atoms: Int) -> RowParser {
+        if layout.plan.count > planCapacity {
+            plan.deallocate()
+            planCapacity = layout.plan.count
+            plan = .allocate(capacity: planCapacity)
+        }
+        plan.update(from: layout.plan, count: layout.plan.count)
+        self.layout = layout
+        stringColumns = [[String]](repeating: [], count: layout.stringColumnCount)
+        for k in 0..<layout.stringColumnCount { stringColumns[k].reserveCapacity(atoms) }
+        grow(atoms: atoms, preserving: 0)
+        return rowParser(lastSpeciesKey: lastSpeciesKey, lastSpeciesNumber: lastSpeciesNumber)
+    }
+
+    /// Makes room for `atoms` rows, keeping the first `preserving`; returns the new row parser.
+    func reserve(atoms: Int, preserving: Int, continuing previous: RowParser) -> RowParser {
+        grow(atoms: atoms, preserving: preserving)
+        return rowParser(lastSpeciesKey: previous.lastSpeciesKey, lastSpeciesNumber: previous.lastSpeciesNumber)
+    }
+
+    /// Keeps the row parser's species cache for the next frame.
+    func endFrame(_ rows: RowParser) {
+        lastSpeciesKey = rows.lastSpeciesKey
+        lastSpeciesNumber = rows.lastSpeciesNumber
+    }
+
+    private func rowParser(lastSpeciesKey: UInt64, lastSpeciesNumber: Int) -> RowParser {
+        let layout = self.layout!
+        return RowParser(
+            plan: plan, planCount: layout.plan.count, reals: reals, integers: integers, bools: bools,
+            species: species, realsPerAtom: layout.realsPerAtom, integersPerAtom: layout.integersPerAtom,
+            boolsPerAtom: layout.boolsPerAtom, powers: powers, lastSpeciesKey: lastSpeciesKey,
+            lastSpeciesNumber: lastSpeciesNumber, scratch: self
+        )
+    }
+
+    private func grow(atoms: Int, preserving: Int) {
+        let layout = self.layout!
         func grow<T>(_ pointer: inout UnsafeMutablePointer<T>, _ capacity: inout Int, _ needed: Int, _ kept: Int) {
             guard needed > capacity else { return }
             let newCapacity = max(needed, capacity + capacity / 2)
@@ -605,10 +757,38 @@ final class FrameScratch {
             pointer = fresh
             capacity = newCapacity
         }
-        grow(&reals, &realCapacity, atoms * perAtomReals, preserving * perAtomReals)
-        grow(&integers, &integerCapacity, atoms * perAtomIntegers, preserving * perAtomIntegers)
-        grow(&bools, &boolCapacity, atoms * perAtomBools, preserving * perAtomBools)
+        grow(&reals, &realCapacity, atoms * layout.realsPerAtom, preserving * layout.realsPerAtom)
+        grow(&integers, &integerCapacity, atoms * layout.integersPerAtom, preserving * layout.integersPerAtom)
+        grow(&bools, &boolCapacity, atoms * layout.boolsPerAtom, preserving * layout.boolsPerAtom)
         grow(&species, &speciesCapacity, atoms, preserving)
+    }
+
+    /// The atomic number of a symbol (letter case ignored, as ASE capitalises), or nil.
+    @inline(never)
+    func atomicNumber(_ key: UInt64, _ start: UnsafePointer<UInt8>, _ length: Int) -> Int? {
+        if let known = speciesTable[key] { return known }
+        let bytes = UnsafeBufferPointer(start: start, count: length)
+        guard length >= 1, bytes.allSatisfy({ $0 < 0x80 && $0 != 0 }) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let symbol = text.prefix(1).uppercased() + text.dropFirst().lowercased()
+        guard let element = Element(symbol: symbol) else { return nil }
+        speciesTable[key] = element.atomicNumber
+        return element.atomicNumber
+    }
+
+    /// Appends a string-column token (interned when short); false if not UTF-8 or contains NUL.
+    @inline(never)
+    func appendString(_ start: UnsafePointer<UInt8>, _ length: Int, column: Int) -> Bool {
+        let key = packedKey(start, length)
+        if let key, let known = stringTable[key] {
+            stringColumns[column].append(known)
+            return true
+        }
+        let bytes = Array(UnsafeBufferPointer(start: start, count: length))
+        guard let s = String(validatingUTF8Bytes: bytes) else { return false }
+        if let key, stringTable.count < 4096 { stringTable[key] = s }
+        stringColumns[column].append(s)
+        return true
     }
 }
 
@@ -619,54 +799,6 @@ func packedKey(_ start: UnsafePointer<UInt8>, _ length: Int) -> UInt64? {
     var key = UInt64(length) << 56
     for k in 0..<length { key |= UInt64(start[k]) << (8 * UInt64(k)) }
     return key
-}
-
-/// Element symbols to atomic numbers, with a one-entry cache for the usual single-species runs.
-final class SpeciesTable {
-    private var lastKey: UInt64 = 0
-    private var lastNumber = 0
-    private var table: [UInt64: Int] = [:]
-
-    /// The atomic number of the symbol (letter case ignored, as ASE capitalises), or nil.
-    @inline(__always)
-    func atomicNumber(_ start: UnsafePointer<UInt8>, _ length: Int) -> Int? {
-        guard length >= 1, let key = packedKey(start, length) else { return nil }
-        if key == lastKey { return lastNumber }
-        return lookUp(key, start, length)
-    }
-
-    @inline(never)
-    private func lookUp(_ key: UInt64, _ start: UnsafePointer<UInt8>, _ length: Int) -> Int? {
-        let number: Int
-        if let known = table[key] {
-            number = known
-        } else {
-            let bytes = UnsafeBufferPointer(start: start, count: length)
-            guard bytes.allSatisfy({ $0 < 0x80 && $0 != 0 }) else { return nil }
-            let text = String(decoding: bytes, as: UTF8.self)
-            let symbol = text.prefix(1).uppercased() + text.dropFirst().lowercased()
-            guard let element = Element(symbol: symbol) else { return nil }
-            number = element.atomicNumber
-            table[key] = number
-        }
-        lastKey = key
-        lastNumber = number
-        return number
-    }
-}
-
-/// Interned strings for short tokens of string columns.
-final class StringTable {
-    private var table: [UInt64: String] = [:]
-
-    /// The token as a string, or nil if it is not valid UTF-8 or contains NUL.
-    func string(_ start: UnsafePointer<UInt8>, _ length: Int) -> String? {
-        if let key = packedKey(start, length), let known = table[key] { return known }
-        let bytes = Array(UnsafeBufferPointer(start: start, count: length))
-        guard let s = String(validatingUTF8Bytes: bytes) else { return nil }
-        if let key = packedKey(start, length), table.count < 4096 { table[key] = s }
-        return s
-    }
 }
 
 /// T, F, True, False (the logical values ASE reads in atom columns).

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // The comment (second) line of an extended XYZ frame: `key=value` pairs.
 //
 // Tokens follow ASE's `key_val_str_to_dict`:
@@ -11,103 +17,148 @@
 // Where ASE silently garbles input, we throw instead: an unterminated quote, a dangling
 // backslash, `=` without a key, `key=` without a value, a repeated key.
 
-/// One `key=value` pair of a header line, before the value is interpreted.
-struct HeaderEntry {
-    /// The key, unquoted and unescaped.
-    var key: String
-    /// The value's bytes after unquoting and unescaping; nil for a flag (key without `=`).
-    var value: [UInt8]?
+/// The `key=value` pairs of a header line, unquoted and unescaped into one byte buffer.
+struct HeaderTokens {
+    /// One pair: byte ranges of key and value in `bytes`; `value` is nil for a flag.
+    struct Entry {
+        var key: Range<Int>
+        var value: Range<Int>?
+    }
+
+    /// The unescaped bytes of all keys and values, back to back.
+    var bytes: [UInt8] = []
+    var entries: [Entry] = []
+
+    /// The key of `entry` as text (keys are checked to be valid UTF-8 when tokenizing).
+    func key(_ entry: Entry) -> String {
+        String(decoding: bytes[entry.key], as: UTF8.self)
+    }
+
+    /// Calls `body` with the bytes of `range`.
+    func withBytes<R>(_ range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try bytes.withUnsafeBufferPointer { all in
+            try body(UnsafeBufferPointer(rebasing: all[range]))
+        }
+    }
 }
 
-/// Splits a header line into entries. `fail` builds the error for a message and optional key.
-func tokenizeHeader(
-    _ line: UnsafeBufferPointer<UInt8>,
-    fail: (_ field: String?, _ message: String) -> InputError
-) throws -> [HeaderEntry] {
-    var entries: [HeaderEntry] = []
-    var seenKeys = Set<String>()
+/// Why a header line could not be split into pairs.
+struct HeaderSyntaxError: Error {
+    /// The key concerned, if one was read.
+    var key: String?
+    var message: String
+}
+
+/// Splits a header line into pairs (reusing `tokens`' storage).
+func tokenizeHeader(_ line: UnsafeBufferPointer<UInt8>, into tokens: inout HeaderTokens) throws(HeaderSyntaxError) {
+    tokens.entries.removeAll(keepingCapacity: true)
+    // Unescaped text is never longer than the line, so the output can be written by pointer.
+    if tokens.bytes.count < line.count { tokens.bytes = [UInt8](repeating: 0, count: line.count) }
+    let used = try tokens.bytes.withUnsafeMutableBufferPointer { output throws(HeaderSyntaxError) -> Int in
+        try splitHeader(line, output: output.baseAddress!, entries: &tokens.entries)
+    }
+    tokens.bytes.removeSubrange(used...)
+}
+
+/// The tokenizer proper: writes unescaped keys and values to `output`, returns the bytes used.
+private func splitHeader(
+    _ line: UnsafeBufferPointer<UInt8>, output: UnsafeMutablePointer<UInt8>, entries: inout [HeaderTokens.Entry]
+) throws(HeaderSyntaxError) -> Int {
     var i = 0
+    var written = 0
     let n = line.count
+    guard let input = line.baseAddress else { return 0 }
+
+    func text(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(start: output + range.lowerBound, count: range.count), as: UTF8.self)
+    }
 
     /// Reads one token starting at `i`; stops at unquoted whitespace, and at unquoted `=` when
-    /// `stopAtEquals`. Returns the unescaped bytes.
-    func readToken(stopAtEquals: Bool, keyForErrors: String?) throws -> [UInt8] {
-        var token: [UInt8] = []
-        var closer: UInt8? = nil
+    /// `stopAtEquals`. Returns its range in `output`.
+    func readToken(stopAtEquals: Bool, key: Range<Int>?) throws(HeaderSyntaxError) -> Range<Int> {
+        let first = written
+        var closer: UInt8 = 0
         var openedAt = i
         while i < n {
-            let c = line[i]
+            let c = input[i]
+            if closer != 0 {
+                if c == closer {
+                    closer = 0
+                    i += 1
+                    continue
+                }
+            } else {
+                if isASCIISpace(c) || (stopAtEquals && c == UInt8(ascii: "=")) { break }
+                switch c {
+                case UInt8(ascii: "\""): closer = UInt8(ascii: "\"")
+                case UInt8(ascii: "'"): closer = UInt8(ascii: "'")
+                case UInt8(ascii: "{"): closer = UInt8(ascii: "}")
+                case UInt8(ascii: "["): closer = UInt8(ascii: "]")
+                default: break
+                }
+                if closer != 0 {
+                    openedAt = i
+                    i += 1
+                    continue
+                }
+            }
             if c == 0 {
-                throw fail(keyForErrors, "binary data (a NUL byte) in the header line; this does not look like a text file")
+                throw HeaderSyntaxError(key: key.map(text), message: "binary data (a NUL byte) in the header line; this does not look like a text file")
             }
             if c == UInt8(ascii: "\\") {
                 guard i + 1 < n else {
-                    throw fail(keyForErrors, "the line ends with a lone backslash; expected a character after '\\'")
+                    throw HeaderSyntaxError(key: key.map(text), message: "the line ends with a lone backslash; expected a character after '\\'")
                 }
-                token.append(line[i + 1])
+                output[written] = input[i + 1]
+                written += 1
                 i += 2
                 continue
             }
-            if let close = closer {
-                if c == close { closer = nil } else { token.append(c) }
-                i += 1
-                continue
-            }
-            if isASCIISpace(c) || (stopAtEquals && c == UInt8(ascii: "=")) { break }
-            switch c {
-            case UInt8(ascii: "\""): closer = UInt8(ascii: "\"")
-            case UInt8(ascii: "'"): closer = UInt8(ascii: "'")
-            case UInt8(ascii: "{"): closer = UInt8(ascii: "}")
-            case UInt8(ascii: "["): closer = UInt8(ascii: "]")
-            default: token.append(c)
-            }
-            if closer != nil { openedAt = i }
+            output[written] = c
+            written += 1
             i += 1
         }
-        if let close = closer {
-            let opener = line[openedAt]
-            throw fail(
-                keyForErrors,
-                "unterminated quote: \(quoteForMessage(opener)) opened at character \(openedAt + 1) is never closed by \(quoteForMessage(close))"
+        if closer != 0 {
+            throw HeaderSyntaxError(
+                key: key.map(text),
+                message: "unterminated quote: \(quoteForMessage(input[openedAt])) opened at character \(openedAt + 1) is never closed by \(quoteForMessage(closer))"
             )
         }
-        return token
+        return first..<written
     }
 
     func skipSpaces() {
-        while i < n && isASCIISpace(line[i]) { i += 1 }
+        while i < n && isASCIISpace(input[i]) { i += 1 }
     }
 
     skipSpaces()
     while i < n {
-        if line[i] == UInt8(ascii: "=") {
-            throw fail(nil, "'=' at character \(i + 1) has no key before it")
+        if input[i] == UInt8(ascii: "=") {
+            throw HeaderSyntaxError(key: nil, message: "'=' at character \(i + 1) has no key before it")
         }
         let keyStart = i
-        let keyBytes = try readToken(stopAtEquals: true, keyForErrors: nil)
-        guard let key = String(validatingUTF8Bytes: keyBytes) else {
-            throw fail(nil, "a key is not valid UTF-8 text; this does not look like a text file")
+        let keyRange = try readToken(stopAtEquals: true, key: nil)
+        guard !keyRange.isEmpty else {
+            throw HeaderSyntaxError(key: nil, message: "empty key at character \(keyStart + 1)")
         }
-        guard !key.isEmpty else {
-            throw fail(nil, "empty key at character \(keyStart + 1)")
+        let keyBytes = UnsafeBufferPointer(start: output + keyRange.lowerBound, count: keyRange.count)
+        if !keyBytes.allSatisfy({ $0 < 0x80 }) && String(validating: keyBytes, as: UTF8.self) == nil {
+            throw HeaderSyntaxError(key: nil, message: "a key is not valid UTF-8 text; this does not look like a text file")
         }
         skipSpaces()
-        var value: [UInt8]? = nil
-        if i < n && line[i] == UInt8(ascii: "=") {
+        var valueRange: Range<Int>? = nil
+        if i < n && input[i] == UInt8(ascii: "=") {
             i += 1
             skipSpaces()
             guard i < n else {
-                throw fail(key, "missing value after '='; expected a value such as a number, T/F or a quoted string")
+                throw HeaderSyntaxError(key: text(keyRange), message: "missing value after '='; expected a value such as a number, T/F or a quoted string")
             }
-            value = try readToken(stopAtEquals: false, keyForErrors: key)
+            valueRange = try readToken(stopAtEquals: false, key: keyRange)
             skipSpaces()
         }
-        guard seenKeys.insert(key).inserted else {
-            throw fail(key, "the key appears twice in the header; expected each key once")
-        }
-        entries.append(HeaderEntry(key: key, value: value))
+        entries.append(HeaderTokens.Entry(key: keyRange, value: valueRange))
     }
-    return entries
+    return written
 }
 
 private func quoteForMessage(_ byte: UInt8) -> String {
@@ -125,15 +176,6 @@ extension String {
 
 // MARK: - Interpreting values
 
-/// The boolean words ASE accepts in header values.
-private func headerBool(_ word: ArraySlice<UInt8>) -> Bool? {
-    switch String(decoding: word, as: UTF8.self) {
-    case "T", "True", "true", "TRUE": return true
-    case "F", "False", "false", "FALSE": return false
-    default: return nil
-    }
-}
-
 /// Interprets a header value the way ASE does.
 ///
 /// The value is split at whitespace and commas; if every part is an integer the value is an
@@ -143,57 +185,84 @@ private func headerBool(_ word: ArraySlice<UInt8>) -> Bool? {
 /// follows (strings, numbers, booleans and flat arrays of one kind; anything else is kept as
 /// the raw text); otherwise the text itself. An empty value is an empty integer array, as in
 /// ASE. Integers beyond 64 bits are read as reals (as ASE does). The key `uid` (any case) is
-/// never interpreted, as in ASE. Returns nil when the value is not valid UTF-8.
-func interpretHeaderValue(_ value: [UInt8], key: String) -> InfoValue? {
-    if key.lowercased() == "uid" {
-        return String(validatingUTF8Bytes: value).map(InfoValue.string)
+/// never interpreted, as in ASE. Returns nil when the value is not valid UTF-8 or contains NUL.
+func interpretHeaderValue(_ value: UnsafeBufferPointer<UInt8>, key: String) -> InfoValue? {
+    if key.utf8.count == 3 && key.lowercased() == "uid" {
+        return textValue(value).map(InfoValue.string)
     }
-    var parts: [ArraySlice<UInt8>] = []
-    var start = -1
-    for (k, c) in value.enumerated() {
-        let separator = isASCIISpace(c) || c == UInt8(ascii: ",")
-        if separator {
-            if start >= 0 { parts.append(value[start..<k]); start = -1 }
-        } else if start < 0 {
-            start = k
+    let n = value.count
+    guard let base = value.baseAddress, n > 0 else { return .integers([]) }
+
+    /// Calls `body` with each part (start offset, length) until it returns false.
+    func forEachPart(_ body: (Int, Int) -> Bool) -> Bool {
+        var i = 0
+        while true {
+            while i < n && (isASCIISpace(base[i]) || base[i] == UInt8(ascii: ",")) { i += 1 }
+            if i == n { return true }
+            let start = i
+            while i < n && !(isASCIISpace(base[i]) || base[i] == UInt8(ascii: ",")) { i += 1 }
+            if !body(start, i - start) { return false }
         }
     }
-    if start >= 0 { parts.append(value[start..<value.count]) }
 
     var integers: [Int] = []
-    integers.reserveCapacity(parts.count)
-    var allIntegers = true
-    for part in parts {
-        guard case .value(let n) = Array(part).parsedAsInteger() else { allIntegers = false; break }
-        integers.append(n)
+    let allIntegers = forEachPart { start, length in
+        guard case .value(let k) = parseInteger(base + start, length) else { return false }
+        integers.append(k)
+        return true
     }
     if allIntegers {
         return integers.count == 1 ? .integer(integers[0]) : .integers(integers)
     }
     var reals: [Double] = []
-    reals.reserveCapacity(parts.count)
-    var allReals = true
-    for part in parts {
-        guard let x = Array(part).parsedAsReal() else { allReals = false; break }
-        reals.append(x)
+    let allReals = exactPowersOfTen.withUnsafeBufferPointer { powers in
+        forEachPart { start, length in
+            guard let x = parseReal(base + start, length, powers: powers.baseAddress!) else { return false }
+            reals.append(x)
+            return true
+        }
     }
     if allReals {
         return reals.count == 1 ? .real(reals[0]) : .reals(reals)
     }
     var bools: [Bool] = []
-    var allBools = true
-    for part in parts {
-        guard let b = headerBool(part) else { allBools = false; break }
+    let allBools = forEachPart { start, length in
+        guard let b = headerBool(UnsafeBufferPointer(start: base + start, count: length)) else { return false }
         bools.append(b)
+        return true
     }
     if allBools {
         return bools.count == 1 ? .bool(bools[0]) : .bools(bools)
     }
-    guard let text = String(validatingUTF8Bytes: value) else { return nil }
+    guard let text = textValue(value) else { return nil }
     if text.hasPrefix("_JSON "), let decoded = decodeJSONInfoValue(text.dropFirst(6)) {
         return decoded
     }
     return .string(text)
+}
+
+/// Interprets a header value held in an array (see the pointer version).
+func interpretHeaderValue(_ value: [UInt8], key: String) -> InfoValue? {
+    value.withUnsafeBufferPointer { interpretHeaderValue($0, key: key) }
+}
+
+/// The bytes as text, or nil if they contain NUL or are not valid UTF-8.
+private func textValue(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    if bytes.contains(0) { return nil }
+    return String(validating: bytes, as: UTF8.self)
+}
+
+/// The boolean words ASE accepts in header values.
+private func headerBool(_ word: UnsafeBufferPointer<UInt8>) -> Bool? {
+    func equals(_ literal: StaticString) -> Bool {
+        literal.utf8CodeUnitCount == word.count && memcmp(literal.utf8Start, word.baseAddress!, word.count) == 0
+    }
+    switch word.count {
+    case 1: return word[0] == UInt8(ascii: "T") ? true : word[0] == UInt8(ascii: "F") ? false : nil
+    case 4: return equals("True") || equals("true") || equals("TRUE") ? true : nil
+    case 5: return equals("False") || equals("false") || equals("FALSE") ? false : nil
+    default: return nil
+    }
 }
 
 // MARK: - The JSON subset behind `_JSON ` values

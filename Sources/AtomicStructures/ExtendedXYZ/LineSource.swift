@@ -9,9 +9,15 @@ import Darwin
 /// A returned line points into the internal buffer and is valid until the next call. Memory
 /// stays bounded by the chunk size or the longest line, whichever is larger (lines longer than
 /// ``maximumLineLength`` are an error, so a binary file cannot make the buffer grow without bound).
+///
+/// Every returned line is followed in memory by its `\n` or by at least ``padding`` zero bytes,
+/// so the parser may load 8 bytes at a time from anywhere inside a line: the bytes after the
+/// line's end are never spaces or digits.
 final class LineSource {
+    /// Zero bytes kept after the valid data (the buffer is allocated this much larger).
+    static let padding = 16
     /// Bytes requested per read(2) call.
-    static let chunkSize = 4 << 20
+    static let chunkSize = 1 << 20
     /// The longest line accepted, in bytes.
     static let maximumLineLength = 1 << 28
 
@@ -50,17 +56,19 @@ final class LineSource {
         }
         fileDescriptor = fd
         capacity = LineSource.chunkSize
-        buffer = .allocate(capacity: capacity)
+        buffer = .allocate(capacity: capacity + LineSource.padding)
+        buffer.initialize(repeating: 0, count: LineSource.padding)
     }
 
     /// Serves lines from a copy of `bytes`.
     init(bytes: [UInt8], name: String) {
         self.name = name
         fileDescriptor = -1
-        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        let storage = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1) + LineSource.padding)
         bytes.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { storage.initialize(from: base, count: source.count) }
         }
+        (storage + bytes.count).initialize(repeating: 0, count: LineSource.padding)
         capacity = max(bytes.count, 1)
         buffer = storage
         end = bytes.count
@@ -122,12 +130,12 @@ final class LineSource {
             if capacity - end < LineSource.chunkSize / 2 {
                 guard pending < LineSource.maximumLineLength else {
                     throw InputError(
-                        file: name, line: lineNumber,
+                        file: name, line: lineNumber, field: "line",
                         message: "line longer than \(LineSource.maximumLineLength) bytes; this does not look like an extended XYZ file"
                     )
                 }
                 let newCapacity = capacity * 2
-                let newBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+                let newBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity + LineSource.padding)
                 newBuffer.moveInitialize(from: buffer, count: end)
                 buffer.deallocate()
                 buffer = newBuffer
@@ -135,6 +143,7 @@ final class LineSource {
             }
             let count = try readChunk(into: buffer + end, maximum: capacity - end, lineNumber: lineNumber)
             if count == 0 { endOfInput = true } else { end += count }
+            (buffer + end).initialize(repeating: 0, count: LineSource.padding)
         }
     }
 

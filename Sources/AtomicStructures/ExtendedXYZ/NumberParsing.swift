@@ -103,6 +103,130 @@ func parseReal(_ bytes: UnsafePointer<UInt8>, _ count: Int, powers: UnsafePointe
     return parseRealSlowly(bytes, count)
 }
 
+/// True if the 8 bytes (little-endian) are all ASCII digits.
+@inline(__always)
+func areEightDigits(_ v: UInt64) -> Bool {
+    ((v & 0xF0F0_F0F0_F0F0_F0F0) | (((v &+ 0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4)) == 0x3333_3333_3333_3333
+}
+
+/// The value of 8 ASCII digits loaded little-endian (first digit in the lowest byte).
+@inline(__always)
+func valueOfEightDigits(_ v: UInt64) -> UInt64 {
+    var x = v &- 0x3030_3030_3030_3030
+    x = (x &* 10) &+ (x >> 8)  // pairs
+    let mask: UInt64 = 0x0000_00FF_0000_00FF
+    let pairsTimes100AndMillion: UInt64 = 100 + (1_000_000 << 32)
+    let pairsTimesOneAndTenThousand: UInt64 = 1 + (10_000 << 32)
+    return (((x & mask) &* pairsTimes100AndMillion) &+ (((x >> 16) & mask) &* pairsTimesOneAndTenThousand)) >> 32
+}
+
+/// Loads 8 bytes from any address (the caller guarantees they are readable).
+@inline(__always)
+func loadEightBytes(_ p: UnsafePointer<UInt8>) -> UInt64 {
+    UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+}
+
+/// Parses the real number starting at `start` and returns it with the address just past it, or
+/// nil if no number in Python `float()` syntax starts there. The caller checks that the number
+/// is followed by whitespace or the line end.
+///
+/// Same syntax and results as ``parseReal(_:_:powers:)``, but it finds the end itself and reads
+/// 8 bytes at a time, so the 8 bytes after any digit must be readable (the line buffer is
+/// padded) and the line must be followed by a byte that cannot continue a number.
+@inline(__always)
+func parseRealPrefix(_ start: UnsafePointer<UInt8>, powers: UnsafePointer<Double>) -> (Double, UnsafePointer<UInt8>)? {
+    var p = start
+    var negative = false
+    if p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
+        negative = p.pointee == UInt8(ascii: "-")
+        p += 1
+    }
+    let digitsStart = p
+    var mantissa: UInt64 = 0
+    while true {
+        let digit = p.pointee &- 48
+        if digit > 9 { break }
+        mantissa = mantissa &* 10 &+ UInt64(digit)
+        p += 1
+    }
+    var digitCount = p - digitsStart
+    var fractionDigits = 0
+    if p.pointee == UInt8(ascii: ".") {
+        p += 1
+        let fractionStart = p
+        while true {
+            let chunk = loadEightBytes(p)
+            guard areEightDigits(chunk) else { break }
+            mantissa = mantissa &* 100_000_000 &+ valueOfEightDigits(chunk)
+            p += 8
+        }
+        while true {
+            let digit = p.pointee &- 48
+            if digit > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            p += 1
+        }
+        fractionDigits = p - fractionStart
+        digitCount += fractionDigits
+    }
+    if digitCount == 0 {
+        // Only `inf`, `infinity`, `nan` remain possible, and only without a decimal point.
+        guard p == digitsStart else { return nil }
+        var end = p
+        while (end.pointee | 0x20) >= UInt8(ascii: "a") && (end.pointee | 0x20) <= UInt8(ascii: "z") { end += 1 }
+        guard let value = parseSpecialReal(p, end - p, negative: negative) else { return nil }
+        return (value, end)
+    }
+    var exponent = 0
+    if (p.pointee | 0x20) == UInt8(ascii: "e") {
+        var q = p + 1
+        var exponentNegative = false
+        if q.pointee == UInt8(ascii: "-") || q.pointee == UInt8(ascii: "+") {
+            exponentNegative = q.pointee == UInt8(ascii: "-")
+            q += 1
+        }
+        let exponentStart = q
+        while true {
+            let digit = q.pointee &- 48
+            if digit > 9 { break }
+            if exponent < 100_000 { exponent = exponent * 10 + Int(digit) }
+            q += 1
+        }
+        guard q > exponentStart else { return nil }
+        if exponentNegative { exponent = -exponent }
+        p = q
+    }
+    if digitCount > 19 {
+        // The mantissa may have wrapped around: use the exact conversion.
+        guard let value = parseRealSlowly(start, p - start) else { return nil }
+        return (value, p)
+    }
+    if mantissa == 0 { return (negative ? -0.0 : 0.0, p) }
+    let decimalExponent = exponent - fractionDigits
+    if mantissa <= (1 << 53) && decimalExponent >= -22 && decimalExponent <= 22 {
+        let m = Double(mantissa)
+        let value = decimalExponent >= 0 ? m * powers[decimalExponent] : m / powers[-decimalExponent]
+        return (negative ? -value : value, p)
+    }
+    guard let value = parseRealSlowly(start, p - start) else { return nil }
+    return (value, p)
+}
+
+/// Skips spaces (8 at a time) and other ASCII whitespace; stops at `end` or the first other byte.
+/// The byte at `end` must not be a space (it is the line's `\n` or padding).
+@inline(__always)
+func skipSpaces(_ start: UnsafePointer<UInt8>, _ end: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+    var p = start
+    while p < end {
+        let differences = loadEightBytes(p) ^ 0x2020_2020_2020_2020
+        if differences == 0 { p += 8; continue }
+        p += differences.trailingZeroBitCount >> 3
+        guard p < end, isASCIISpace(p.pointee) else { break }
+        p += 1
+    }
+    return p < end ? p : end
+}
+
 /// `inf`, `infinity` or `nan` in any letter case (the sign has been consumed by the caller).
 @inline(never)
 func parseSpecialReal(_ bytes: UnsafePointer<UInt8>, _ count: Int, negative: Bool) -> Double? {
