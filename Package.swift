@@ -154,5 +154,12 @@ let package = Package(
             dependencies: ["NeighbourLists", "AtomicStructures"],
             swiftSettings: languageMode
         ),
+        // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`
+        // builds every product first), so it needs no dependency on the executable target.
+        .testTarget(
+            name: "DataAuditTests",
+            dependencies: ["DataAudit", "AtomicStructures"],
+            swiftSettings: languageMode
+        ),
     ]
 )
