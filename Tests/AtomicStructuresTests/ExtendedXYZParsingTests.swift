@@ -14,9 +14,9 @@ final class ExtendedXYZParsingTests: XCTestCase {
         let padded = bytes + [UInt8](repeating: 0, count: 16)
         let prefix: Double? = padded.withUnsafeBufferPointer { buffer in
             exactPowersOfTen.withUnsafeBufferPointer { powers in
-                guard let (x, end) = parseRealPrefix(buffer.baseAddress!, powers: powers.baseAddress!),
-                      end - buffer.baseAddress! == bytes.count else { return nil }
-                return x
+                var end = buffer.baseAddress!
+                let x = parseRealPrefix(buffer.baseAddress!, powers: powers.baseAddress!, end: &end)
+                return end - buffer.baseAddress! == bytes.count && !bytes.isEmpty ? x : nil
             }
         }
         let expected = Double(text)
@@ -71,7 +71,9 @@ final class ExtendedXYZParsingTests: XCTestCase {
             let padded = Array(text.utf8) + [UInt8](repeating: 0, count: 16)
             let consumed: Int? = padded.withUnsafeBufferPointer { buffer in
                 exactPowersOfTen.withUnsafeBufferPointer { powers in
-                    parseRealPrefix(buffer.baseAddress!, powers: powers.baseAddress!).map { $0.1 - buffer.baseAddress! }
+                    var end = buffer.baseAddress!
+                    _ = parseRealPrefix(buffer.baseAddress!, powers: powers.baseAddress!, end: &end)
+                    return end == buffer.baseAddress! ? nil : end - buffer.baseAddress!
                 }
             }
             XCTAssertTrue(consumed == nil || consumed != text.utf8.count, "prefix parser must not accept all of '\(text)'")

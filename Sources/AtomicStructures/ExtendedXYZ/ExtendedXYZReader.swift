@@ -627,7 +627,9 @@ struct RowParser {
             let token = plan[t]
             if token.kind <= TokenPlan.finiteReal {
                 // Numbers are parsed in one pass; the token must end where the number does.
-                if let (x, after) = parseRealPrefix(tokenStart, powers: powers), after == end || isASCIISpace(after.pointee) {
+                var after = tokenStart
+                let x = parseRealPrefix(tokenStart, powers: powers, end: &after)
+                if after != tokenStart && (after == end || isASCIISpace(after.pointee)) {
                     if token.kind == TokenPlan.finiteReal && !x.isFinite {
                         return RowFailure(reason: .notFinite, token: t, start: tokenStart - base, length: after - tokenStart)
                     }
