@@ -54,8 +54,13 @@ def main():
         return json.loads(out)
 
     run_ours()  # warm the page cache
-    ours_seconds, ours = best_of(5, run_ours)
-    inside_seconds = min(run_ours()["seconds"] for _ in range(5))
+    ours_seconds, inside_seconds, ours = None, None, None
+    for _ in range(5):  # best of 5, whole process and the reading time it reports itself
+        start = time.perf_counter()
+        ours = run_ours()
+        elapsed = time.perf_counter() - start
+        ours_seconds = elapsed if ours_seconds is None else min(ours_seconds, elapsed)
+        inside_seconds = ours["seconds"] if inside_seconds is None else min(inside_seconds, ours["seconds"])
 
     import ase
     import ase.io
@@ -74,7 +79,8 @@ def main():
 
     print(f"Extended XYZ reading, {len(files)} GAP-18 files, {megabytes:.1f} MB, "
           f"{ase_frames} frames, {ase_atoms} atoms ({datetime.date.today()}, {platform.machine()}, "
-          f"{os.cpu_count()} cores, ASE {ase.__version__}, Python {platform.python_version()})")
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, ASE {ase.__version__}, "
+          f"Python {platform.python_version()})")
     print()
     print("| reader | seconds | MB/s | speed-up vs ASE |")
     print("|---|---:|---:|---:|")

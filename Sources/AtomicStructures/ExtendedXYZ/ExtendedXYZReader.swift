@@ -38,6 +38,14 @@ import OrderedCollections
 /// Blank lines at the end of the file are fine. NaN and infinity in columns other than `pos`
 /// are read as they are (the data audit reports them).
 ///
+/// **Where we differ from ASE**, deliberately: ASE silently accepts the malformed input listed
+/// above (extra columns are ignored, a bad logical becomes false, an unterminated quote runs to
+/// the end of the line, `key=` swallows the next pair, a duplicate key keeps the last value),
+/// and it uses `Z` over `species` when both are present (we require them to agree). Numbers use
+/// Python's `float()`/`int()` syntax except digit-group underscores (`1_000`). ASE's `VEC1`..`VEC3`
+/// cell lines (a non-standard variant) are not supported. `I` columns are read as 64-bit integers
+/// (ASE uses 32-bit ones).
+///
 /// Copies of a reader share the underlying file position.
 public struct ExtendedXYZReader {
     /// The file path (or the name given for in-memory input), as used in errors.

@@ -25,7 +25,8 @@ struct HeaderTokens {
         var value: Range<Int>?
     }
 
-    /// The unescaped bytes of all keys and values, back to back.
+    /// The unescaped bytes of all keys and values, back to back (entries index into it; the
+    /// array keeps its size between lines so its storage is reused).
     var bytes: [UInt8] = []
     var entries: [Entry] = []
 
@@ -53,11 +54,10 @@ struct HeaderSyntaxError: Error {
 func tokenizeHeader(_ line: UnsafeBufferPointer<UInt8>, into tokens: inout HeaderTokens) throws(HeaderSyntaxError) {
     tokens.entries.removeAll(keepingCapacity: true)
     // Unescaped text is never longer than the line, so the output can be written by pointer.
-    if tokens.bytes.count < line.count { tokens.bytes = [UInt8](repeating: 0, count: line.count) }
-    let used = try tokens.bytes.withUnsafeMutableBufferPointer { output throws(HeaderSyntaxError) -> Int in
+    if tokens.bytes.count < line.count { tokens.bytes = [UInt8](repeating: 0, count: max(line.count, 2 * tokens.bytes.count)) }
+    _ = try tokens.bytes.withUnsafeMutableBufferPointer { output throws(HeaderSyntaxError) -> Int in
         try splitHeader(line, output: output.baseAddress!, entries: &tokens.entries)
     }
-    tokens.bytes.removeSubrange(used...)
 }
 
 /// The tokenizer proper: writes unescaped keys and values to `output`, returns the bytes used.
