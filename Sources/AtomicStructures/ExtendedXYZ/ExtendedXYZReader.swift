@@ -244,18 +244,17 @@ public struct ExtendedXYZReader {
                         )
                     }
                 }
-                guard info[key] == nil else { throw duplicateKey(key, line: lineNumber) }
-                guard let range = entry.value else {
-                    info[key] = .bool(true)
-                    continue
-                }
-                guard let interpreted = tokens.withBytes(range, { interpretHeaderValue($0, key: key) }) else {
-                    if tokens.bytes[range].contains(0) {
-                        throw error(lineNumber, key, "binary data (a NUL byte) in the value; this does not look like a text file")
+                var interpreted = InfoValue.bool(true)
+                if let range = entry.value {
+                    guard let value = tokens.withBytes(range, { interpretHeaderValue($0, key: key) }) else {
+                        if tokens.bytes[range].contains(0) {
+                            throw error(lineNumber, key, "binary data (a NUL byte) in the value; this does not look like a text file")
+                        }
+                        throw error(lineNumber, key, "the value is not valid UTF-8 text")
                     }
-                    throw error(lineNumber, key, "the value is not valid UTF-8 text")
+                    interpreted = value
                 }
-                info[key] = interpreted
+                guard info.updateValue(interpreted, forKey: key) == nil else { throw duplicateKey(key, line: lineNumber) }
             }
         }
 
@@ -898,9 +897,13 @@ extension String {
 /// Each periodic direction needs a lattice vector that is not zero and not (within a relative
 /// 1e-10) in the span of the other non-zero lattice vectors.
 func latticeProblem(_ lattice: Matrix3, periodic: (Bool, Bool, Bool)) -> String? {
-    let vectors = [lattice[row: 0], lattice[row: 1], lattice[row: 2]]
-    let flags = [periodic.0, periodic.1, periodic.2]
     let tolerance = 1e-10
+    let (a, b, c) = lattice.rows
+    // The usual case: three independent vectors, whatever the periodicity.
+    let (la, lb, lc) = (length(a), length(b), length(c))
+    if abs(lattice.determinant) > tolerance * la * lb * lc { return nil }
+    let flags = [periodic.0, periodic.1, periodic.2]
+    let vectors = [a, b, c]
     for i in 0..<3 where flags[i] {
         let v = vectors[i]
         let lv = length(v)
