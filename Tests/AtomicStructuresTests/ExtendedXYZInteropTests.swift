@@ -29,7 +29,7 @@ final class ExtendedXYZInteropTests: XCTestCase {
             "big_integer": .integer(Int.max),
             "real": .real(0.1),
             "third": .real(1.0 / 3.0),
-            "tiny": .real(5e-324),
+            "tiny": .real(.leastNonzeroMagnitude),
             "huge": .real(-1.7976931348623157e308),
             "negative_zero": .real(-0.0),
             "infinity": .real(.infinity),
@@ -103,7 +103,7 @@ final class ExtendedXYZInteropTests: XCTestCase {
     func testASEReadsOurFilesIdentically() throws {
         try requireASE()
         let structures = Self.sampleStructures()
-        let directory = TestPaths.temporaryDirectory()
+        let directory = makeTemporaryDirectory()
         let path = directory + "/ours.xyz"
         try ExtendedXYZWriter.write(structures, to: path)
         let frames = try aseDump(path)
@@ -115,7 +115,7 @@ final class ExtendedXYZInteropTests: XCTestCase {
 
     func testWeReadASEFilesAsASEDoes() throws {
         try requireASE()
-        let directory = TestPaths.temporaryDirectory()
+        let directory = makeTemporaryDirectory()
         let path = directory + "/ase.xyz"
         try runPython(["write", path])
         let frames = try aseDump(path)

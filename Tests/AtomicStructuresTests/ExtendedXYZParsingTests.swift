@@ -215,7 +215,7 @@ final class ExtendedXYZParsingTests: XCTestCase {
     func testLinesLongerThanTheReadChunk() throws {
         let long = String(repeating: "x", count: LineSource.chunkSize * 2 + 123)
         let text = "1\nnote=\(long)\nSi 0 0 0\n1\nk=2\nSi 1 1 1\n"
-        let path = TestPaths.temporaryDirectory() + "/long.xyz"
+        let path = makeTemporaryDirectory() + "/long.xyz"
         writeBytes(Array(text.utf8), to: path)
         let frames = try ExtendedXYZReader.readAll(path: path)
         XCTAssertEqual(frames.count, 2)
@@ -227,7 +227,7 @@ final class ExtendedXYZParsingTests: XCTestCase {
     /// Reading from a pipe (unknown size): storage grows with the atoms actually read, and a
     /// huge declared count fails at the end of input instead of allocating.
     func testReadingFromAPipe() throws {
-        let directory = TestPaths.temporaryDirectory()
+        let directory = makeTemporaryDirectory()
         let fifo = directory + "/pipe.xyz"
         XCTAssertEqual(mkfifo(fifo, 0o600), 0)
         var text = "70000\nProperties=species:S:1:pos:R:3:tag:I:1\n"

@@ -73,7 +73,7 @@ final class ExtendedXYZWriterTests: XCTestCase {
             (with { $0.atomicNumbers[0] = 0 }, "species"),
             (with { $0.cell = Cell(matrix: Matrix3(rows: Vector3(1, 0, 0), Vector3(2, 0, 0), Vector3(0, 0, 1)), periodic: (true, true, true)) }, "Lattice"),
         ]
-        let directory = TestPaths.temporaryDirectory()
+        let directory = makeTemporaryDirectory()
         for (structure, field) in cases {
             XCTAssertFalse(ExtendedXYZWriter.problems(in: structure).isEmpty, "\(field)")
             let path = directory + "/refused.xyz"
@@ -89,7 +89,7 @@ final class ExtendedXYZWriterTests: XCTestCase {
 
     func testWriteThenReadFile() throws {
         let structures = ExtendedXYZInteropTests.sampleStructures()
-        let path = TestPaths.temporaryDirectory() + "/frames.xyz"
+        let path = makeTemporaryDirectory() + "/frames.xyz"
         try ExtendedXYZWriter.write(structures, to: path)
         let back = try ExtendedXYZReader.readAll(path: path)
         XCTAssertEqual(back.count, structures.count)
@@ -102,7 +102,7 @@ final class ExtendedXYZWriterTests: XCTestCase {
 
 final class AtomicFileWritingTests: XCTestCase {
     func testWritesReplacesAndKeepsPermissions() throws {
-        let directory = TestPaths.temporaryDirectory()
+        let directory = makeTemporaryDirectory()
         let path = directory + "/out.txt"
         try writeFileAtomically(Array("first".utf8), to: path)
         XCTAssertEqual(try readBytes(path), Array("first".utf8))
@@ -122,7 +122,7 @@ final class AtomicFileWritingTests: XCTestCase {
     }
 
     func testFailureLeavesNothingBehind() throws {
-        let directory = TestPaths.temporaryDirectory()
+        let directory = makeTemporaryDirectory()
         XCTAssertThrowsError(try writeFileAtomically([1, 2, 3], to: directory + "/missing/out.txt")) { error in
             XCTAssertEqual((error as? InputError)?.file, directory + "/missing/out.txt")
         }
@@ -136,7 +136,7 @@ final class AtomicFileWritingTests: XCTestCase {
     }
 
     func testRelativePath() throws {
-        let directory = TestPaths.temporaryDirectory()
+        let directory = makeTemporaryDirectory()
         let previous = getcwd(nil, 0)!
         defer { chdir(previous); free(previous) }
         chdir(directory)
