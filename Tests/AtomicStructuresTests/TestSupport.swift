@@ -52,6 +52,15 @@ enum TestPaths {
     }
 }
 
+extension XCTestCase {
+    /// A fresh temporary directory, removed with its contents when the test ends.
+    func makeTemporaryDirectory() -> String {
+        let path = TestPaths.temporaryDirectory()
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+}
+
 /// Reads a whole file as bytes.
 func readBytes(_ path: String) throws -> [UInt8] {
     guard let file = fopen(path, "rb") else { throw XCTSkip("cannot open \(path)") }

@@ -38,6 +38,14 @@ import OrderedCollections
 /// Blank lines at the end of the file are fine. NaN and infinity in columns other than `pos`
 /// are read as they are (the data audit reports them).
 ///
+/// **Where we differ from ASE**, deliberately: ASE silently accepts the malformed input listed
+/// above (extra columns are ignored, a bad logical becomes false, an unterminated quote runs to
+/// the end of the line, `key=` swallows the next pair, a duplicate key keeps the last value),
+/// and it uses `Z` over `species` when both are present (we require them to agree). Numbers use
+/// Python's `float()`/`int()` syntax except digit-group underscores (`1_000`). ASE's `VEC1`..`VEC3`
+/// cell lines (a non-standard variant) are not supported. `I` columns are read as 64-bit integers
+/// (ASE uses 32-bit ones).
+///
 /// Copies of a reader share the underlying file position.
 public struct ExtendedXYZReader {
     /// The file path (or the name given for in-memory input), as used in errors.
@@ -236,18 +244,17 @@ public struct ExtendedXYZReader {
                         )
                     }
                 }
-                guard info[key] == nil else { throw duplicateKey(key, line: lineNumber) }
-                guard let range = entry.value else {
-                    info[key] = .bool(true)
-                    continue
-                }
-                guard let interpreted = tokens.withBytes(range, { interpretHeaderValue($0, key: key) }) else {
-                    if tokens.bytes[range].contains(0) {
-                        throw error(lineNumber, key, "binary data (a NUL byte) in the value; this does not look like a text file")
+                var interpreted = InfoValue.bool(true)
+                if let range = entry.value {
+                    guard let value = tokens.withBytes(range, { interpretHeaderValue($0, key: key) }) else {
+                        if tokens.bytes[range].contains(0) {
+                            throw error(lineNumber, key, "binary data (a NUL byte) in the value; this does not look like a text file")
+                        }
+                        throw error(lineNumber, key, "the value is not valid UTF-8 text")
                     }
-                    throw error(lineNumber, key, "the value is not valid UTF-8 text")
+                    interpreted = value
                 }
-                info[key] = interpreted
+                guard info.updateValue(interpreted, forKey: key) == nil else { throw duplicateKey(key, line: lineNumber) }
             }
         }
 
@@ -627,7 +634,9 @@ struct RowParser {
             let token = plan[t]
             if token.kind <= TokenPlan.finiteReal {
                 // Numbers are parsed in one pass; the token must end where the number does.
-                if let (x, after) = parseRealPrefix(tokenStart, powers: powers), after == end || isASCIISpace(after.pointee) {
+                var after = tokenStart
+                let x = parseRealPrefix(tokenStart, powers: powers, end: &after)
+                if after != tokenStart && (after == end || isASCIISpace(after.pointee)) {
                     if token.kind == TokenPlan.finiteReal && !x.isFinite {
                         return RowFailure(reason: .notFinite, token: t, start: tokenStart - base, length: after - tokenStart)
                     }
@@ -888,9 +897,13 @@ extension String {
 /// Each periodic direction needs a lattice vector that is not zero and not (within a relative
 /// 1e-10) in the span of the other non-zero lattice vectors.
 func latticeProblem(_ lattice: Matrix3, periodic: (Bool, Bool, Bool)) -> String? {
-    let vectors = [lattice[row: 0], lattice[row: 1], lattice[row: 2]]
-    let flags = [periodic.0, periodic.1, periodic.2]
     let tolerance = 1e-10
+    let (a, b, c) = lattice.rows
+    // The usual case: three independent vectors, whatever the periodicity.
+    let (la, lb, lc) = (length(a), length(b), length(c))
+    if abs(lattice.determinant) > tolerance * la * lb * lc { return nil }
+    let flags = [periodic.0, periodic.1, periodic.2]
+    let vectors = [a, b, c]
     for i in 0..<3 where flags[i] {
         let v = vectors[i]
         let lv = length(v)

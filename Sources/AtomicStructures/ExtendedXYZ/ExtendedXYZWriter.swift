@@ -16,7 +16,8 @@
 /// that ASE would otherwise read as something else use ASE's `_JSON ` form: single-element
 /// and empty real arrays, single-element integer and boolean arrays, string arrays, and strings
 /// that look like numbers or booleans, are empty, start with `_JSON`, or contain control
-/// characters. Some values have no extended XYZ form (see ``problems(in:)``); ``write(_:to:)``
+/// characters. An empty integer array is written `" "` (never `""`, which makes ASE merge the
+/// value with the next pair). Some values have no extended XYZ form (see ``problems(in:)``); ``write(_:to:)``
 /// refuses them.
 public enum ExtendedXYZWriter {
     /// The extended XYZ text of one frame, ending with a newline.
@@ -55,7 +56,8 @@ public enum ExtendedXYZWriter {
     /// Checked: info keys (non-empty, no control characters, not `Lattice`/`pbc`/`Properties` in
     /// any letter case; `uid` values must be plain strings, as ASE never interprets them); empty boolean or string arrays in info; array names (non-empty, no
     /// whitespace, `:`, quotes, brackets, `=` or backslash; not `species` or `pos`); array
-    /// shapes; string values in arrays (non-empty, no whitespace); finite positions; a `Z` array
+    /// shapes; string values in arrays (non-empty, no whitespace); per-atom integers beyond 32
+    /// bits (ASE stores `I` columns as 32-bit integers); finite positions; a `Z` array
     /// that disagrees with the atomic numbers; atomic numbers outside 1 ... 118; and a cell that
     /// is periodic along a zero or dependent lattice vector.
     public static func problems(in structure: Structure) -> [Problem] {
@@ -116,6 +118,9 @@ public enum ExtendedXYZWriter {
             if case .strings(let values) = property.values,
                values.contains(where: { $0.isEmpty || $0.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) }) {
                 problems.append(Problem(field: name, message: "per-atom strings must be non-empty and free of whitespace and control characters"))
+            }
+            if case .integers(let values) = property.values, values.contains(where: { Int32(exactly: $0) == nil }) {
+                problems.append(Problem(field: name, message: "per-atom integers must fit in 32 bits: ASE reads I columns as 32-bit integers"))
             }
             if name == "Z", case .integers(let values) = property.values, property.columns == 1, values != structure.atomicNumbers {
                 problems.append(Problem(field: name, message: "a Z column must agree with the atomic numbers"))
@@ -225,7 +230,10 @@ public enum ExtendedXYZWriter {
                 appendQuoted(jsonPrefix + jsonString(s), to: &out)
             }
         case .integers(let v):
-            if v.count == 1 {
+            if v.isEmpty {
+                // Not `""`: ASE's tokenizer merges an empty value with the next pair.
+                appendQuoted(" ", to: &out)
+            } else if v.count == 1 {
                 appendQuoted(jsonPrefix + "[\(v[0])]", to: &out)
             } else {
                 appendQuoted(v.map(String.init).joined(separator: " "), to: &out)

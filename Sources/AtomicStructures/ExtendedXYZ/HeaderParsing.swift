@@ -25,7 +25,8 @@ struct HeaderTokens {
         var value: Range<Int>?
     }
 
-    /// The unescaped bytes of all keys and values, back to back.
+    /// The unescaped bytes of all keys and values, back to back (entries index into it; the
+    /// array keeps its size between lines so its storage is reused).
     var bytes: [UInt8] = []
     var entries: [Entry] = []
 
@@ -53,11 +54,10 @@ struct HeaderSyntaxError: Error {
 func tokenizeHeader(_ line: UnsafeBufferPointer<UInt8>, into tokens: inout HeaderTokens) throws(HeaderSyntaxError) {
     tokens.entries.removeAll(keepingCapacity: true)
     // Unescaped text is never longer than the line, so the output can be written by pointer.
-    if tokens.bytes.count < line.count { tokens.bytes = [UInt8](repeating: 0, count: line.count) }
-    let used = try tokens.bytes.withUnsafeMutableBufferPointer { output throws(HeaderSyntaxError) -> Int in
+    if tokens.bytes.count < line.count { tokens.bytes = [UInt8](repeating: 0, count: max(line.count, 2 * tokens.bytes.count)) }
+    _ = try tokens.bytes.withUnsafeMutableBufferPointer { output throws(HeaderSyntaxError) -> Int in
         try splitHeader(line, output: output.baseAddress!, entries: &tokens.entries)
     }
-    tokens.bytes.removeSubrange(used...)
 }
 
 /// The tokenizer proper: writes unescaped keys and values to `output`, returns the bytes used.
@@ -193,49 +193,76 @@ func interpretHeaderValue(_ value: UnsafeBufferPointer<UInt8>, key: String) -> I
     let n = value.count
     guard let base = value.baseAddress, n > 0 else { return .integers([]) }
 
+    @inline(__always) func isSeparator(_ c: UInt8) -> Bool { isASCIISpace(c) || c == UInt8(ascii: ",") }
     /// Calls `body` with each part (start offset, length) until it returns false.
     func forEachPart(_ body: (Int, Int) -> Bool) -> Bool {
         var i = 0
         while true {
-            while i < n && (isASCIISpace(base[i]) || base[i] == UInt8(ascii: ",")) { i += 1 }
+            while i < n && isSeparator(base[i]) { i += 1 }
             if i == n { return true }
             let start = i
-            while i < n && !(isASCIISpace(base[i]) || base[i] == UInt8(ascii: ",")) { i += 1 }
+            while i < n && !isSeparator(base[i]) { i += 1 }
             if !body(start, i - start) { return false }
         }
     }
 
-    var integers: [Int] = []
-    let allIntegers = forEachPart { start, length in
-        guard case .value(let k) = parseInteger(base + start, length) else { return false }
-        integers.append(k)
-        return true
-    }
-    if allIntegers {
-        return integers.count == 1 ? .integer(integers[0]) : .integers(integers)
-    }
-    var reals: [Double] = []
-    let allReals = exactPowersOfTen.withUnsafeBufferPointer { powers in
-        forEachPart { start, length in
-            guard let x = parseReal(base + start, length, powers: powers.baseAddress!) else { return false }
-            reals.append(x)
-            return true
+    // The first part decides quickly whether a number or boolean is possible at all: numbers
+    // start with a digit, sign, point or the i/n of inf/nan; booleans with T, F, t or f.
+    var first = 0
+    while first < n && isSeparator(base[first]) { first += 1 }
+    if first == n { return .integers([]) }
+    var firstEnd = first
+    while firstEnd < n && !isSeparator(base[firstEnd]) { firstEnd += 1 }
+    var rest = firstEnd
+    while rest < n && isSeparator(base[rest]) { rest += 1 }
+    let single = rest == n
+    let lead = base[first] | 0x20
+    let mayBeNumber = (base[first] &- 48) <= 9 || base[first] == UInt8(ascii: "-") || base[first] == UInt8(ascii: "+")
+        || base[first] == UInt8(ascii: ".") || lead == UInt8(ascii: "i") || lead == UInt8(ascii: "n")
+    let mayBeBool = lead == UInt8(ascii: "t") || lead == UInt8(ascii: "f")
+
+    if mayBeNumber {
+        if single {
+            switch parseInteger(base + first, firstEnd - first) {
+            case .value(let k): return .integer(k)
+            default: break
+            }
+            if let x = exactPowersOfTen.withUnsafeBufferPointer({ parseReal(base + first, firstEnd - first, powers: $0.baseAddress!) }) {
+                return .real(x)
+            }
+        } else {
+            var integers: [Int] = []
+            let allIntegers = forEachPart { start, length in
+                guard case .value(let k) = parseInteger(base + start, length) else { return false }
+                integers.append(k)
+                return true
+            }
+            if allIntegers { return .integers(integers) }
+            var reals: [Double] = []
+            let allReals = exactPowersOfTen.withUnsafeBufferPointer { powers in
+                forEachPart { start, length in
+                    guard let x = parseReal(base + start, length, powers: powers.baseAddress!) else { return false }
+                    reals.append(x)
+                    return true
+                }
+            }
+            if allReals { return .reals(reals) }
+        }
+    } else if mayBeBool {
+        if single {
+            if let b = headerBool(UnsafeBufferPointer(start: base + first, count: firstEnd - first)) { return .bool(b) }
+        } else {
+            var bools: [Bool] = []
+            let allBools = forEachPart { start, length in
+                guard let b = headerBool(UnsafeBufferPointer(start: base + start, count: length)) else { return false }
+                bools.append(b)
+                return true
+            }
+            if allBools { return .bools(bools) }
         }
     }
-    if allReals {
-        return reals.count == 1 ? .real(reals[0]) : .reals(reals)
-    }
-    var bools: [Bool] = []
-    let allBools = forEachPart { start, length in
-        guard let b = headerBool(UnsafeBufferPointer(start: base + start, count: length)) else { return false }
-        bools.append(b)
-        return true
-    }
-    if allBools {
-        return bools.count == 1 ? .bool(bools[0]) : .bools(bools)
-    }
     guard let text = textValue(value) else { return nil }
-    if text.hasPrefix("_JSON "), let decoded = decodeJSONInfoValue(text.dropFirst(6)) {
+    if n > 6 && memcmp(base, "_JSON ", 6) == 0, let decoded = decodeJSONInfoValue(text.dropFirst(6)) {
         return decoded
     }
     return .string(text)

@@ -19,7 +19,7 @@ final class LineSource {
     /// Bytes requested per read(2) call.
     static let chunkSize = 1 << 20
     /// The longest line accepted, in bytes.
-    static let maximumLineLength = 1 << 28
+    static let maximumLineLength = 1 << 26
 
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int

@@ -126,15 +126,62 @@ func loadEightBytes(_ p: UnsafePointer<UInt8>) -> UInt64 {
     UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
 }
 
-/// Parses the real number starting at `start` and returns it with the address just past it, or
-/// nil if no number in Python `float()` syntax starts there. The caller checks that the number
-/// is followed by whitespace or the line end.
+/// Parses the real number starting at `start`; sets `end` just past it, or to `start` if no
+/// number in Python `float()` syntax starts there. The caller checks that the number is
+/// followed by whitespace or the line end.
 ///
 /// Same syntax and results as ``parseReal(_:_:powers:)``, but it finds the end itself and reads
 /// 8 bytes at a time, so the 8 bytes after any digit must be readable (the line buffer is
-/// padded) and the line must be followed by a byte that cannot continue a number.
+/// padded) and the line must be followed by a byte that cannot continue a number. This is the
+/// inlined fast path for plain decimals (no exponent, at most 19 digits, at most 22 after the
+/// point, mantissa at most 2^53); everything else goes to ``parseRealPrefixInGeneral``.
 @inline(__always)
-func parseRealPrefix(_ start: UnsafePointer<UInt8>, powers: UnsafePointer<Double>) -> (Double, UnsafePointer<UInt8>)? {
+func parseRealPrefix(_ start: UnsafePointer<UInt8>, powers: UnsafePointer<Double>, end: inout UnsafePointer<UInt8>) -> Double {
+    var p = start
+    let negative = p.pointee == UInt8(ascii: "-")
+    if negative || p.pointee == UInt8(ascii: "+") { p += 1 }
+    let digitsStart = p
+    var mantissa: UInt64 = 0
+    while true {
+        let digit = p.pointee &- 48
+        if digit > 9 { break }
+        mantissa = mantissa &* 10 &+ UInt64(digit)
+        p += 1
+    }
+    let integerDigits = p - digitsStart
+    var fractionDigits = 0
+    if p.pointee == UInt8(ascii: ".") {
+        p += 1
+        let fractionStart = p
+        while true {
+            let chunk = loadEightBytes(p)
+            guard areEightDigits(chunk) else { break }
+            mantissa = mantissa &* 100_000_000 &+ valueOfEightDigits(chunk)
+            p += 8
+        }
+        while true {
+            let digit = p.pointee &- 48
+            if digit > 9 { break }
+            mantissa = mantissa &* 10 &+ UInt64(digit)
+            p += 1
+        }
+        fractionDigits = p - fractionStart
+    }
+    let digitCount = integerDigits + fractionDigits
+    if digitCount == 0 || digitCount > 19 || fractionDigits > 22 || mantissa > (1 << 53) || (p.pointee | 0x20) == UInt8(ascii: "e") {
+        return parseRealPrefixInGeneral(start, powers: powers, end: &end)
+    }
+    end = p
+    // m and 10^k are exact doubles, so one correctly rounded division gives the exact result.
+    let value = Double(mantissa) / powers[fractionDigits]
+    return negative ? -value : value
+}
+
+/// The general case of ``parseRealPrefix(_:powers:end:)``: exponents, special values, long
+/// mantissas (exact conversion by the standard library) and syntax errors.
+@inline(never)
+func parseRealPrefixInGeneral(_ start: UnsafePointer<UInt8>, powers: UnsafePointer<Double>, end: inout UnsafePointer<UInt8>) -> Double {
+    end = start
     var p = start
     var negative = false
     if p.pointee == UInt8(ascii: "-") || p.pointee == UInt8(ascii: "+") {
@@ -155,12 +202,6 @@ func parseRealPrefix(_ start: UnsafePointer<UInt8>, powers: UnsafePointer<Double
         p += 1
         let fractionStart = p
         while true {
-            let chunk = loadEightBytes(p)
-            guard areEightDigits(chunk) else { break }
-            mantissa = mantissa &* 100_000_000 &+ valueOfEightDigits(chunk)
-            p += 8
-        }
-        while true {
             let digit = p.pointee &- 48
             if digit > 9 { break }
             mantissa = mantissa &* 10 &+ UInt64(digit)
@@ -171,11 +212,12 @@ func parseRealPrefix(_ start: UnsafePointer<UInt8>, powers: UnsafePointer<Double
     }
     if digitCount == 0 {
         // Only `inf`, `infinity`, `nan` remain possible, and only without a decimal point.
-        guard p == digitsStart else { return nil }
-        var end = p
-        while (end.pointee | 0x20) >= UInt8(ascii: "a") && (end.pointee | 0x20) <= UInt8(ascii: "z") { end += 1 }
-        guard let value = parseSpecialReal(p, end - p, negative: negative) else { return nil }
-        return (value, end)
+        guard p == digitsStart else { return 0 }
+        var wordEnd = p
+        while (wordEnd.pointee | 0x20) >= UInt8(ascii: "a") && (wordEnd.pointee | 0x20) <= UInt8(ascii: "z") { wordEnd += 1 }
+        guard let value = parseSpecialReal(p, wordEnd - p, negative: negative) else { return 0 }
+        end = wordEnd
+        return value
     }
     var exponent = 0
     if (p.pointee | 0x20) == UInt8(ascii: "e") {
@@ -192,24 +234,29 @@ func parseRealPrefix(_ start: UnsafePointer<UInt8>, powers: UnsafePointer<Double
             if exponent < 100_000 { exponent = exponent * 10 + Int(digit) }
             q += 1
         }
-        guard q > exponentStart else { return nil }
+        guard q > exponentStart else { return 0 }
         if exponentNegative { exponent = -exponent }
         p = q
     }
     if digitCount > 19 {
         // The mantissa may have wrapped around: use the exact conversion.
-        guard let value = parseRealSlowly(start, p - start) else { return nil }
-        return (value, p)
+        guard let value = parseRealSlowly(start, p - start) else { return 0 }
+        end = p
+        return value
     }
-    if mantissa == 0 { return (negative ? -0.0 : 0.0, p) }
+    end = p
+    if mantissa == 0 { return negative ? -0.0 : 0.0 }
     let decimalExponent = exponent - fractionDigits
     if mantissa <= (1 << 53) && decimalExponent >= -22 && decimalExponent <= 22 {
         let m = Double(mantissa)
         let value = decimalExponent >= 0 ? m * powers[decimalExponent] : m / powers[-decimalExponent]
-        return (negative ? -value : value, p)
+        return negative ? -value : value
     }
-    guard let value = parseRealSlowly(start, p - start) else { return nil }
-    return (value, p)
+    guard let value = parseRealSlowly(start, p - start) else {
+        end = start
+        return 0
+    }
+    return value
 }
 
 /// Skips spaces (8 at a time) and other ASCII whitespace; stops at `end` or the first other byte.
