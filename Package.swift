@@ -61,7 +61,11 @@ let package = Package(
             dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism"],
             swiftSettings: languageMode
         ),
-        .target(name: "Selection", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
+        .target(
+            name: "Selection",
+            dependencies: ["AtomicStructures", "LinearAlgebra", "Parallelism", "CLapack"],
+            swiftSettings: languageMode
+        ),
         .target(
             name: "Regression",
             dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism"],
@@ -140,6 +144,17 @@ let package = Package(
         .testTarget(
             name: "AtomicStructuresTests",
             dependencies: ["AtomicStructures"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "ConfigurationTests",
+            dependencies: ["Configuration", "AtomicStructures", "Descriptors"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "SelectionTests",
+            dependencies: ["Selection", "LinearAlgebra", "AtomicStructures"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
