@@ -1,21 +1,28 @@
 import AtomicStructures
 
-/// The Levenshtein distance between two strings (insertions, deletions, substitutions; each 1),
-/// compared case-insensitively, used for "did you mean" hints.
+/// The edit distance between two strings for "did you mean" hints: insertions, deletions,
+/// substitutions and transpositions of adjacent characters each count 1 (optimal string
+/// alignment distance), compared case-insensitively.
 public func editDistance(_ a: String, _ b: String) -> Int {
     let x = Array(a.lowercased().unicodeScalars)
     let y = Array(b.lowercased().unicodeScalars)
     if x.isEmpty { return y.count }
     if y.isEmpty { return x.count }
+    // d[i][j] = distance between x[..<i] and y[..<j], rows kept: two back for transpositions.
+    var twoBack = [Int](repeating: 0, count: y.count + 1)
     var previous = Array(0...y.count)
     var current = [Int](repeating: 0, count: y.count + 1)
     for i in 1...x.count {
         current[0] = i
         for j in 1...y.count {
-            let substitution = previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)
-            current[j] = min(substitution, previous[j] + 1, current[j - 1] + 1)
+            let cost = x[i - 1] == y[j - 1] ? 0 : 1
+            var d = min(previous[j - 1] + cost, previous[j] + 1, current[j - 1] + 1)
+            if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] {
+                d = min(d, twoBack[j - 2] + 1)
+            }
+            current[j] = d
         }
-        swap(&previous, &current)
+        (twoBack, previous, current) = (previous, current, twoBack)
     }
     return previous[y.count]
 }
