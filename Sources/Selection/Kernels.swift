@@ -82,11 +82,40 @@ func gramMatrix(of m: FeatureMatrix, ofFeatures: Bool) -> [Double] {
 }
 
 /// y = A x for a full symmetric n x n matrix, row by row with fixed partial sums: the result
-/// is the same for every thread count.
+/// is the same for every thread count. Rows go in fours so that each load of x serves four rows.
 func symmetricMatrixVector(_ a: UnsafePointer<Double>, _ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, threads: Int) {
     let workers = n >= 256 ? threads : 1
-    parallelChunks(count: n, threads: workers) { _, range in
-        for i in range { y[i] = dot(a + i * n, x, n) }
+    let groups = (n + 3) / 4
+    parallelChunks(count: groups, threads: workers) { _, range in
+        for g in range {
+            let i = 4 * g
+            if i + 4 <= n {
+                let r0 = a + i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+                var s0 = SIMD2<Double>(), s1 = SIMD2<Double>(), s2 = SIMD2<Double>(), s3 = SIMD2<Double>()
+                var k = 0
+                while k + 2 <= n {
+                    let xv = SIMD2<Double>(x[k], x[k + 1])
+                    s0 += SIMD2<Double>(r0[k], r0[k + 1]) * xv
+                    s1 += SIMD2<Double>(r1[k], r1[k + 1]) * xv
+                    s2 += SIMD2<Double>(r2[k], r2[k + 1]) * xv
+                    s3 += SIMD2<Double>(r3[k], r3[k + 1]) * xv
+                    k += 2
+                }
+                var t0 = s0.sum(), t1 = s1.sum(), t2 = s2.sum(), t3 = s3.sum()
+                if k < n {
+                    t0 += r0[k] * x[k]
+                    t1 += r1[k] * x[k]
+                    t2 += r2[k] * x[k]
+                    t3 += r3[k] * x[k]
+                }
+                y[i] = t0
+                y[i + 1] = t1
+                y[i + 2] = t2
+                y[i + 3] = t3
+            } else {
+                for r in i..<n { y[r] = dot(a + r * n, x, n) }
+            }
+        }
     }
 }
 
