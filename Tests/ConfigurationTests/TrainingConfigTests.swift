@@ -259,6 +259,18 @@ final class TrainingConfigTests: XCTestCase {
         assertConfigError(twoBody, line: 2, field: "descriptors[0].Z2", "Z1 is given but Z2 is not")
     }
 
+    func testErrorsPrintAsFileLineFieldMessage() {
+        XCTAssertThrowsError(try parse(config(soap: ",\n \"n_sprase\": 10"))) { error in
+            XCTAssertEqual("\(error)", "c.json:6: descriptors[0].n_sprase: unknown key \"n_sprase\" in a soap term; did you mean `n_sparse`?")
+        }
+        XCTAssertThrowsError(try parse(config().replacingOccurrences(of: "\"n_max\": 8", with: "\"n_max\": \"8\""))) { error in
+            XCTAssertEqual("\(error)", "c.json:4: descriptors[0].n_max: expected an integer, found the string \"8\"")
+        }
+        XCTAssertThrowsError(try parse("{\n  \"seed\": 1,,\n}")) { error in
+            XCTAssertEqual("\(error)", "c.json:2: column 13: expected a key in double quotes, found ','")
+        }
+    }
+
     func testSyntaxErrorsCarryFileLineAndColumn() {
         assertConfigError("{\n  \"train_files\": [\"a\",],\n}", line: 2, field: nil, "column 23: trailing comma")
     }
