@@ -68,7 +68,7 @@ let package = Package(
         ),
         .target(
             name: "Regression",
-            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism"],
+            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
             swiftSettings: languageMode
         ),
         .target(
@@ -148,6 +148,12 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .testTarget(
+            name: "RegressionTests",
+            dependencies: ["Regression", "Descriptors", "NeighbourLists", "AtomicStructures"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
+        .testTarget(
             name: "ConfigurationTests",
             dependencies: ["Configuration", "AtomicStructures", "Descriptors"],
             swiftSettings: languageMode
@@ -161,6 +167,13 @@ let package = Package(
         .testTarget(
             name: "NeighbourListsTests",
             dependencies: ["NeighbourLists", "AtomicStructures"],
+            swiftSettings: languageMode
+        ),
+        // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`
+        // builds every product first), so it needs no dependency on the executable target.
+        .testTarget(
+            name: "DataAuditTests",
+            dependencies: ["DataAudit", "AtomicStructures"],
             swiftSettings: languageMode
         ),
     ]
