@@ -28,7 +28,8 @@ import Parallelism
 ///   are more diverse, and reproduce skmatter's indices. Each pick costs a warm-started Lanczos
 ///   solve on the min(N, F)-sized Gram matrix (kept up to date by rank-2 updates in O(F²), or
 ///   rank-1 in O(N²)) plus one pass over X, O(N·F), to score the rows: O(M·N·F) in all, memory-
-///   bound (about 0.45 GB read per pick at 80,000 x 700). Once the picks span X numerically (the
+///   bound (about 0.45 GB read per pick at 80,000 x 700; measured 234 s for 4,000 picks on 2
+///   cores, against 3.5 s for `sampledLeverage`). Once the picks span X numerically (the
 ///   top remaining eigenvalue below 10⁻¹⁰ of the first, e.g. after F picks) the projection
 ///   restarts from the original rows minus those already picked, so more than rank(X) points
 ///   can be chosen; skmatter instead keeps picking from rounding noise there.

@@ -202,6 +202,13 @@ final class CURTests: XCTestCase {
         let (values, vectors) = try topEigenpairs(diagonal, n: n, k: 1, start: start, threads: 1)
         XCTAssertEqual(values[0], Double(n), accuracy: 1e-9)
         XCTAssertEqual(abs(vectors[0][n - 1]), 1, accuracy: 1e-8)
+        // A tight cluster that Lanczos cannot resolve in 150 steps: the LAPACK fallback answers.
+        let m = 300
+        var cluster = [Double](repeating: 0, count: m * m)
+        for i in 0..<m { cluster[i + i * m] = 1 + 1e-9 * Double(i) }
+        let (top, topVectors) = try topEigenpairs(cluster, n: m, k: 1, start: [Double](repeating: 1, count: m), threads: 2)
+        XCTAssertEqual(top[0], 1 + 1e-9 * Double(m - 1), accuracy: 1e-15)
+        XCTAssertEqual(abs(topVectors[0][m - 1]), 1, accuracy: 1e-8)
     }
 }
 
