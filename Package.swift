@@ -61,7 +61,11 @@ let package = Package(
             dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism"],
             swiftSettings: languageMode
         ),
-        .target(name: "Selection", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
+        .target(
+            name: "Selection",
+            dependencies: ["AtomicStructures", "LinearAlgebra", "Parallelism", "CLapack"],
+            swiftSettings: languageMode
+        ),
         .target(
             name: "Regression",
             dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
@@ -149,6 +153,17 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
+        .testTarget(
+            name: "ConfigurationTests",
+            dependencies: ["Configuration", "AtomicStructures", "Descriptors"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "SelectionTests",
+            dependencies: ["Selection", "LinearAlgebra", "AtomicStructures"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: languageMode
+        ),
         .testTarget(
             name: "NeighbourListsTests",
             dependencies: ["NeighbourLists", "AtomicStructures"],
