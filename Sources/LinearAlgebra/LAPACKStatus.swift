@@ -26,7 +26,8 @@ public enum Side: Sendable, Hashable {
     transposed ? CblasTrans : CblasNoTrans
 }
 
-@usableFromInline func lapackChar(_ c: Character) -> Int8 { Int8(UInt8(ascii: c.unicodeScalars.first!)) }
+/// A LAPACK option character ('U', 'N', 'T', ...).
+@usableFromInline func lapackChar(_ c: Unicode.Scalar) -> Int8 { Int8(bitPattern: UInt8(ascii: c)) }
 
 /// A LAPACK leading dimension: at least 1, as LAPACK demands even for empty matrices.
 @usableFromInline func leading(_ n: Int) -> Int32 { Int32(max(1, n)) }
