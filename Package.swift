@@ -140,7 +140,7 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], swiftSettings: languageMode),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "AtomicStructuresTests",
             dependencies: ["AtomicStructures"],
