@@ -1,14 +1,19 @@
 /// Where one structure's observations sit in a block of design-matrix rows.
 ///
 /// Rows are ordered per structure as energy, then forces (atom-major: x, y, z of atom 0, then
-/// atom 1, ...), then the 9 virial components (row-major); absent labels take no rows.
+/// atom 1, ...), then the 6 independent virial components in gap_fit's order xx, xy, xz, yy, yz,
+/// zz (see ``virialComponents``); absent labels take no rows.
 public struct DesignRowLayout: Hashable, Sendable {
     /// Row of the energy observation, or nil.
     public var energy: Int?
     /// First of the 3N force rows, or nil.
     public var forces: Int?
-    /// First of the 9 virial rows, or nil.
+    /// First of the 6 virial rows, or nil.
     public var virial: Int?
+
+    /// Row-major indices (3a + b) of the virial components that get rows, in row order:
+    /// xx, xy, xz, yy, yz, zz, as gap_fit.
+    public static let virialComponents = [0, 1, 2, 4, 5, 8]
 
     /// Creates a layout.
     public init(energy: Int? = nil, forces: Int? = nil, virial: Int? = nil) {

@@ -77,7 +77,8 @@ public struct DotProductKernel: Sendable {
     /// `columnOffset ..< columnOffset + M`:
     /// - the energy row (if `rows.energy` is set): Σ_i k(d_i, x_m);
     /// - force rows `rows.forces + 3k + α`: −∂/∂r_kα Σ_i k(d_i, x_m) (needs position gradients);
-    /// - virial rows `rows.virial + 3a + b`: −∂/∂ε_ab Σ_i k(d_i, x_m) (needs strain gradients).
+    /// - virial rows `rows.virial + c` for the c-th of ``DesignRowLayout/virialComponents`` (ab):
+    ///   −∂/∂ε_ab Σ_i k(d_i, x_m) (needs strain gradients).
     /// The contributions are added, so several descriptor terms can share columns only if they
     /// share sparse points (they normally do not: each term owns its columns).
     /// Work is done in chunks of descriptor rows so that scratch memory stays below about
@@ -192,7 +193,7 @@ public struct DotProductKernel: Sendable {
                             for row in rowStart..<rowEnd {
                                 let sic = s[row + c * n]
                                 let local = 9 * (row - rowStart)
-                                for ab in 0..<9 { column[ab] -= sic * hc[local + ab] }
+                                for (c, ab) in DesignRowLayout.virialComponents.enumerated() { column[c] -= sic * hc[local + ab] }
                             }
                         }
                         rowStart = rowEnd
