@@ -165,6 +165,12 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .testTarget(
+            name: "DescriptorsTests",
+            dependencies: ["Descriptors", "AtomicStructures", "NeighbourLists", "Parallelism"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
             name: "NeighbourListsTests",
             dependencies: ["NeighbourLists", "AtomicStructures"],
             swiftSettings: languageMode

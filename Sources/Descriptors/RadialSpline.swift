@@ -1,0 +1,174 @@
+/// Quintic Hermite interpolation of all radial functions R_nl(r) on [0, r_cut], with derivative.
+///
+/// On each of `intervalCount` equal intervals of width h the polynomial matches the exact
+/// value, first and second derivative at both ends, so values are C² and the error falls as h⁶
+/// (derivatives as h⁵). The grid is refined at construction until, at the three interior points
+/// of every interval where the leading error terms peak, |spline − exact| ≤ `valueTolerance` · max|R| and
+/// |spline′ − exact′| ≤ `derivativeTolerance` · max|R′| (maxima over r, n and l). With the
+/// defaults (10⁻¹³ and 10⁻¹¹) the grid has h ≈ σ/80; see `SOAPCalculator.splineAccuracy`.
+///
+/// Storage: for interval k, six coefficient rows of `functionCount` doubles (a0 ... a5 of
+/// p(t) = Σ a_j t^j, t = (r − k h)/h), contiguous, so one pair reads one 6 · n_max (l_max+1)
+/// block and the inner loops run over (n, l) with unit stride.
+struct RadialSpline: Sendable {
+    /// Number of (n, l) functions, n_max (l_max + 1), ordered n-major.
+    let functionCount: Int
+    /// Number of intervals.
+    let intervalCount: Int
+    /// Interval width h, Å.
+    let step: Double
+    /// 1/h.
+    let inverseStep: Double
+    /// Coefficients, `intervalCount x 6 x functionCount`.
+    let coefficients: [Double]
+    /// The measured maximum errors at construction (relative to max |R| and max |R′|).
+    let valueError: Double
+    let derivativeError: Double
+
+    /// Builds the spline of `basis` on [0, cutoffRadius], refining the grid until the tolerances
+    /// are met (or 2¹⁶ intervals are reached).
+    init(basis: GaussianRadialBasis, cutoffRadius: Double, sigma: Double,
+         valueTolerance: Double = 1e-13, derivativeTolerance: Double = 1e-11) {
+        let count = basis.nMax * (basis.lMax + 1)
+        functionCount = count
+        var intervals = max(8, Int((cutoffRadius / sigma * 40).rounded(.up)))
+        var result = RadialSpline.build(basis: basis, cutoffRadius: cutoffRadius, intervals: intervals)
+        while (result.valueError > valueTolerance || result.derivativeError > derivativeTolerance) && intervals < 1 << 16 {
+            intervals *= 2
+            result = RadialSpline.build(basis: basis, cutoffRadius: cutoffRadius, intervals: intervals)
+        }
+        intervalCount = intervals
+        step = cutoffRadius / Double(intervals)
+        inverseStep = Double(intervals) / cutoffRadius
+        coefficients = result.coefficients
+        valueError = result.valueError
+        derivativeError = result.derivativeError
+    }
+
+    private static func build(basis: GaussianRadialBasis, cutoffRadius: Double, intervals: Int)
+        -> (coefficients: [Double], valueError: Double, derivativeError: Double) {
+        let count = basis.nMax * (basis.lMax + 1)
+        let h = cutoffRadius / Double(intervals)
+        let nodes = intervals + 1
+        var f = [Double](repeating: 0, count: nodes * count)
+        var d = [Double](repeating: 0, count: nodes * count)
+        var s = [Double](repeating: 0, count: nodes * count)
+        var scratch = [Double](repeating: 0, count: basis.scratchCount)
+        f.withUnsafeMutableBufferPointer { f in
+            d.withUnsafeMutableBufferPointer { d in
+                s.withUnsafeMutableBufferPointer { s in
+                    scratch.withUnsafeMutableBufferPointer { scratch in
+                        for k in 0..<nodes {
+                            basis.evaluate(Double(k) * h, values: f.baseAddress! + k * count, first: d.baseAddress! + k * count,
+                                           second: s.baseAddress! + k * count, scratch: scratch.baseAddress!)
+                        }
+                    }
+                }
+            }
+        }
+        var coefficients = [Double](repeating: 0, count: intervals * 6 * count)
+        for k in 0..<intervals {
+            let base = k * 6 * count
+            for j in 0..<count {
+                let f0 = f[k * count + j], f1 = f[(k + 1) * count + j]
+                let d0 = d[k * count + j] * h, d1 = d[(k + 1) * count + j] * h
+                let s0 = s[k * count + j] * h * h, s1 = s[(k + 1) * count + j] * h * h
+                coefficients[base + j] = f0
+                coefficients[base + count + j] = d0
+                coefficients[base + 2 * count + j] = 0.5 * s0
+                coefficients[base + 3 * count + j] = 10 * (f1 - f0) - 6 * d0 - 4 * d1 - 1.5 * s0 + 0.5 * s1
+                coefficients[base + 4 * count + j] = -15 * (f1 - f0) + 8 * d0 + 7 * d1 + 1.5 * s0 - s1
+                coefficients[base + 5 * count + j] = 6 * (f1 - f0) - 3 * d0 - 3 * d1 - 0.5 * s0 + 0.5 * s1
+            }
+        }
+        // Accuracy check at interior points of every interval.
+        var valueScale = 0.0, derivativeScale = 0.0
+        for value in f { valueScale = max(valueScale, abs(value)) }
+        for value in d { derivativeScale = max(derivativeScale, abs(value)) }
+        var maxValueError = 0.0, maxDerivativeError = 0.0
+        var exactValues = [Double](repeating: 0, count: count)
+        var exactFirst = [Double](repeating: 0, count: count)
+        var exactSecond = [Double](repeating: 0, count: count)
+        var splineValues = [Double](repeating: 0, count: count)
+        var splineFirst = [Double](repeating: 0, count: count)
+        // The leading error terms, t³(1−t)³ for values and its derivative for slopes, peak at
+        // t = 1/2 and t = (1 ± 1/√5)/2.
+        let probeFractions = [0.5 - 0.5 / 5.0.squareRoot(), 0.5, 0.5 + 0.5 / 5.0.squareRoot()]
+        let probe = RadialSpline(functionCount: count, intervalCount: intervals, step: h, coefficients: coefficients)
+        exactValues.withUnsafeMutableBufferPointer { ev in
+        exactFirst.withUnsafeMutableBufferPointer { e1 in
+        exactSecond.withUnsafeMutableBufferPointer { e2 in
+        splineValues.withUnsafeMutableBufferPointer { sv in
+        splineFirst.withUnsafeMutableBufferPointer { s1 in
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            for k in 0..<intervals {
+                for fraction in probeFractions {
+                    let r = (Double(k) + fraction) * h
+                    basis.evaluate(r, values: ev.baseAddress!, first: e1.baseAddress!, second: e2.baseAddress!, scratch: scratch.baseAddress!)
+                    probe.evaluate(r, values: sv.baseAddress!, derivatives: s1.baseAddress!)
+                    for j in 0..<count {
+                        maxValueError = max(maxValueError, abs(sv[j] - ev[j]))
+                        maxDerivativeError = max(maxDerivativeError, abs(s1[j] - e1[j]))
+                    }
+                }
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        return (coefficients, maxValueError / max(valueScale, .leastNormalMagnitude),
+                maxDerivativeError / max(derivativeScale, .leastNormalMagnitude))
+    }
+
+    private init(functionCount: Int, intervalCount: Int, step: Double, coefficients: [Double]) {
+        self.functionCount = functionCount
+        self.intervalCount = intervalCount
+        self.step = step
+        self.inverseStep = 1 / step
+        self.coefficients = coefficients
+        valueError = .nan
+        derivativeError = .nan
+    }
+
+    /// Evaluates every R_nl(r) and dR_nl/dr (for 0 ≤ r ≤ cutoff; beyond, the last interval's
+    /// polynomial is extrapolated).
+    @inline(__always)
+    func evaluate(_ r: Double, values: UnsafeMutablePointer<Double>, derivatives: UnsafeMutablePointer<Double>) {
+        coefficients.withUnsafeBufferPointer { table in
+            RadialSpline.evaluate(r, table: table.baseAddress!, count: functionCount, intervalCount: intervalCount,
+                                  inverseStep: inverseStep, values: values, derivatives: derivatives)
+        }
+    }
+
+    /// Evaluates every R_nl(r) only.
+    @inline(__always)
+    func evaluate(_ r: Double, values: UnsafeMutablePointer<Double>) {
+        coefficients.withUnsafeBufferPointer { table in
+            let position = r * inverseStep
+            let k = min(max(Int(position), 0), intervalCount - 1)
+            let t = position - Double(k)
+            let count = functionCount
+            let a = table.baseAddress! + k * 6 * count
+            for j in 0..<count {
+                values[j] = a[j] + t * (a[count + j] + t * (a[2 * count + j] + t * (a[3 * count + j] + t * (a[4 * count + j] + t * a[5 * count + j]))))
+            }
+        }
+    }
+
+    @inline(__always)
+    static func evaluate(_ r: Double, table: UnsafePointer<Double>, count: Int, intervalCount: Int, inverseStep: Double,
+                         values: UnsafeMutablePointer<Double>, derivatives: UnsafeMutablePointer<Double>) {
+        let position = r * inverseStep
+        let k = min(max(Int(position), 0), intervalCount - 1)
+        let t = position - Double(k)
+        let a = table + k * 6 * count
+        for j in 0..<count {
+            let a0 = a[j], a1 = a[count + j], a2 = a[2 * count + j]
+            let a3 = a[3 * count + j], a4 = a[4 * count + j], a5 = a[5 * count + j]
+            values[j] = a0 + t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
+            derivatives[j] = (a1 + t * (2 * a2 + t * (3 * a3 + t * (4 * a4 + t * 5 * a5)))) * inverseStep
+        }
+    }
+}

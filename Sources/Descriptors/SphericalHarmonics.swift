@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Orthonormal real spherical harmonics Y_lm(r̂) for l = 0 ... lMax, and their gradients with
+/// respect to the (unnormalised) vector r, computed by recursion.
+///
+/// Convention (the same as featomic's, no Condon–Shortley phase): with (x, y, z) = r̂,
+/// c_m + i s_m = (x + i y)^m and Q_l^m(z) = d^m P_l(z) / dz^m,
+/// - Y_l0 = N_l0 Q_l^0(z),
+/// - Y_lm = N_lm Q_l^m(z) c_m and Y_l,−m = N_lm Q_l^m(z) s_m for m > 0,
+/// with N_l0 = √((2l+1)/4π) and N_lm = √(2 (2l+1)/4π (l−m)!/(l+m)!). So Y_1,−1 ∝ y, Y_10 ∝ z and
+/// Y_11 ∝ x. The power spectrum does not depend on this choice (any unitary mix of the m
+/// components gives the same Σ_m c c).
+///
+/// Values are stored at index l² + l + m (m = −l ... l).
+///
+/// Gradients: the polynomial F(x, y, z) = N Q(z) c_m(x, y) equals Y on the unit sphere, so
+/// ∇_r Y(r/|r|) = (G − r̂ (r̂ · G)) / |r| with G = ∇F at r̂, using ∂c_m/∂x = m c_{m−1},
+/// ∂c_m/∂y = −m s_{m−1}, ∂s_m/∂x = m s_{m−1}, ∂s_m/∂y = m c_{m−1} and ∂Q_l^m/∂z = Q_l^{m+1}.
+@usableFromInline
+struct RealSphericalHarmonics: Sendable {
+    /// The largest l.
+    @usableFromInline let lMax: Int
+    /// Number of (l, m) components, (lMax + 1)².
+    @usableFromInline let componentCount: Int
+    /// Q̄_m^m = N_mm (2m − 1)!!, indexed by m.
+    @usableFromInline let diagonal: [Double]
+    /// Q̄_{m+1}^m = offDiagonal[m] · z · Q̄_m^m.
+    @usableFromInline let offDiagonal: [Double]
+    /// Q̄_l^m = a[lm] z Q̄_{l−1}^m + b[lm] Q̄_{l−2}^m for l ≥ m + 2, indexed by l(l+1)/2 + m.
+    @usableFromInline let recurrenceA: [Double]
+    @usableFromInline let recurrenceB: [Double]
+    /// ∂Q̄_l^m/∂z = zDerivative[lm] · Q̄_l^{m+1} (0 for m = l), indexed by l(l+1)/2 + m.
+    @usableFromInline let zDerivative: [Double]
+
+    /// Precomputes the recursion coefficients up to `lMax`.
+    init(lMax: Int) {
+        precondition(lMax >= 0)
+        self.lMax = lMax
+        componentCount = (lMax + 1) * (lMax + 1)
+        // log N_lm, with lgamma to stay finite for any l.
+        func logNormalisation(_ l: Int, _ m: Int) -> Double {
+            let base = log(Double(2 * l + 1) / (4 * Double.pi))
+                + lgamma(Double(l - m + 1)) - lgamma(Double(l + m + 1))
+            return 0.5 * (m == 0 ? base : base + log(2.0))
+        }
+        var diagonal = [Double](repeating: 0, count: lMax + 1)
+        var offDiagonal = [Double](repeating: 0, count: lMax + 1)
+        let triangle = (lMax + 1) * (lMax + 2) / 2
+        var a = [Double](repeating: 0, count: triangle)
+        var b = [Double](repeating: 0, count: triangle)
+        var dz = [Double](repeating: 0, count: triangle)
+        for m in 0...lMax {
+            // (2m − 1)!! = (2m)! / (2^m m!)
+            let logDoubleFactorial = lgamma(Double(2 * m + 1)) - Double(m) * log(2.0) - lgamma(Double(m + 1))
+            diagonal[m] = exp(logNormalisation(m, m) + logDoubleFactorial)
+            if m + 1 <= lMax {
+                offDiagonal[m] = Double(2 * m + 1) * exp(logNormalisation(m + 1, m) - logNormalisation(m, m))
+            }
+            if m + 2 <= lMax {
+                for l in (m + 2)...lMax {
+                    let index = l * (l + 1) / 2 + m
+                    a[index] = Double(2 * l - 1) / Double(l - m) * exp(logNormalisation(l, m) - logNormalisation(l - 1, m))
+                    b[index] = -Double(l + m - 1) / Double(l - m) * exp(logNormalisation(l, m) - logNormalisation(l - 2, m))
+                }
+            }
+        }
+        for l in 0...lMax {
+            for m in 0..<l {
+                dz[l * (l + 1) / 2 + m] = exp(logNormalisation(l, m) - logNormalisation(l, m + 1))
+            }
+        }
+        self.diagonal = diagonal
+        self.offDiagonal = offDiagonal
+        recurrenceA = a
+        recurrenceB = b
+        zDerivative = dz
+    }
+
+    /// The number of doubles `compute` needs in `scratch`: 2 (lMax + 1)(lMax + 2)/2 + 2 (lMax + 2).
+    @usableFromInline
+    var scratchCount: Int { (lMax + 1) * (lMax + 2) + 2 * (lMax + 2) }
+
+    /// Computes Y_lm(r̂) into `values[l² + l + m]` and, if `gradients` is non-nil, ∂Y_lm/∂r_α
+    /// (Å⁻¹) into `gradients[α · componentCount + l² + l + m]`. `vector` must be non-zero.
+    @inlinable
+    func compute(
+        _ vector: SIMD3<Double>, distance: Double, values: UnsafeMutablePointer<Double>,
+        gradients: UnsafeMutablePointer<Double>?, scratch: UnsafeMutablePointer<Double>
+    ) {
+        let inverse = 1 / distance
+        let x = vector.x * inverse, y = vector.y * inverse, z = vector.z * inverse
+        let triangle = (lMax + 1) * (lMax + 2) / 2
+        let q = scratch                      // Q̄_l^m at l(l+1)/2 + m
+        let c = scratch + triangle           // c_m, m = 0 ... lMax (+1 spare)
+        let s = c + (lMax + 2)               // s_m
+        recurrenceA.withUnsafeBufferPointer { a in
+        recurrenceB.withUnsafeBufferPointer { b in
+        diagonal.withUnsafeBufferPointer { diag in
+        offDiagonal.withUnsafeBufferPointer { off in
+            // Associated Legendre part, normalised.
+            for m in 0...lMax {
+                let mm = m * (m + 1) / 2 + m
+                q[mm] = diag[m]
+                if m + 1 <= lMax {
+                    let index = (m + 1) * (m + 2) / 2 + m
+                    q[index] = off[m] * z * diag[m]
+                    if m + 2 <= lMax {
+                        for l in (m + 2)...lMax {
+                            let index = l * (l + 1) / 2 + m
+                            q[index] = a[index] * z * q[index - l] + b[index] * q[index - l - (l - 1)]
+                        }
+                    }
+                }
+            }
+        }
+        }
+        }
+        }
+        // (x + iy)^m
+        c[0] = 1
+        s[0] = 0
+        if lMax >= 1 {
+            for m in 1...lMax {
+                c[m] = c[m - 1] * x - s[m - 1] * y
+                s[m] = c[m - 1] * y + s[m - 1] * x
+            }
+        }
+        for l in 0...lMax {
+            let row = l * (l + 1) / 2
+            let centre = l * l + l
+            values[centre] = q[row]
+            if l >= 1 {
+                for m in 1...l {
+                    values[centre + m] = q[row + m] * c[m]
+                    values[centre - m] = q[row + m] * s[m]
+                }
+            }
+        }
+        guard let gradients else { return }
+        let n = componentCount
+        let gx = gradients, gy = gradients + n, gz = gradients + 2 * n
+        zDerivative.withUnsafeBufferPointer { dz in
+            for l in 0...lMax {
+                let row = l * (l + 1) / 2
+                let centre = l * l + l
+                // m = 0: F = Q̄_l^0(z).
+                let d0 = l >= 1 ? dz[row] * q[row + 1] : 0
+                var fx = 0.0, fy = 0.0, fz = d0
+                var radial = z * fz
+                gx[centre] = (fx - x * radial) * inverse
+                gy[centre] = (fy - y * radial) * inverse
+                gz[centre] = (fz - z * radial) * inverse
+                if l >= 1 {
+                    for m in 1...l {
+                        let qm = q[row + m]
+                        let dq = m < l ? dz[row + m] * q[row + m + 1] : 0
+                        let dm = Double(m)
+                        // cos part: F = Q̄ c_m
+                        fx = qm * dm * c[m - 1]
+                        fy = -qm * dm * s[m - 1]
+                        fz = dq * c[m]
+                        radial = x * fx + y * fy + z * fz
+                        gx[centre + m] = (fx - x * radial) * inverse
+                        gy[centre + m] = (fy - y * radial) * inverse
+                        gz[centre + m] = (fz - z * radial) * inverse
+                        // sin part: F = Q̄ s_m
+                        fx = qm * dm * s[m - 1]
+                        fy = qm * dm * c[m - 1]
+                        fz = dq * s[m]
+                        radial = x * fx + y * fy + z * fz
+                        gx[centre - m] = (fx - x * radial) * inverse
+                        gy[centre - m] = (fy - y * radial) * inverse
+                        gz[centre - m] = (fz - z * radial) * inverse
+                    }
+                }
+            }
+        }
+    }
+}
