@@ -68,12 +68,12 @@ let package = Package(
         ),
         .target(
             name: "Regression",
-            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
+            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
             swiftSettings: languageMode
         ),
         .target(
             name: "ModelFiles",
-            dependencies: ["AtomicStructures", "Descriptors", "Regression"],
+            dependencies: ["AtomicStructures", "Descriptors", "Regression", "Configuration"],
             swiftSettings: languageMode
         ),
         .target(
@@ -96,7 +96,10 @@ let package = Package(
         ),
         .target(
             name: "CommandLineSupport",
-            dependencies: ["AtomicStructures", "Parallelism"],
+            dependencies: [
+                "AtomicStructures", "Parallelism",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: languageMode
         ),
         .executableTarget(

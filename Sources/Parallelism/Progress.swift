@@ -109,8 +109,8 @@ public func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-/// "1.23k", "456", "0.5" style rate.
-func formatRate(_ rate: Double) -> String {
+/// A rate or small quantity as "1.2M", "45.6k", "456", "0.5".
+public func formatRate(_ rate: Double) -> String {
     if rate >= 1e6 { return String(format1(rate / 1e6)) + "M" }
     if rate >= 1e4 { return String(format1(rate / 1e3)) + "k" }
     if rate >= 10 { return String(Int(rate.rounded())) }
