@@ -157,6 +157,12 @@ let package = Package(
         ),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
         .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism"],
+            exclude: ["Fixtures"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
             name: "ConfigurationTests",
             dependencies: ["Configuration", "AtomicStructures", "Descriptors"],
             swiftSettings: languageMode

@@ -45,7 +45,7 @@ public struct FitPlan: Sendable {
     public var peakBytes: Int { memory.reduce(0) { $0 + $1.bytes } }
 
     /// Works out the plan for fitting `config` to `data` with `options`.
-    public static func make(_ config: TrainingConfig, data: TrainingSet, options: FitOptions) throws -> FitPlan {
+    public static func make(_ config: TrainingConfig, data: TrainingData, options: FitOptions) throws -> FitPlan {
         let trainer = Trainer(config: config)
         let species = data.speciesPresent
         let specs = try trainer.termSpecifications(species: species)

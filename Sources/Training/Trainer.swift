@@ -97,7 +97,7 @@ public struct Trainer: Sendable {
     }
 
     /// Fits the model to `data`.
-    public func fit(_ data: TrainingSet, options: FitOptions = FitOptions()) throws -> FitResult {
+    public func fit(_ data: TrainingData, options: FitOptions = FitOptions()) throws -> FitResult {
         let progress = options.progress
         var phases: [(String, Double)] = []
         var clock = monotonicSeconds()

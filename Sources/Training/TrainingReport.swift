@@ -2,7 +2,7 @@ import Configuration
 import ModelFiles
 import Regression
 
-extension TrainingSet {
+extension TrainingData {
     /// A per-config-type table of what the data holds and the σ each kind of label gets.
     public func labelTable() -> String {
         var order: [String] = []
@@ -39,7 +39,7 @@ extension String {
 
 extension Trainer {
     /// The model file for a fit: the potential plus provenance (config, file hashes, seed, sizes).
-    public func modelFile(for result: FitResult, data: TrainingSet) -> ModelFile {
+    public func modelFile(for result: FitResult, data: TrainingData) -> ModelFile {
         ModelFile(
             potential: result.potential, sparseSources: result.sparseSources,
             provenance: ModelProvenance(

@@ -46,7 +46,7 @@ struct GapTrain: ParsableCommand {
         let config = try TrainingConfig.load(path: self.config)
         ThreadCount.current = threads ?? config.threads ?? ThreadCount.current
         let progress = ProgressReporter(enabled: !quiet)
-        let data = try TrainingSet.load(config, progress: progress)
+        let data = try TrainingData.load(config, progress: progress)
         let options = FitOptions(threads: ThreadCount.current, progress: progress)
         let plan = try FitPlan.make(config, data: data, options: options)
         if dryRun {

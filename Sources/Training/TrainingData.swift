@@ -39,7 +39,7 @@ public struct TrainingFrame: Sendable {
 }
 
 /// Everything read from the training files, ready for fitting.
-public struct TrainingSet: Sendable {
+public struct TrainingData: Sendable {
     /// The frames, in config order (files in order, frames in file order or split order).
     public var frames: [TrainingFrame]
     /// The training files with their SHA-256, for provenance.
@@ -58,7 +58,7 @@ public struct TrainingSet: Sendable {
     /// - Throws: ``InputError`` for unreadable or malformed files, malformed labels, non-positive
     ///   or non-finite σ overrides, frames with no label at all (they would carry no
     ///   information), and split indices past the end of a file.
-    public static func load(_ config: TrainingConfig, progress: ProgressReporter = .silent) throws -> TrainingSet {
+    public static func load(_ config: TrainingConfig, progress: ProgressReporter = .silent) throws -> TrainingData {
         let sources = try config.trainingFrames()
         var frames: [TrainingFrame] = []
         var files: [(String, String)] = []
@@ -91,7 +91,7 @@ public struct TrainingSet: Sendable {
         guard !frames.isEmpty else {
             throw InputError(file: config.sourceName, field: "train_files", message: "the training files contain no frames")
         }
-        return TrainingSet(frames: frames, files: files)
+        return TrainingData(frames: frames, files: files)
     }
 
     /// Builds a training frame from a structure, reading labels and σ per the config.
