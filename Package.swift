@@ -68,7 +68,7 @@ let package = Package(
         ),
         .target(
             name: "Regression",
-            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
+            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
             swiftSettings: languageMode
         ),
         .target(
