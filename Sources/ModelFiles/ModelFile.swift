@@ -96,6 +96,20 @@ public struct ModelFile: Sendable {
                     ("feature_count", JSONWriter.number(soap.kernel.featureCount)),
                     ("sparse_points", .string(ModelFile.base64(soap.kernel.sparsePoints))),
                 ]
+            } else if let pair = term as? PairDistanceTerm {
+                let k = pair.kernel
+                fields += [
+                    ("type", .string("distance_2b")),
+                    ("descriptor", JSONWriter.object([
+                        ("cutoff", JSONWriter.number(k.cutoffRadius)),
+                        ("cutoff_transition_width", JSONWriter.number(k.transitionWidth)),
+                        ("Z1", JSONWriter.number(k.species.z1)),
+                        ("Z2", JSONWriter.number(k.species.z2)),
+                    ])),
+                    ("theta", JSONWriter.number(k.theta)),
+                    ("delta", JSONWriter.number(k.delta)),
+                    ("sparse_points", .string(ModelFile.base64(k.sparseDistances))),
+                ]
             } else {
                 preconditionFailure("no model-file encoding for term \(term.name)")
             }

@@ -76,6 +76,24 @@ extension ModelFile {
                 guard zeta >= 1 else { throw InputError(file: name, field: "\(path).zeta", message: "must be a positive integer") }
                 let kernel = DotProductKernel(delta: try r.double(term["delta"], "\(path).delta"), zeta: zeta, featureCount: width, sparsePoints: points)
                 terms.append(SOAPTerm(calculator: calculator, kernel: kernel))
+            case "distance_2b":
+                let d = try r.object(term["descriptor"], "\(path).descriptor")
+                let cutoff = try r.double(d["cutoff"], "\(path).descriptor.cutoff")
+                let width = try r.double(d["cutoff_transition_width"], "\(path).descriptor.cutoff_transition_width")
+                let theta = try r.double(term["theta"], "\(path).theta")
+                let delta = try r.double(term["delta"], "\(path).delta")
+                // The kernel's preconditions are programmer checks; a model file is user input.
+                guard cutoff.isFinite, cutoff > 0 else { throw InputError(file: name, field: "\(path).descriptor.cutoff", message: "must be a positive number of Å") }
+                guard width.isFinite, width >= 0, width <= cutoff else { throw InputError(file: name, field: "\(path).descriptor.cutoff_transition_width", message: "must be between 0 and the cutoff") }
+                guard theta.isFinite, theta > 0 else { throw InputError(file: name, field: "\(path).theta", message: "must be a positive number of Å") }
+                guard delta.isFinite else { throw InputError(file: name, field: "\(path).delta", message: "must be finite") }
+                let z1 = try r.integer(d["Z1"], "\(path).descriptor.Z1")
+                let z2 = try r.integer(d["Z2"], "\(path).descriptor.Z2")
+                guard (0...118).contains(z1), (0...118).contains(z2) else { throw InputError(file: name, field: "\(path).descriptor", message: "Z1 and Z2 must be atomic numbers (0 for any)") }
+                let points = try r.doubles(term["sparse_points"], "\(path).sparse_points", count: count)
+                terms.append(PairDistanceTerm(kernel: PairDistanceKernel(
+                    cutoffRadius: cutoff, transitionWidth: width, theta: theta, delta: delta,
+                    species: PairDistanceKernel.SpeciesPair(z1, z2), sparseDistances: points)))
             default:
                 throw InputError(file: name, field: "\(path).type", message: "unknown term type \"\(type)\"")
             }

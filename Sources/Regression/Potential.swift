@@ -111,3 +111,37 @@ public struct Potential: Sendable {
         return total
     }
 }
+
+/// The `distance_2b` term: pair distances with the squared-exponential kernel
+/// δ² fc(r) fc(r′) exp(−(r − r′)²/2θ²), every ordered pair counted (as gap_fit).
+public struct PairDistanceTerm: PotentialTerm {
+    /// The kernel with its sparse distances.
+    public let kernel: PairDistanceKernel
+
+    /// Creates a pair term.
+    public init(kernel: PairDistanceKernel) {
+        self.kernel = kernel
+    }
+
+    public var name: String {
+        let s = kernel.species
+        func symbol(_ z: Int) -> String { z == 0 ? "*" : (Element(atomicNumber: z)?.symbol ?? "\(z)") }
+        return "distance_2b \(symbol(s.z1))-\(symbol(s.z2))"
+    }
+    public var cutoffRadius: Double { kernel.cutoffRadius }
+    public var sparseCount: Int { kernel.sparseCount }
+    public func sparseCovariance() -> [Double] { kernel.sparseCovariance() }
+
+    public func addDesignRows(
+        for structure: Structure, neighbours: NeighbourList, rows: DesignRowLayout, into block: inout DesignBlock,
+        columnOffset: Int
+    ) throws {
+        kernel.addDesignRows(for: structure, neighbours: neighbours, rows: rows, into: &block, columnOffset: columnOffset)
+    }
+
+    public func predict(
+        _ structure: Structure, neighbours: NeighbourList, alpha: [Double], forces: Bool, virial: Bool
+    ) throws -> Prediction {
+        kernel.predict(structure, neighbours: neighbours, alpha: alpha)
+    }
+}

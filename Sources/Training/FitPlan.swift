@@ -3,6 +3,7 @@ import Configuration
 import Descriptors
 import NeighbourLists
 import Parallelism
+import Regression
 
 /// What a fit will do and need, computed before any large allocation (`gap-train --dry-run`
 /// prints it; a real run prints it too before starting).
@@ -69,6 +70,16 @@ public struct FitPlan: Sendable {
                     let entries = frame.atomCount + list.pairCount
                     gradientBytes = max(gradientBytes, (entries * 3 + frame.atomCount * 9) * calculator.featureCount * 8)
                 }
+            case .distance2b(let kernel, let termConfig):
+                var pairs = 0
+                for frame in data.frames {
+                    let list = try NeighbourList(frame.structure, cutoffRadius: kernel.cutoffRadius)
+                    pairs += PairDistanceKernel.pairDistances(in: frame.structure, neighbours: list, species: kernel.species).count
+                }
+                let sparse = termConfig.sparse.count ?? 0
+                terms.append(Term(name: "descriptors[\(t)] \(PairDistanceTerm(kernel: kernel).name)", environments: pairs, features: 1, sparsePoints: sparse, method: termConfig.sparse.method.rawValue))
+                columns += sparse
+                passOneBytes += pairs * 16
             }
         }
         let energyRows = data.frames.filter { $0.energy != nil }.count

@@ -29,18 +29,22 @@ public struct FitOptions: Sendable {
 /// One resolved model term before fitting: its descriptor and kernel settings.
 public enum TermSpecification: Sendable {
     case soap(SOAPCalculator, SOAPTermConfig)
+    /// A distance_2b term for one species pair; the kernel carries no sparse points yet.
+    case distance2b(PairDistanceKernel, Distance2BTermConfig)
 
     /// The descriptor cutoff, Å.
     public var cutoffRadius: Double {
         switch self {
         case .soap(let calculator, _): return calculator.hyperparameters.cutoffRadius
+        case .distance2b(let kernel, _): return kernel.cutoffRadius
         }
     }
 
-    /// A name for messages.
-    public var name: String {
+    /// The sparse-point settings.
+    public var sparse: SparsePointsConfig {
         switch self {
-        case .soap: return "soap"
+        case .soap(_, let c): return c.sparse
+        case .distance2b(_, let c): return c.sparse
         }
     }
 }
@@ -89,8 +93,12 @@ public struct Trainer: Sendable {
                     error.field = "descriptors[\(index)].\(error.field ?? "")"
                     throw error
                 }
-            case .distance2b:
-                throw InputError(file: config.sourceName, field: "descriptors[\(index)]", message: "distance_2b terms are not supported yet")
+            case .distance2b(let pair, let termConfig):
+                let kernel = PairDistanceKernel(
+                    cutoffRadius: termConfig.descriptor.cutoffRadius, transitionWidth: termConfig.descriptor.cutoffTransitionWidth,
+                    theta: termConfig.theta, delta: termConfig.delta, species: PairDistanceKernel.SpeciesPair(pair.first, pair.second),
+                    sparseDistances: [])
+                specs.append(.distance2b(kernel, termConfig))
             }
         }
         return specs
@@ -130,6 +138,28 @@ public struct Trainer: Sendable {
                 let kernel = DotProductKernel(delta: termConfig.delta, zeta: termConfig.zeta, featureCount: f, sparsePoints: points)
                 terms.append(SOAPTerm(calculator: calculator, kernel: kernel))
                 sources.append(selected.map { environments.origins[$0] })
+            case .distance2b(let probe, let termConfig):
+                let (distances, origins) = try Trainer.pairDistances(probe, frames: data.frames)
+                let matrix = FeatureMatrix(rowCount: distances.count, featureCount: 1, values: distances)
+                let points: [Double]
+                let pointSources: [SparsePointSource]
+                if termConfig.sparse.method == .uniform {
+                    do {
+                        points = try UniformSelection(count: termConfig.sparse.count!).points(spanning: distances)
+                    } catch let error as SelectionError {
+                        throw InputError(file: config.sourceName, field: "descriptors[\(t)].n_sparse", message: "\(error) (the training data has \(distances.count) pair distances for \(PairDistanceTerm(kernel: probe).name))")
+                    }
+                    pointSources = points.map { _ in .synthetic }
+                } else {
+                    let selected = try selectSparsePoints(termConfig.sparse, from: EnvironmentMatrix(matrix: matrix, origins: origins), termIndex: t, threads: options.threads)
+                    points = selected.map { distances[$0] }
+                    pointSources = selected.map { origins[$0] }
+                }
+                let kernel = PairDistanceKernel(
+                    cutoffRadius: probe.cutoffRadius, transitionWidth: probe.transitionWidth, theta: probe.theta,
+                    delta: probe.delta, species: probe.species, sparseDistances: points)
+                terms.append(PairDistanceTerm(kernel: kernel))
+                sources.append(pointSources)
             }
         }
         lap("descriptors and sparse points")
@@ -201,6 +231,28 @@ public struct Trainer: Sendable {
             potential: Potential(e0: e0, terms: terms, alphas: alphas), sparseSources: sources,
             reciprocalCondition: solver.reciprocalConditionEstimate, observationCount: observations,
             phaseSeconds: phases)
+    }
+
+    /// Every ordered-pair distance of a pair term in the training data (frame order, then
+    /// centre-major), with the frame and centre atom of each.
+    static func pairDistances(_ probe: PairDistanceKernel, frames: [TrainingFrame]) throws -> ([Double], [SparsePointSource]) {
+        var distances: [Double] = []
+        var origins: [SparsePointSource] = []
+        for (f, frame) in frames.enumerated() {
+            let list = try NeighbourList(frame.structure, cutoffRadius: probe.cutoffRadius)
+            for centre in 0..<frame.atomCount {
+                // Centre by centre, so each distance can be traced to its frame and centre atom.
+                for p in list.pairRange(of: centre) {
+                    let z1 = frame.structure.atomicNumbers[centre]
+                    let z2 = frame.structure.atomicNumbers[Int(list.neighbours[p])]
+                    if probe.species.includes(z1, z2) {
+                        distances.append(list.distances[p])
+                        origins.append(.environment(frame: f, atom: centre))
+                    }
+                }
+            }
+        }
+        return (distances, origins)
     }
 
     /// Splits frames into consecutive batches of at most `maxRows` observations (a frame larger

@@ -14,12 +14,12 @@ let packageRoot: String = {
 }()
 
 /// A small SOAP-only config on the first frames of the shipped Zuo data.
-func smallConfig(frames: Int = 12, sparse: Int = 40, extra: String = "") throws -> TrainingConfig {
+func smallConfig(frames: Int = 12, sparse: Int = 40, nMax: Int = 4, lMax: Int = 3, extra: String = "") throws -> TrainingConfig {
     let json = """
         {
           "train_files": ["\(packageRoot)/datasets/si_zuo2020/Si_train.xyz"],
           "e0": "average",
-          "descriptors": [{"type": "soap", "cutoff": 4.5, "cutoff_transition_width": 1.0, "n_max": 4, "l_max": 3,
+          "descriptors": [{"type": "soap", "cutoff": 4.5, "cutoff_transition_width": 1.0, "n_max": \(nMax), "l_max": \(lMax),
                            "atom_sigma": 0.5, "delta": 1.0, "zeta": 4, "n_sparse": \(sparse), "sparse_method": "cur"}],
           "default_sigma": {"energy": 0.002, "forces": 0.05, "virial": 0.05},
           "seed": 3 \(extra)
@@ -76,7 +76,7 @@ final class TrainerTests: XCTestCase {
     /// The fit reproduces its training energies far better than the spread of the data, and
     /// predicted forces are those of the fitted energy surface.
     func testFitLearnsTheTrainingData() throws {
-        let config = try smallConfig(frames: 20, sparse: 80)
+        let config = try smallConfig(frames: 20, sparse: 150, nMax: 8, lMax: 6)
         let data = try smallData(config, frames: 20)
         let result = try Trainer(config: config).fit(data, options: FitOptions(threads: 2))
         var statistics = ErrorStatistics()
@@ -91,8 +91,12 @@ final class TrainerTests: XCTestCase {
             spread.add(1000 * (frame.energy! / Double(frame.atomCount) - mean))
         }
         let g = statistics.overall
-        XCTAssertLessThan(g.energy.rmse!, 0.2 * spread.rmse!)
-        XCTAssertLessThan(g.forceComponents.rmse!, 0.3)
+        let forceScale = (data.frames.flatMap { $0.forces! }.map { $0 * $0 }.reduce(0, +) / Double(3 * data.atomCount)).squareRoot()
+        // 150 sparse points for 1,260 hot AIMD environments: most of the variation is explained
+        // (measured: E 2.7 of 28 meV/atom, F 0.19 of 1.1 eV/Å; a coarse n_max 4 / l_max 3 SOAP
+        // cannot get below about 0.55 eV/Å here whatever the number of sparse points).
+        XCTAssertLessThan(g.energy.rmse!, 0.1 * spread.rmse!)
+        XCTAssertLessThan(g.forceComponents.rmse!, 0.25 * forceScale)
     }
 
     /// Loading rejects other formats and newer versions with a clear message.
