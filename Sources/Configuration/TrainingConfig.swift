@@ -446,7 +446,26 @@ public struct TrainingConfig: Hashable, Sendable {
     /// `path` resolved against `base` (absolute paths are kept).
     static func join(_ base: String, _ path: String) -> String {
         if path.hasPrefix("/") || base.isEmpty || base == "." { return path }
-        return base.hasSuffix("/") ? base + path : base + "/" + path
+        return normalised(base.hasSuffix("/") ? base + path : base + "/" + path)
+    }
+
+    /// Removes `.` components and `name/..` pairs lexically (as Python's os.path.normpath), so
+    /// that messages show `model.gapjson` rather than `configs/../model.gapjson`.
+    static func normalised(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+                continue
+            }
+            if part == "..", absolute, parts.isEmpty { continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
     }
 
     /// The directory part of `path` ("" for a bare file name).

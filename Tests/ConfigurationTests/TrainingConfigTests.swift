@@ -381,3 +381,14 @@ extension TrainingConfig {
         (try? trainingFrames().map(\.path)) ?? []
     }
 }
+
+final class PathNormalisationTests: XCTestCase {
+    func testRelativePathsAreJoinedAndNormalised() {
+        XCTAssertEqual(TrainingConfig.join("configs", "../model.gapjson"), "model.gapjson")
+        XCTAssertEqual(TrainingConfig.join("a/b", "./c/../d.xyz"), "a/b/d.xyz")
+        XCTAssertEqual(TrainingConfig.join("configs", "../../shared/x.xyz"), "../shared/x.xyz")
+        XCTAssertEqual(TrainingConfig.join("/work/main/configs", "../datasets/x.xyz"), "/work/main/datasets/x.xyz")
+        XCTAssertEqual(TrainingConfig.join("configs", "/abs/x.xyz"), "/abs/x.xyz")
+        XCTAssertEqual(TrainingConfig.join("", "x.xyz"), "x.xyz")
+    }
+}
