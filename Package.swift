@@ -61,15 +61,19 @@ let package = Package(
             dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism"],
             swiftSettings: languageMode
         ),
-        .target(name: "Selection", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
+        .target(
+            name: "Selection",
+            dependencies: ["AtomicStructures", "LinearAlgebra", "Parallelism", "CLapack"],
+            swiftSettings: languageMode
+        ),
         .target(
             name: "Regression",
-            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "Parallelism"],
+            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
             swiftSettings: languageMode
         ),
         .target(
             name: "ModelFiles",
-            dependencies: ["AtomicStructures", "Descriptors", "Regression"],
+            dependencies: ["AtomicStructures", "Descriptors", "Regression", "Configuration"],
             swiftSettings: languageMode
         ),
         .target(
@@ -92,7 +96,10 @@ let package = Package(
         ),
         .target(
             name: "CommandLineSupport",
-            dependencies: ["AtomicStructures", "Parallelism"],
+            dependencies: [
+                "AtomicStructures", "Parallelism",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: languageMode
         ),
         .executableTarget(
@@ -136,10 +143,33 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], swiftSettings: languageMode),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "AtomicStructuresTests",
             dependencies: ["AtomicStructures"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "RegressionTests",
+            dependencies: ["Regression", "Descriptors", "NeighbourLists", "AtomicStructures"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism"],
+            exclude: ["Fixtures"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "ConfigurationTests",
+            dependencies: ["Configuration", "AtomicStructures", "Descriptors"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "SelectionTests",
+            dependencies: ["Selection", "LinearAlgebra", "AtomicStructures"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
@@ -152,6 +182,13 @@ let package = Package(
         .testTarget(
             name: "NeighbourListsTests",
             dependencies: ["NeighbourLists", "AtomicStructures"],
+            swiftSettings: languageMode
+        ),
+        // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`
+        // builds every product first), so it needs no dependency on the executable target.
+        .testTarget(
+            name: "DataAuditTests",
+            dependencies: ["DataAudit", "AtomicStructures"],
             swiftSettings: languageMode
         ),
     ]

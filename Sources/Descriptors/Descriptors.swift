@@ -11,6 +11,10 @@ public struct RadialScaling: Hashable, Sendable, Codable {
     /// The exponent m (dimensionless, > 0).
     public var m: Double
 
+    enum CodingKeys: String, CodingKey {
+        case c, r0, m
+    }
+
     /// Creates a radial scaling u(r) = c / (c + (r / r0)^m).
     public init(c: Double, r0: Double, m: Double) {
         self.c = c
@@ -42,6 +46,20 @@ public struct SOAPHyperparameters: Hashable, Sendable, Codable {
     public var centreSpecies: [Int]
     /// Optional radial scaling of neighbour weights (`radial_scaling`); nil keeps gap_fit's SOAP.
     public var radialScaling: RadialScaling?
+
+    /// JSON keys: gap_fit's names.
+    enum CodingKeys: String, CodingKey {
+        case cutoffRadius = "cutoff"
+        case cutoffTransitionWidth = "cutoff_transition_width"
+        case nMax = "n_max"
+        case lMax = "l_max"
+        case atomSigma = "atom_sigma"
+        case centralWeight = "central_weight"
+        case normalise
+        case neighbourSpecies = "species_Z"
+        case centreSpecies = "Z"
+        case radialScaling = "radial_scaling"
+    }
 
     /// Creates SOAP hyper-parameters. Defaults follow gap_fit: transition width 1 Å, central
     /// weight 1, normalised, no radial scaling.

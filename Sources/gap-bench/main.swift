@@ -1,13 +1,70 @@
 import ArgumentParser
+import AtomicStructures
+import CommandLineSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Release-build timing harness; each measurement is a subcommand driven by the scripts in
-/// Benchmarks/.
+/// Release-build timing harness. Each measurement is a subcommand, so others can add theirs
+/// (`soap`, ...) next to `read-xyz`; the scripts in Benchmarks/ drive them.
 struct GapBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gap-bench",
         abstract: "Timing harness for SwiftGAP components (use a release build).",
-        subcommands: [SOAPBenchmarkCommand.self]
+        subcommands: [ReadXYZ.self, SOAPBenchmarkCommand.self]
     )
 }
 
-GapBench.main()
+/// Wall-clock seconds from a monotonic clock.
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
+
+/// `gap-bench read-xyz FILE...`: reads every frame of the files with ExtendedXYZReader.
+struct ReadXYZ: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read-xyz",
+        abstract: "Time reading extended XYZ files (every frame, all columns)."
+    )
+
+    @Argument(help: "Extended XYZ files to read, in order.")
+    var files: [String]
+
+    @Flag(help: "Print one JSON line instead of text.")
+    var json = false
+
+    func run() throws {
+        var frames = 0, atoms = 0, bytes = 0
+        let start = monotonicSeconds()
+        for file in files {
+            var reader = try ExtendedXYZReader(path: file)
+            while let structure = try reader.next() {
+                frames += 1
+                atoms += structure.count
+            }
+            var info = stat()
+            if stat(file, &info) == 0 { bytes += Int(info.st_size) }
+        }
+        let seconds = monotonicSeconds() - start
+        let megabytesPerSecond = Double(bytes) / 1e6 / seconds
+        if json {
+            print("{\"frames\": \(frames), \"atoms\": \(atoms), \"bytes\": \(bytes), \"seconds\": \(seconds), \"megabytes_per_second\": \(megabytesPerSecond)}")
+        } else {
+            print("frames \(frames)  atoms \(atoms)  seconds \(seconds)  MB/s \(megabytesPerSecond)")
+        }
+    }
+}
+
+runReportingErrors("gap-bench") {
+    do {
+        var command = try GapBench.parseAsRoot()
+        try command.run()
+        return 0
+    } catch let error as InputError {
+        throw error
+    } catch {
+        GapBench.exit(withError: error)
+    }
+}

@@ -1,8 +1,87 @@
+import ArgumentParser
+import AtomicStructures
 import CommandLineSupport
-#if canImport(Glibc)
-import Glibc
-#endif
+import ModelFiles
+import Parallelism
+import Training
 
-// Placeholder until the training issue lands: exits 2 so that scripts cannot mistake it for success.
-printError("gap-predict: not yet implemented")
-exit(2)
+/// `gap-predict --model MODEL INPUT.xyz...`: energies, forces and virials for new structures.
+struct GapPredict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gap-predict",
+        abstract: "Predict energies, forces and virials with a model from gap-train.",
+        discussion: """
+            With --output, writes extended XYZ that ASE reads: info `energy` (eV), per-atom `forces`
+            (eV/Å), and for periodic cells `virial` (eV, 9 numbers, W = −dE/dε) and `stress`
+            (eV/Å³, σ = −W/V, ASE's sign; 3x3 as ASE reads it, and ASE's get_stress() gives
+            Voigt order xx yy zz yz xz xy). Reference labels found in the
+            inputs (same key options as gap-data) are kept as ref_energy, ref_forces, ref_virial,
+            and RMSE/MAE per config type are printed: energy and virial in meV/atom, forces in eV/Å.
+            """
+    )
+
+    @Option(help: "The model file written by gap-train.")
+    var model: String
+
+    @Argument(help: "Extended XYZ files to predict.")
+    var inputs: [String]
+
+    @Option(help: "Write the structures with predictions here (extended XYZ, written atomically).")
+    var output: String?
+
+    @OptionGroup var keys: KeyOptions
+
+    @Option(help: "Worker threads (default: every core). Results do not depend on it.")
+    var threads: Int?
+
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        runReportingErrors("gap-predict") {
+            try predict()
+            return 0
+        }
+    }
+
+    func predict() throws {
+        if let threads { ThreadCount.current = threads }
+        let progress = ProgressReporter(enabled: !quiet)
+        let modelFile = try ModelFile.load(path: model)
+        var structures: [Structure] = []
+        for input in inputs { structures += try ExtendedXYZReader.readAll(path: input) }
+        let labelKeys = keys.labelKeys
+        let labels = try structures.map { try labelKeys.labels(of: $0) }
+        let start = monotonicSeconds()
+        let predictions = try BatchPrediction.predict(modelFile.potential, structures: structures, progress: progress)
+        let seconds = monotonicSeconds() - start
+        var statistics = ErrorStatistics()
+        var labelled = false
+        for (i, s) in structures.enumerated() {
+            let l = labels[i]
+            guard l.energy != nil || l.forces != nil || l.virial != nil else { continue }
+            labelled = true
+            statistics.add(
+                configType: l.configType, atomCount: s.count, predictedEnergy: predictions[i].energy, referenceEnergy: l.energy,
+                predictedForces: predictions[i].forces, referenceForces: l.forces.map { $0.flatMap { [$0.x, $0.y, $0.z] } },
+                predictedVirial: s.cell.isFullyPeriodic ? predictions[i].virial : nil, referenceVirial: l.virial?.rowMajor)
+        }
+        if let output {
+            let annotated = structures.indices.map { BatchPrediction.annotated(structures[$0], prediction: predictions[$0], labels: labels[$0]) }
+            try ExtendedXYZWriter.write(annotated, to: output)
+        }
+        let atoms = structures.reduce(0) { $0 + $1.count }
+        if labelled {
+            print(statistics.formattedTable())
+        } else if output == nil {
+            for (i, p) in predictions.enumerated() { print("\(structures[i].sourceDescription)  energy \(p.energy) eV") }
+        }
+        progress.note("\(structures.count) structures, \(atoms) atoms in \(formatDuration(seconds)) (\(formatRate(1e6 * seconds / Double(max(1, atoms)))) µs/atom, energy + forces + virial)")
+    }
+}
+
+GapPredict.main()

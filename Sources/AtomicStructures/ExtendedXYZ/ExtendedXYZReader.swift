@@ -1,0 +1,931 @@
+import OrderedCollections
+
+/// Streams ``Structure`` values out of an extended XYZ file, one frame at a time.
+///
+/// The file is read in large chunks and parsed from bytes; memory use is bounded by one frame
+/// plus the read buffer, so files of any size can be streamed with ``next()``.
+///
+/// **What is read.** Each frame is an atom-count line, a header line of `key=value` pairs, and
+/// one line per atom. The header follows ASE's rules (quoting with "", '', [], {}; backslash
+/// escapes; flags without a value mean true; value types inferred as integer, real, boolean,
+/// in that order, then `_JSON ` text, then string; see ``InfoValue``). Three keys are special,
+/// matched **case-sensitively** exactly as ASE does:
+/// - `Lattice`: nine numbers, the three lattice vectors one after the other (rows of
+///   ``Cell/matrix``);
+/// - `pbc`: three booleans (or one, applied to all three directions, as ASE allows); the
+///   default is `T T T` when a `Lattice` is present and `F F F` otherwise;
+/// - `Properties`: `name:type:count` triplets describing the atom columns, in any order; the
+///   default is `species:S:1:pos:R:3`.
+/// Any other capitalisation of these three (`lattice`, `PBC`, ...) is rejected: ASE would
+/// silently ignore it while QUIP would honour it, so such a file means different things to
+/// different tools.
+///
+/// Species come from the `species` column (element symbols, any letter case, as ASE) or, if
+/// there is none, from an integer `Z` column. Positions come from `pos` (`R:3`). Every other
+/// column goes into ``Structure/arrays`` in file order (including `Z` when `species` is also
+/// present; the two must agree); every other header key goes into ``Structure/info`` in file
+/// order.
+///
+/// **What is rejected.** Every problem throws ``InputError`` with the file, the 1-based line,
+/// the field (column name or header key) and what was expected: a non-integer, negative or
+/// impossible atom count (checked against the bytes left in the file before anything is
+/// allocated), a truncated frame, too few or too many columns, a token that does not parse as
+/// its column's type, an unknown element, a non-finite position, an unterminated quote, a
+/// repeated header key, a malformed `Lattice`, `pbc` or `Properties`, a periodic direction whose
+/// lattice vector is zero or linearly dependent on the others, `pbc` true without a `Lattice`,
+/// binary data (NUL bytes, invalid UTF-8), a blank line followed by more frames (ASE stops
+/// reading at a blank line, so such a file is ambiguous), and an empty file ("no frames").
+/// Blank lines at the end of the file are fine. NaN and infinity in columns other than `pos`
+/// are read as they are (the data audit reports them).
+///
+/// **Where we differ from ASE**, deliberately: ASE silently accepts the malformed input listed
+/// above (extra columns are ignored, a bad logical becomes false, an unterminated quote runs to
+/// the end of the line, `key=` swallows the next pair, a duplicate key keeps the last value),
+/// and it uses `Z` over `species` when both are present (we require them to agree). Numbers use
+/// Python's `float()`/`int()` syntax except digit-group underscores (`1_000`). ASE's `VEC1`..`VEC3`
+/// cell lines (a non-standard variant) are not supported. `I` columns are read as 64-bit integers
+/// (ASE uses 32-bit ones).
+///
+/// Copies of a reader share the underlying file position.
+public struct ExtendedXYZReader {
+    /// The file path (or the name given for in-memory input), as used in errors.
+    public let name: String
+    private let source: LineSource
+    private let scratch = FrameScratch()
+    private var lineNumber = 0
+    private var frameIndex = 0
+    private var failure: Error?
+    private var finished = false
+
+    /// Opens `path` for streaming. Throws ``InputError`` if the file cannot be opened.
+    public init(path: String) throws {
+        source = try LineSource(path: path)
+        name = path
+    }
+
+    /// Parses extended XYZ held in memory; `name` stands for the file in errors.
+    public init(bytes: [UInt8], name: String) {
+        source = LineSource(bytes: bytes, name: name)
+        self.name = name
+    }
+
+    /// The next frame, or nil after the last one.
+    ///
+    /// Throws ``InputError`` for malformed input (and keeps throwing it on later calls).
+    public mutating func next() throws -> Structure? {
+        if let failure { throw failure }
+        if finished { return nil }
+        do {
+            let structure = try readFrame()
+            if structure == nil { finished = true }
+            return structure
+        } catch {
+            failure = error
+            throw error
+        }
+    }
+
+    /// Reads every frame of the file at `path`.
+    public static func readAll(path: String) throws -> [Structure] {
+        var reader = try ExtendedXYZReader(path: path)
+        var structures: [Structure] = []
+        while let structure = try reader.next() { structures.append(structure) }
+        return structures
+    }
+
+    /// Reads every frame of in-memory extended XYZ; `name` stands for the file in errors.
+    public static func readAll(bytes: [UInt8], name: String) throws -> [Structure] {
+        var reader = ExtendedXYZReader(bytes: bytes, name: name)
+        var structures: [Structure] = []
+        while let structure = try reader.next() { structures.append(structure) }
+        return structures
+    }
+
+    // MARK: - One frame
+
+    private func error(_ line: Int?, _ field: String?, _ message: String) -> InputError {
+        InputError(file: name, line: line, field: field, message: message)
+    }
+
+    private mutating func readFrame() throws -> Structure? {
+        // The atom-count line, after any blank lines (allowed only at the end of the file).
+        var firstBlankLine: Int? = nil
+        var countLine: UnsafeBufferPointer<UInt8>
+        while true {
+            guard let line = try source.nextLine(lineNumber: lineNumber + 1) else {
+                if frameIndex == 0 {
+                    throw error(1, "atom count", "no frames: the file is empty or has only blank lines; expected an atom count on the first line")
+                }
+                return nil
+            }
+            lineNumber += 1
+            if line.allSatisfy(isASCIISpace) {
+                if firstBlankLine == nil { firstBlankLine = lineNumber }
+                continue
+            }
+            if let blank = firstBlankLine {
+                throw error(
+                    lineNumber, "atom count",
+                    "a blank line (line \(blank)) comes before this frame; blank lines are only allowed at the end of the file (ASE stops reading at a blank line and would drop this and later frames)"
+                )
+            }
+            countLine = line
+            break
+        }
+        let countLineNumber = lineNumber
+        let atomCount = try parseAtomCount(countLine, line: countLineNumber)
+
+        // The header line.
+        guard let headerLine = try source.nextLine(lineNumber: lineNumber + 1) else {
+            throw error(lineNumber + 1, "header", "the file ends after the atom count of line \(countLineNumber); expected a header (comment) line and \(atomCount) atom lines")
+        }
+        lineNumber += 1
+        let headerLineNumber = lineNumber
+        let header = try parseHeader(headerLine, line: headerLineNumber)
+
+        // Refuse impossible counts before allocating anything for them: every atom line holds
+        // at least one byte per column and a separator or newline after each.
+        let columnsPerAtom = header.layout.plan.count
+        if let remaining = source.remainingBytes {
+            let (bytesPerAtom, o1) = columnsPerAtom.multipliedReportingOverflow(by: 2)
+            let (needed, o2) = atomCount.multipliedReportingOverflow(by: bytesPerAtom)
+            if o1 || o2 || needed - 1 > remaining {
+                throw error(
+                    countLineNumber, "atom count",
+                    "\(atomCount) atoms of \(columnsPerAtom) columns need at least \(o1 || o2 ? "more" : String(needed - 1)) bytes, but only \(remaining) bytes remain in the file; the atom count is wrong or the file is truncated"
+                )
+            }
+        }
+
+        let parsed = try parseAtomLines(atomCount: atomCount, header: header, countLineNumber: countLineNumber)
+        let source = SourceLocation(file: name, frameIndex: frameIndex, line: countLineNumber)
+        frameIndex += 1
+        return Structure(
+            atomicNumbers: parsed.atomicNumbers, positions: parsed.positions, cell: header.cell,
+            info: header.info, arrays: parsed.arrays, source: source
+        )
+    }
+
+    private func parseAtomCount(_ line: UnsafeBufferPointer<UInt8>, line lineNumber: Int) throws -> Int {
+        var lo = 0, hi = line.count
+        while lo < hi && isASCIISpace(line[lo]) { lo += 1 }
+        while hi > lo && isASCIISpace(line[hi - 1]) { hi -= 1 }
+        let token = Array(line[lo..<hi])
+        switch token.parsedAsInteger() {
+        case .value(let n) where n >= 0:
+            return n
+        case .value(let n):
+            throw error(lineNumber, "atom count", "negative atom count \(n); expected the number of atoms (a non-negative integer)")
+        case .outOfRange:
+            throw error(lineNumber, "atom count", "atom count '\(describeToken(token))' is too large; expected the number of atoms")
+        case .notAnInteger:
+            if looksBinary(UnsafeBufferPointer(rebasing: line[...])) {
+                throw error(lineNumber, "atom count", "binary data (NUL bytes or invalid UTF-8); this does not look like an extended XYZ text file")
+            }
+            throw error(lineNumber, "atom count", "expected the number of atoms (a non-negative integer) on the first line of a frame, found '\(describeToken(token))'")
+        }
+    }
+
+    // MARK: - Header
+
+    /// A parsed header: cell, other info, and the column layout.
+    private struct Header {
+        var cell: Cell
+        var info: OrderedDictionary<String, InfoValue>
+        var layout: FrameLayout
+    }
+
+    private func parseHeader(_ line: UnsafeBufferPointer<UInt8>, line lineNumber: Int) throws -> Header {
+        do {
+            try tokenizeHeader(line, into: &scratch.headerTokens)
+        } catch {
+            throw InputError(file: name, line: lineNumber, field: error.key ?? "header", message: error.message)
+        }
+        let tokens = scratch.headerTokens
+        var info = OrderedDictionary<String, InfoValue>()
+        info.reserveCapacity(tokens.entries.count)  // one hash table instead of regrowing it
+        var lattice: Matrix3? = nil
+        var pbc: (Bool, Bool, Bool)? = nil
+        var propertiesText: String? = nil
+        var sawLattice = false, sawPBC = false
+
+        for entry in tokens.entries {
+            let key = tokens.key(entry)
+            // Only keys of these lengths can be special; skip the string comparisons otherwise.
+            let length = entry.key.count
+            let maybeSpecial = length == 3 || length == 7 || length == 10
+            let valueBytes = maybeSpecial ? entry.value.map { Array(tokens.bytes[$0]) } : nil
+            switch maybeSpecial ? key : "" {
+            case "Lattice":
+                guard !sawLattice else { throw duplicateKey(key, line: lineNumber) }
+                sawLattice = true
+                lattice = try parseLattice(valueBytes, line: lineNumber)
+            case "pbc":
+                guard !sawPBC else { throw duplicateKey(key, line: lineNumber) }
+                sawPBC = true
+                pbc = try parsePBC(valueBytes, line: lineNumber)
+            case "Properties":
+                guard propertiesText == nil else { throw duplicateKey(key, line: lineNumber) }
+                guard let valueBytes else {
+                    throw error(lineNumber, key, "has no value; expected name:type:count triplets such as species:S:1:pos:R:3")
+                }
+                guard let text = String(validatingUTF8Bytes: valueBytes) else {
+                    throw error(lineNumber, key, "not valid UTF-8 text")
+                }
+                propertiesText = text
+            default:
+                if maybeSpecial {
+                    let lower = key.lowercased()
+                    if lower == "lattice" || lower == "pbc" || lower == "properties" {
+                        let proper = lower == "lattice" ? "Lattice" : lower == "pbc" ? "pbc" : "Properties"
+                        throw error(
+                            lineNumber, key,
+                            "this key must be spelled exactly '\(proper)' (ASE matches it case-sensitively and would ignore '\(key)', while QUIP would not)"
+                        )
+                    }
+                }
+                var interpreted = InfoValue.bool(true)
+                if let range = entry.value {
+                    guard let value = tokens.withBytes(range, { interpretHeaderValue($0, key: key) }) else {
+                        if tokens.bytes[range].contains(0) {
+                            throw error(lineNumber, key, "binary data (a NUL byte) in the value; this does not look like a text file")
+                        }
+                        throw error(lineNumber, key, "the value is not valid UTF-8 text")
+                    }
+                    interpreted = value
+                }
+                guard info.updateValue(interpreted, forKey: key) == nil else { throw duplicateKey(key, line: lineNumber) }
+            }
+        }
+
+        let text = propertiesText ?? "species:S:1:pos:R:3"
+        let layout: FrameLayout
+        if let cached = scratch.lastLayout, cached.propertiesText == text {
+            layout = cached
+        } else {
+            let fileName = name
+            let columns = try parsePropertiesSpecification(text) { message in
+                InputError(file: fileName, line: lineNumber, field: "Properties", message: message)
+            }
+            try checkSpecialColumns(columns, line: lineNumber)
+            layout = FrameLayout(columns: columns, propertiesText: text)
+            scratch.lastLayout = layout
+        }
+
+        let cell: Cell
+        if let lattice {
+            let periodic = pbc ?? (true, true, true)
+            cell = Cell(matrix: lattice, periodic: periodic)
+            if let problem = latticeProblem(lattice, periodic: periodic) {
+                throw error(lineNumber, "Lattice", problem)
+            }
+        } else {
+            let periodic = pbc ?? (false, false, false)
+            if periodic.0 || periodic.1 || periodic.2 {
+                throw error(lineNumber, "pbc", "is true in some direction but the header has no Lattice; expected a Lattice with the periodic cell vectors, or pbc=\"F F F\"")
+            }
+            cell = .none
+        }
+        return Header(cell: cell, info: info, layout: layout)
+    }
+
+    private func duplicateKey(_ key: String, line: Int) -> InputError {
+        error(line, key, "the key appears twice in the header; expected each key once")
+    }
+
+    private func parseLattice(_ value: [UInt8]?, line: Int) throws -> Matrix3 {
+        let expected = "expected 9 numbers in quotes, the three lattice vectors in Å one after the other (Lattice=\"ax ay az bx by bz cx cy cz\")"
+        guard let value, let interpreted = interpretHeaderValue(value, key: "Lattice") else {
+            throw error(line, "Lattice", "has no value; " + expected)
+        }
+        guard let numbers = interpreted.realArray else {
+            throw error(line, "Lattice", "is not a list of numbers; " + expected)
+        }
+        guard numbers.count == 9 else {
+            throw error(line, "Lattice", "has \(numbers.count) number\(numbers.count == 1 ? "" : "s"); " + expected)
+        }
+        guard numbers.allSatisfy(\.isFinite) else {
+            throw error(line, "Lattice", "contains NaN or infinity; " + expected)
+        }
+        return Matrix3(rowMajor: numbers)
+    }
+
+    private func parsePBC(_ value: [UInt8]?, line: Int) throws -> (Bool, Bool, Bool) {
+        let expected = "expected three booleans such as pbc=\"T T F\" (T/F/True/False)"
+        guard let value else { return (true, true, true) }  // a bare flag means true, as in ASE
+        switch interpretHeaderValue(value, key: "pbc") {
+        case .bool(let b)?:
+            return (b, b, b)
+        case .bools(let bs)? where bs.count == 3:
+            return (bs[0], bs[1], bs[2])
+        case .bools(let bs)?:
+            throw error(line, "pbc", "has \(bs.count) values; " + expected)
+        default:
+            throw error(line, "pbc", "is '\(describeToken(value))'; " + expected)
+        }
+    }
+
+    private func checkSpecialColumns(_ columns: [PropertyColumn], line: Int) throws {
+        func fail(_ message: String) -> InputError { error(line, "Properties", message) }
+        if let species = columns.first(where: { $0.name == "species" }), species.kind != .string || species.columns != 1 {
+            throw fail("species is \(species.kind.rawValue):\(species.columns); expected species:S:1 (element symbols)")
+        }
+        guard let pos = columns.first(where: { $0.name == "pos" }) else {
+            throw fail("has no pos column; expected pos:R:3 (Cartesian positions in Å)")
+        }
+        guard pos.kind == .real, pos.columns == 3 else {
+            throw fail("pos is \(pos.kind.rawValue):\(pos.columns); expected pos:R:3")
+        }
+        if !columns.contains(where: { $0.name == "species" }) {
+            guard let z = columns.first(where: { $0.name == "Z" }) else {
+                throw fail("has neither a species nor a Z column; expected species:S:1 (element symbols) or Z:I:1 (atomic numbers)")
+            }
+            guard z.kind == .integer, z.columns == 1 else {
+                throw fail("Z is \(z.kind.rawValue):\(z.columns); expected Z:I:1 (atomic numbers)")
+            }
+        }
+    }
+
+    // MARK: - Atom lines
+
+    private struct AtomData {
+        var atomicNumbers: [Int]
+        var positions: [Vector3]
+        var arrays: OrderedDictionary<String, PerAtomProperty>
+    }
+
+    private mutating func parseAtomLines(atomCount: Int, header: Header, countLineNumber: Int) throws -> AtomData {
+        let layout = header.layout
+        // Storage grows with the atoms actually read, so a wrong count in a pipe cannot
+        // trigger a huge allocation; for files the count was checked against the file size.
+        var capacity = source.remainingBytes != nil ? atomCount : min(atomCount, 1 << 16)
+        var rows = scratch.beginFrame(layout, atoms: capacity)
+        let firstAtomLine = lineNumber + 1
+        for atom in 0..<atomCount {
+            if atom == capacity {
+                capacity = min(atomCount, capacity * 2)
+                rows = scratch.reserve(atoms: capacity, preserving: atom, continuing: rows)
+            }
+            guard let line = try source.nextLine(lineNumber: lineNumber + 1) else {
+                throw error(
+                    lineNumber + 1, "atom count",
+                    "the file ends after \(atom) of \(atomCount) atom lines; the frame starting at line \(countLineNumber) declares \(atomCount) atoms"
+                )
+            }
+            lineNumber += 1
+            if let failure = rows.parse(line, atom: atom) {
+                throw rowError(line, failure, layout: layout)
+            }
+        }
+        scratch.endFrame(rows)
+
+        // Gather each property's values out of the row-major scratch rows.
+        let columns = layout.columns
+        var atomicNumbers: [Int] = []
+        var positions: [Vector3] = []
+        var arrays = OrderedDictionary<String, PerAtomProperty>()
+        arrays.reserveCapacity(columns.count)
+        let stringColumns = scratch.stringColumns
+        for (p, column) in columns.enumerated() {
+            let first = layout.firstSlot[p]
+            let width = column.columns
+            if p == layout.speciesIndex {
+                atomicNumbers = Array(UnsafeBufferPointer(start: rows.species, count: atomCount))
+                continue
+            }
+            if p == layout.positionIndex {
+                let reals = rows.reals, stride = layout.realsPerAtom
+                positions = [Vector3](unsafeUninitializedCapacity: atomCount) { buffer, count in
+                    for atom in 0..<atomCount {
+                        let row = reals + atom * stride + first
+                        (buffer.baseAddress! + atom).initialize(to: Vector3(row[0], row[1], row[2]))
+                    }
+                    count = atomCount
+                }
+                continue
+            }
+            if p == layout.atomicNumberIndex && layout.speciesIndex == nil {
+                atomicNumbers = try atomicNumbersFromZ(rows, layout: layout, atomCount: atomCount, firstAtomLine: firstAtomLine)
+                continue
+            }
+            let values: PerAtomProperty.Values
+            switch column.kind {
+            case .real: values = .reals(gather(rows.reals, stride: layout.realsPerAtom, first: first, width: width, atoms: atomCount))
+            case .integer: values = .integers(gather(rows.integers, stride: layout.integersPerAtom, first: first, width: width, atoms: atomCount))
+            case .bool: values = .bools(gather(rows.bools, stride: layout.boolsPerAtom, first: first, width: width, atoms: atomCount))
+            case .string: values = .strings(interleave(stringColumns[first..<(first + width)], atoms: atomCount))
+            }
+            arrays[column.name] = PerAtomProperty(name: column.name, columns: width, values: values)
+        }
+        if layout.speciesIndex != nil, let z = layout.atomicNumberIndex {
+            let slot = layout.firstSlot[z], stride = layout.integersPerAtom
+            for atom in 0..<atomCount where rows.integers[atom * stride + slot] != atomicNumbers[atom] {
+                let zValue = rows.integers[atom * stride + slot]
+                throw error(
+                    firstAtomLine + atom, "Z",
+                    "atomic number \(zValue) disagrees with species \(Element(atomicNumber: atomicNumbers[atom])?.symbol ?? "?") (Z = \(atomicNumbers[atom])); expected the two columns to agree"
+                )
+            }
+        }
+        return AtomData(atomicNumbers: atomicNumbers, positions: positions, arrays: arrays)
+    }
+
+    private func atomicNumbersFromZ(_ rows: RowParser, layout: FrameLayout, atomCount: Int, firstAtomLine: Int) throws -> [Int] {
+        let slot = layout.firstSlot[layout.atomicNumberIndex!], stride = layout.integersPerAtom
+        var result = [Int](repeating: 0, count: atomCount)
+        for atom in 0..<atomCount {
+            let z = rows.integers[atom * stride + slot]
+            guard (1...118).contains(z) else {
+                throw error(firstAtomLine + atom, "Z", "atomic number \(z) is not an element; expected an integer from 1 to 118")
+            }
+            result[atom] = z
+        }
+        return result
+    }
+
+    /// The error for a row that ``RowParser/parse(_:atom:)`` refused.
+    private func rowError(_ line: UnsafeBufferPointer<UInt8>, _ failure: RowFailure, layout: FrameLayout) -> InputError {
+        layout.plan.withUnsafeBufferPointer { plan in
+            let t = failure.token
+            let columns = layout.columns
+            switch failure.reason {
+            case .missingColumn, .extraColumn:
+                return columnCountError(line, found: failure.reason == .missingColumn ? t : plan.count + 1, plan: plan, columns: columns, propertiesText: layout.propertiesText)
+            case .badValue, .outOfRange, .notFinite:
+                let start = line.baseAddress! + failure.start
+                let expected: String
+                switch (plan[t].kind, failure.reason) {
+                case (_, .notFinite): expected = "a finite real number (positions must not be NaN or infinite)"
+                case (_, .outOfRange): expected = "an integer within ±9.2e18"
+                case (TokenPlan.real, _), (TokenPlan.finiteReal, _): expected = "a real number"
+                case (TokenPlan.integer, _): expected = "an integer"
+                case (TokenPlan.bool, _): expected = "a logical T, F, True or False"
+                case (TokenPlan.species, _): expected = "an element symbol such as Si"
+                default: expected = "text (valid UTF-8)"
+                }
+                return tokenError(line, t, start, failure.length, plan: plan, columns: columns, expected: expected)
+            }
+        }
+    }
+
+    /// The column, component and property of token `t`, for messages.
+    private func describeColumn(_ t: Int, plan: UnsafeBufferPointer<TokenPlan>, columns: [PropertyColumn]) -> (field: String, text: String) {
+        let p = Int(plan[t].property)
+        let column = columns[p]
+        var component = 0
+        var k = t
+        while k > 0 && Int(plan[k - 1].property) == p { k -= 1; component += 1 }
+        let where_ = column.columns > 1
+            ? "column \(t + 1) (\(column.name) component \(component + 1) of \(column.columns))"
+            : "column \(t + 1) (\(column.name))"
+        return (column.name, where_)
+    }
+
+    private func tokenError(
+        _ line: UnsafeBufferPointer<UInt8>, _ t: Int, _ start: UnsafePointer<UInt8>, _ length: Int,
+        plan: UnsafeBufferPointer<TokenPlan>, columns: [PropertyColumn], expected: String
+    ) -> InputError {
+        let (field, text) = describeColumn(t, plan: plan, columns: columns)
+        let token = Array(UnsafeBufferPointer(start: start, count: length))
+        if looksBinary(line) {
+            return error(lineNumber, field, "binary data (NUL bytes or invalid UTF-8) in \(text); this does not look like an extended XYZ text file")
+        }
+        var message = "\(text): expected \(expected), found '\(describeToken(token))'"
+        if plan[t].kind == TokenPlan.species, case .value = token.parsedAsInteger(), lineHasOneToken(line) {
+            message += " (a lone integer here suggests the previous frame's atom count is too large)"
+        }
+        return error(lineNumber, field, message)
+    }
+
+    private func columnCountError(
+        _ line: UnsafeBufferPointer<UInt8>, found: Int, plan: UnsafeBufferPointer<TokenPlan>,
+        columns: [PropertyColumn], propertiesText: String
+    ) -> InputError {
+        if looksBinary(line) {
+            let field = found < plan.count ? describeColumn(found, plan: plan, columns: columns).field : "Properties"
+            return error(lineNumber, field, "binary data (NUL bytes or invalid UTF-8); this does not look like an extended XYZ text file")
+        }
+        let tokens = countTokens(line)
+        if found < plan.count {
+            let (field, text) = describeColumn(found, plan: plan, columns: columns)
+            return error(lineNumber, field, "missing \(text): the line has \(tokens) columns but Properties=\(propertiesText) declares \(plan.count)")
+        }
+        return error(lineNumber, "Properties", "the line has \(tokens) columns but Properties=\(propertiesText) declares \(plan.count); expected exactly \(plan.count)")
+    }
+}
+
+// MARK: - Helpers
+
+/// What one token of an atom line is and where its value goes.
+struct TokenPlan {
+    static let real: UInt8 = 0
+    static let finiteReal: UInt8 = 1
+    static let integer: UInt8 = 2
+    static let bool: UInt8 = 3
+    static let species: UInt8 = 4
+    static let string: UInt8 = 5
+
+    var kind: UInt8
+    /// Index within the atom's row of reals, integers or booleans, or the string column.
+    var slot: Int32
+    /// Index of the property in `Properties`.
+    var property: Int32
+}
+
+/// How the atom lines of frames with one `Properties` value are laid out and parsed.
+struct FrameLayout {
+    var propertiesText: String
+    var columns: [PropertyColumn]
+    /// Per token (column of an atom line): what it is and where its value goes.
+    var plan: [TokenPlan] = []
+    var realsPerAtom = 0, integersPerAtom = 0, boolsPerAtom = 0, stringColumnCount = 0
+    /// Per property: its first slot in its kind's row (or its first string column).
+    var firstSlot: [Int] = []
+    var speciesIndex: Int?
+    var positionIndex: Int?
+    /// The index of an integer, one-column `Z` property.
+    var atomicNumberIndex: Int?
+
+    init(columns: [PropertyColumn], propertiesText: String) {
+        self.columns = columns
+        self.propertiesText = propertiesText
+        for (p, column) in columns.enumerated() {
+            let isSpecies = column.name == "species" && column.kind == .string && column.columns == 1
+            let isPosition = column.name == "pos" && column.kind == .real && column.columns == 3
+            if isSpecies { speciesIndex = p }
+            if isPosition { positionIndex = p }
+            if column.name == "Z" && column.kind == .integer && column.columns == 1 { atomicNumberIndex = p }
+            switch column.kind {
+            case .real: firstSlot.append(realsPerAtom)
+            case .integer: firstSlot.append(integersPerAtom)
+            case .bool: firstSlot.append(boolsPerAtom)
+            case .string: firstSlot.append(isSpecies ? 0 : stringColumnCount)
+            }
+            for _ in 0..<column.columns {
+                var token = TokenPlan(kind: 0, slot: 0, property: Int32(p))
+                switch column.kind {
+                case .real:
+                    token.kind = isPosition ? TokenPlan.finiteReal : TokenPlan.real
+                    token.slot = Int32(realsPerAtom); realsPerAtom += 1
+                case .integer:
+                    token.kind = TokenPlan.integer
+                    token.slot = Int32(integersPerAtom); integersPerAtom += 1
+                case .bool:
+                    token.kind = TokenPlan.bool
+                    token.slot = Int32(boolsPerAtom); boolsPerAtom += 1
+                case .string:
+                    if isSpecies {
+                        token.kind = TokenPlan.species
+                    } else {
+                        token.kind = TokenPlan.string
+                        token.slot = Int32(stringColumnCount); stringColumnCount += 1
+                    }
+                }
+                plan.append(token)
+            }
+        }
+    }
+}
+
+/// Why an atom line was refused, and where.
+struct RowFailure {
+    enum Reason { case missingColumn, extraColumn, badValue, outOfRange, notFinite }
+    var reason: Reason
+    /// The token (column) index.
+    var token: Int
+    /// The token's byte offset and length in the line.
+    var start: Int = 0
+    var length: Int = 0
+}
+
+/// The hot loop: parses atom lines into rows of raw buffers.
+///
+/// A plain value holding raw pointers (valid until the scratch buffers grow), so that parsing
+/// a line involves no reference counting, no exclusivity checks and no allocation (except for
+/// string columns and the first sight of each element symbol, which go to the scratch).
+struct RowParser {
+    let plan: UnsafePointer<TokenPlan>
+    let planCount: Int
+    let reals: UnsafeMutablePointer<Double>
+    let integers: UnsafeMutablePointer<Int>
+    let bools: UnsafeMutablePointer<Bool>
+    let species: UnsafeMutablePointer<Int>
+    let realsPerAtom: Int, integersPerAtom: Int, boolsPerAtom: Int
+    let powers: UnsafePointer<Double>
+    var lastSpeciesKey: UInt64
+    var lastSpeciesNumber: Int
+    unowned(unsafe) let scratch: FrameScratch
+
+    /// Parses the tokens of one atom line into row `atom`; nil on success.
+    @inline(__always)
+    mutating func parse(_ line: UnsafeBufferPointer<UInt8>, atom: Int) -> RowFailure? {
+        guard let base = line.baseAddress else {
+            return planCount == 0 ? nil : RowFailure(reason: .missingColumn, token: 0)
+        }
+        let realRow = reals + atom * realsPerAtom
+        let integerRow = integers + atom * integersPerAtom
+        let boolRow = bools + atom * boolsPerAtom
+        var p = base
+        let end = base + line.count
+        for t in 0..<planCount {
+            p = skipSpaces(p, end)
+            if p == end { return RowFailure(reason: .missingColumn, token: t) }
+            let tokenStart = p
+            let token = plan[t]
+            if token.kind <= TokenPlan.finiteReal {
+                // Numbers are parsed in one pass; the token must end where the number does.
+                var after = tokenStart
+                let x = parseRealPrefix(tokenStart, powers: powers, end: &after)
+                if after != tokenStart && (after == end || isASCIISpace(after.pointee)) {
+                    if token.kind == TokenPlan.finiteReal && !x.isFinite {
+                        return RowFailure(reason: .notFinite, token: t, start: tokenStart - base, length: after - tokenStart)
+                    }
+                    realRow[Int(token.slot)] = x
+                    p = after
+                    continue
+                }
+                while p < end && !isASCIISpace(p.pointee) { p += 1 }
+                return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: p - tokenStart)
+            }
+            while p < end && !isASCIISpace(p.pointee) { p += 1 }
+            let length = p - tokenStart
+            switch token.kind {
+            case TokenPlan.species:
+                guard let key = packedKey(tokenStart, length) else {
+                    return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+                if key == lastSpeciesKey {
+                    species[atom] = lastSpeciesNumber
+                } else if let z = scratch.atomicNumber(key, tokenStart, length) {
+                    species[atom] = z
+                    lastSpeciesKey = key
+                    lastSpeciesNumber = z
+                } else {
+                    return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+            case TokenPlan.integer:
+                switch parseInteger(tokenStart, length) {
+                case .value(let n): integerRow[Int(token.slot)] = n
+                case .outOfRange: return RowFailure(reason: .outOfRange, token: t, start: tokenStart - base, length: length)
+                case .notAnInteger: return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+            case TokenPlan.bool:
+                guard let b = parseLogical(tokenStart, length) else {
+                    return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+                boolRow[Int(token.slot)] = b
+            default:
+                guard scratch.appendString(tokenStart, length, column: Int(token.slot)) else {
+                    return RowFailure(reason: .badValue, token: t, start: tokenStart - base, length: length)
+                }
+            }
+        }
+        while p < end && isASCIISpace(p.pointee) { p += 1 }
+        if p != end { return RowFailure(reason: .extraColumn, token: planCount) }
+        return nil
+    }
+}
+
+/// Reusable per-reader buffers (one row per atom for each value kind) and lookup tables.
+final class FrameScratch {
+    private var reals = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+    private var integers = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private var bools = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    private var species = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    private var realCapacity = 1, integerCapacity = 1, boolCapacity = 1, speciesCapacity = 1
+    private var plan = UnsafeMutablePointer<TokenPlan>.allocate(capacity: 1)
+    private var planCapacity = 1
+    private var layout: FrameLayout?
+    private let powers: UnsafeMutablePointer<Double>
+    /// Per-atom values of each string column of the current frame.
+    private(set) var stringColumns: [[String]] = []
+    private var lastSpeciesKey: UInt64 = 0
+    private var lastSpeciesNumber = 0
+    private var speciesTable: [UInt64: Int] = [:]
+    private var stringTable: [UInt64: String] = [:]
+    /// Reused storage for header tokens.
+    var headerTokens = HeaderTokens()
+    /// The layout of the last `Properties` value seen (files rarely change it between frames).
+    var lastLayout: FrameLayout?
+
+    init() {
+        powers = .allocate(capacity: exactPowersOfTen.count)
+        powers.initialize(from: exactPowersOfTen, count: exactPowersOfTen.count)
+    }
+
+    deinit {
+        reals.deallocate(); integers.deallocate(); bools.deallocate(); species.deallocate()
+        plan.deallocate(); powers.deallocate()
+    }
+
+    /// Prepares for a frame with `layout` and room for `atoms` rows.
+    func beginFrame(_ layout: FrameLayout, atoms: Int) -> RowParser {
+        if layout.plan.count > planCapacity {
+            plan.deallocate()
+            planCapacity = layout.plan.count
+            plan = .allocate(capacity: planCapacity)
+        }
+        plan.update(from: layout.plan, count: layout.plan.count)
+        self.layout = layout
+        stringColumns = [[String]](repeating: [], count: layout.stringColumnCount)
+        for k in 0..<layout.stringColumnCount { stringColumns[k].reserveCapacity(atoms) }
+        grow(atoms: atoms, preserving: 0)
+        return rowParser(lastSpeciesKey: lastSpeciesKey, lastSpeciesNumber: lastSpeciesNumber)
+    }
+
+    /// Makes room for `atoms` rows, keeping the first `preserving`; returns the new row parser.
+    func reserve(atoms: Int, preserving: Int, continuing previous: RowParser) -> RowParser {
+        grow(atoms: atoms, preserving: preserving)
+        return rowParser(lastSpeciesKey: previous.lastSpeciesKey, lastSpeciesNumber: previous.lastSpeciesNumber)
+    }
+
+    /// Keeps the row parser's species cache for the next frame.
+    func endFrame(_ rows: RowParser) {
+        lastSpeciesKey = rows.lastSpeciesKey
+        lastSpeciesNumber = rows.lastSpeciesNumber
+    }
+
+    private func rowParser(lastSpeciesKey: UInt64, lastSpeciesNumber: Int) -> RowParser {
+        let layout = self.layout!
+        return RowParser(
+            plan: plan, planCount: layout.plan.count, reals: reals, integers: integers, bools: bools,
+            species: species, realsPerAtom: layout.realsPerAtom, integersPerAtom: layout.integersPerAtom,
+            boolsPerAtom: layout.boolsPerAtom, powers: powers, lastSpeciesKey: lastSpeciesKey,
+            lastSpeciesNumber: lastSpeciesNumber, scratch: self
+        )
+    }
+
+    private func grow(atoms: Int, preserving: Int) {
+        let layout = self.layout!
+        func grow<T>(_ pointer: inout UnsafeMutablePointer<T>, _ capacity: inout Int, _ needed: Int, _ kept: Int) {
+            guard needed > capacity else { return }
+            let newCapacity = max(needed, capacity + capacity / 2)
+            let fresh = UnsafeMutablePointer<T>.allocate(capacity: newCapacity)
+            if kept > 0 { fresh.moveInitialize(from: pointer, count: kept) }
+            pointer.deallocate()
+            pointer = fresh
+            capacity = newCapacity
+        }
+        grow(&reals, &realCapacity, atoms * layout.realsPerAtom, preserving * layout.realsPerAtom)
+        grow(&integers, &integerCapacity, atoms * layout.integersPerAtom, preserving * layout.integersPerAtom)
+        grow(&bools, &boolCapacity, atoms * layout.boolsPerAtom, preserving * layout.boolsPerAtom)
+        grow(&species, &speciesCapacity, atoms, preserving)
+    }
+
+    /// The atomic number of a symbol (letter case ignored, as ASE capitalises), or nil.
+    @inline(never)
+    func atomicNumber(_ key: UInt64, _ start: UnsafePointer<UInt8>, _ length: Int) -> Int? {
+        if let known = speciesTable[key] { return known }
+        let bytes = UnsafeBufferPointer(start: start, count: length)
+        guard length >= 1, bytes.allSatisfy({ $0 < 0x80 && $0 != 0 }) else { return nil }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let symbol = text.prefix(1).uppercased() + text.dropFirst().lowercased()
+        guard let element = Element(symbol: symbol) else { return nil }
+        speciesTable[key] = element.atomicNumber
+        return element.atomicNumber
+    }
+
+    /// Appends a string-column token (interned when short); false if not UTF-8 or contains NUL.
+    @inline(never)
+    func appendString(_ start: UnsafePointer<UInt8>, _ length: Int, column: Int) -> Bool {
+        let key = packedKey(start, length)
+        if let key, let known = stringTable[key] {
+            stringColumns[column].append(known)
+            return true
+        }
+        let bytes = Array(UnsafeBufferPointer(start: start, count: length))
+        guard let s = String(validatingUTF8Bytes: bytes) else { return false }
+        if let key, stringTable.count < 4096 { stringTable[key] = s }
+        stringColumns[column].append(s)
+        return true
+    }
+}
+
+/// Packs a token of at most 7 bytes and its length into one integer key.
+@inline(__always)
+func packedKey(_ start: UnsafePointer<UInt8>, _ length: Int) -> UInt64? {
+    guard length <= 7 else { return nil }
+    var key = UInt64(length) << 56
+    for k in 0..<length { key |= UInt64(start[k]) << (8 * UInt64(k)) }
+    return key
+}
+
+/// T, F, True, False (the logical values ASE reads in atom columns).
+@inline(__always)
+func parseLogical(_ start: UnsafePointer<UInt8>, _ length: Int) -> Bool? {
+    switch length {
+    case 1:
+        if start[0] == UInt8(ascii: "T") { return true }
+        if start[0] == UInt8(ascii: "F") { return false }
+        return nil
+    case 4:
+        return start[0] == UInt8(ascii: "T") && start[1] == UInt8(ascii: "r") && start[2] == UInt8(ascii: "u") && start[3] == UInt8(ascii: "e") ? true : nil
+    case 5:
+        return start[0] == UInt8(ascii: "F") && start[1] == UInt8(ascii: "a") && start[2] == UInt8(ascii: "l")
+            && start[3] == UInt8(ascii: "s") && start[4] == UInt8(ascii: "e") ? false : nil
+    default:
+        return nil
+    }
+}
+
+/// Copies `width` values per atom starting at `first` out of rows of `stride` values.
+func gather<T>(_ rows: UnsafeMutablePointer<T>, stride: Int, first: Int, width: Int, atoms: Int) -> [T] {
+    [T](unsafeUninitializedCapacity: atoms * width) { buffer, count in
+        var out = buffer.baseAddress!
+        for atom in 0..<atoms {
+            let row = rows + atom * stride + first
+            out.initialize(from: row, count: width)
+            out += width
+        }
+        count = atoms * width
+    }
+}
+
+/// Interleaves per-component string columns into atom-major order.
+func interleave(_ components: ArraySlice<[String]>, atoms: Int) -> [String] {
+    if components.count == 1 { return components.first! }
+    var result: [String] = []
+    result.reserveCapacity(atoms * components.count)
+    for atom in 0..<atoms {
+        for component in components { result.append(component[atom]) }
+    }
+    return result
+}
+
+/// True if the bytes contain NUL or are not valid UTF-8.
+func looksBinary(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    if bytes.contains(0) { return true }
+    return String(validating: bytes, as: UTF8.self) == nil
+}
+
+/// The number of whitespace-separated tokens in a line.
+func countTokens(_ line: UnsafeBufferPointer<UInt8>) -> Int {
+    var count = 0
+    var inToken = false
+    for byte in line {
+        let space = isASCIISpace(byte)
+        if !space && !inToken { count += 1 }
+        inToken = !space
+    }
+    return count
+}
+
+private func lineHasOneToken(_ line: UnsafeBufferPointer<UInt8>) -> Bool { countTokens(line) == 1 }
+
+/// A token for an error message: at most 40 characters, non-printable bytes escaped.
+func describeToken<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    var text = ""
+    for (k, byte) in bytes.enumerated() {
+        if k == 40 { text += "..."; break }
+        if byte >= 0x20 && byte < 0x7F {
+            text.append(Character(UnicodeScalar(byte)))
+        } else {
+            text += "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+        }
+    }
+    return text
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+/// Why a lattice cannot be used with the given periodicity, or nil if it can.
+///
+/// Each periodic direction needs a lattice vector that is not zero and not (within a relative
+/// 1e-10) in the span of the other non-zero lattice vectors.
+func latticeProblem(_ lattice: Matrix3, periodic: (Bool, Bool, Bool)) -> String? {
+    let tolerance = 1e-10
+    let (a, b, c) = lattice.rows
+    // The usual case: three independent vectors, whatever the periodicity.
+    let (la, lb, lc) = (length(a), length(b), length(c))
+    if abs(lattice.determinant) > tolerance * la * lb * lc { return nil }
+    let flags = [periodic.0, periodic.1, periodic.2]
+    let vectors = [a, b, c]
+    for i in 0..<3 where flags[i] {
+        let v = vectors[i]
+        let lv = length(v)
+        if lv == 0 {
+            return "lattice vector \(i + 1) is zero but pbc is true in that direction; expected a non-zero periodic cell vector"
+        }
+        let others = (0..<3).filter { $0 != i && length(vectors[$0]) > 0 }.map { vectors[$0] }
+        var dependent = false
+        if others.count == 1 {
+            dependent = length(cross(v, others[0])) <= tolerance * lv * length(others[0])
+        } else if others.count == 2 {
+            let (u, w) = (others[0], others[1])
+            let uw = cross(u, w)
+            if length(uw) <= tolerance * length(u) * length(w) {
+                dependent = length(cross(v, u)) <= tolerance * lv * length(u)
+            } else {
+                dependent = abs(dot(v, uw)) <= tolerance * lv * length(u) * length(w)
+            }
+        }
+        if dependent {
+            return "lattice vector \(i + 1) is linearly dependent on the other lattice vectors (the cell is singular) but pbc is true in that direction; expected three independent cell vectors"
+        }
+    }
+    return nil
+}

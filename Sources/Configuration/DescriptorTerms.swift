@@ -1,0 +1,393 @@
+import AtomicStructures
+import Descriptors
+
+/// How the sparse (representative) points of one descriptor term are chosen.
+///
+/// JSON names in brackets. See the `Selection` module for the algorithms.
+public enum SparseMethod: String, Hashable, Sendable, CaseIterable {
+    /// Leverage-score CUR with seeded sampling, as gap_fit's `cur_points` (`"cur"`): fast at any
+    /// size and valid for more sparse points than features. The default for `soap`.
+    case cur
+    /// Deterministic iterative CUR of Imbalzano et al. 2018, as `skmatter.sample_selection.CUR`
+    /// (`"cur_iterative"`): more diverse picks, cost O(N·F) per pick.
+    case curIterative = "cur_iterative"
+    /// Farthest-point sampling in feature space (`"fps"`).
+    case fps
+    /// Seeded uniform sampling of environments without replacement (`"random"`).
+    case random
+    /// For 1-D descriptors: points evenly spaced between the smallest and largest value
+    /// (`"uniform"`). The default for `distance_2b`.
+    case uniform
+    /// Environment indices read from `sparse_file` (`"index_file"`).
+    case indexFile = "index_file"
+}
+
+/// How many sparse points a term has and how they are chosen.
+public struct SparsePointsConfig: Hashable, Sendable {
+    /// The number of sparse points (`n_sparse`, ≥ 1); may be nil only with `index_file`, where
+    /// the file decides (when given with `index_file`, the file must hold exactly this many).
+    public var count: Int?
+    /// The selection method (`sparse_method`).
+    public var method: SparseMethod
+    /// The index file (`sparse_file`), as written in the config (relative to the config's
+    /// directory); present exactly when `method` is `.indexFile`.
+    public var file: String?
+
+    /// Creates a sparse-point specification.
+    public init(count: Int?, method: SparseMethod, file: String? = nil) {
+        self.count = count
+        self.method = method
+        self.file = file
+    }
+}
+
+/// The SOAP descriptor part of a term, before species lists are resolved from the data.
+///
+/// Keys and defaults follow gap_fit's `soap` descriptor: `cutoff` (Å), `cutoff_transition_width`
+/// (Å, default 0.5), `n_max`, `l_max`, `atom_sigma` (Å), `central_weight` (default 1),
+/// `normalise` (default true), `species_Z`, `Z` (default: every species in the training data)
+/// and the optional `radial_scaling` {`c`, `r0` (Å), `m`}.
+public struct SOAPDescriptorConfig: Hashable, Sendable {
+    /// Cutoff radius in Å (`cutoff`, required, > 0).
+    public var cutoffRadius: Double
+    /// Width of the smooth cutoff region in Å (`cutoff_transition_width`, default 0.5 as gap_fit, 0 ... cutoff).
+    public var cutoffTransitionWidth: Double
+    /// Number of radial basis functions (`n_max`, required, ≥ 1).
+    public var nMax: Int
+    /// Maximum angular momentum (`l_max`, required, ≥ 0).
+    public var lMax: Int
+    /// Gaussian smearing width in Å (`atom_sigma`, required, > 0).
+    public var atomSigma: Double
+    /// Weight of the centre atom's own Gaussian (`central_weight`, default 1, ≥ 0).
+    public var centralWeight: Double
+    /// Whether the power spectrum is normalised to unit length (`normalise`, default true).
+    public var normalise: Bool
+    /// Neighbour species (`species_Z`), sorted; nil means every species in the training data.
+    public var neighbourSpecies: [Int]?
+    /// Centre species (`Z`), sorted; nil means every species in the training data.
+    public var centreSpecies: [Int]?
+    /// Optional radial scaling of neighbour weights (`radial_scaling`).
+    public var radialScaling: RadialScaling?
+
+    /// The gap_fit default transition width, Å.
+    public static let defaultTransitionWidth = 0.5
+
+    /// Creates a SOAP descriptor configuration.
+    public init(
+        cutoffRadius: Double, cutoffTransitionWidth: Double = SOAPDescriptorConfig.defaultTransitionWidth,
+        nMax: Int, lMax: Int, atomSigma: Double, centralWeight: Double = 1, normalise: Bool = true,
+        neighbourSpecies: [Int]? = nil, centreSpecies: [Int]? = nil, radialScaling: RadialScaling? = nil
+    ) {
+        self.cutoffRadius = cutoffRadius
+        self.cutoffTransitionWidth = cutoffTransitionWidth
+        self.nMax = nMax
+        self.lMax = lMax
+        self.atomSigma = atomSigma
+        self.centralWeight = centralWeight
+        self.normalise = normalise
+        self.neighbourSpecies = neighbourSpecies?.sorted()
+        self.centreSpecies = centreSpecies?.sorted()
+        self.radialScaling = radialScaling
+    }
+
+    /// The full hyper-parameters, with omitted species lists replaced by `speciesPresent`
+    /// (the atomic numbers found in the training data).
+    public func hyperparameters(speciesPresent: [Int]) -> SOAPHyperparameters {
+        let present = Array(Set(speciesPresent)).sorted()
+        return SOAPHyperparameters(
+            cutoffRadius: cutoffRadius, cutoffTransitionWidth: cutoffTransitionWidth, nMax: nMax, lMax: lMax,
+            atomSigma: atomSigma, centralWeight: centralWeight, normalise: normalise,
+            neighbourSpecies: neighbourSpecies ?? present, centreSpecies: centreSpecies ?? present,
+            radialScaling: radialScaling)
+    }
+
+    /// Keys of the descriptor part (without the kernel and sparse-point keys).
+    static let keys = [
+        "cutoff", "cutoff_transition_width", "n_max", "l_max", "atom_sigma", "central_weight",
+        "normalise", "species_Z", "Z", "radial_scaling",
+    ]
+}
+
+/// A SOAP term of the model: descriptor, dot-product kernel δ² (k)^ζ and sparse points.
+public struct SOAPTermConfig: Hashable, Sendable {
+    /// The descriptor.
+    public var descriptor: SOAPDescriptorConfig
+    /// Energy scale δ of the kernel in eV (`delta`, required, > 0).
+    public var delta: Double
+    /// Exponent ζ of the dot-product kernel (`zeta`, default 4 as in GAP-18, integer ≥ 1).
+    public var zeta: Int
+    /// Sparse points (`n_sparse`, `sparse_method` default `cur`, `sparse_file`).
+    public var sparse: SparsePointsConfig
+
+    /// Creates a SOAP term.
+    public init(descriptor: SOAPDescriptorConfig, delta: Double, zeta: Int = 4, sparse: SparsePointsConfig) {
+        self.descriptor = descriptor
+        self.delta = delta
+        self.zeta = zeta
+        self.sparse = sparse
+    }
+}
+
+/// The pair-distance descriptor part of a `distance_2b` term.
+///
+/// Keys follow gap_fit's `distance_2b`: `cutoff` (Å), `cutoff_transition_width` (Å, default 0.5),
+/// `Z1`, `Z2` (default: one term per pair of species in the training data).
+public struct Distance2BDescriptorConfig: Hashable, Sendable {
+    /// Cutoff radius in Å (`cutoff`, required, > 0).
+    public var cutoffRadius: Double
+    /// Width of the smooth cutoff region in Å (`cutoff_transition_width`, default 0.5, 0 ... cutoff).
+    public var cutoffTransitionWidth: Double
+    /// The pair of species (`Z1`, `Z2`) with Z1 ≤ Z2; nil means every pair in the training data.
+    public var speciesPair: SpeciesPair?
+
+    /// An unordered pair of atomic numbers, stored with `first ≤ second`.
+    public struct SpeciesPair: Hashable, Sendable {
+        /// The smaller atomic number.
+        public var first: Int
+        /// The larger atomic number.
+        public var second: Int
+        /// Creates the pair {a, b}.
+        public init(_ a: Int, _ b: Int) {
+            first = min(a, b)
+            second = max(a, b)
+        }
+    }
+
+    /// Creates a distance_2b descriptor configuration.
+    public init(cutoffRadius: Double, cutoffTransitionWidth: Double = 0.5, speciesPair: SpeciesPair? = nil) {
+        self.cutoffRadius = cutoffRadius
+        self.cutoffTransitionWidth = cutoffTransitionWidth
+        self.speciesPair = speciesPair
+    }
+
+    /// The species pairs this term covers given the species in the data: the configured pair,
+    /// or every unordered pair (including like pairs) of `speciesPresent`.
+    public func speciesPairs(speciesPresent: [Int]) -> [SpeciesPair] {
+        if let speciesPair { return [speciesPair] }
+        let present = Array(Set(speciesPresent)).sorted()
+        var pairs: [SpeciesPair] = []
+        for (i, a) in present.enumerated() {
+            for b in present[i...] { pairs.append(SpeciesPair(a, b)) }
+        }
+        return pairs
+    }
+
+    static let keys = ["cutoff", "cutoff_transition_width", "Z1", "Z2"]
+}
+
+/// A `distance_2b` term: pair distances with a squared-exponential kernel δ² exp(−(r−r')²/2θ²).
+public struct Distance2BTermConfig: Hashable, Sendable {
+    /// The descriptor.
+    public var descriptor: Distance2BDescriptorConfig
+    /// Length scale θ of the squared-exponential kernel in Å (`theta_uniform`, required, > 0).
+    public var theta: Double
+    /// Energy scale δ of the kernel in eV (`delta`, required, > 0).
+    public var delta: Double
+    /// Sparse points (`n_sparse`, `sparse_method` default `uniform`, `sparse_file`).
+    public var sparse: SparsePointsConfig
+
+    /// Creates a distance_2b term.
+    public init(descriptor: Distance2BDescriptorConfig, theta: Double, delta: Double, sparse: SparsePointsConfig) {
+        self.descriptor = descriptor
+        self.theta = theta
+        self.delta = delta
+        self.sparse = sparse
+    }
+}
+
+/// One term of the model: a descriptor with its kernel and sparse points (one element of
+/// `descriptors` in the config, told apart by `"type"`).
+public enum DescriptorTermConfig: Hashable, Sendable {
+    /// `"type": "soap"`.
+    case soap(SOAPTermConfig)
+    /// `"type": "distance_2b"`.
+    case distance2b(Distance2BTermConfig)
+
+    /// The sparse-point specification of the term.
+    public var sparse: SparsePointsConfig {
+        switch self {
+        case .soap(let t): return t.sparse
+        case .distance2b(let t): return t.sparse
+        }
+    }
+
+    /// The kernel's energy scale δ in eV.
+    public var delta: Double {
+        switch self {
+        case .soap(let t): return t.delta
+        case .distance2b(let t): return t.delta
+        }
+    }
+
+    /// The `"type"` name.
+    public var typeName: String {
+        switch self {
+        case .soap: return "soap"
+        case .distance2b: return "distance_2b"
+        }
+    }
+}
+
+/// A term with its species resolved against the training data, ready for descriptor code.
+public enum ResolvedDescriptorTerm: Hashable, Sendable {
+    /// A SOAP term with full hyper-parameters.
+    case soap(SOAPHyperparameters, term: SOAPTermConfig)
+    /// A distance_2b term for one species pair.
+    case distance2b(Distance2BDescriptorConfig.SpeciesPair, term: Distance2BTermConfig)
+
+    /// The `"type"` name.
+    public var typeName: String {
+        switch self {
+        case .soap: return "soap"
+        case .distance2b: return "distance_2b"
+        }
+    }
+}
+
+// MARK: - Decoding
+
+extension DecodingContext {
+    static let soapTermKeys = ["type"] + SOAPDescriptorConfig.keys + ["delta", "zeta", "n_sparse", "sparse_method", "sparse_file"]
+    static let distanceTermKeys = ["type"] + Distance2BDescriptorConfig.keys + ["theta_uniform", "delta", "n_sparse", "sparse_method", "sparse_file"]
+
+    func descriptorTerm(_ v: JSONValue, path: JSONPath) throws -> DescriptorTermConfig {
+        guard case .object(let object) = v.kind else {
+            throw error(path, v, "expected a descriptor term (an object with \"type\": \"soap\" or \"distance_2b\"), found \(v.kindDescription)")
+        }
+        guard let typeValue = object["type"] else {
+            throw error(path, v, "missing required key \"type\" (\"soap\" or \"distance_2b\")")
+        }
+        let type = try string(typeValue, path: path.key("type"))
+        switch type {
+        case "soap":
+            let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.soapTermKeys, what: "a soap term")
+            return .soap(try soapTerm(reader))
+        case "distance_2b":
+            let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.distanceTermKeys, what: "a distance_2b term")
+            return .distance2b(try distanceTerm(reader))
+        default:
+            var message = "unknown descriptor type \"\(type)\" (supported: \"soap\", \"distance_2b\")"
+            if let hint = closestMatch(to: type, among: ["soap", "distance_2b"]) { message += "; did you mean `\(hint)`?" }
+            throw error(path.key("type"), typeValue, message)
+        }
+    }
+
+    func positive(_ x: Double, _ reader: ObjectReader, _ key: String, unit: String = "") throws -> Double {
+        guard x.isFinite, x > 0 else {
+            throw error(reader.fieldPath(key), reader.object[key]!, "\(key) must be > 0\(unit), found \(x)")
+        }
+        return x
+    }
+
+    func soapDescriptor(_ r: ObjectReader) throws -> SOAPDescriptorConfig {
+        let cutoff = try positive(r.double("cutoff", "the SOAP cutoff radius in Å"), r, "cutoff", unit: " Å")
+        let width = try r.optionalDouble("cutoff_transition_width") ?? SOAPDescriptorConfig.defaultTransitionWidth
+        if r.has("cutoff_transition_width") {
+            guard width >= 0 else {
+                throw error(r.fieldPath("cutoff_transition_width"), r.object["cutoff_transition_width"]!, "cutoff_transition_width must be ≥ 0 Å, found \(width)")
+            }
+            guard width <= cutoff else {
+                throw error(r.fieldPath("cutoff_transition_width"), r.object["cutoff_transition_width"]!, "cutoff_transition_width must be ≤ cutoff (\(cutoff) Å), found \(width)")
+            }
+        } else if width > cutoff {
+            throw error(r.fieldPath("cutoff"), r.object["cutoff"]!, "cutoff (\(cutoff) Å) is smaller than the default cutoff_transition_width \(width) Å; set cutoff_transition_width")
+        }
+        let nMax = try r.integer("n_max", "the number of radial basis functions")
+        guard nMax >= 1 else { throw error(r.fieldPath("n_max"), r.object["n_max"]!, "n_max must be ≥ 1, found \(nMax)") }
+        let lMax = try r.integer("l_max", "the maximum angular momentum")
+        guard lMax >= 0 else { throw error(r.fieldPath("l_max"), r.object["l_max"]!, "l_max must be ≥ 0, found \(lMax)") }
+        let atomSigma = try positive(r.double("atom_sigma", "the Gaussian smearing width in Å"), r, "atom_sigma", unit: " Å")
+        let centralWeight = try r.optionalDouble("central_weight") ?? 1
+        guard centralWeight >= 0 else {
+            throw error(r.fieldPath("central_weight"), r.object["central_weight"]!, "central_weight must be ≥ 0, found \(centralWeight)")
+        }
+        let normalise = try r.optionalBool("normalise") ?? true
+        let neighbours = try r.optionalValue("species_Z").map { try species($0, path: r.fieldPath("species_Z")) }
+        let centres = try r.optionalValue("Z").map { try species($0, path: r.fieldPath("Z")) }
+        var scaling: RadialScaling?
+        if let v = r.optionalValue("radial_scaling") {
+            let s = try ObjectReader(v, path: r.fieldPath("radial_scaling"), context: self, known: ["c", "r0", "m"], what: "radial_scaling")
+            let c = try positive(s.double("c", "the constant c of c / (c + (r/r0)^m)"), s, "c")
+            let r0 = try positive(s.double("r0", "the length r0 in Å"), s, "r0", unit: " Å")
+            let m = try positive(s.double("m", "the exponent m"), s, "m")
+            scaling = RadialScaling(c: c, r0: r0, m: m)
+        }
+        return SOAPDescriptorConfig(
+            cutoffRadius: cutoff, cutoffTransitionWidth: width, nMax: nMax, lMax: lMax, atomSigma: atomSigma,
+            centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
+            radialScaling: scaling)
+    }
+
+    func sparsePoints(_ r: ObjectReader, allowed: [SparseMethod], defaultMethod: SparseMethod) throws -> SparsePointsConfig {
+        var method = defaultMethod
+        if let v = r.optionalValue("sparse_method") {
+            let name = try string(v, path: r.fieldPath("sparse_method"))
+            let names = allowed.map(\.rawValue)
+            guard let m = SparseMethod(rawValue: name), allowed.contains(m) else {
+                var message = "unknown sparse_method \"\(name)\" for this term (allowed: \(names.joined(separator: ", ")))"
+                if name == "cur_points" { message += "; gap_fit's cur_points is `cur`" }
+                else if let hint = closestMatch(to: name, among: names) { message += "; did you mean `\(hint)`?" }
+                throw error(r.fieldPath("sparse_method"), v, message)
+            }
+            method = m
+        }
+        let count = try r.optionalInteger("n_sparse")
+        if let c = count, c < 1 {
+            throw error(r.fieldPath("n_sparse"), r.object["n_sparse"]!, "n_sparse must be ≥ 1, found \(c)")
+        }
+        var file: String?
+        if method == .indexFile {
+            let f = try r.string("sparse_file", "the file of environment indices used by sparse_method index_file")
+            guard !f.isEmpty else { throw error(r.fieldPath("sparse_file"), r.object["sparse_file"]!, "sparse_file must not be empty") }
+            file = f
+        } else {
+            if r.has("sparse_file") {
+                throw error(r.fieldPath("sparse_file"), r.object["sparse_file"]!, "sparse_file is only used with sparse_method \"index_file\" (this term uses \"\(method.rawValue)\")")
+            }
+            guard count != nil else {
+                throw error(r.fieldPath("n_sparse"), r.value, "missing required key \"n_sparse\" (the number of sparse points)")
+            }
+        }
+        return SparsePointsConfig(count: count, method: method, file: file)
+    }
+
+    func soapTerm(_ r: ObjectReader) throws -> SOAPTermConfig {
+        let descriptor = try soapDescriptor(r)
+        let delta = try positive(r.double("delta", "the kernel energy scale δ in eV"), r, "delta", unit: " eV")
+        let zeta = try r.optionalInteger("zeta") ?? 4
+        guard zeta >= 1 else { throw error(r.fieldPath("zeta"), r.object["zeta"]!, "zeta must be an integer ≥ 1, found \(zeta)") }
+        let sparse = try sparsePoints(r, allowed: [.cur, .curIterative, .fps, .random, .indexFile], defaultMethod: .cur)
+        return SOAPTermConfig(descriptor: descriptor, delta: delta, zeta: zeta, sparse: sparse)
+    }
+
+    func distanceTerm(_ r: ObjectReader) throws -> Distance2BTermConfig {
+        let cutoff = try positive(r.double("cutoff", "the pair cutoff radius in Å"), r, "cutoff", unit: " Å")
+        let width = try r.optionalDouble("cutoff_transition_width") ?? 0.5
+        if r.has("cutoff_transition_width") {
+            guard width >= 0 else {
+                throw error(r.fieldPath("cutoff_transition_width"), r.object["cutoff_transition_width"]!, "cutoff_transition_width must be ≥ 0 Å, found \(width)")
+            }
+            guard width <= cutoff else {
+                throw error(r.fieldPath("cutoff_transition_width"), r.object["cutoff_transition_width"]!, "cutoff_transition_width must be ≤ cutoff (\(cutoff) Å), found \(width)")
+            }
+        } else if width > cutoff {
+            throw error(r.fieldPath("cutoff"), r.object["cutoff"]!, "cutoff (\(cutoff) Å) is smaller than the default cutoff_transition_width \(width) Å; set cutoff_transition_width")
+        }
+        var pair: Distance2BDescriptorConfig.SpeciesPair?
+        switch (r.optionalValue("Z1"), r.optionalValue("Z2")) {
+        case (nil, nil): pair = nil
+        case (let z1?, let z2?):
+            pair = .init(try atomicNumber(z1, path: r.fieldPath("Z1")), try atomicNumber(z2, path: r.fieldPath("Z2")))
+        case (let z1?, nil):
+            throw error(r.fieldPath("Z2"), z1, "Z1 is given but Z2 is not: give both, or neither for every species pair")
+        case (nil, let z2?):
+            throw error(r.fieldPath("Z1"), z2, "Z2 is given but Z1 is not: give both, or neither for every species pair")
+        }
+        let theta = try positive(r.double("theta_uniform", "the kernel length scale θ in Å"), r, "theta_uniform", unit: " Å")
+        let delta = try positive(r.double("delta", "the kernel energy scale δ in eV"), r, "delta", unit: " eV")
+        let sparse = try sparsePoints(r, allowed: [.uniform, .random, .indexFile, .fps, .cur, .curIterative], defaultMethod: .uniform)
+        return Distance2BTermConfig(
+            descriptor: Distance2BDescriptorConfig(cutoffRadius: cutoff, cutoffTransitionWidth: width, speciesPair: pair),
+            theta: theta, delta: delta, sparse: sparse)
+    }
+}

@@ -1,0 +1,36 @@
+import CLapack
+
+/// The number of threads OpenBLAS uses inside each BLAS/LAPACK call.
+///
+/// Results depend on this number. Measured with Debian's libopenblas0-pthread 0.3.21
+/// (DYNAMIC_ARCH, Haswell kernels selected on the AMD EPYC build machines): dgemm (when K is
+/// long or the shape is small), dgemv with Aᵀ, dsyrk, dtrsm, dpotrf, dgeqrf and dtpqrt give
+/// results that differ in the last bits between 1 and 2 threads (and again with 4), while each
+/// thread count is reproducible run to run. `OPENBLAS_NUM_THREADS` and
+/// `openblas_set_num_threads` act the same way; the default is the number of cores.
+///
+/// So for "the same model bytes whatever the thread count", numeric code must run BLAS with
+/// one thread (`BLASThreads.set(1)`) and get its parallelism from `parallelChunks` over a
+/// partition that does not depend on the thread count, combining partial results in a fixed
+/// order (see ``IncrementalLeastSquares/merge(_:)``). Single-threaded OpenBLAS calls made
+/// concurrently from several workers are safe and give the same bits as serial calls.
+public enum BLASThreads {
+    /// Sets the OpenBLAS thread count (values below 1 are treated as 1).
+    ///
+    /// Overrides `OPENBLAS_NUM_THREADS` for the rest of the process. Call it before starting
+    /// parallel work of your own: BLAS threads and `parallelChunks` workers share the cores.
+    public static func set(_ n: Int) {
+        openblas_set_num_threads(Int32(max(1, min(n, Int(Int32.max)))))
+    }
+
+    /// The thread count OpenBLAS currently uses.
+    public static var current: Int { Int(openblas_get_num_threads()) }
+
+    /// OpenBLAS's build description and the CPU kernel it selected, e.g.
+    /// "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64 / Haswell".
+    public static var libraryDescription: String {
+        let config = openblas_get_config().map { String(cString: $0) } ?? "unknown OpenBLAS"
+        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown core"
+        return "\(config) / \(core)"
+    }
+}

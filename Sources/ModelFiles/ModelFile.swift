@@ -1,0 +1,194 @@
+import AtomicStructures
+import Configuration
+import Descriptors
+import Foundation
+import Regression
+
+/// The version of this package, recorded in every model it writes.
+public let swiftGAPVersion = "0.1.0"
+
+/// Where a sparse point came from: a training environment (0-based frame and atom, in training
+/// order), or a synthetic point (for example a uniform grid of distances).
+public enum SparsePointSource: Hashable, Sendable {
+    case environment(frame: Int, atom: Int)
+    case synthetic
+}
+
+/// How a model was made: enough to reproduce it and to check it was made from the data you think.
+public struct ModelProvenance: Sendable {
+    /// The training config, canonical JSON (paths as written in the config).
+    public var config: JSONValue.Kind
+    /// Training files as read (path as resolved) with their SHA-256.
+    public var trainingFiles: [(path: String, sha256: String)]
+    /// The package version that wrote the model.
+    public var codeVersion: String
+    /// The seed of every random choice.
+    public var seed: UInt64
+    /// Number of training frames and atoms, and observations (design-matrix rows).
+    public var frameCount: Int
+    public var atomCount: Int
+    public var observationCount: Int
+
+    /// Creates a provenance record.
+    public init(
+        config: JSONValue.Kind, trainingFiles: [(path: String, sha256: String)], codeVersion: String = swiftGAPVersion,
+        seed: UInt64, frameCount: Int, atomCount: Int, observationCount: Int
+    ) {
+        self.config = config
+        self.trainingFiles = trainingFiles
+        self.codeVersion = codeVersion
+        self.seed = seed
+        self.frameCount = frameCount
+        self.atomCount = atomCount
+        self.observationCount = observationCount
+    }
+}
+
+/// A versioned, self-contained model file: everything needed to predict (hyper-parameters, sparse
+/// points, α, e0) plus provenance. No time stamps, so the same fit always gives the same bytes.
+///
+/// Format (JSON, keys sorted): `format` = "swiftgap-model", `version` (integer), `e0` (symbol →
+/// eV), `terms` (each with `type`, its descriptor and kernel settings, `sparse_count`,
+/// `sparse_points` and `alpha` as base64 of little-endian float64, and `sparse_sources`),
+/// `provenance`. Large arrays are base64 so that values round-trip bit for bit and files stay
+/// compact; scalars are decimal (shortest round-trip form).
+public struct ModelFile: Sendable {
+    /// The format name in every model file.
+    public static let formatName = "swiftgap-model"
+    /// The schema version written by this code; loading rejects others.
+    public static let currentVersion = 1
+
+    /// The fitted potential.
+    public var potential: Potential
+    /// Where each term's sparse points came from (empty arrays if unknown).
+    public var sparseSources: [[SparsePointSource]]
+    /// How the model was made.
+    public var provenance: ModelProvenance
+
+    /// Creates a model file.
+    public init(potential: Potential, sparseSources: [[SparsePointSource]], provenance: ModelProvenance) {
+        self.potential = potential
+        self.sparseSources = sparseSources
+        self.provenance = provenance
+    }
+
+    // MARK: - Writing
+
+    /// The model as canonical JSON text.
+    public func encoded() -> String {
+        var e0: [(String, JSONValue.Kind)] = []
+        for z in potential.e0.keys.sorted() {
+            e0.append((Element(atomicNumber: z)?.symbol ?? "\(z)", JSONWriter.number(potential.e0[z]!)))
+        }
+        var terms: [JSONValue.Kind] = []
+        for (t, term) in potential.terms.enumerated() {
+            var fields: [(String, JSONValue.Kind)] = [
+                ("alpha", .string(ModelFile.base64(potential.alphas[t]))),
+                ("sparse_count", JSONWriter.number(term.sparseCount)),
+                ("sparse_sources", ModelFile.encodeSources(t < sparseSources.count ? sparseSources[t] : [])),
+            ]
+            if let soap = term as? SOAPTerm {
+                fields += [
+                    ("type", .string("soap")),
+                    ("descriptor", ModelFile.encode(soap.calculator.hyperparameters)),
+                    ("delta", JSONWriter.number(soap.kernel.delta)),
+                    ("zeta", JSONWriter.number(soap.kernel.zeta)),
+                    ("feature_count", JSONWriter.number(soap.kernel.featureCount)),
+                    ("sparse_points", .string(ModelFile.base64(soap.kernel.sparsePoints))),
+                ]
+            } else if let pair = term as? PairDistanceTerm {
+                let k = pair.kernel
+                fields += [
+                    ("type", .string("distance_2b")),
+                    ("descriptor", JSONWriter.object([
+                        ("cutoff", JSONWriter.number(k.cutoffRadius)),
+                        ("cutoff_transition_width", JSONWriter.number(k.transitionWidth)),
+                        ("Z1", JSONWriter.number(k.species.z1)),
+                        ("Z2", JSONWriter.number(k.species.z2)),
+                    ])),
+                    ("theta", JSONWriter.number(k.theta)),
+                    ("delta", JSONWriter.number(k.delta)),
+                    ("sparse_points", .string(ModelFile.base64(k.sparseDistances))),
+                ]
+            } else {
+                preconditionFailure("no model-file encoding for term \(term.name)")
+            }
+            terms.append(JSONWriter.object(fields))
+        }
+        let p = provenance
+        let provenanceValue = JSONWriter.object([
+            ("config", p.config),
+            ("training_files", JSONWriter.array(p.trainingFiles.map {
+                JSONWriter.object([("path", .string($0.path)), ("sha256", .string($0.sha256))])
+            })),
+            ("code_version", .string(p.codeVersion)),
+            ("seed", .string(String(p.seed))),
+            ("frames", JSONWriter.number(p.frameCount)),
+            ("atoms", JSONWriter.number(p.atomCount)),
+            ("observations", JSONWriter.number(p.observationCount)),
+        ])
+        return JSONWriter.write(JSONWriter.object([
+            ("format", .string(ModelFile.formatName)),
+            ("version", JSONWriter.number(ModelFile.currentVersion)),
+            ("e0", JSONWriter.object(e0)),
+            ("terms", JSONWriter.array(terms)),
+            ("provenance", provenanceValue),
+        ]))
+    }
+
+    /// Writes the model atomically (never a half-written file at `path`).
+    public func write(to path: String) throws {
+        try writeFileAtomically(Array(encoded().utf8), to: path)
+    }
+
+    static func encode(_ h: SOAPHyperparameters) -> JSONValue.Kind {
+        var fields: [(String, JSONValue.Kind)] = [
+            ("cutoff", JSONWriter.number(h.cutoffRadius)),
+            ("cutoff_transition_width", JSONWriter.number(h.cutoffTransitionWidth)),
+            ("n_max", JSONWriter.number(h.nMax)),
+            ("l_max", JSONWriter.number(h.lMax)),
+            ("atom_sigma", JSONWriter.number(h.atomSigma)),
+            ("central_weight", JSONWriter.number(h.centralWeight)),
+            ("normalise", .bool(h.normalise)),
+            ("species_Z", JSONWriter.array(h.neighbourSpecies.map { JSONWriter.number($0) })),
+            ("Z", JSONWriter.array(h.centreSpecies.map { JSONWriter.number($0) })),
+        ]
+        if let s = h.radialScaling {
+            fields.append(("radial_scaling", JSONWriter.object([
+                ("c", JSONWriter.number(s.c)), ("r0", JSONWriter.number(s.r0)), ("m", JSONWriter.number(s.m)),
+            ])))
+        }
+        return JSONWriter.object(fields)
+    }
+
+    static func encodeSources(_ sources: [SparsePointSource]) -> JSONValue.Kind {
+        JSONWriter.array(sources.map {
+            switch $0 {
+            case .environment(let frame, let atom): return JSONWriter.array([JSONWriter.number(frame), JSONWriter.number(atom)])
+            case .synthetic: return .null
+            }
+        })
+    }
+
+    /// Base64 of the little-endian IEEE-754 bytes of `values`.
+    public static func base64(_ values: [Double]) -> String {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(values.count * 8)
+        for v in values {
+            let bits = v.bitPattern.littleEndian
+            for k in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt64(k)))) }
+        }
+        return Data(bytes).base64EncodedString()
+    }
+
+    /// Decodes ``base64(_:)``; nil if the text is not base64 of a whole number of doubles.
+    public static func doubles(fromBase64 text: String) -> [Double]? {
+        guard let data = Data(base64Encoded: text), data.count % 8 == 0 else { return nil }
+        let bytes = [UInt8](data)
+        return (0..<(bytes.count / 8)).map { i in
+            var bits: UInt64 = 0
+            for k in 0..<8 { bits |= UInt64(bytes[8 * i + k]) << (8 * UInt64(k)) }
+            return Double(bitPattern: UInt64(littleEndian: bits))
+        }
+    }
+}

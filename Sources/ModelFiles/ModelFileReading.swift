@@ -1,0 +1,209 @@
+import AtomicStructures
+import Configuration
+import Descriptors
+import Regression
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension ModelFile {
+    /// Reads and checks a model file.
+    ///
+    /// - Throws: ``InputError`` naming the file and the JSON field for anything malformed, and
+    ///   a clear message for a file of another format or an unknown version.
+    public static func load(path: String) throws -> ModelFile {
+        guard let file = fopen(path, "rb") else {
+            throw InputError(file: path, message: "cannot open the model file: \(String(cString: strerror(errno)))")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            bytes.append(contentsOf: chunk[0..<n])
+            if n < chunk.count { break }
+        }
+        fclose(file)
+        return try decode(bytes, name: path)
+    }
+
+    /// Decodes a model from its JSON bytes; `name` is used in errors.
+    public static func decode(_ bytes: [UInt8], name: String) throws -> ModelFile {
+        let root = try JSONParser.parse(bytes, fileName: name)
+        let r = ModelReader(name: name)
+        let top = try r.object(root, "")
+        guard let format = top["format"], case .string(let found) = format.kind, found == ModelFile.formatName else {
+            throw InputError(file: name, line: root.position.line, field: "format", message: "not a SwiftGAP model file (expected \"format\": \"\(ModelFile.formatName)\")")
+        }
+        let version = try r.integer(top["version"], "version")
+        guard version == currentVersion else {
+            throw InputError(
+                file: name, line: top["version"]?.position.line, field: "version",
+                message: version > currentVersion
+                    ? "model file version \(version) is newer than this program reads (version \(currentVersion)); use a newer SwiftGAP"
+                    : "model file version \(version) is not supported (this program reads version \(currentVersion))")
+        }
+        var e0: [Int: Double] = [:]
+        for member in try r.object(top["e0"], "e0").members {
+            guard let element = Element(symbol: member.key) else {
+                throw InputError(file: name, line: member.keyPosition.line, field: "e0.\(member.key)", message: "unknown element")
+            }
+            e0[element.atomicNumber] = try r.double(member.value, "e0.\(member.key)")
+        }
+        var terms: [any PotentialTerm] = []
+        var alphas: [[Double]] = []
+        var sources: [[SparsePointSource]] = []
+        for (t, value) in try r.array(top["terms"], "terms").enumerated() {
+            let path = "terms[\(t)]"
+            let term = try r.object(value, path)
+            let type = try r.string(term["type"], "\(path).type")
+            let count = try r.integer(term["sparse_count"], "\(path).sparse_count")
+            let alpha = try r.doubles(term["alpha"], "\(path).alpha", count: count)
+            switch type {
+            case "soap":
+                let h = try r.soapHyperparameters(term["descriptor"], "\(path).descriptor")
+                let calculator: SOAPCalculator
+                do { calculator = try SOAPCalculator(h) } catch var error as InputError {
+                    error.file = name
+                    error.field = "\(path).descriptor.\(error.field ?? "")"
+                    throw error
+                }
+                let width = try r.integer(term["feature_count"], "\(path).feature_count")
+                guard width == calculator.featureCount else {
+                    throw InputError(file: name, field: "\(path).feature_count", message: "is \(width) but the descriptor has \(calculator.featureCount) features")
+                }
+                let points = try r.doubles(term["sparse_points"], "\(path).sparse_points", count: count * width)
+                let zeta = try r.integer(term["zeta"], "\(path).zeta")
+                guard zeta >= 1 else { throw InputError(file: name, field: "\(path).zeta", message: "must be a positive integer") }
+                let kernel = DotProductKernel(delta: try r.double(term["delta"], "\(path).delta"), zeta: zeta, featureCount: width, sparsePoints: points)
+                terms.append(SOAPTerm(calculator: calculator, kernel: kernel))
+            case "distance_2b":
+                let d = try r.object(term["descriptor"], "\(path).descriptor")
+                let cutoff = try r.double(d["cutoff"], "\(path).descriptor.cutoff")
+                let width = try r.double(d["cutoff_transition_width"], "\(path).descriptor.cutoff_transition_width")
+                let theta = try r.double(term["theta"], "\(path).theta")
+                let delta = try r.double(term["delta"], "\(path).delta")
+                // The kernel's preconditions are programmer checks; a model file is user input.
+                guard cutoff.isFinite, cutoff > 0 else { throw InputError(file: name, field: "\(path).descriptor.cutoff", message: "must be a positive number of Å") }
+                guard width.isFinite, width >= 0, width <= cutoff else { throw InputError(file: name, field: "\(path).descriptor.cutoff_transition_width", message: "must be between 0 and the cutoff") }
+                guard theta.isFinite, theta > 0 else { throw InputError(file: name, field: "\(path).theta", message: "must be a positive number of Å") }
+                guard delta.isFinite else { throw InputError(file: name, field: "\(path).delta", message: "must be finite") }
+                let z1 = try r.integer(d["Z1"], "\(path).descriptor.Z1")
+                let z2 = try r.integer(d["Z2"], "\(path).descriptor.Z2")
+                guard (0...118).contains(z1), (0...118).contains(z2) else { throw InputError(file: name, field: "\(path).descriptor", message: "Z1 and Z2 must be atomic numbers (0 for any)") }
+                let points = try r.doubles(term["sparse_points"], "\(path).sparse_points", count: count)
+                terms.append(PairDistanceTerm(kernel: PairDistanceKernel(
+                    cutoffRadius: cutoff, transitionWidth: width, theta: theta, delta: delta,
+                    species: PairDistanceKernel.SpeciesPair(z1, z2), sparseDistances: points)))
+            default:
+                throw InputError(file: name, field: "\(path).type", message: "unknown term type \"\(type)\"")
+            }
+            alphas.append(alpha)
+            var termSources: [SparsePointSource] = []
+            if let list = term["sparse_sources"] {
+                for (k, s) in try r.array(list, "\(path).sparse_sources").enumerated() {
+                    switch s.kind {
+                    case .null: termSources.append(.synthetic)
+                    case .array(let pair) where pair.count == 2:
+                        termSources.append(.environment(
+                            frame: try r.integer(pair[0], "\(path).sparse_sources[\(k)]"),
+                            atom: try r.integer(pair[1], "\(path).sparse_sources[\(k)]")))
+                    default:
+                        throw InputError(file: name, line: s.position.line, field: "\(path).sparse_sources[\(k)]", message: "expected [frame, atom] or null")
+                    }
+                }
+            }
+            sources.append(termSources)
+        }
+        let p = try r.object(top["provenance"], "provenance")
+        var files: [(String, String)] = []
+        for (k, f) in try r.array(p["training_files"], "provenance.training_files").enumerated() {
+            let o = try r.object(f, "provenance.training_files[\(k)]")
+            files.append((try r.string(o["path"], "path"), try r.string(o["sha256"], "sha256")))
+        }
+        let seedText = try r.string(p["seed"], "provenance.seed")
+        guard let seed = UInt64(seedText) else {
+            throw InputError(file: name, field: "provenance.seed", message: "expected an unsigned integer in a string")
+        }
+        let provenance = ModelProvenance(
+            config: p["config"]?.kind ?? .null, trainingFiles: files, codeVersion: try r.string(p["code_version"], "provenance.code_version"),
+            seed: seed, frameCount: try r.integer(p["frames"], "provenance.frames"), atomCount: try r.integer(p["atoms"], "provenance.atoms"),
+            observationCount: try r.integer(p["observations"], "provenance.observations"))
+        return ModelFile(potential: Potential(e0: e0, terms: terms, alphas: alphas), sparseSources: sources, provenance: provenance)
+    }
+}
+
+/// Small typed accessors that turn every malformed field into an ``InputError`` with its path.
+struct ModelReader {
+    let name: String
+
+    func fail(_ value: JSONValue?, _ path: String, _ message: String) -> InputError {
+        InputError(file: name, line: value?.position.line, field: path.isEmpty ? nil : path, message: message)
+    }
+
+    func object(_ value: JSONValue?, _ path: String) throws -> JSONObject {
+        guard let value else { throw fail(nil, path, "missing") }
+        guard case .object(let o) = value.kind else { throw fail(value, path, "expected an object, found \(value.kindDescription)") }
+        return o
+    }
+
+    func array(_ value: JSONValue?, _ path: String) throws -> [JSONValue] {
+        guard let value else { throw fail(nil, path, "missing") }
+        guard case .array(let a) = value.kind else { throw fail(value, path, "expected an array, found \(value.kindDescription)") }
+        return a
+    }
+
+    func string(_ value: JSONValue?, _ path: String) throws -> String {
+        guard let value else { throw fail(nil, path, "missing") }
+        guard case .string(let s) = value.kind else { throw fail(value, path, "expected a string, found \(value.kindDescription)") }
+        return s
+    }
+
+    func bool(_ value: JSONValue?, _ path: String) throws -> Bool {
+        guard let value else { throw fail(nil, path, "missing") }
+        guard case .bool(let b) = value.kind else { throw fail(value, path, "expected true or false, found \(value.kindDescription)") }
+        return b
+    }
+
+    func double(_ value: JSONValue?, _ path: String) throws -> Double {
+        guard let value else { throw fail(nil, path, "missing") }
+        guard case .number(let n) = value.kind else { throw fail(value, path, "expected a number, found \(value.kindDescription)") }
+        return n.doubleValue
+    }
+
+    func integer(_ value: JSONValue?, _ path: String) throws -> Int {
+        guard let value else { throw fail(nil, path, "missing") }
+        guard case .number(let n) = value.kind, let i = n.exactInteger else { throw fail(value, path, "expected an integer") }
+        return i
+    }
+
+    func integers(_ value: JSONValue?, _ path: String) throws -> [Int] {
+        try array(value, path).enumerated().map { try integer($0.element, "\(path)[\($0.offset)]") }
+    }
+
+    func doubles(_ value: JSONValue?, _ path: String, count: Int) throws -> [Double] {
+        let text = try string(value, path)
+        guard let values = ModelFile.doubles(fromBase64: text) else {
+            throw fail(value, path, "expected base64 of little-endian float64 values")
+        }
+        guard values.count == count else { throw fail(value, path, "holds \(values.count) numbers, expected \(count)") }
+        return values
+    }
+
+    func soapHyperparameters(_ value: JSONValue?, _ path: String) throws -> SOAPHyperparameters {
+        let o = try object(value, path)
+        var scaling: RadialScaling?
+        if let s = o["radial_scaling"] {
+            let so = try object(s, "\(path).radial_scaling")
+            scaling = RadialScaling(c: try double(so["c"], "\(path).radial_scaling.c"), r0: try double(so["r0"], "\(path).radial_scaling.r0"), m: try double(so["m"], "\(path).radial_scaling.m"))
+        }
+        return SOAPHyperparameters(
+            cutoffRadius: try double(o["cutoff"], "\(path).cutoff"),
+            cutoffTransitionWidth: try double(o["cutoff_transition_width"], "\(path).cutoff_transition_width"),
+            nMax: try integer(o["n_max"], "\(path).n_max"), lMax: try integer(o["l_max"], "\(path).l_max"),
+            atomSigma: try double(o["atom_sigma"], "\(path).atom_sigma"),
+            centralWeight: try double(o["central_weight"], "\(path).central_weight"),
+            normalise: try bool(o["normalise"], "\(path).normalise"),
+            neighbourSpecies: try integers(o["species_Z"], "\(path).species_Z"),
+            centreSpecies: try integers(o["Z"], "\(path).Z"), radialScaling: scaling)
+    }
+}

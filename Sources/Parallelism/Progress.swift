@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Progress of long work (phase, count, rate, ETA), printed to stderr at most a few times per
+/// second. Library code reports through this type; command-line tools decide whether it prints
+/// (`--quiet` sets ``isEnabled`` to false).
+///
+/// Thread-safe: workers may call ``advance(by:)`` concurrently.
+public final class ProgressReporter: @unchecked Sendable {
+    /// Whether anything is printed (false for `--quiet`).
+    public let isEnabled: Bool
+    private var mutex = pthread_mutex_t()
+    private var phase = ""
+    private var unit = ""
+    private var total = 0
+    private var done = 0
+    private var phaseStart = 0.0
+    private var lastPrint = 0.0
+    private let startTime: Double
+    private let interactive: Bool
+
+    /// A reporter that prints to stderr if `enabled`.
+    public init(enabled: Bool = true) {
+        isEnabled = enabled
+        pthread_mutex_init(&mutex, nil)
+        startTime = monotonicSeconds()
+        interactive = isatty(STDERR_FILENO) != 0
+    }
+
+    deinit { pthread_mutex_destroy(&mutex) }
+
+    /// A reporter that never prints.
+    public static let silent = ProgressReporter(enabled: false)
+
+    /// Seconds since the reporter was created.
+    public var elapsedSeconds: Double { monotonicSeconds() - startTime }
+
+    /// Starts a phase of `total` units (`unit` names them, e.g. "structures").
+    public func begin(_ phase: String, total: Int, unit: String) {
+        pthread_mutex_lock(&mutex)
+        finishLineLocked()
+        self.phase = phase
+        self.unit = unit
+        self.total = total
+        done = 0
+        phaseStart = monotonicSeconds()
+        lastPrint = 0
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Records `count` more units done, printing if enough time has passed.
+    public func advance(by count: Int = 1) {
+        guard isEnabled else { return }
+        pthread_mutex_lock(&mutex)
+        done += count
+        let now = monotonicSeconds()
+        if now - lastPrint > (interactive ? 0.25 : 5.0) || done == total {
+            lastPrint = now
+            printLocked(now: now)
+        }
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Ends the current phase, printing its final line with the elapsed time.
+    public func end() {
+        pthread_mutex_lock(&mutex)
+        finishLineLocked()
+        phase = ""
+        pthread_mutex_unlock(&mutex)
+    }
+
+    /// Prints a one-line message (not a progress line), e.g. a memory estimate.
+    public func note(_ message: String) {
+        guard isEnabled else { return }
+        pthread_mutex_lock(&mutex)
+        if interactive && !phase.isEmpty { fputs("\n", stderr) }
+        fputs(message + "\n", stderr)
+        pthread_mutex_unlock(&mutex)
+    }
+
+    private func finishLineLocked() {
+        guard isEnabled, !phase.isEmpty else { return }
+        printLocked(now: monotonicSeconds(), final: true)
+    }
+
+    private func printLocked(now: Double, final: Bool = false) {
+        let elapsed = now - phaseStart
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        var line = "\(phase): \(done)/\(total) \(unit)"
+        if rate > 0 { line += ", \(formatRate(rate)) \(unit)/s" }
+        if final {
+            line += ", \(formatDuration(elapsed))"
+        } else if rate > 0 && total > done {
+            line += ", ETA \(formatDuration(Double(total - done) / rate))"
+        }
+        if interactive {
+            fputs("\r\u{1B}[K" + line + (final ? "\n" : ""), stderr)
+        } else {
+            fputs(line + "\n", stderr)
+        }
+    }
+}
+
+/// Seconds on a monotonic clock.
+public func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// A rate or small quantity as "1.2M", "45.6k", "456", "0.5".
+public func formatRate(_ rate: Double) -> String {
+    if rate >= 1e6 { return String(format1(rate / 1e6)) + "M" }
+    if rate >= 1e4 { return String(format1(rate / 1e3)) + "k" }
+    if rate >= 10 { return String(Int(rate.rounded())) }
+    return format1(rate)
+}
+
+/// "42 s", "3 min 05 s", "1 h 02 min".
+public func formatDuration(_ seconds: Double) -> String {
+    if seconds < 60 { return seconds < 10 ? format1(seconds) + " s" : "\(Int(seconds.rounded())) s" }
+    let total = Int(seconds.rounded())
+    if total < 3600 { return "\(total / 60) min \(twoDigits(total % 60)) s" }
+    return "\(total / 3600) h \(twoDigits((total % 3600) / 60)) min"
+}
+
+private func format1(_ x: Double) -> String {
+    let tenths = Int((x * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+}
+
+private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+/// Resident memory of this process in bytes (from /proc/self/statm), or nil if unavailable.
+public func residentMemoryBytes() -> Int? {
+    guard let file = fopen("/proc/self/statm", "r") else { return nil }
+    defer { fclose(file) }
+    var size = 0, resident = 0
+    guard fscanf_two(file, &size, &resident) else { return nil }
+    return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+private func fscanf_two(_ file: UnsafeMutablePointer<FILE>, _ a: inout Int, _ b: inout Int) -> Bool {
+    var buffer = [CChar](repeating: 0, count: 256)
+    guard fgets(&buffer, 256, file) != nil else { return false }
+    let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let parts = text.split(separator: " ")
+    guard parts.count >= 2, let x = Int(parts[0]), let y = Int(parts[1]) else { return false }
+    a = x
+    b = y
+    return true
+}
+
+/// Bytes as "1.2 GB", "340 MB", "12 kB" (decimal units).
+public func formatBytes(_ bytes: Int) -> String {
+    let b = Double(bytes)
+    if b >= 1e9 { return format1(b / 1e9) + " GB" }
+    if b >= 1e6 { return "\(Int((b / 1e6).rounded())) MB" }
+    if b >= 1e3 { return "\(Int((b / 1e3).rounded())) kB" }
+    return "\(bytes) B"
+}

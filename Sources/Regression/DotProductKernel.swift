@@ -1,0 +1,290 @@
+import CLapack
+import Descriptors
+
+/// The GAP dot-product kernel on descriptor vectors, k(d, x) = δ² (d · x)^ζ, with its sparse
+/// (representative) points.
+///
+/// For normalised SOAP vectors d · x is the cosine similarity of two environments, and raising it
+/// to the power ζ sharpens the kernel (Willatt, Musil, Ceriotti 2019). The local energy of an
+/// environment d is ε(d) = Σ_m α_m k(d, x_m), and a structure's energy is the sum over its
+/// environments.
+public struct DotProductKernel: Sendable {
+    /// Energy scale δ in eV: the kernel is multiplied by δ².
+    public let delta: Double
+    /// Integer exponent ζ ≥ 1.
+    public let zeta: Int
+    /// Number of features per descriptor vector.
+    public let featureCount: Int
+    /// Sparse points, row-major `sparseCount x featureCount`.
+    public let sparsePoints: [Double]
+
+    /// The number of sparse points M.
+    public var sparseCount: Int { featureCount == 0 ? 0 : sparsePoints.count / featureCount }
+
+    /// Creates a kernel. `sparsePoints` is row-major with `featureCount` columns.
+    public init(delta: Double, zeta: Int, featureCount: Int, sparsePoints: [Double]) {
+        precondition(zeta >= 1, "zeta must be a positive integer")
+        precondition(featureCount > 0 && sparsePoints.count % featureCount == 0, "sparse points must have featureCount columns")
+        self.delta = delta
+        self.zeta = zeta
+        self.featureCount = featureCount
+        self.sparsePoints = sparsePoints
+    }
+
+    /// K_MM: the kernel between every pair of sparse points, `M x M` column-major (symmetric).
+    public func sparseCovariance() -> [Double] {
+        let m = sparseCount
+        var g = [Double](repeating: 0, count: m * m)
+        sparsePoints.withUnsafeBufferPointer { x in
+            g.withUnsafeMutableBufferPointer { out in
+                // Column-major G = X Xᵀ: X row-major M x F is column-major F x M, so G = Xsᵀ Xs.
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(m), Int32(featureCount), 1,
+                            x.baseAddress, Int32(featureCount), 0, out.baseAddress, Int32(m))
+            }
+        }
+        let d2 = delta * delta
+        for j in 0..<m {
+            for i in 0...j {
+                let value = d2 * integerPower(g[i + j * m], zeta)
+                g[i + j * m] = value
+                g[j + i * m] = value
+            }
+        }
+        return g
+    }
+
+    /// Similarities G = D Xᵀ between the rows of `values` (`rows x featureCount`, row-major) and
+    /// the sparse points, returned column-major `rows x M`.
+    @usableFromInline
+    func similarities(_ values: UnsafeBufferPointer<Double>, rows: Int) -> [Double] {
+        let m = sparseCount
+        var g = [Double](repeating: 0, count: rows * m)
+        guard rows > 0, m > 0 else { return g }
+        sparsePoints.withUnsafeBufferPointer { x in
+            g.withUnsafeMutableBufferPointer { out in
+                // values row-major rows x F == column-major F x rows (A); X row-major == column-major F x M (B).
+                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(featureCount), 1,
+                            values.baseAddress, Int32(featureCount), x.baseAddress, Int32(featureCount), 0,
+                            out.baseAddress, Int32(rows))
+            }
+        }
+        return g
+    }
+
+    /// Adds this kernel's columns of the (unweighted) design matrix for one structure.
+    ///
+    /// Writes into `block` (column-major, leading dimension `block.rows`) at columns
+    /// `columnOffset ..< columnOffset + M`:
+    /// - the energy row (if `rows.energy` is set): Σ_i k(d_i, x_m);
+    /// - force rows `rows.forces + 3k + α`: −∂/∂r_kα Σ_i k(d_i, x_m) (needs position gradients);
+    /// - virial rows `rows.virial + c` for the c-th of ``DesignRowLayout/virialComponents`` (ab):
+    ///   −∂/∂ε_ab Σ_i k(d_i, x_m) (needs strain gradients).
+    /// The contributions are added, so several descriptor terms can share columns only if they
+    /// share sparse points (they normally do not: each term owns its columns).
+    /// Work is done in chunks of descriptor rows so that scratch memory stays below about
+    /// `scratchBytes`.
+    public func addDesignRows(
+        for descriptors: DescriptorValues, rows: DesignRowLayout, into block: inout DesignBlock,
+        columnOffset: Int, scratchBytes: Int = 64 << 20
+    ) {
+        let m = sparseCount
+        let n = descriptors.rowCount
+        let f = featureCount
+        guard n > 0, m > 0 else { return }
+        precondition(descriptors.featureCount == f, "descriptor and kernel feature counts differ")
+        let ld = block.rowCount
+        let d2 = delta * delta
+        let z = Double(zeta)
+        descriptors.values.withUnsafeBufferPointer { values in
+            let g = similarities(values, rows: n)
+            block.storage.withUnsafeMutableBufferPointer { out in
+                if let e = rows.energy {
+                    for c in 0..<m {
+                        var sum = 0.0
+                        for i in 0..<n { sum += integerPower(g[i + c * n], zeta) }
+                        out[e + (columnOffset + c) * ld] += d2 * sum
+                    }
+                }
+                guard rows.forces != nil || rows.virial != nil else { return }
+                // s_im = δ² ζ G_im^(ζ−1): the derivative of k with respect to G.
+                var s = [Double](repeating: 0, count: n * m)
+                for idx in 0..<(n * m) { s[idx] = d2 * z * integerPower(g[idx], zeta - 1) }
+                if let forceRow = rows.forces, descriptors.hasGradients {
+                    addForceRows(descriptors, s: s, forceRow: forceRow, out: out, ld: ld, columnOffset: columnOffset, scratchBytes: scratchBytes)
+                }
+                if let virialRow = rows.virial, descriptors.hasStrainGradients {
+                    addVirialRows(descriptors, s: s, virialRow: virialRow, out: out, ld: ld, columnOffset: columnOffset, scratchBytes: scratchBytes)
+                }
+            }
+        }
+    }
+
+    private func addForceRows(
+        _ d: DescriptorValues, s: [Double], forceRow: Int, out: UnsafeMutableBufferPointer<Double>,
+        ld: Int, columnOffset: Int, scratchBytes: Int
+    ) {
+        let m = sparseCount
+        let n = d.rowCount
+        let f = featureCount
+        let maxEntries = max(1, scratchBytes / (3 * m * MemoryLayout<Double>.stride))
+        var scratch: [Double] = []
+        var rowStart = 0
+        d.gradientValues.withUnsafeBufferPointer { grad in
+            sparsePoints.withUnsafeBufferPointer { x in
+                while rowStart < n {
+                    // Take whole descriptor rows until the chunk's gradient entries fill the scratch.
+                    var rowEnd = rowStart + 1
+                    while rowEnd < n && d.gradientOffsets[rowEnd + 1] - d.gradientOffsets[rowStart] <= maxEntries { rowEnd += 1 }
+                    let p0 = d.gradientOffsets[rowStart]
+                    let p1 = d.gradientOffsets[rowEnd]
+                    let entries = p1 - p0
+                    if entries > 0 {
+                        let h = 3 * entries
+                        if scratch.count < h * m { scratch = [Double](repeating: 0, count: h * m) }
+                        scratch.withUnsafeMutableBufferPointer { hp in
+                            // H = grad X ᵀ, column-major h x M.
+                            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(h), Int32(m), Int32(f), 1,
+                                        grad.baseAddress! + 3 * p0 * f, Int32(f), x.baseAddress, Int32(f), 0,
+                                        hp.baseAddress, Int32(h))
+                            for c in 0..<m {
+                                let column = out.baseAddress! + (columnOffset + c) * ld + forceRow
+                                let hc = hp.baseAddress! + c * h
+                                for row in rowStart..<rowEnd {
+                                    let sic = s[row + c * n]
+                                    for p in d.gradientOffsets[row]..<d.gradientOffsets[row + 1] {
+                                        let k = Int(d.gradientAtoms[p])
+                                        let local = 3 * (p - p0)
+                                        column[3 * k] -= sic * hc[local]
+                                        column[3 * k + 1] -= sic * hc[local + 1]
+                                        column[3 * k + 2] -= sic * hc[local + 2]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    rowStart = rowEnd
+                }
+            }
+        }
+    }
+
+    private func addVirialRows(
+        _ d: DescriptorValues, s: [Double], virialRow: Int, out: UnsafeMutableBufferPointer<Double>,
+        ld: Int, columnOffset: Int, scratchBytes: Int
+    ) {
+        let m = sparseCount
+        let n = d.rowCount
+        let f = featureCount
+        let rowsPerChunk = max(1, scratchBytes / (9 * m * MemoryLayout<Double>.stride))
+        var scratch = [Double](repeating: 0, count: 9 * min(n, rowsPerChunk) * m)
+        d.strainValues.withUnsafeBufferPointer { strain in
+            sparsePoints.withUnsafeBufferPointer { x in
+                scratch.withUnsafeMutableBufferPointer { hp in
+                    var rowStart = 0
+                    while rowStart < n {
+                        let rowEnd = min(n, rowStart + rowsPerChunk)
+                        let h = 9 * (rowEnd - rowStart)
+                        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(h), Int32(m), Int32(f), 1,
+                                    strain.baseAddress! + 9 * rowStart * f, Int32(f), x.baseAddress, Int32(f), 0,
+                                    hp.baseAddress, Int32(h))
+                        for c in 0..<m {
+                            let column = out.baseAddress! + (columnOffset + c) * ld + virialRow
+                            let hc = hp.baseAddress! + c * h
+                            for row in rowStart..<rowEnd {
+                                let sic = s[row + c * n]
+                                let local = 9 * (row - rowStart)
+                                for (c, ab) in DesignRowLayout.virialComponents.enumerated() { column[c] -= sic * hc[local + ab] }
+                            }
+                        }
+                        rowStart = rowEnd
+                    }
+                }
+            }
+        }
+    }
+
+    /// Predicts this term's contribution to energy, forces and virial of one structure for
+    /// coefficients `alpha` (length M).
+    ///
+    /// Works in the order that avoids the design matrix: v_i = Σ_m α_m ∂k(d_i, x_m)/∂d_i first,
+    /// then forces and virial as dot products of v_i with the descriptor gradients.
+    public func predict(_ d: DescriptorValues, atomCount: Int, alpha: [Double]) -> Prediction {
+        let m = sparseCount
+        let n = d.rowCount
+        let f = featureCount
+        precondition(alpha.count == m, "one coefficient per sparse point")
+        var result = Prediction(atomCount: atomCount)
+        guard n > 0, m > 0 else { return result }
+        let d2 = delta * delta
+        let z = Double(zeta)
+        d.values.withUnsafeBufferPointer { values in
+            let g = similarities(values, rows: n)
+            result.localEnergies = [Double](repeating: 0, count: n)
+            // w_im = α_m δ² ζ G_im^(ζ−1), column-major n x M.
+            var w = [Double](repeating: 0, count: n * m)
+            for c in 0..<m {
+                let a = alpha[c]
+                for i in 0..<n {
+                    let gi = g[i + c * n]
+                    let power = integerPower(gi, zeta - 1)
+                    result.localEnergies[i] += a * d2 * power * gi
+                    w[i + c * n] = a * d2 * z * power
+                }
+            }
+            result.energy = result.localEnergies.reduce(0, +)
+            guard d.hasGradients || d.hasStrainGradients else { return }
+            // V = W X: n x F, row-major (as column-major F x n: Vᵀ = Xᵀ Wᵀ).
+            var v = [Double](repeating: 0, count: n * f)
+            sparsePoints.withUnsafeBufferPointer { x in
+                w.withUnsafeBufferPointer { wp in
+                    v.withUnsafeMutableBufferPointer { vp in
+                        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, Int32(f), Int32(n), Int32(m), 1,
+                                    x.baseAddress, Int32(f), wp.baseAddress, Int32(n), 0, vp.baseAddress, Int32(f))
+                    }
+                }
+            }
+            v.withUnsafeBufferPointer { vp in
+                if d.hasGradients {
+                    d.gradientValues.withUnsafeBufferPointer { grad in
+                        for row in 0..<n {
+                            let vr = vp.baseAddress! + row * f
+                            for p in d.gradientOffsets[row]..<d.gradientOffsets[row + 1] {
+                                let k = Int(d.gradientAtoms[p])
+                                for alpha in 0..<3 {
+                                    let gp = grad.baseAddress! + (3 * p + alpha) * f
+                                    result.forces[3 * k + alpha] -= cblas_ddot(Int32(f), vr, 1, gp, 1)
+                                }
+                            }
+                        }
+                    }
+                }
+                if d.hasStrainGradients {
+                    d.strainValues.withUnsafeBufferPointer { strain in
+                        for row in 0..<n {
+                            let vr = vp.baseAddress! + row * f
+                            for ab in 0..<9 {
+                                result.virial[ab] -= cblas_ddot(Int32(f), vr, 1, strain.baseAddress! + (9 * row + ab) * f, 1)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+}
+
+/// x^n for a small non-negative integer n, by repeated squaring (exact for n ≤ 2, and
+/// deterministic: the same operations whatever the caller).
+@inlinable
+func integerPower(_ x: Double, _ n: Int) -> Double {
+    var result = 1.0
+    var base = x
+    var e = n
+    while e > 0 {
+        if e & 1 == 1 { result *= base }
+        e >>= 1
+        if e > 0 { base *= base }
+    }
+    return result
+}

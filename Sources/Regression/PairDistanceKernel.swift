@@ -1,0 +1,305 @@
+import AtomicStructures
+import Foundation
+import NeighbourLists
+
+/// The GAP `distance_2b` term: a squared-exponential kernel on pair distances, exactly as QUIP's
+/// `gap_fit` defines it (docs/gap_fit.md §4).
+///
+/// Every ordered pair i → j (periodic images included) whose species match and whose distance r
+/// is below the cutoff is one descriptor instance, so each unordered pair is counted twice. For a
+/// sparse point x_m (a distance, Å) the covariance is
+///
+///     k(r, x_m) = δ² fc(r) fc(x_m) exp(−(r − x_m)² / 2θ²),
+///
+/// with gap_fit's shifted-cosine cutoff weight fc (1 below rc − w, falling to 0 at rc). A
+/// structure's energy from this term is E = Σ_pairs Σ_m α_m k(r, x_m); α does not include δ².
+///
+/// Cost: `addDesignRows` and `predict` do one exponential and a few multiply-adds per (pair,
+/// sparse point), plus 6 force and 6 virial updates per (pair, sparse point) for design rows,
+/// i.e. O(P·M) for P ordered pairs within the cutoff; no allocation depends on P. Measured
+/// (release, one core): about 10 ns per (pair, sparse point) for design rows and 7 ns for
+/// prediction, 0.19 s for all 214 frames (358k ordered pairs within 5 Å) of the Zuo et al. Si
+/// training set at M = 50: negligible next to SOAP.
+public struct PairDistanceKernel: Sendable {
+    /// The pair of species a term covers, as gap_fit's `Z1` and `Z2`.
+    ///
+    /// Matching is symmetric: with Z1 ≠ Z2 both orders count (i → j with Z_i = Z1, Z_j = Z2 and
+    /// with Z_i = Z2, Z_j = Z1), which is what quippy's `distance_2b Z1=8 Z2=14` emits. An atomic
+    /// number of 0 matches any species (gap_fit's default): ``any`` covers every pair.
+    public struct SpeciesPair: Hashable, Sendable {
+        /// The first atomic number (0 = any species).
+        public var z1: Int
+        /// The second atomic number (0 = any species).
+        public var z2: Int
+
+        /// Creates the pair (Z1, Z2); the order does not matter.
+        public init(_ z1: Int, _ z2: Int) {
+            self.z1 = z1
+            self.z2 = z2
+        }
+
+        /// Every pair of species.
+        public static let any = SpeciesPair(0, 0)
+
+        /// Whether the ordered pair of atoms with atomic numbers `first` → `second` is covered.
+        @inlinable
+        public func includes(_ first: Int, _ second: Int) -> Bool {
+            ((z1 == 0 || z1 == first) && (z2 == 0 || z2 == second))
+                || ((z1 == 0 || z1 == second) && (z2 == 0 || z2 == first))
+        }
+    }
+
+    /// Cutoff radius rc in Å: pairs at rc or beyond do not count.
+    public let cutoffRadius: Double
+    /// Width w of the smooth cutoff region below rc, in Å (gap_fit's `cutoff_transition_width`).
+    public let transitionWidth: Double
+    /// Length scale θ of the squared exponential, in Å.
+    public let theta: Double
+    /// Energy scale δ in eV: the kernel is multiplied by δ².
+    public let delta: Double
+    /// The species pair this term covers.
+    public let species: SpeciesPair
+    /// Sparse points: representative pair distances x_m, in Å.
+    public let sparseDistances: [Double]
+
+    /// The number of sparse points M.
+    public var sparseCount: Int { sparseDistances.count }
+
+    /// Creates a kernel.
+    ///
+    /// The hyper-parameters are validated by the configuration layer (which reports bad values as
+    /// `InputError`s with their location); here they must satisfy cutoffRadius > 0,
+    /// 0 ≤ transitionWidth ≤ cutoffRadius, theta > 0.
+    public init(
+        cutoffRadius: Double, transitionWidth: Double = 0.5, theta: Double, delta: Double,
+        species: SpeciesPair = .any, sparseDistances: [Double]
+    ) {
+        precondition(cutoffRadius > 0 && cutoffRadius.isFinite, "cutoff radius must be positive")
+        precondition(transitionWidth >= 0 && transitionWidth <= cutoffRadius, "transition width must lie in 0 ... cutoff")
+        precondition(theta > 0 && theta.isFinite, "theta must be positive")
+        self.cutoffRadius = cutoffRadius
+        self.transitionWidth = transitionWidth
+        self.theta = theta
+        self.delta = delta
+        self.species = species
+        self.sparseDistances = sparseDistances
+    }
+
+    /// gap_fit's cutoff weight fc(r) (dimensionless): 1 for r ≤ rc − w, ½[1 + cos(π (r − rc + w)/w)]
+    /// inside the transition region, 0 from rc on.
+    public func cutoffWeight(_ r: Double) -> Double { cutoffWeightAndDerivative(r).value }
+
+    /// fc(r) and dfc/dr (1/Å).
+    @inline(__always)
+    func cutoffWeightAndDerivative(_ r: Double) -> (value: Double, derivative: Double) {
+        if r >= cutoffRadius { return (0, 0) }
+        let start = cutoffRadius - transitionWidth
+        if r <= start { return (1, 0) }
+        let phase = Double.pi / transitionWidth
+        let x = phase * (r - start)
+        return (0.5 * (1 + cos(x)), -0.5 * phase * sin(x))
+    }
+
+    /// fc(x_m) of each sparse point (gap_fit's `sparseCutoff`).
+    public var sparseCutoffWeights: [Double] { sparseDistances.map(cutoffWeight) }
+
+    /// K_MM: δ² fc(x_a) fc(x_b) exp(−(x_a − x_b)²/2θ²) for every pair of sparse points, `M x M`
+    /// column-major (symmetric), without jitter.
+    public func sparseCovariance() -> [Double] {
+        let m = sparseCount
+        let scaled = scaledSparseWeights()
+        let halfInverseThetaSquared = 0.5 / (theta * theta)
+        var k = [Double](repeating: 0, count: m * m)
+        for b in 0..<m {
+            for a in 0...b {
+                let d = sparseDistances[a] - sparseDistances[b]
+                let value = scaled[a] * cutoffWeight(sparseDistances[b]) * exp(-d * d * halfInverseThetaSquared)
+                k[a + b * m] = value
+                k[b + a * m] = value
+            }
+        }
+        return k
+    }
+
+    /// δ² fc(x_m) per sparse point.
+    func scaledSparseWeights() -> [Double] {
+        let d2 = delta * delta
+        return sparseDistances.map { d2 * cutoffWeight($0) }
+    }
+
+    /// Calls `body(i, j, pair, r, fc, dfc/dr)` for every descriptor instance of `structure`: the
+    /// ordered pairs of `neighbours` below the cutoff whose species match, centre-major in
+    /// neighbour-list order.
+    @inline(__always)
+    func forEachPair(
+        in structure: Structure, neighbours: NeighbourList,
+        _ body: (_ i: Int, _ j: Int, _ pair: Int, _ r: Double, _ fc: Double, _ dfc: Double) -> Void
+    ) {
+        precondition(neighbours.centreCount == structure.count, "neighbour list is for another structure")
+        precondition(neighbours.cutoffRadius >= cutoffRadius, "neighbour list cutoff is below the pair cutoff")
+        let z = structure.atomicNumbers
+        for i in 0..<structure.count {
+            let zi = z[i]
+            for p in neighbours.pairRange(of: i) {
+                let r = neighbours.distances[p]
+                guard r < cutoffRadius else { continue }
+                let j = Int(neighbours.neighbours[p])
+                guard species.includes(zi, z[j]) else { continue }
+                let (fc, dfc) = cutoffWeightAndDerivative(r)
+                body(i, j, p, r, fc, dfc)
+            }
+        }
+    }
+
+    /// Adds this kernel's columns of the (unweighted) design matrix for one structure.
+    ///
+    /// Writes into `block` at columns `columnOffset ..< columnOffset + M`, with K_E[m] =
+    /// Σ_pairs k(r, x_m):
+    /// - the energy row (if `rows.energy` is set): K_E[m];
+    /// - force rows `rows.forces + 3k + α`: −∂K_E[m]/∂r_kα;
+    /// - virial rows `rows.virial + c` for the c-th of ``DesignRowLayout/virialComponents`` (ab):
+    ///   −∂K_E[m]/∂ε_ab, for positions and cell strained as r → r(1 + ε) (row vectors).
+    /// gap_fit's dumped force and virial rows are the negatives of these (it fits y = −F, −V).
+    /// Contributions are added to what the block holds.
+    ///
+    /// `neighbours` must be the full list of `structure` with a cutoff of at least
+    /// ``cutoffRadius`` (a longer list, shared with another term, is fine).
+    public func addDesignRows(
+        for structure: Structure, neighbours: NeighbourList, rows: DesignRowLayout,
+        into block: inout DesignBlock, columnOffset: Int
+    ) {
+        let m = sparseCount
+        guard m > 0 else { return }
+        precondition(columnOffset >= 0 && columnOffset + m <= block.columnCount, "columns outside the block")
+        let ld = block.rowCount
+        let weights = scaledSparseWeights()
+        let inverseThetaSquared = 1 / (theta * theta)
+        var energySums = [Double](repeating: 0, count: m)
+        let forceRow = rows.forces
+        let virialRow = rows.virial
+        // The six virial rows below are written in this order: xx, xy, xz, yy, yz, zz.
+        assert(DesignRowLayout.virialComponents == [0, 1, 2, 4, 5, 8])
+        block.storage.withUnsafeMutableBufferPointer { out in
+            sparseDistances.withUnsafeBufferPointer { x in
+                weights.withUnsafeBufferPointer { w in
+                    energySums.withUnsafeMutableBufferPointer { sums in
+                        let base = out.baseAddress! + columnOffset * ld
+                        forEachPair(in: structure, neighbours: neighbours) { i, j, p, r, fc, dfc in
+                            let v = neighbours.vectors[p]
+                            let u = v / r
+                            // ∂r/∂ε_ab = v_a v_b / r, in gap_fit's row order xx, xy, xz, yy, yz, zz.
+                            let s0 = u.x * v.x, s1 = u.x * v.y, s2 = u.x * v.z
+                            let s3 = u.y * v.y, s4 = u.y * v.z, s5 = u.z * v.z
+                            for c in 0..<m {
+                                let d = r - x[c]
+                                let e = w[c] * exp(-0.5 * d * d * inverseThetaSquared)
+                                sums[c] += fc * e
+                                // g = ∂k/∂r.
+                                let g = e * (dfc - fc * d * inverseThetaSquared)
+                                let column = base + c * ld
+                                if let forceRow {
+                                    let f = column + forceRow
+                                    let gu = g * u
+                                    // r depends on r_j through +v and on r_i through −v.
+                                    f[3 * j] -= gu.x
+                                    f[3 * j + 1] -= gu.y
+                                    f[3 * j + 2] -= gu.z
+                                    f[3 * i] += gu.x
+                                    f[3 * i + 1] += gu.y
+                                    f[3 * i + 2] += gu.z
+                                }
+                                if let virialRow {
+                                    let vr = column + virialRow
+                                    vr[0] -= g * s0
+                                    vr[1] -= g * s1
+                                    vr[2] -= g * s2
+                                    vr[3] -= g * s3
+                                    vr[4] -= g * s4
+                                    vr[5] -= g * s5
+                                }
+                            }
+                        }
+                        if let e = rows.energy {
+                            for c in 0..<m { base[e + c * ld] += sums[c] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Predicts this term's contribution to the energy (eV), forces (eV/Å) and virial
+    /// V = −∂E/∂ε (eV) of one structure for coefficients `alpha` (length M, without δ²).
+    ///
+    /// `localEnergies` holds one entry per descriptor instance (ordered pair), in the order of
+    /// ``pairDistances(in:neighbours:species:cutoffRadius:)``; the two orders of an unordered
+    /// pair carry equal shares.
+    public func predict(_ structure: Structure, neighbours: NeighbourList, alpha: [Double]) -> Prediction {
+        let m = sparseCount
+        precondition(alpha.count == m, "one coefficient per sparse point")
+        var result = Prediction(atomCount: structure.count)
+        guard m > 0 else { return result }
+        // Fold α into the sparse weights once: a_m = α_m δ² fc(x_m).
+        var weights = scaledSparseWeights()
+        for c in 0..<m { weights[c] *= alpha[c] }
+        let inverseThetaSquared = 1 / (theta * theta)
+        var local: [Double] = []
+        local.reserveCapacity(neighbours.pairCount)
+        var virial = [Double](repeating: 0, count: 9)
+        result.forces.withUnsafeMutableBufferPointer { forces in
+            sparseDistances.withUnsafeBufferPointer { x in
+                weights.withUnsafeBufferPointer { w in
+                    forEachPair(in: structure, neighbours: neighbours) { i, j, p, r, fc, dfc in
+                        var energy = 0.0
+                        var g = 0.0
+                        for c in 0..<m {
+                            let d = r - x[c]
+                            let e = w[c] * exp(-0.5 * d * d * inverseThetaSquared)
+                            energy += e
+                            g += e * (dfc - fc * d * inverseThetaSquared)
+                        }
+                        local.append(fc * energy)
+                        let v = neighbours.vectors[p]
+                        let gu = (g / r) * v
+                        forces[3 * j] -= gu.x
+                        forces[3 * j + 1] -= gu.y
+                        forces[3 * j + 2] -= gu.z
+                        forces[3 * i] += gu.x
+                        forces[3 * i + 1] += gu.y
+                        forces[3 * i + 2] += gu.z
+                        for a in 0..<3 {
+                            for b in 0..<3 { virial[3 * a + b] -= gu[a] * v[b] }
+                        }
+                    }
+                }
+            }
+        }
+        result.virial = virial
+        result.energy = local.reduce(0, +)
+        result.localEnergies = local
+        return result
+    }
+
+    /// The descriptor instances of `structure`: the distance (Å) of every ordered pair i → j
+    /// whose species match `species` and whose distance is below `cutoffRadius` (the list's own
+    /// cutoff when nil), centre-major in neighbour-list order. These are the candidates for
+    /// sparse points; gap_fit enumerates the same multiset in QUIP's neighbour order.
+    public static func pairDistances(
+        in structure: Structure, neighbours: NeighbourList, species: SpeciesPair, cutoffRadius: Double? = nil
+    ) -> [Double] {
+        let cutoff = cutoffRadius ?? neighbours.cutoffRadius
+        let probe = PairDistanceKernel(
+            cutoffRadius: cutoff, transitionWidth: 0, theta: 1, delta: 0, species: species, sparseDistances: [])
+        var distances: [Double] = []
+        probe.forEachPair(in: structure, neighbours: neighbours) { _, _, _, r, _, _ in distances.append(r) }
+        return distances
+    }
+
+    /// gap_fit's `theta_fac`: θ = factor · (max − min) of the training distances, in Å. Nil when
+    /// there are no distances or they are all equal (θ would be 0).
+    public static func thetaFromFactor(_ factor: Double, distances: [Double]) -> Double? {
+        guard let low = distances.min(), let high = distances.max(), high > low else { return nil }
+        let theta = factor * (high - low)
+        return theta > 0 && theta.isFinite ? theta : nil
+    }
+}

@@ -1,0 +1,73 @@
+import AtomicStructures
+import Parallelism
+import Regression
+
+/// Predicting with a fitted potential over many structures, in parallel, in input order.
+public enum BatchPrediction {
+    /// Predicts every structure; results are in input order and identical for any thread count.
+    public static func predict(
+        _ potential: Potential, structures: [Structure], threads: Int = ThreadCount.current,
+        progress: ProgressReporter = .silent
+    ) throws -> [Prediction] {
+        var results = [Prediction?](repeating: nil, count: structures.count)
+        var failures = [Error?](repeating: nil, count: structures.count)
+        progress.begin("predicting", total: structures.count, unit: "structures")
+        results.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { errors in
+                parallelChunks(count: structures.count, chunkCount: min(structures.count, 64 * threads), threads: threads) { _, range in
+                    for i in range {
+                        do {
+                            let s = structures[i]
+                            out[i] = try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic)
+                        } catch {
+                            errors[i] = error
+                        }
+                        progress.advance()
+                    }
+                }
+            }
+        }
+        progress.end()
+        if let error = failures.compactMap({ $0 }).first { throw error }
+        return results.map { $0! }
+    }
+
+    /// The structure annotated with a prediction, for extended XYZ output.
+    ///
+    /// Predictions go under ASE's names: info `energy` (eV), per-atom `forces` (eV/Å), and for
+    /// fully periodic cells `virial` (eV, 9 numbers row-major, W = −dE/dε) and `stress`
+    /// (eV/Å³, σ = −W/V, ASE's sign, as the 3x3 matrix ASE expects in extended XYZ; ASE's
+    /// `get_stress()` returns it in Voigt order xx yy zz yz xz xy). Reference labels found
+    /// with `labels` are kept as `ref_energy`, `ref_forces`, `ref_virial`; other columns and
+    /// header values are kept unless they clash with the prediction names.
+    public static func annotated(_ structure: Structure, prediction: Prediction, labels: Labels?) -> Structure {
+        var s = structure
+        for key in ["energy", "virial", "stress", "ref_energy", "ref_virial"] { s.info.removeValue(forKey: key) }
+        for key in ["forces", "ref_forces"] { s.arrays.removeValue(forKey: key) }
+        if let labels {
+            if let e = labels.energy { s.info["ref_energy"] = .real(e) }
+            if let v = labels.virial { s.info["ref_virial"] = .reals(v.rowMajor) }
+            if let f = labels.forces {
+                s.arrays["ref_forces"] = PerAtomProperty(name: "ref_forces", columns: 3, values: .reals(f.flatMap { [$0.x, $0.y, $0.z] }))
+            }
+            // The label columns were read under their own names; drop them to avoid two copies.
+            for key in [labels.sourceKeys.energy, labels.sourceKeys.virial].compactMap({ $0 }) { s.info.removeValue(forKey: key) }
+            if let key = labels.sourceKeys.forces { s.arrays.removeValue(forKey: key) }
+        }
+        s.info["energy"] = .real(prediction.energy)
+        s.arrays["forces"] = PerAtomProperty(name: "forces", columns: 3, values: .reals(prediction.forces))
+        if structure.cell.isFullyPeriodic {
+            s.info["virial"] = .reals(prediction.virial)
+            let v = prediction.virial
+            let volume = structure.cell.volume
+            // σ = −W/V from the symmetric part of W. ASE reads extended XYZ stresses only as 3x3
+            // (9 numbers); `atoms.get_stress()` then gives Voigt order xx yy zz yz xz xy.
+            var stress = [Double](repeating: 0, count: 9)
+            for a in 0..<3 {
+                for b in 0..<3 { stress[3 * a + b] = -0.5 * (v[3 * a + b] + v[3 * b + a]) / volume }
+            }
+            s.info["stress"] = .reals(stress)
+        }
+        return s
+    }
+}

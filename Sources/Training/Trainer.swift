@@ -1,0 +1,406 @@
+import AtomicStructures
+import Configuration
+import Descriptors
+import LinearAlgebra
+import ModelFiles
+import NeighbourLists
+import Parallelism
+import Regression
+import Selection
+
+/// Options of a fit that are not part of the model (they never change the result).
+public struct FitOptions: Sendable {
+    /// Worker threads (the model is byte-identical for any value).
+    public var threads: Int
+    /// Largest number of design-matrix rows formed at once per worker; nil picks one from the
+    /// sparse-point count so that a block stays near 64 MB.
+    public var blockRows: Int?
+    /// Progress reporting (silent by default).
+    public var progress: ProgressReporter
+
+    /// Creates fit options.
+    public init(threads: Int = ThreadCount.current, blockRows: Int? = nil, progress: ProgressReporter = .silent) {
+        self.threads = max(1, threads)
+        self.blockRows = blockRows
+        self.progress = progress
+    }
+}
+
+/// One resolved model term before fitting: its descriptor and kernel settings.
+public enum TermSpecification: Sendable {
+    case soap(SOAPCalculator, SOAPTermConfig)
+    /// A distance_2b term for one species pair; the kernel carries no sparse points yet.
+    case distance2b(PairDistanceKernel, Distance2BTermConfig)
+
+    /// The descriptor cutoff, Å.
+    public var cutoffRadius: Double {
+        switch self {
+        case .soap(let calculator, _): return calculator.hyperparameters.cutoffRadius
+        case .distance2b(let kernel, _): return kernel.cutoffRadius
+        }
+    }
+
+    /// The sparse-point settings.
+    public var sparse: SparsePointsConfig {
+        switch self {
+        case .soap(_, let c): return c.sparse
+        case .distance2b(_, let c): return c.sparse
+        }
+    }
+}
+
+/// A fitted model with what was learnt along the way.
+public struct FitResult: Sendable {
+    /// The potential (e0, terms, α).
+    public var potential: Potential
+    /// Where each term's sparse points came from.
+    public var sparseSources: [[SparsePointSource]]
+    /// Reciprocal condition estimate of the final triangular factor (small means ill-conditioned).
+    public var reciprocalCondition: Double
+    /// Number of observations (design-matrix rows, excluding the K_MM rows).
+    public var observationCount: Int
+    /// Seconds per phase, in order.
+    public var phaseSeconds: [(phase: String, seconds: Double)]
+}
+
+/// Fits a GAP model as gap_fit does (docs/gap_fit.md): minimise
+/// ‖Λ^(−1/2)(K_NM α − y)‖² + αᵀ K_MM α by Householder QR of [Λ^(−1/2) K_NM; U] with K_MM = UᵀU,
+/// never forming the normal equations.
+///
+/// The design matrix is never held whole: rows are formed in blocks of structures and folded
+/// into an M x M triangular factor (TSQR), so memory is O(M² + one block) whatever the data size.
+/// Blocks are formed in parallel and folded in a fixed order, with BLAS single-threaded, so the
+/// model is bit-identical for any thread count.
+public struct Trainer: Sendable {
+    /// The validated config.
+    public let config: TrainingConfig
+
+    /// Creates a trainer for `config`.
+    public init(config: TrainingConfig) {
+        self.config = config
+    }
+
+    /// Resolves the model's terms against the species present in the data.
+    public func termSpecifications(species: [Int]) throws -> [TermSpecification] {
+        var specs: [TermSpecification] = []
+        for (index, term) in try config.resolvedTerms(speciesPresent: species).enumerated() {
+            switch term {
+            case .soap(let hyperparameters, let termConfig):
+                do {
+                    specs.append(.soap(try SOAPCalculator(hyperparameters), termConfig))
+                } catch var error as InputError {
+                    error.file = config.sourceName
+                    error.field = "descriptors[\(index)].\(error.field ?? "")"
+                    throw error
+                }
+            case .distance2b(let pair, let termConfig):
+                let kernel = PairDistanceKernel(
+                    cutoffRadius: termConfig.descriptor.cutoffRadius, transitionWidth: termConfig.descriptor.cutoffTransitionWidth,
+                    theta: termConfig.theta, delta: termConfig.delta, species: PairDistanceKernel.SpeciesPair(pair.first, pair.second),
+                    sparseDistances: [])
+                specs.append(.distance2b(kernel, termConfig))
+            }
+        }
+        return specs
+    }
+
+    /// Fits the model to `data`.
+    public func fit(_ data: TrainingData, options: FitOptions = FitOptions()) throws -> FitResult {
+        let progress = options.progress
+        var phases: [(String, Double)] = []
+        var clock = monotonicSeconds()
+        func lap(_ name: String) {
+            let now = monotonicSeconds()
+            phases.append((name, now - clock))
+            clock = now
+        }
+        let previousBLASThreads = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(previousBLASThreads) }
+
+        let species = data.speciesPresent
+        let specs = try termSpecifications(species: species)
+        let cutoff = specs.map(\.cutoffRadius).max() ?? 0
+        let e0 = try ReferenceEnergies.resolve(config, frames: data.frames, species: species, cutoffRadius: cutoff)
+
+        // Pass 1: descriptor values and sparse points, term by term.
+        var terms: [any PotentialTerm] = []
+        var sources: [[SparsePointSource]] = []
+        for (t, spec) in specs.enumerated() {
+            switch spec {
+            case .soap(let calculator, let termConfig):
+                let environments = try EnvironmentMatrix.compute(calculator, frames: data.frames, threads: options.threads, progress: progress)
+                let selected = try selectSparsePoints(termConfig.sparse, from: environments, termIndex: t, threads: options.threads)
+                let f = calculator.featureCount
+                var points = [Double]()
+                points.reserveCapacity(selected.count * f)
+                for row in selected { points.append(contentsOf: environments.matrix.values[(row * f)..<((row + 1) * f)]) }
+                let kernel = DotProductKernel(delta: termConfig.delta, zeta: termConfig.zeta, featureCount: f, sparsePoints: points)
+                terms.append(SOAPTerm(calculator: calculator, kernel: kernel))
+                sources.append(selected.map { environments.origins[$0] })
+            case .distance2b(let probe, let termConfig):
+                let (distances, origins) = try Trainer.pairDistances(probe, frames: data.frames)
+                let matrix = FeatureMatrix(rowCount: distances.count, featureCount: 1, values: distances)
+                let points: [Double]
+                let pointSources: [SparsePointSource]
+                if termConfig.sparse.method == .uniform {
+                    do {
+                        points = try UniformSelection(count: termConfig.sparse.count!).points(spanning: distances)
+                    } catch let error as SelectionError {
+                        throw InputError(file: config.sourceName, field: "descriptors[\(t)].n_sparse", message: "\(error) (the training data has \(distances.count) pair distances for \(PairDistanceTerm(kernel: probe).name))")
+                    }
+                    pointSources = points.map { _ in .synthetic }
+                } else {
+                    let selected = try selectSparsePoints(termConfig.sparse, from: EnvironmentMatrix(matrix: matrix, origins: origins), termIndex: t, threads: options.threads)
+                    points = selected.map { distances[$0] }
+                    pointSources = selected.map { origins[$0] }
+                }
+                let kernel = PairDistanceKernel(
+                    cutoffRadius: probe.cutoffRadius, transitionWidth: probe.transitionWidth, theta: probe.theta,
+                    delta: probe.delta, species: probe.species, sparseDistances: points)
+                terms.append(PairDistanceTerm(kernel: kernel))
+                sources.append(pointSources)
+            }
+        }
+        lap("descriptors and sparse points")
+
+        // K_MM (block diagonal over terms) + jitter = Uᵀ U.
+        let columnOffsets = terms.reduce(into: [0]) { $0.append($0.last! + $1.sparseCount) }
+        let m = columnOffsets.last!
+        var u = Matrix(rows: m, columns: m)
+        for (t, term) in terms.enumerated() {
+            let size = term.sparseCount
+            var block = Matrix(rows: size, columns: size, columnMajor: term.sparseCovariance())
+            for i in 0..<size { block[i, i] += config.sparseJitter }
+            let lower: Matrix
+            do {
+                lower = try choleskyLower(block)
+            } catch {
+                throw TrainingError.sparseCovarianceNotPositiveDefinite(term: "descriptors[\(t)] (\(term.name))", detail: "\(error)", jitter: config.sparseJitter)
+            }
+            for j in 0..<size {
+                for i in j..<size { u[columnOffsets[t] + j, columnOffsets[t] + i] = lower[i, j] }
+            }
+        }
+        var solver = try IncrementalLeastSquares(upperTriangularRows: u, targets: [Double](repeating: 0, count: m))
+        lap("sparse covariance")
+
+        // Pass 2: weighted design rows in fixed batches of frames, folded in order.
+        let blockRows = options.blockRows ?? max(256, (64 << 20) / max(1, 8 * m))
+        let batches = Trainer.batches(data.frames, maxRows: blockRows)
+        let observations = data.frames.reduce(0) { $0 + $1.observationCount }
+        progress.begin("design matrix", total: data.frames.count, unit: "structures")
+        var start = 0
+        while start < batches.count {
+            let wave = Array(batches[start ..< min(batches.count, start + options.threads)])
+            var blocks = [(DesignBlock, [Double])?](repeating: nil, count: wave.count)
+            var failures = [Error?](repeating: nil, count: wave.count)
+            blocks.withUnsafeMutableBufferPointer { out in
+                failures.withUnsafeMutableBufferPointer { errors in
+                    parallelChunks(count: wave.count, chunkCount: wave.count, threads: options.threads) { chunk, _ in
+                        do {
+                            out[chunk] = try Trainer.designBlock(
+                                frames: data.frames, range: wave[chunk], terms: terms, columnOffsets: columnOffsets,
+                                e0: e0, cutoff: cutoff)
+                            progress.advance(by: wave[chunk].count)
+                        } catch {
+                            errors[chunk] = error
+                        }
+                    }
+                }
+            }
+            if let error = failures.compactMap({ $0 }).first { throw error }
+            for case let (block, targets)? in blocks {
+                let rows = Matrix(rows: block.rowCount, columns: block.columnCount, columnMajor: block.storage)
+                try solver.add(rows: rows, targets: targets)
+            }
+            start += wave.count
+        }
+        progress.end()
+        lap("design matrix and QR")
+
+        let alpha: [Double]
+        do {
+            alpha = try solver.solve()
+        } catch {
+            throw TrainingError.rankDeficient(detail: "\(error)")
+        }
+        let alphas = (0..<terms.count).map { Array(alpha[columnOffsets[$0] ..< columnOffsets[$0 + 1]]) }
+        lap("solve")
+        return FitResult(
+            potential: Potential(e0: e0, terms: terms, alphas: alphas), sparseSources: sources,
+            reciprocalCondition: solver.reciprocalConditionEstimate, observationCount: observations,
+            phaseSeconds: phases)
+    }
+
+    /// Every ordered-pair distance of a pair term in the training data (frame order, then
+    /// centre-major), with the frame and centre atom of each.
+    static func pairDistances(_ probe: PairDistanceKernel, frames: [TrainingFrame]) throws -> ([Double], [SparsePointSource]) {
+        var distances: [Double] = []
+        var origins: [SparsePointSource] = []
+        for (f, frame) in frames.enumerated() {
+            let list = try NeighbourList(frame.structure, cutoffRadius: probe.cutoffRadius)
+            for centre in 0..<frame.atomCount {
+                // Centre by centre, so each distance can be traced to its frame and centre atom.
+                for p in list.pairRange(of: centre) {
+                    let z1 = frame.structure.atomicNumbers[centre]
+                    let z2 = frame.structure.atomicNumbers[Int(list.neighbours[p])]
+                    if probe.species.includes(z1, z2) {
+                        distances.append(list.distances[p])
+                        origins.append(.environment(frame: f, atom: centre))
+                    }
+                }
+            }
+        }
+        return (distances, origins)
+    }
+
+    /// Splits frames into consecutive batches of at most `maxRows` observations (a frame larger
+    /// than that gets a batch of its own). Depends only on the data, never on the thread count.
+    static func batches(_ frames: [TrainingFrame], maxRows: Int) -> [Range<Int>] {
+        var result: [Range<Int>] = []
+        var start = 0
+        var rows = 0
+        for (i, frame) in frames.enumerated() {
+            let r = frame.observationCount
+            if rows > 0 && rows + r > maxRows {
+                result.append(start ..< i)
+                start = i
+                rows = 0
+            }
+            rows += r
+        }
+        if start < frames.count { result.append(start ..< frames.count) }
+        return result
+    }
+
+    /// The weighted design rows and targets of a batch of frames.
+    static func designBlock(
+        frames: [TrainingFrame], range: Range<Int>, terms: [any PotentialTerm], columnOffsets: [Int],
+        e0: [Int: Double], cutoff: Double
+    ) throws -> (DesignBlock, [Double]) {
+        let rowCount = frames[range].reduce(0) { $0 + $1.observationCount }
+        var block = DesignBlock(rowCount: rowCount, columnCount: columnOffsets.last!)
+        var targets = [Double](repeating: 0, count: rowCount)
+        var weights = [Double](repeating: 0, count: rowCount)
+        var row = 0
+        for frame in frames[range] {
+            var layout = DesignRowLayout()
+            if let energy = frame.energy {
+                layout.energy = row
+                targets[row] = energy - frame.structure.atomicNumbers.reduce(0) { $0 + e0[$1]! }
+                weights[row] = 1 / frame.energySigma
+                row += 1
+            }
+            if let forces = frame.forces {
+                layout.forces = row
+                for i in 0..<forces.count {
+                    targets[row + i] = forces[i]
+                    weights[row + i] = 1 / frame.forceSigmas[i]
+                }
+                row += forces.count
+            }
+            if let virial = frame.virial {
+                layout.virial = row
+                for (c, ab) in DesignRowLayout.virialComponents.enumerated() {
+                    targets[row + c] = virial[ab]
+                    weights[row + c] = 1 / frame.virialSigma
+                }
+                row += 6
+            }
+            let list = try NeighbourList(frame.structure, cutoffRadius: cutoff)
+            for (t, term) in terms.enumerated() {
+                try term.addDesignRows(for: frame.structure, neighbours: list, rows: layout, into: &block, columnOffset: columnOffsets[t])
+            }
+        }
+        block.scaleRows(by: weights)
+        for i in 0..<rowCount { targets[i] *= weights[i] }
+        return (block, targets)
+    }
+
+    /// Chooses a term's sparse points (row indices into the environment matrix, sorted).
+    func selectSparsePoints(_ sparse: SparsePointsConfig, from environments: EnvironmentMatrix, termIndex: Int, threads: Int) throws -> [Int] {
+        let field = "descriptors[\(termIndex)].n_sparse"
+        let rows = environments.matrix.rowCount
+        do {
+            switch sparse.method {
+            case .cur:
+                return try CURSelection(count: sparse.count!, seed: config.seed, variant: .sampledLeverage).select(from: environments.matrix, threads: threads)
+            case .curIterative:
+                return try CURSelection(count: sparse.count!, seed: config.seed, variant: .iterative).select(from: environments.matrix, threads: threads)
+            case .fps:
+                return try FPSSelection(count: sparse.count!).select(from: environments.matrix, threads: threads)
+            case .random:
+                return try RandomSelection(count: sparse.count!, seed: config.seed).select(fromRowCount: rows)
+            case .indexFile:
+                let indices = try SparseIndexFile.read(path: config.resolvePath(sparse.file!), base: .oneBased, rowCount: rows)
+                if let count = sparse.count, count != indices.count {
+                    throw InputError(file: config.sourceName, field: field, message: "n_sparse is \(count) but \(sparse.file!) lists \(indices.count) environments")
+                }
+                return indices.sorted()
+            case .uniform:
+                throw InputError(file: config.sourceName, field: "descriptors[\(termIndex)].sparse_method", message: "uniform applies to one-dimensional descriptors (distance_2b) only")
+            }
+        } catch let error as SelectionError {
+            throw InputError(file: config.sourceName, field: field, message: "\(error) (the training data has \(rows) environments for this term)")
+        }
+    }
+}
+
+/// Failures of the fit itself, explained with a remedy.
+public enum TrainingError: Error, CustomStringConvertible, Sendable {
+    case sparseCovarianceNotPositiveDefinite(term: String, detail: String, jitter: Double)
+    case rankDeficient(detail: String)
+
+    public var description: String {
+        switch self {
+        case .sparseCovarianceNotPositiveDefinite(let term, let detail, let jitter):
+            return "the sparse covariance K_MM of \(term) is not positive definite (\(detail)). Its sparse points are (nearly) linearly dependent: raise sparse_jitter (now \(jitter)) or choose fewer sparse points."
+        case .rankDeficient(let detail):
+            return "the least-squares problem is rank deficient (\(detail)); raise sparse_jitter or choose fewer sparse points."
+        }
+    }
+}
+
+/// The descriptor values of every training environment of one term (pass 1), with origins.
+struct EnvironmentMatrix {
+    var matrix: FeatureMatrix
+    var origins: [SparsePointSource]
+
+    /// Computes values (no gradients) frame by frame in parallel; rows in frame order, then
+    /// atom order, so that index files count environments as gap_fit does.
+    static func compute(_ calculator: SOAPCalculator, frames: [TrainingFrame], threads: Int, progress: ProgressReporter) throws -> EnvironmentMatrix {
+        let centres = Set(calculator.hyperparameters.centreSpecies)
+        var offsets = [0]
+        var origins: [SparsePointSource] = []
+        for (f, frame) in frames.enumerated() {
+            for (atom, z) in frame.structure.atomicNumbers.enumerated() where centres.contains(z) {
+                origins.append(.environment(frame: f, atom: atom))
+            }
+            offsets.append(origins.count)
+        }
+        let width = calculator.featureCount
+        var values = [Double](repeating: 0, count: origins.count * width)
+        var failures = [Error?](repeating: nil, count: frames.count)
+        progress.begin("descriptors", total: frames.count, unit: "structures")
+        values.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { errors in
+                parallelChunks(count: frames.count, chunkCount: min(frames.count, 64 * threads), threads: threads) { _, range in
+                    for f in range {
+                        do {
+                            let d = try calculator.compute(frames[f].structure, threads: 1)
+                            precondition(d.rowCount == offsets[f + 1] - offsets[f], "one row per centre atom")
+                            for (k, x) in d.values.enumerated() { out[offsets[f] * width + k] = x }
+                        } catch {
+                            errors[f] = error
+                        }
+                        progress.advance()
+                    }
+                }
+            }
+        }
+        progress.end()
+        if let error = failures.compactMap({ $0 }).first { throw error }
+        return EnvironmentMatrix(matrix: FeatureMatrix(rowCount: origins.count, featureCount: width, values: values), origins: origins)
+    }
+}
