@@ -183,7 +183,7 @@ public struct SOAPCalculator: Sendable {
 
     /// Builds the neighbour list the calculator uses (one place to switch implementations).
     static func makeNeighbourList(_ structure: Structure, cutoffRadius: Double) throws -> NeighbourList {
-        try NeighbourList.bruteForce(structure, cutoffRadius: cutoffRadius)
+        try NeighbourList(structure, cutoffRadius: cutoffRadius)
     }
 
     /// Computes the descriptor of every centre atom of `structure`.
