@@ -77,6 +77,10 @@ final class NPZTests: XCTestCase {
                 strain_samples <i8 (0,) \n
                 """, "forceZIP64 \(forceZIP64)")
             XCTAssertEqual(try NumPyArray.readNPZ(path: target)["values"]?.float64Values?.map(\.bitPattern), written.values.map(\.bitPattern))
+            // The ZIP64 end record and locator are present exactly when forced (small files).
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: target))
+            XCTAssertEqual(bytes.range(of: Data([0x50, 0x4B, 0x06, 0x06])) != nil, forceZIP64)
+            XCTAssertEqual(bytes.range(of: Data([0x50, 0x4B, 0x06, 0x07])) != nil, forceZIP64)
         }
     }
 
@@ -147,5 +151,36 @@ final class NPZTests: XCTestCase {
         XCTAssertEqual(arrays["x"]?.float64Values, [1, 2])
         XCTAssertEqual(arrays["y"]?.int64Values, [9])
         XCTAssertEqual(arrays["y"]?.shape, [1, 1])
+    }
+
+    /// Opt-in (ARRAYFILES_LARGE_TEST=1, about 4.6 GB of disk and a minute in release builds):
+    /// an entry above 4 GiB streamed in place and a second entry whose local header lies beyond
+    /// 4 GiB, so that every ZIP64 field is needed; checked with Python's zipfile (CRCs) and NumPy.
+    func testArchiveBeyondFourGigabytes() throws {
+        guard ProcessInfo.processInfo.environment["ARRAYFILES_LARGE_TEST"] == "1" else {
+            throw XCTSkip("set ARRAYFILES_LARGE_TEST=1 to write a 4.6 GB archive")
+        }
+        try requireNumPy()
+        let target = path("large.npz")
+        let archive = try NPZWriter(path: target)
+        let big = try archive.addArray(named: "big", elementType: .float64, trailingShape: [1 << 17])
+        let small = try archive.addArray(named: "small", elementType: .int64)
+        var row = [Double](repeating: 0, count: 1 << 17)
+        let rows = 4400  // 4400 · 2^17 · 8 bytes ≈ 4.6 GB
+        for r in 0..<rows {
+            for k in stride(from: 0, to: row.count, by: 4096) { row[k] = Double(r * row.count + k) }
+            try big.append(row)
+        }
+        try small.append([1, 2, 3] as [Int64])
+        try archive.finish()
+        let output = try runPython("""
+            import sys, zipfile, numpy as np
+            with zipfile.ZipFile(sys.argv[1]) as z:
+                print(z.testzip(), [(i.filename, i.file_size > 2**32, i.header_offset > 2**32) for i in z.infolist()])
+            with np.load(sys.argv[1], mmap_mode=None) as d:
+                print(d['small'].tolist())
+            """, [target])
+        XCTAssertEqual(output, "None [('big.npy', True, False), ('small.npy', False, True)]\n[1, 2, 3]\n")
+        try FileManager.default.removeItem(atPath: target)
     }
 }
