@@ -24,15 +24,19 @@ struct GapFeatures: ParsableCommand {
             index of each row.
 
             GRADIENTS.npz (load with np.load):
-              samples         int64 (P, 2): [row i, global atom a], sorted by i then a; only a
-                              within the cutoff of row i's centre (or the centre) appear.
-              values          float64 (P, 3, F): d features[i] / d r_a (x, y, z), 1/Å; all
-                              periodic images of a summed.
-              strain          float64 (M, 3, 3, F): d features[i] / d eps[b, c] for the strain
-                              r' = r (1 + eps), cell rows H' = H (1 + eps); only for rows of
-                              frames periodic in all three directions.
-              strain_samples  int64 (M,): the row i of each strain entry (arange(N) when every
-                              frame is periodic).
+              samples         int64 (P, 2): [row i, global atom a], sorted by i,
+                              then a; only atoms a within the cutoff of row i's
+                              centre (and the centre) appear, other gradients
+                              are zero.
+              values          float64 (P, 3, F): d features[i] / d r_a (x, y, z),
+                              in 1/Å; all periodic images of atom a summed.
+              strain          float64 (M, 3, 3, F): d features[i] / d eps[b, c]
+                              for r' = r (1 + eps), cell rows H' = H (1 + eps);
+                              only rows of frames periodic in all three
+                              directions have strain entries.
+              strain_samples  int64 (M,): the row i of each strain entry
+                              (arange(N) when every frame is periodic).
+
             Global atom indices count every atom of every frame from 0 in file order. Values are \
             the library's bit for bit for any --threads. Files are written atomically; progress \
             goes to stderr.
@@ -77,6 +81,10 @@ struct GapFeatures: ParsableCommand {
             let h = result.hyperparameters
             let species = { (list: [Int]) in list.map { Element(atomicNumber: $0)?.symbol ?? "\($0)" }.joined(separator: " ") }
             progress.note("\(result.scan.frameCount) frames, \(result.scan.atomCount) atoms; species_Z \(species(h.neighbourSpecies)), Z \(species(h.centreSpecies))")
+            let excluded = result.scan.speciesPresent.filter { !h.centreSpecies.contains($0) }
+            if !excluded.isEmpty {
+                progress.note("note: Z leaves out \(species(excluded)): \(result.rowCount) of \(result.scan.atomCount) atoms have rows (--centres gives each row's atom)")
+            }
             var message = "wrote \(output): \(result.rowCount) x \(result.featureCount)"
             if let gradients {
                 message += "; \(gradients): \(result.gradientEntryCount) gradient entries, \(result.strainRowCount) strain rows"
