@@ -106,13 +106,13 @@ public enum FeatureExport {
     ///     present anywhere in `inputs`.
     ///   - descriptorSource: the file the descriptor came from, named in errors.
     /// - Throws: ``InputError`` for unreadable or malformed input, a descriptor whose centre
-    ///   species do not occur, or an output that cannot be written. Nothing is left at the output
-    ///   paths on failure.
+    ///   species do not occur, or an output that cannot be written. If reading or computing
+    ///   fails, nothing is left at the output paths (existing files there are untouched).
     public static func run(
         _ descriptor: SOAPDescriptorConfig, descriptorSource: String, inputs: [String], options: FeatureExportOptions,
         progress: ProgressReporter = .silent
     ) throws -> FeatureExportResult {
-        try checkOutputs(inputs: inputs, options: options)
+        try checkOutputs(inputs: inputs + [descriptorSource], options: options)
         let scan = try FeatureExport.scan(inputs)
         guard scan.atomCount > 0 else {
             throw InputError(file: inputs.joined(separator: ", "), message: "the input contains no atoms")
@@ -143,8 +143,8 @@ public enum FeatureExport {
         return result
     }
 
-    /// Rejects output paths that coincide with each other or with an input, and outputs that
-    /// cannot be created, before any work.
+    /// Rejects output paths that coincide with each other or with an input (data or config),
+    /// and outputs that cannot be created, before any work.
     static func checkOutputs(inputs: [String], options: FeatureExportOptions) throws {
         let outputs = [("--output", options.featuresPath), ("--gradients", options.gradientsPath), ("--centres", options.centresPath)]
             .compactMap { name, path in path.map { (name, $0) } }
@@ -280,7 +280,7 @@ struct Exporter {
         for f in batch.indices {
             if let error = failures[f] { throw error }
             try write(results[f], of: batch[f])
-            progress.advance(by: batch[f].count)
+            if batch[f].count > 0 { progress.advance(by: batch[f].count) }
         }
     }
 

@@ -126,6 +126,7 @@ final class GapFeaturesCommandTests: XCTestCase {
             ([config, xyz, "--output", scratch.path], [scratch.path, "directory"]),
             ([config, xyz, "--output", xyz], ["in.xyz", "would be overwritten"]),
             ([config, xyz, "--output", out, "--gradients", out], ["same file"]),
+            ([config, xyz, "--output", out, "--centres", config], ["soap.json", "would be overwritten"]),
         ]
         for (arguments, fragments) in cases {
             let result = try run(arguments)
