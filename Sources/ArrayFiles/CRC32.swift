@@ -17,7 +17,7 @@ public struct CRC32: Hashable, Sendable {
     /// A checksum of no bytes.
     public init() {}
 
-    /// The checksum of everything passed to ``update(_:)-(UnsafeRawBufferPointer)`` so far.
+    /// The checksum of every byte added so far.
     public var value: UInt32 { register ^ 0xFFFF_FFFF }
 
     /// The checksum of `bytes`.

@@ -207,7 +207,7 @@ final class OutputFile {
     }
 }
 
-/// `write(2)`, named apart from ``OutputFile/write(_:)-(UnsafeRawBufferPointer)``.
+/// `write(2)`, under a name that the method `OutputFile.write` does not shadow.
 private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, bytes, count)
 }
