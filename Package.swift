@@ -11,6 +11,7 @@
 //   Configuration     declarative JSON training configs, validated before any work
 //   Training          the fit pipeline tying the above together
 //   DataAudit         dataset summaries and checks (gap-data)
+//   ArrayFiles        NumPy .npy/.npz writing (streamed) and reading; FeatureExport: gap-features
 //   LinearAlgebra     OpenBLAS/LAPACKE (CLapack) wrappers; Parallelism: deterministic threading
 //   The executables in Sources/gap-* are thin shells over these libraries.
 import PackageDescription
@@ -32,6 +33,8 @@ let package = Package(
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "ArrayFiles", targets: ["ArrayFiles"]),
+        .library(name: "FeatureExport", targets: ["FeatureExport"]),
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
@@ -94,6 +97,12 @@ let package = Package(
             dependencies: ["AtomicStructures", "NeighbourLists"],
             swiftSettings: languageMode
         ),
+        .target(name: "ArrayFiles", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
+        .target(
+            name: "FeatureExport",
+            dependencies: ["ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "Parallelism"],
+            swiftSettings: languageMode
+        ),
         .target(
             name: "CommandLineSupport",
             dependencies: [
@@ -129,7 +138,7 @@ let package = Package(
         .executableTarget(
             name: "gap-features",
             dependencies: [
-                "CommandLineSupport", "Descriptors", "Configuration", "AtomicStructures",
+                "CommandLineSupport", "FeatureExport", "Descriptors", "Configuration", "AtomicStructures", "Parallelism",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -182,6 +191,13 @@ let package = Package(
         .testTarget(
             name: "NeighbourListsTests",
             dependencies: ["NeighbourLists", "AtomicStructures"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles"], swiftSettings: languageMode),
+        // Also runs the built `gap-features` executable (found like gap-data's, below).
+        .testTarget(
+            name: "FeatureExportTests",
+            dependencies: ["FeatureExport", "ArrayFiles", "Descriptors", "Configuration", "AtomicStructures"],
             swiftSettings: languageMode
         ),
         // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`

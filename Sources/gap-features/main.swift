@@ -1,7 +1,99 @@
+import ArgumentParser
+import AtomicStructures
 import CommandLineSupport
-#if canImport(Glibc)
-import Glibc
-#endif
+import Configuration
+import FeatureExport
+import Parallelism
 
-printError("gap-features: not yet implemented")
-exit(2)
+/// `gap-features CONFIG.json INPUT.xyz --output FEATURES.npy [--gradients GRADIENTS.npz]`:
+/// SOAP descriptors (and their gradients) as NumPy arrays.
+struct GapFeatures: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gap-features",
+        abstract: "Write SOAP descriptors (and optionally their gradients) as NumPy .npy/.npz files.",
+        discussion: """
+            CONFIG.json is a soap descriptor object ({"cutoff": 5, "n_max": 8, "l_max": 6, \
+            "atom_sigma": 0.5, ...}, the keys of a soap term in docs/config.md) or a training \
+            config, whose first soap term is used. Species lists (species_Z, Z) that are not \
+            given default to every species in the input. Several input files are concatenated.
+
+            FEATURES.npy: float64 (N, F), one row per centre atom in file order (frames \
+            concatenated, atoms in frame order). By default every species is a centre, so row i \
+            is atom i of the whole input. If the descriptor's Z leaves out species present, their \
+            atoms get no row (the other rows keep file order); --centres writes the global atom \
+            index of each row.
+
+            GRADIENTS.npz (load with np.load):
+              samples         int64 (P, 2): [row i, global atom a], sorted by i,
+                              then a; only atoms a within the cutoff of row i's
+                              centre (and the centre) appear, other gradients
+                              are zero.
+              values          float64 (P, 3, F): d features[i] / d r_a (x, y, z),
+                              in 1/Å; all periodic images of atom a summed.
+              strain          float64 (M, 3, 3, F): d features[i] / d eps[b, c]
+                              for r' = r (1 + eps), cell rows H' = H (1 + eps);
+                              only rows of frames periodic in all three
+                              directions have strain entries.
+              strain_samples  int64 (M,): the row i of each strain entry
+                              (arange(N) when every frame is periodic).
+
+            Global atom indices count every atom of every frame from 0 in file order. Values are \
+            the library's bit for bit for any --threads. Files are written atomically; progress \
+            goes to stderr.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("A soap descriptor object or a training config (JSON).", valueName: "CONFIG.json"))
+    var config: String
+
+    @Argument(help: ArgumentHelp("Extended XYZ input (several files are concatenated).", valueName: "INPUT.xyz"))
+    var inputs: [String]
+
+    @Option(help: ArgumentHelp("The descriptor rows (float64 .npy, rows x features).", valueName: "FEATURES.npy"))
+    var output: String
+
+    @Option(help: ArgumentHelp("Also write position and strain gradients (.npz with samples, values, strain, strain_samples).", valueName: "GRADIENTS.npz"))
+    var gradients: String?
+
+    @Option(help: ArgumentHelp("Also write the global atom index of each row (int64 .npy).", valueName: "CENTRES.npy"))
+    var centres: String?
+
+    @Option(help: "Worker threads (default: every core). The files do not depend on it.")
+    var threads: Int?
+
+    @Flag(help: "No progress or summary on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if inputs.isEmpty { throw ValidationError("give at least one extended XYZ input file") }
+    }
+
+    func run() throws {
+        runReportingErrors("gap-features") {
+            if let threads { ThreadCount.current = threads }
+            let progress = ProgressReporter(enabled: !quiet)
+            let descriptor = try TrainingConfig.loadSOAPDescriptor(path: config)
+            let options = FeatureExportOptions(
+                featuresPath: output, gradientsPath: gradients, centresPath: centres, threads: ThreadCount.current)
+            let start = monotonicSeconds()
+            let result = try FeatureExport.run(descriptor, descriptorSource: config, inputs: inputs, options: options, progress: progress)
+            let h = result.hyperparameters
+            let species = { (list: [Int]) in list.map { Element(atomicNumber: $0)?.symbol ?? "\($0)" }.joined(separator: " ") }
+            progress.note("\(result.scan.frameCount) frames, \(result.scan.atomCount) atoms; species_Z \(species(h.neighbourSpecies)), Z \(species(h.centreSpecies))")
+            let excluded = result.scan.speciesPresent.filter { !h.centreSpecies.contains($0) }
+            if !excluded.isEmpty {
+                progress.note("note: Z leaves out \(species(excluded)): \(result.rowCount) of \(result.scan.atomCount) atoms have rows (--centres gives each row's atom)")
+            }
+            var message = "wrote \(output): \(result.rowCount) x \(result.featureCount)"
+            if let gradients {
+                message += "; \(gradients): \(result.gradientEntryCount) gradient entries, \(result.strainRowCount) strain rows"
+            }
+            if let centres { message += "; \(centres)" }
+            progress.note(message + " (\(formatDuration(monotonicSeconds() - start)))")
+            return 0
+        }
+    }
+}
+
+GapFeatures.main()

@@ -327,7 +327,7 @@ final class TrainingConfigTests: XCTestCase {
         guard case .soap(let soap) = d.descriptors[0], case .distance2b = d.descriptors[1] else { return XCTFail() }
         XCTAssertEqual([soap.descriptor.nMax, soap.descriptor.lMax, soap.zeta], [8, 6, 4])
         XCTAssertEqual(soap.descriptor.cutoffRadius, 5)
-        XCTAssertEqual(try d.trainingFrames(), [FrameSource(path: packageRoot + "/configs/../datasets/si_zuo2020/Si_train.xyz", frames: nil)])
+        XCTAssertEqual(try d.trainingFrames(), [FrameSource(path: packageRoot + "/datasets/si_zuo2020/Si_train.xyz", frames: nil)])
 
         guard sharedPresent else { throw XCTSkip("../shared is absent: GAP-18 and CI configs checked without their data") }
         let g = try TrainingConfig.load(path: packageRoot + "/configs/gap18.json")

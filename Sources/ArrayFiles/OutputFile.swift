@@ -1,0 +1,213 @@
+import AtomicStructures
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Checks, before any long computation, that a file can be created at `path`: the path names a
+/// file (not a directory) in a directory where this process may create files.
+///
+/// - Throws: ``InputError`` naming `path` and the system's reason.
+public func checkOutputPath(_ path: String) throws {
+    let output = try OutputFile(replacing: path)
+    output.discard()
+}
+
+/// A file being written: buffered appends, in-place rewrites of bytes already written, and
+/// either an atomic commit (a temporary file next to the destination, fsync, rename) or an
+/// anonymous scratch file (unlinked as soon as it is created, so nothing is left behind even if
+/// the process dies).
+final class OutputFile {
+    /// The destination, named in every error.
+    let path: String
+    /// The temporary file renamed to `path` by ``commit()``; nil for scratch files.
+    private(set) var temporaryPath: String?
+    private var descriptor: Int32
+    /// Bytes written so far, buffered ones included.
+    private(set) var size = 0
+    private let buffer: UnsafeMutableRawBufferPointer
+    private var buffered = 0
+    private let mode: mode_t
+    private var closed = false
+
+    /// Appends larger than this bypass the buffer.
+    static let bufferCapacity = 4 << 20
+
+    /// Creates a temporary file in the directory of `path`, to be renamed to `path` by ``commit()``.
+    convenience init(replacing path: String) throws {
+        try self.init(path: path, scratch: false)
+    }
+
+    /// Creates an anonymous scratch file in the directory of `path` (same file system as the
+    /// destination, which matters for large intermediate data; /tmp may be in memory).
+    static func scratch(near path: String) throws -> OutputFile {
+        try OutputFile(path: path, scratch: true)
+    }
+
+    private init(path: String, scratch: Bool) throws {
+        self.path = path
+        let directory: String
+        let base: String
+        if let slash = path.lastIndex(of: "/") {
+            directory = slash == path.startIndex ? "/" : String(path[..<slash])
+            base = String(path[path.index(after: slash)...])
+        } else {
+            directory = "."
+            base = path
+        }
+        guard !base.isEmpty, base != ".", base != ".." else {
+            throw InputError(file: path, message: "cannot write: the path names a directory, expected a file name")
+        }
+        var existing = stat()
+        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) == S_IFDIR {
+            throw InputError(file: path, message: "cannot write: it is a directory, expected a file name")
+        }
+        mode = stat(path, &existing) == 0 ? (existing.st_mode & 0o7777) : 0o644
+        var template = Array((directory + "/." + base + (scratch ? ".scratch-XXXXXX" : ".tmp-XXXXXX")).utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw InputError(file: path, message: "cannot write: cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        descriptor = fd
+        let created = String(cString: template)
+        if scratch {
+            unlink(created)
+            temporaryPath = nil
+        } else {
+            temporaryPath = created
+        }
+        buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: OutputFile.bufferCapacity, alignment: 64)
+    }
+
+    deinit {
+        discard()
+        buffer.deallocate()
+    }
+
+    private func failure(_ what: String) -> InputError {
+        InputError(file: path, message: "cannot write: \(what): \(String(cString: strerror(errno)))")
+    }
+
+    /// Appends `bytes`.
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        precondition(!closed, "write after commit or discard")
+        guard bytes.count > 0 else { return }
+        if buffered + bytes.count <= buffer.count {
+            buffer.baseAddress!.advanced(by: buffered).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            buffered += bytes.count
+        } else {
+            try flush()
+            if bytes.count <= buffer.count {
+                buffer.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                buffered = bytes.count
+            } else {
+                try writeAll(bytes)
+            }
+        }
+        size += bytes.count
+    }
+
+    /// Appends `bytes`.
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Writes the buffered bytes to the file.
+    func flush() throws {
+        guard buffered > 0 else { return }
+        try writeAll(UnsafeRawBufferPointer(start: buffer.baseAddress, count: buffered))
+        buffered = 0
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = systemWrite(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw failure("writing failed")
+            }
+            offset += written
+        }
+    }
+
+    /// Replaces bytes already written, at `offset` from the start of the file.
+    func overwrite(_ bytes: [UInt8], at offset: Int) throws {
+        precondition(!closed && offset >= 0 && offset + bytes.count <= size, "overwrite outside the written bytes")
+        try flush()
+        try bytes.withUnsafeBytes { raw in
+            var done = 0
+            while done < raw.count {
+                let written = pwrite(descriptor, raw.baseAddress! + done, raw.count - done, off_t(offset + done))
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure("rewriting a header failed")
+                }
+                done += written
+            }
+        }
+    }
+
+    /// Appends the whole content of `other` (flushed first), read back from its file.
+    func append(contentsOf other: OutputFile) throws {
+        precondition(other !== self)
+        try other.flush()
+        try flush()
+        var offset = 0
+        while offset < other.size {
+            let count = min(buffer.count, other.size - offset)
+            let got = pread(other.descriptor, buffer.baseAddress!, count, off_t(offset))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw failure("reading back a scratch file failed")
+            }
+            guard got > 0 else {
+                throw InputError(file: path, message: "cannot write: a scratch file ended early (it was truncated by another process?)")
+            }
+            try writeAll(UnsafeRawBufferPointer(start: buffer.baseAddress, count: got))
+            offset += got
+        }
+        size += other.size
+    }
+
+    /// Flushes, syncs and renames the temporary file to the destination.
+    func commit() throws {
+        precondition(!closed, "commit twice")
+        guard let temporaryPath else { preconditionFailure("scratch files are not committed") }
+        try flush()
+        guard fchmod(descriptor, mode) == 0, fsync(descriptor) == 0 else { throw failure("flushing to disk failed") }
+        closed = true
+        guard close(descriptor) == 0 else {
+            unlink(temporaryPath)
+            throw failure("closing the temporary file failed")
+        }
+        guard rename(temporaryPath, path) == 0 else {
+            let error = failure("renaming the temporary file into place failed")
+            unlink(temporaryPath)
+            throw error
+        }
+        self.temporaryPath = nil
+        // Make the rename durable; a failure here does not undo the complete write.
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            _ = fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+
+    /// Closes the file and removes the temporary file (no effect after ``commit()``).
+    func discard() {
+        guard !closed else { return }
+        closed = true
+        close(descriptor)
+        if let temporaryPath { unlink(temporaryPath) }
+        temporaryPath = nil
+    }
+}
+
+/// `write(2)`, under a name that the method `OutputFile.write` does not shadow.
+private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
+}
