@@ -165,6 +165,7 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
+        .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism"],
