@@ -10,6 +10,7 @@
 //   ModelFiles        versioned, self-contained model files
 //   Configuration     declarative JSON training configs, validated before any work
 //   Training          the fit pipeline tying the above together
+//   CrossValidation   k-fold cross-validation, learning curves, sweeps and their reports (gap-cv)
 //   DataAudit         dataset summaries and checks (gap-data)
 //   LinearAlgebra     OpenBLAS/LAPACKE (CLapack) wrappers; Parallelism: deterministic threading
 //   The executables in Sources/gap-* are thin shells over these libraries.
@@ -32,9 +33,11 @@ let package = Package(
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "CrossValidation", targets: ["CrossValidation"]),
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
+        .executable(name: "gap-cv", targets: ["gap-cv"]),
         .executable(name: "gap-features", targets: ["gap-features"]),
         .executable(name: "gap-bench", targets: ["gap-bench"]),
     ],
@@ -89,6 +92,15 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
+        // K-fold cross-validation of a training config, with learning curves, sweeps and reports (gap-cv).
+        .target(
+            name: "CrossValidation",
+            dependencies: [
+                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Regression", "ModelFiles",
+                "Configuration", "Training", "Parallelism",
+            ],
+            swiftSettings: languageMode
+        ),
         .target(
             name: "DataAudit",
             dependencies: ["AtomicStructures", "NeighbourLists"],
@@ -127,6 +139,14 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .executableTarget(
+            name: "gap-cv",
+            dependencies: [
+                "CommandLineSupport", "CrossValidation", "Training", "Configuration", "Parallelism",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
+        .executableTarget(
             name: "gap-features",
             dependencies: [
                 "CommandLineSupport", "Descriptors", "Configuration", "AtomicStructures",
@@ -160,6 +180,11 @@ let package = Package(
             name: "TrainingTests",
             dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism"],
             exclude: ["Fixtures"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "CrossValidationTests",
+            dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "AtomicStructures"],
             swiftSettings: languageMode
         ),
         .testTarget(
