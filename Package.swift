@@ -185,6 +185,7 @@ let package = Package(
         .testTarget(
             name: "CrossValidationTests",
             dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "AtomicStructures"],
+            exclude: ["Scripts"],
             swiftSettings: languageMode
         ),
         .testTarget(

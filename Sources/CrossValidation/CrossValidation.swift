@@ -64,6 +64,8 @@ public struct FoldOutcome: Sendable {
     public var reciprocalCondition: Double
     /// Seconds per fit phase, then "prediction".
     public var phaseSeconds: [(phase: String, seconds: Double)]
+    /// CPU seconds of the fold (fit and prediction, all threads).
+    public var cpuSeconds: Double
 
     /// Total seconds of the fold.
     public var seconds: Double { phaseSeconds.reduce(0) { $0 + $1.seconds } }
@@ -138,7 +140,7 @@ public struct CrossValidationResult: Sendable {
     /// Memory figures.
     public var memory: MemoryRecord
     /// Seconds by phase of the whole command, in order.
-    public var timings: [(phase: String, seconds: Double)]
+    public var timings: [PhaseTime]
     /// Notes for the reader (also printed on stderr as they happen).
     public var notes: [String]
 }
@@ -185,7 +187,7 @@ struct Engine {
     var featureMode = FeatureMode.recomputed
     var memory: MemoryRecord
     var notes: [String] = []
-    var timings: [(phase: String, seconds: Double)] = []
+    var timings: [PhaseTime] = []
     var clock = Stopwatch()
     var schedule: FitSchedule
     /// The config of each sweep value, validated before any work.
@@ -240,6 +242,7 @@ struct Engine {
 
     mutating func run() throws -> CrossValidationResult {
         let start = monotonicSeconds()
+        let startCPU = processCPUSeconds()
         let always = assignment.alwaysTrainedFrames
         if !always.isEmpty {
             note("frames always in training, never tested (isolated atoms): \(always.map { data.frames[$0].structure.sourceDescription }.joined(separator: ", "))")
@@ -247,7 +250,7 @@ struct Engine {
         try prepareFeatures(for: config)
         let mainFeatureMode = featureMode
         let main = try runFolds(config: config, data: data, subsets: nil, label: "main", keepPredictions: true)
-        timings.append(("main cross-validation (\(assignment.foldCount) fits and predictions)", clock.lap()))
+        timings.append(clock.lap("main cross-validation (\(assignment.foldCount) fits and predictions)"))
         var result = CrossValidationResult(
             config: config, data: data, assignment: assignment, seed: seed, threads: options.threads, main: main.run,
             predictions: main.predictions, learningCurve: [], sweep: nil, featureMode: mainFeatureMode, memory: memory,
@@ -255,14 +258,14 @@ struct Engine {
         if !options.learningCurveFractions.isEmpty {
             clock.lap()
             result.learningCurve = try learningCurve(main: main.run)
-            timings.append(("learning curve", clock.lap()))
+            timings.append(clock.lap("learning curve"))
         }
         if let sweep = options.sweep {
             clock.lap()
             result.sweep = (sweep, try runSweep(sweep, main: main.run))
-            timings.append(("sweep over \(sweep.name)", clock.lap()))
+            timings.append(clock.lap("sweep over \(sweep.name)"))
         }
-        timings.append(("total", monotonicSeconds() - start))
+        timings.append(PhaseTime(phase: "total", seconds: monotonicSeconds() - start, cpuSeconds: processCPUSeconds() - startCPU))
         result.memory.residentPeak = residentPeakBytes()
         result.timings = timings
         result.notes = notes
@@ -287,7 +290,7 @@ struct Engine {
         if recording {
             memory.estimatedCache = estimate
             memory.estimatedFit = fitPeak
-            timings.append(("memory estimate", clock.lap()))
+            timings.append(clock.lap("memory estimate"))
         }
         guard estimate + fitPeak <= options.maxMemoryBytes else {
             featureMode = .recomputed
@@ -301,9 +304,9 @@ struct Engine {
             memory.residentBeforeCache = before
             memory.residentAfterCache = residentMemoryBytes()
             memory.measuredCache = computed.byteCount
-            timings.append(("featurisation (descriptors and gradients of every frame)", clock.lap()))
+            timings.append(clock.lap("featurisation (descriptors and gradients of every frame)"))
         } else {
-            note("new descriptors for \(config.sourceName): \(formatBytes(computed.byteCount)), computed in \(formatDuration(clock.lap()))")
+            note("new descriptors for \(config.sourceName): \(formatBytes(computed.byteCount)), computed in \(formatDuration(clock.lap("").seconds))")
         }
         featureMode = .cached(bytes: computed.byteCount)
         cache = computed
@@ -325,6 +328,7 @@ struct Engine {
             let prefix = "\(label), fold \(k + 1)/\(assignment.foldCount): "
             progress.note(schedule.describeNext(label: label, fold: k, folds: assignment.foldCount, training: training.count, test: test.count))
             let started = monotonicSeconds()
+            let startedCPU = processCPUSeconds()
             var foldData = data
             foldData.frames = training.map { data.frames[$0] }
             let fit = try trainer.fit(
@@ -347,7 +351,8 @@ struct Engine {
             phases.append(("prediction", monotonicSeconds() - predictStart))
             outcomes.append(FoldOutcome(
                 fold: k, trainingFrames: training, testFrames: test, statistics: statistics, e0: fit.potential.e0,
-                sparseSources: sources, reciprocalCondition: fit.reciprocalCondition, phaseSeconds: phases))
+                sparseSources: sources, reciprocalCondition: fit.reciprocalCondition, phaseSeconds: phases,
+                cpuSeconds: processCPUSeconds() - startedCPU))
             schedule.finished(seconds: monotonicSeconds() - started, trainingFrames: training.count)
         }
         // Pooled errors: every tested frame once, in data order.

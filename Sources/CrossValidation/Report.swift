@@ -129,6 +129,7 @@ extension CrossValidationReport {
                     ("sparse_points", W.array(fold.sparseSources.map { W.number($0.count) })),
                     ("reciprocal_condition", number(fold.reciprocalCondition)),
                     ("seconds", W.object(fold.phaseSeconds.map { ($0.phase, number($0.seconds)) })),
+                    ("cpu_seconds", number(fold.cpuSeconds)),
                     ("errors", statisticsJSON(fold.statistics)),
                 ])
             })))
@@ -208,7 +209,9 @@ extension CrossValidationReport {
         }
         let m = r.memory
         pairs += [
-            ("timings_seconds", W.array(r.timings.map { W.object([("phase", .string($0.phase)), ("seconds", Self.number($0.seconds))]) })),
+            ("timings_seconds", W.array(r.timings.map {
+                W.object([("phase", .string($0.phase)), ("seconds", Self.number($0.seconds)), ("cpu_seconds", Self.number($0.cpuSeconds))])
+            })),
             ("memory_bytes", W.object([
                 ("budget", W.number(m.budget)), ("descriptor_cache_estimate", W.number(m.estimatedCache)),
                 ("descriptor_cache_measured", W.number(m.measuredCache)), ("one_fit_estimate", W.number(m.estimatedFit)),

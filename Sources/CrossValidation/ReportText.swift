@@ -96,7 +96,7 @@ extension CrossValidationReport {
         let hasVirial = (run.pooled(nil)?.virial.count ?? 0) > 0
         var headers = ["fold", "test frames", "training frames", "sparse points", "E RMSE (meV/atom)", "F RMSE (eV/Å)"]
         if hasVirial { headers.append("V RMSE (meV/atom)") }
-        headers += ["e0 (eV)", "fit (s)", "prediction (s)"]
+        headers += ["e0 (eV)", "fit (s)", "prediction (s)", "CPU (s)"]
         let rows = run.folds.map { fold -> [String] in
             let g = fold.statistics.configTypes.isEmpty ? nil : fold.statistics.overall
             var row = [
@@ -109,7 +109,7 @@ extension CrossValidationReport {
             let predict = fold.phaseSeconds.first { $0.phase == "prediction" }?.seconds ?? 0
             row += [
                 fold.e0.sorted { $0.key < $1.key }.map { "\(Element(atomicNumber: $0.key)?.symbol ?? "\($0.key)") \(Self.fixed($0.value, 4))" }.joined(separator: ", "),
-                Self.seconds(fit), Self.seconds(predict),
+                Self.seconds(fit), Self.seconds(predict), Self.seconds(fold.cpuSeconds),
             ]
             return row
         }
@@ -151,7 +151,9 @@ extension CrossValidationReport {
     }
 
     func timingTable() -> ReportTable {
-        ReportTable(headers: ["phase", "seconds"], rows: result.timings.map { [$0.phase, Self.seconds($0.seconds)] })
+        ReportTable(
+            headers: ["phase", "wall seconds", "CPU seconds (all threads)"],
+            rows: result.timings.map { [$0.phase, Self.seconds($0.seconds), Self.seconds($0.cpuSeconds)] })
     }
 
     func memoryTable() -> ReportTable {

@@ -55,17 +55,43 @@ struct FitSchedule {
     }
 }
 
-/// Seconds between laps.
+/// Wall-clock and CPU seconds of one phase.
+public struct PhaseTime: Hashable, Sendable {
+    /// What was timed.
+    public var phase: String
+    /// Wall-clock seconds.
+    public var seconds: Double
+    /// CPU seconds of the whole process (all threads, user + system) during the phase; on a
+    /// shared machine this is steadier than wall time.
+    public var cpuSeconds: Double
+
+    /// Creates a record.
+    public init(phase: String, seconds: Double, cpuSeconds: Double) {
+        self.phase = phase
+        self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
+    }
+}
+
+/// Wall and CPU seconds between laps.
 struct Stopwatch {
     private var last = monotonicSeconds()
+    private var lastCPU = processCPUSeconds()
 
-    /// Seconds since the previous lap (or creation).
+    /// The time since the previous lap (or creation), named `phase`.
     @discardableResult
-    mutating func lap() -> Double {
-        let now = monotonicSeconds()
-        defer { last = now }
-        return now - last
+    mutating func lap(_ phase: String = "") -> PhaseTime {
+        let now = monotonicSeconds(), cpu = processCPUSeconds()
+        defer { last = now; lastCPU = cpu }
+        return PhaseTime(phase: phase, seconds: now - last, cpuSeconds: cpu - lastCPU)
     }
+}
+
+/// CPU seconds used by this process so far (all threads, user + system).
+public func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 /// Physical memory in bytes (sysconf), or 8 GB if unknown.

@@ -124,7 +124,11 @@ public struct SOAPTerm: PotentialTerm {
         into block: inout DesignBlock, columnOffset: Int
     ) throws {
         guard case .descriptors(let d) = features else { throw TermFeaturesMismatch(term: name) }
-        kernel.addDesignRows(for: d, rows: rows, into: &block, columnOffset: columnOffset)
+        // Scratch below glibc's largest mmap threshold (32 MB), so that its memory is reused from
+        // the heap frame after frame instead of being mapped and page-faulted afresh each time:
+        // measured on configs/default.json, 2.3 M → 0.2 M page faults and 4.4 → 0.4 s of system
+        // time per fit, with a byte-identical model.
+        kernel.addDesignRows(for: d, rows: rows, into: &block, columnOffset: columnOffset, scratchBytes: 16 << 20)
     }
 
     public func predict(from features: TermFeatures, structure: Structure, neighbours: NeighbourList, alpha: [Double]) throws -> Prediction {

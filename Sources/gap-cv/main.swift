@@ -67,6 +67,7 @@ struct GapCV: ParsableCommand {
 
     func crossValidate() throws {
         let start = monotonicSeconds()
+        let startCPU = processCPUSeconds()
         let config = try TrainingConfig.load(path: self.config)
         ThreadCount.current = threads ?? config.threads ?? ThreadCount.current
         let progress = ProgressReporter(enabled: !quiet)
@@ -78,9 +79,9 @@ struct GapCV: ParsableCommand {
             options.learningCurveFractions = try fractions.map(parseFractions) ?? CrossValidationOptions.defaultLearningCurveFractions
         }
         if let sweep { options.sweep = try ParameterSweep.parse(sweep, config: config) }
-        let readSeconds = monotonicSeconds() - start
+        let reading = PhaseTime(phase: "reading config and data", seconds: monotonicSeconds() - start, cpuSeconds: processCPUSeconds() - startCPU)
         var result = try CrossValidation(config: config, data: data).run(options)
-        result.timings.insert(("reading config and data", readSeconds), at: 0)
+        result.timings.insert(reading, at: 0)
         let report = CrossValidationReport(result: result, command: CommandLine.arguments.joined(separator: " "))
         try report.write(to: self.report)
         print(result.main.pooled.formattedTable())

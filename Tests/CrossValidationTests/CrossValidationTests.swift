@@ -146,6 +146,33 @@ final class CrossValidationTests: XCTestCase {
         }
     }
 
+    /// The same check with ASE's extended XYZ reader and numpy (Scripts/recompute_cv_report.py),
+    /// which shares no code with ours.
+    func testReportNumbersAreRecomputedWithASE() throws {
+        let (_, _, directory) = try sharedRun()
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import ase.io, numpy"]
+        probe.standardError = FileHandle.nullDevice
+        try probe.run()
+        probe.waitUntilExit()
+        guard probe.terminationStatus == 0 else { throw XCTSkip("python3 with ase is not available (CI installs it)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", packageRoot + "/Tests/CrossValidationTests/Scripts/recompute_cv_report.py", directory]
+        let output = directory + "/recompute.out"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        let text = try String(contentsOfFile: output, encoding: .utf8)
+        XCTAssertEqual(process.terminationStatus, 0, text)
+        XCTAssertTrue(text.contains("checked 52 frames, 3 config types, 4 folds") && text.contains("all numbers agree"), text)
+    }
+
     /// No fold chooses a sparse point from one of its test frames, and every fold's SOAP sparse
     /// points are environments of its training frames.
     func testSparsePointsComeFromTrainingFramesOnly() throws {
