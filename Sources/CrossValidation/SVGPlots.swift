@@ -54,12 +54,17 @@ enum SVG {
         /// Tick values: 1-2-5 steps (linear) or powers of ten (logarithmic).
         func ticks() -> [Double] {
             if logarithmic {
-                let first = Int(floor(log10(low) + 1e-9)), last = Int(ceil(log10(high) - 1e-9))
-                var ticks = (first...max(first, last)).map { pow(10, Double($0)) }.filter { $0 >= low * (1 - 1e-9) && $0 <= high * (1 + 1e-9) }
-                if ticks.count < 2 {
-                    ticks = [low, high]
+                // Powers of ten, with 2 and 5 times them when the axis spans under three decades.
+                let first = Int(floor(log10(low))), last = Int(ceil(log10(high)))
+                let multiples: [Double] = log10(high / low) < 3 ? [1, 2, 5] : [1]
+                var ticks: [Double] = []
+                for k in first...max(first, last) {
+                    for m in multiples {
+                        let t = m * pow(10, Double(k))
+                        if t >= low * (1 - 1e-9) && t <= high * (1 + 1e-9) { ticks.append(t) }
+                    }
                 }
-                return ticks
+                return ticks.count >= 2 ? ticks : [low, high]
             }
             let step = SVG.niceStep((high - low) / 5)
             guard step > 0, step.isFinite else { return [low] }
@@ -77,9 +82,14 @@ enum SVG {
             let finite = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
             guard var lo = finite.min(), var hi = finite.max() else { return logarithmic ? (1, 10) : (0, 1) }
             if logarithmic {
-                lo = pow(10, floor(log10(lo)))
-                hi = pow(10, ceil(log10(hi)))
-                if hi <= lo { hi = lo * 10 }
+                // A margin of a quarter on either side, widened to at least a factor of 4 overall.
+                lo /= 1.25
+                hi *= 1.25
+                if hi < 4 * lo {
+                    let centre = (lo * hi).squareRoot()
+                    lo = centre / 2
+                    hi = centre * 2
+                }
                 return (lo, hi)
             }
             if includeZero { lo = min(lo, 0); hi = max(hi, 0) }
