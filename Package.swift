@@ -97,7 +97,7 @@ let package = Package(
             name: "CrossValidation",
             dependencies: [
                 "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Regression", "ModelFiles",
-                "Configuration", "Training", "Parallelism",
+                "Configuration", "Training", "LinearAlgebra", "Parallelism",
             ],
             swiftSettings: languageMode
         ),

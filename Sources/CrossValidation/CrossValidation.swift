@@ -1,6 +1,7 @@
 import AtomicStructures
 import Configuration
 import Descriptors
+import LinearAlgebra
 import ModelFiles
 import NeighbourLists
 import Parallelism
@@ -23,7 +24,8 @@ public struct CrossValidationOptions: Sendable {
     public var threads: Int
     /// Progress on stderr (fold, phase, ETA).
     public var progress: ProgressReporter
-    /// Training fractions of a learning curve (each in (0, 1]); empty for none.
+    /// Training fractions of a learning curve (each in (0, 1]; 1, the main run, is always
+    /// added); empty for no learning curve.
     public var learningCurveFractions: [Double]
     /// A sweep over one hyper-parameter, or nil.
     public var sweep: ParameterSweep?
@@ -108,8 +110,9 @@ public struct MemoryRecord: Hashable, Sendable {
     public var estimatedFit: Int
     /// Measured size of the cache's arrays (0 when not cached).
     public var measuredCache: Int
-    /// Resident memory before and after computing the cache (nil when unavailable).
+    /// Resident memory before computing the cache (nil when unavailable or not cached).
     public var residentBeforeCache: Int?
+    /// Resident memory after computing the cache (nil when unavailable or not cached).
     public var residentAfterCache: Int?
     /// Peak resident memory of the process at the end (VmHWM; nil when unavailable).
     public var residentPeak: Int?
@@ -353,7 +356,7 @@ struct Engine {
                 fold: k, trainingFrames: training, testFrames: test, statistics: statistics, e0: fit.potential.e0,
                 sparseSources: sources, reciprocalCondition: fit.reciprocalCondition, phaseSeconds: phases,
                 cpuSeconds: processCPUSeconds() - startedCPU))
-            schedule.finished(seconds: monotonicSeconds() - started, trainingFrames: training.count)
+            schedule.finished(seconds: monotonicSeconds() - started)
         }
         // Pooled errors: every tested frame once, in data order.
         var pooled = ErrorStatistics()
@@ -363,8 +366,12 @@ struct Engine {
         return (CrossValidationRun(label: label, folds: outcomes, pooled: pooled, notes: [], failure: nil), keepPredictions ? predictions : [])
     }
 
-    /// Out-of-fold predictions of `frames`, in order, in parallel (identical for any thread count).
+    /// Out-of-fold predictions of `frames`, in order, in parallel (identical for any thread count:
+    /// frames are independent, and BLAS runs on one thread inside each, as in fits).
     func predict(_ potential: Potential, frames: [Int], data: TrainingData, phase: String) throws -> [Prediction] {
+        let previousBLASThreads = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(previousBLASThreads) }
         var results = [Prediction?](repeating: nil, count: frames.count)
         var failures = [Error?](repeating: nil, count: frames.count)
         let threads = options.threads

@@ -7,7 +7,7 @@ extension Engine {
     /// The learning curve: for each fraction, every fold trained on that fraction of its
     /// training frames (per config type, rounded up, so every type keeps at least one frame;
     /// always-trained frames always kept) and tested on its whole test set. Subsets are nested:
-    /// a larger fraction adds frames to a smaller one's.
+    /// a larger fraction adds frames to a smaller one's. Fraction 1 (the main run) is always included.
     mutating func learningCurve(main: CrossValidationRun) throws -> [(fraction: Double, run: CrossValidationRun)] {
         // One seeded order per fold and config type, drawn once so that subsets nest.
         var rng = Xoshiro256StarStar(seed: seed &+ 0x4C45_4152_4E49_4E47)
@@ -24,7 +24,8 @@ extension Engine {
         }
         let always = assignment.alwaysTrainedFrames
         var points: [(Double, CrossValidationRun)] = []
-        for fraction in Array(Set(options.learningCurveFractions)).sorted() {
+        // Fraction 1 is the main run, free: always part of the curve.
+        for fraction in Array(Set(options.learningCurveFractions + [1])).sorted() {
             if fraction == 1 {
                 var run = main
                 run.label = "fraction 1"

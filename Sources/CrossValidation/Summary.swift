@@ -50,7 +50,9 @@ public enum ErrorQuantity: String, CaseIterable, Sendable {
 
 /// RMSE or MAE.
 public enum ErrorStatistic: String, CaseIterable, Sendable {
+    /// Root-mean-square error.
     case rmse
+    /// Mean absolute error.
     case mae
 
     /// The statistic of an accumulator (nil without values).

@@ -49,7 +49,7 @@ struct FitSchedule {
         return line
     }
 
-    mutating func finished(seconds: Double, trainingFrames: Int) {
+    mutating func finished(seconds: Double) {
         done += 1
         self.seconds += seconds
     }

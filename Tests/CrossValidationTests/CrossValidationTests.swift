@@ -256,8 +256,8 @@ final class CrossValidationTests: XCTestCase {
         let data = try TrainingData.load(config)
         let sweep = try ParameterSweep.parse("descriptors[0].n_max=3,4", config: config)
         let result = try CrossValidation(config: config, data: data).run(
-            CrossValidationOptions(folds: 3, threads: 2, learningCurveFractions: [1, 0.5, 0.25], sweep: sweep))
-        XCTAssertEqual(result.learningCurve.map(\.fraction), [0.25, 0.5, 1])
+            CrossValidationOptions(folds: 3, threads: 2, learningCurveFractions: [0.5, 0.25], sweep: sweep))
+        XCTAssertEqual(result.learningCurve.map(\.fraction), [0.25, 0.5, 1], "fraction 1, the main run, is always added")
         let quarter = result.learningCurve[0].run, half = result.learningCurve[1].run, full = result.learningCurve[2].run
         XCTAssertEqual(full.pooled.groups, result.main.pooled.groups)
         for k in 0..<3 {
@@ -280,6 +280,23 @@ final class CrossValidationTests: XCTestCase {
         let alone = try CrossValidation(config: try sweep.config(value: "3", base: config), data: data).run(CrossValidationOptions(folds: 3, threads: 2))
         XCTAssertEqual(runs[0].run.pooled.groups, alone.main.pooled.groups)
         XCTAssertNotEqual(runs[0].run.pooled.groups, result.main.pooled.groups)
+    }
+
+    /// A learning-curve subset with fewer environments than n_sparse gets n_sparse capped (and
+    /// says so) instead of failing; the cap is the smallest subset's environment count.
+    func testLearningCurveCapsSparsePoints() throws {
+        let config = try tinyConfig(sparse: 110)
+        let data = try TrainingData.load(config)
+        let result = try CrossValidation(config: config, data: data).run(CrossValidationOptions(folds: 3, threads: 2, learningCurveFractions: [0.1]))
+        let point = try XCTUnwrap(result.learningCurve.first)
+        XCTAssertEqual(point.fraction, 0.1)
+        XCTAssertNil(point.run.failure)
+        let note = try XCTUnwrap(point.run.notes.first, "a cap note")
+        XCTAssertTrue(note.contains("descriptors[0].n_sparse capped at"), note)
+        let fewest = point.run.folds.map { fold in fold.trainingFrames.reduce(0) { $0 + data.frames[$1].atomCount } }.min()!
+        XCTAssertTrue(note.contains("capped at \(fewest),"), "\(note) (fewest environments \(fewest))")
+        for fold in point.run.folds { XCTAssertEqual(fold.sparseSources[0].count, fewest) }
+        XCTAssertTrue(result.notes.contains { $0.contains("capped") }, "the note is also in the report's notes")
     }
 
     /// The HTML needs nothing from the network: no scripts, links or external resources.
