@@ -132,13 +132,13 @@ public struct FitPlan: Sendable {
     private var passTwoBase: [(item: String, bytes: Int)] = []
 
     /// Bytes of the design blocks in flight for a block size: two waves (one being formed, one
-    /// being folded) of `threads` blocks.
-    func blockBytes(_ rows: Int) -> Int { 2 * threads * rows * (columns + 3) * 8 }
+    /// being folded) of `threads` blocks, plus the copy of one block the QR fold overwrites.
+    func blockBytes(_ rows: Int) -> Int { (2 * threads + 1) * rows * (columns + 3) * 8 }
 
     mutating func setBlockRows(_ rows: Int) {
         blockRows = rows
         guard phases.count == 3 else { return }
-        phases[2].items = [("design blocks in flight (2 waves x \(threads) x \(rows) rows x M)", blockBytes(rows))] + passTwoBase
+        phases[2].items = [("design blocks in flight (2 waves x \(threads) + 1 being folded, \(rows) rows x M)", blockBytes(rows))] + passTwoBase
     }
 
     /// The plan fitted into `budget` bytes: unchanged if it fits; otherwise with smaller blocks
@@ -152,7 +152,7 @@ public struct FitPlan: Sendable {
         let otherPhases = phaseBytes.dropLast().max() ?? 0
         if !fixedBlockRows && otherPhases <= budget {
             let spare = budget - plan.phaseBytes[2] + blockBytes(blockRows)
-            let rows = spare / max(1, 2 * threads * (columns + 3) * 8)
+            let rows = spare / max(1, (2 * threads + 1) * (columns + 3) * 8)
             if rows >= 256 {
                 plan.setBlockRows(min(blockRows, rows))
                 return plan
