@@ -11,17 +11,38 @@ public enum BatchPrediction {
     ) throws -> [Prediction] {
         progress.begin("predicting", total: structures.count, unit: "structures")
         defer { progress.end() }
-        return try parallelMap(count: structures.count, threads: threads) { i in
-            let s = structures[i]
-            defer { progress.advance() }
-            let p = try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic)
-            guard p.energy.isFinite, p.forces.allSatisfy(\.isFinite), p.virial.allSatisfy(\.isFinite) else {
-                throw InputError(
-                    file: s.source?.file ?? "<memory>", line: s.source?.line, field: "prediction",
-                    message: "the model predicts a non-finite energy, force or virial for this structure; check it for overlapping or coincident atoms (gap-data check) and that the model file is intact")
+        var results = [Prediction?](repeating: nil, count: structures.count)
+        var failures = [Error?](repeating: nil, count: structures.count)
+        results.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { errors in
+                // Few chunks (4 per thread), each reusing one set of descriptor buffers from structure
+                // to structure; the work is pulled chunk by chunk, so uneven sizes still balance.
+                parallelChunks(count: structures.count, chunkCount: min(structures.count, 4 * threads), threads: threads) { _, range in
+                    var buffers = [TermFeatures?](repeating: nil, count: potential.terms.count)
+                    for i in range {
+                        do {
+                            out[i] = try predictChecked(potential, structures[i], reusing: &buffers)
+                        } catch {
+                            errors[i] = error
+                        }
+                        progress.advance()
+                    }
+                }
             }
-            return p
         }
+        if let error = failures.first(where: { $0 != nil }) { throw error! }
+        return results.map { $0! }
+    }
+
+    /// One prediction, with non-finite results reported against the structure.
+    static func predictChecked(_ potential: Potential, _ s: Structure, reusing buffers: inout [TermFeatures?]) throws -> Prediction {
+        let p = try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic, reusing: &buffers)
+        guard p.energy.isFinite, p.forces.allSatisfy(\.isFinite), p.virial.allSatisfy(\.isFinite) else {
+            throw InputError(
+                file: s.source?.file ?? "<memory>", line: s.source?.line, field: "prediction",
+                message: "the model predicts a non-finite energy, force or virial for this structure; check it for overlapping or coincident atoms (gap-data check) and that the model file is intact")
+        }
+        return p
     }
 
     /// The structure annotated with a prediction, for extended XYZ output.

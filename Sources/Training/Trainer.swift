@@ -442,6 +442,8 @@ public struct Trainer: Sendable {
         var block = DesignBlock(rowCount: rowCount, columnCount: columnOffsets.last!)
         var targets = [Double](repeating: 0, count: rowCount)
         var weights = [Double](repeating: 0, count: rowCount)
+        // Descriptor memory reused from frame to frame of the batch (see PotentialTerm.features(reusing:)).
+        var buffers = [TermFeatures?](repeating: nil, count: terms.count)
         var row = 0
         for f in range {
             let frame = frames[f]
@@ -477,7 +479,12 @@ public struct Trainer: Sendable {
             } else {
                 let list = try NeighbourList(frame.structure, cutoffRadius: cutoff)
                 for (t, term) in terms.enumerated() {
-                    try term.addDesignRows(for: frame.structure, neighbours: list, rows: layout, into: &block, columnOffset: columnOffsets[t])
+                    let features = try term.features(
+                        of: frame.structure, neighbours: list, gradients: layout.forces != nil, strainGradients: layout.virial != nil,
+                        reusing: &buffers[t])
+                    try term.addDesignRows(
+                        from: features, structure: frame.structure, neighbours: list, rows: layout, into: &block, columnOffset: columnOffsets[t])
+                    buffers[t] = features
                 }
             }
         }
