@@ -167,7 +167,7 @@ let package = Package(
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism"],
+            dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
             exclude: ["Fixtures"],
             swiftSettings: languageMode
         ),

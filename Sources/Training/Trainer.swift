@@ -74,6 +74,9 @@ public struct FitResult: Sendable {
 public struct Trainer: Sendable {
     /// The validated config.
     public let config: TrainingConfig
+    /// SOAP calculators of the data-driven soap terms (optimal radial basis, feature selection)
+    /// once fitted, by resolved term index; see ``fittingDescriptors(to:species:threads:)``.
+    public internal(set) var fittedSOAP: [Int: SOAPCalculator] = [:]
 
     /// Creates a trainer for `config`.
     public init(config: TrainingConfig) {
@@ -81,11 +84,21 @@ public struct Trainer: Sendable {
     }
 
     /// Resolves the model's terms against the species present in the data.
-    public func termSpecifications(species: [Int]) throws -> [TermSpecification] {
+    ///
+    /// Data-driven soap terms (optimal radial basis, feature selection) must have been fitted
+    /// (``fittingDescriptors(to:species:threads:)``; ``fit(_:options:)`` does it) unless
+    /// `provisional`, which gives them QUIP's basis with the configured n_max and every
+    /// feature: right for sizes before fitting (``FitPlan``), never for computing descriptors.
+    public func termSpecifications(species: [Int], provisional: Bool = false) throws -> [TermSpecification] {
         var specs: [TermSpecification] = []
         for (index, term) in try config.resolvedTerms(speciesPresent: species).enumerated() {
             switch term {
             case .soap(let hyperparameters, let termConfig):
+                if termConfig.descriptor.isDataDriven && !provisional {
+                    guard let fitted = fittedSOAP[index] else { throw TrainingError.descriptorNotFitted(term: "descriptors[\(index)]") }
+                    specs.append(.soap(fitted, termConfig))
+                    continue
+                }
                 do {
                     specs.append(.soap(try SOAPCalculator(hyperparameters), termConfig))
                 } catch var error as InputError {
@@ -119,7 +132,9 @@ public struct Trainer: Sendable {
         defer { BLASThreads.set(previousBLASThreads) }
 
         let species = data.speciesPresent
-        let specs = try termSpecifications(species: species)
+        // Data-driven descriptor parts (optimal radial basis, feature selection) first, unless
+        // already fitted (then shared, e.g. by cross-validation folds).
+        let specs = try fittingDescriptors(to: data, species: species, threads: options.threads).termSpecifications(species: species)
         let cutoff = specs.map(\.cutoffRadius).max() ?? 0
         let e0 = try ReferenceEnergies.resolve(config, frames: data.frames, species: species, cutoffRadius: cutoff)
 
@@ -351,9 +366,14 @@ public struct Trainer: Sendable {
 public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case sparseCovarianceNotPositiveDefinite(term: String, detail: String, jitter: Double)
     case rankDeficient(detail: String)
+    /// A data-driven soap term was used before ``Trainer/fittingDescriptors(to:species:threads:)``.
+    case descriptorNotFitted(term: String)
 
     public var description: String {
         switch self {
+        case .descriptorNotFitted(let term):
+            return "the soap term \(term) has an optimal radial basis or feature selection that has not been fitted to training data yet (call Trainer.fittingDescriptors(to:) first)"
+
         case .sparseCovarianceNotPositiveDefinite(let term, let detail, let jitter):
             return "the sparse covariance K_MM of \(term) is not positive definite (\(detail)). Its sparse points are (nearly) linearly dependent: raise sparse_jitter (now \(jitter)) or choose fewer sparse points."
         case .rankDeficient(let detail):

@@ -60,6 +60,7 @@ struct GapTrain: ParsableCommand {
         let result = try trainer.fit(data, options: options)
         let path = output ?? config.resolvedOutput
         try trainer.modelFile(for: result, data: data).write(to: path)
+        if let report = result.descriptorReport { progress.note(report) }
         let phases = result.phaseSeconds.map { "\($0.phase) \(formatDuration($0.seconds))" }.joined(separator: ", ")
         progress.note("wrote \(path) (\(result.observationCount) observations; \(phases); peak memory \(residentPeakDescription()))")
     }

@@ -1,0 +1,135 @@
+import AtomicStructures
+import Configuration
+import Descriptors
+import ModelFiles
+import Parallelism
+import Regression
+import Selection
+import XCTest
+@testable import Training
+
+/// Training with the optimal radial basis and feature selection: fitted before pass 1, stored
+/// in the model, and used by prediction without training data.
+/// A config on the shipped Zuo data with one soap term given as JSON members (without braces).
+func soapConfig(_ term: String) throws -> TrainingConfig {
+    let json = """
+        {
+          "train_files": ["\(packageRoot)/datasets/si_zuo2020/Si_train.xyz"],
+          "e0": "average",
+          "descriptors": [{"type": "soap", \(term)}],
+          "default_sigma": {"energy": 0.002, "forces": 0.05, "virial": 0.05},
+          "seed": 3
+        }
+        """
+    return try TrainingConfig.parse(bytes: Array(json.utf8), name: "<test>", baseDirectory: "", checkFiles: false)
+}
+
+final class OptimalBasisTrainingTests: XCTestCase {
+    /// A gap-basis model is written as version 1 with none of the new keys (older readers read it).
+    func testGapModelsKeepVersionOne() throws {
+        let config = try smallConfig(sparse: 10)
+        let data = try smallData(config, frames: 3)
+        let trainer = Trainer(config: config)
+        let text = trainer.modelFile(for: try trainer.fit(data, options: FitOptions(threads: 1)), data: data).encoded()
+        XCTAssertTrue(text.contains("\"version\": 1"))
+        for key in ["radial_basis", "radial_contraction", "selected_features", "n_max_primitive"] { XCTAssertFalse(text.contains(key), key) }
+    }
+
+    /// Optimal basis + feature selection: byte-identical models for 1 and 2 threads; the model
+    /// (version 2) round-trips through its file and predicts bit for bit the same.
+    func testOptimalModelRoundTripAndDeterminism() throws {
+        let config = try soapConfig(#""cutoff": 4.5, "cutoff_transition_width": 1.0, "n_max": 4, "l_max": 3, "atom_sigma": 0.5, "delta": 1.0, "n_sparse": 30, "radial_basis": "optimal", "n_max_primitive": 10, "n_features": 25, "basis_sample": 200"#)
+        let data = try smallData(config, frames: 10)
+        let trainer = Trainer(config: config)
+        let one = try trainer.fit(data, options: FitOptions(threads: 1))
+        let two = try trainer.fit(data, options: FitOptions(threads: 2))
+        let text = trainer.modelFile(for: one, data: data).encoded()
+        XCTAssertEqual(text, trainer.modelFile(for: two, data: data).encoded())
+        XCTAssertTrue(text.contains("\"version\": 2"))
+        let soap = try XCTUnwrap(one.potential.terms[0] as? SOAPTerm)
+        let contraction = try XCTUnwrap(soap.calculator.radialContraction)
+        XCTAssertEqual(contraction.primitiveCount, 10)
+        XCTAssertEqual(contraction.contractedCount, 4)
+        XCTAssertEqual(contraction.environmentCount, 200)
+        XCTAssertEqual(soap.calculator.featureCount, 25)
+        XCTAssertEqual(soap.calculator.fullFeatureCount, 4 * 5 / 2 * 4)
+        XCTAssertNotNil(one.descriptorReport)
+
+        let path = NSTemporaryDirectory() + "/swiftgap-optimal-\(getpid()).gapjson"
+        defer { unlink(path) }
+        try trainer.modelFile(for: one, data: data).write(to: path)
+        let loaded = try ModelFile.load(path: path)
+        XCTAssertEqual(loaded.encoded(), text)
+        let loadedSOAP = try XCTUnwrap(loaded.potential.terms[0] as? SOAPTerm)
+        XCTAssertEqual(loadedSOAP.calculator.radialContraction, contraction)
+        XCTAssertEqual(loadedSOAP.calculator.selectedFeatures, soap.calculator.selectedFeatures)
+        for frame in data.frames.prefix(3) {
+            let a = try one.potential.predict(frame.structure)
+            let b = try loaded.potential.predict(frame.structure)
+            XCTAssertEqual(a.energy.bitPattern, b.energy.bitPattern)
+            XCTAssertEqual(a.forces.map(\.bitPattern), b.forces.map(\.bitPattern))
+            XCTAssertEqual(a.virial.map(\.bitPattern), b.virial.map(\.bitPattern))
+        }
+
+        // The kept features are what CUR picks on the sampled descriptors (the contracted basis's).
+        let all = try soap.calculator.withAllFeatures
+        let sample = try DataDrivenDescriptors.sample(all.hyperparameters, frames: data.frames, size: 200, seed: config.seed)
+        let matrix = try DataDrivenDescriptors.sampleDescriptors(
+            all, structures: sample.map { data.frames[$0.frame].structure }, centres: sample.map(\.atoms), threads: 2)
+        XCTAssertEqual(matrix.rowCount, 200)
+        XCTAssertEqual(soap.calculator.selectedFeatures, try CURSelection(count: 25, variant: .iterative).selectColumns(from: matrix))
+    }
+
+    /// Without truncation (n_max = n_max_primitive, every feature) the optimal basis is a
+    /// rotation of the QUIP basis: the fitted model predicts what the gap-basis model predicts.
+    func testOptimalWithoutTruncationPredictsAsTheGapBasis() throws {
+        func config(_ basis: String) throws -> TrainingConfig {
+            try soapConfig(#""cutoff": 4.5, "cutoff_transition_width": 1.0, "n_max": 5, "l_max": 3, "atom_sigma": 0.5, "delta": 1.0, "n_sparse": 25, "sparse_method": "cur"\#(basis)"#)
+        }
+        let gapConfig = try config("")
+        let optimalConfig = try config(#", "radial_basis": "optimal", "n_max_primitive": 5"#)
+        let data = try smallData(gapConfig, frames: 12)
+        let gap = try Trainer(config: gapConfig).fit(data, options: FitOptions(threads: 2))
+        let optimal = try Trainer(config: optimalConfig).fit(data, options: FitOptions(threads: 2))
+        XCTAssertEqual(gap.sparseSources, optimal.sparseSources, "leverage scores are rotation invariant")
+        var worstEnergy = 0.0, worstForce = 0.0
+        for frame in data.frames {
+            let a = try gap.potential.predict(frame.structure)
+            let b = try optimal.potential.predict(frame.structure)
+            worstEnergy = max(worstEnergy, abs(a.energy - b.energy) / Double(frame.atomCount))
+            for (x, y) in zip(a.forces, b.forces) { worstForce = max(worstForce, abs(x - y)) }
+        }
+        print("optimal without truncation vs gap: energy \(worstEnergy) eV/atom, forces \(worstForce) eV/Å")
+        XCTAssertLessThan(worstEnergy, 1e-10)  // measured 1e-13
+        XCTAssertLessThan(worstForce, 1e-8)  // measured 2e-11
+    }
+
+    /// The retained-variance threshold picks n_max from the data; data-driven terms must be
+    /// fitted before their specifications are used; settings the data cannot meet are errors.
+    func testThresholdAndErrors() throws {
+        let config = try soapConfig(#""cutoff": 4.5, "l_max": 3, "atom_sigma": 0.5, "delta": 1.0, "n_sparse": 20, "radial_basis": "optimal", "n_max_primitive": 12, "retained_variance": 0.99"#)
+        let data = try smallData(config, frames: 6)
+        let trainer = Trainer(config: config)
+        XCTAssertThrowsError(try trainer.termSpecifications(species: [14])) { error in
+            XCTAssertTrue("\(error)".contains("not been fitted"), "\(error)")
+        }
+        let provisional = try trainer.termSpecifications(species: [14], provisional: true)
+        guard case .soap(let rough, _) = provisional[0] else { return XCTFail() }
+        XCTAssertNil(rough.radialContraction)
+        let fitted = try trainer.fittingDescriptors(to: data)
+        XCTAssertTrue(fitted.hasFittedDescriptors)
+        XCTAssertFalse(trainer.hasFittedDescriptors)
+        guard case .soap(let calculator, _) = try fitted.termSpecifications(species: [14])[0] else { return XCTFail() }
+        let contraction = try XCTUnwrap(calculator.radialContraction)
+        XCTAssertLessThan(contraction.contractedCount, 12)
+        XCTAssertGreaterThanOrEqual(contraction.minimumRetainedVariance, 0.99)
+        XCTAssertEqual(calculator.hyperparameters.nMax, contraction.contractedCount)
+
+        let tooMany = try soapConfig(#""cutoff": 4.5, "n_max": 2, "l_max": 1, "atom_sigma": 0.5, "delta": 1.0, "n_sparse": 20, "n_features": 7"#)
+        XCTAssertThrowsError(try Trainer(config: tooMany).fit(try smallData(tooMany, frames: 3))) { error in
+            guard let e = error as? InputError else { return XCTFail("\(error)") }
+            XCTAssertEqual(e.field, "descriptors[0].n_features")
+            XCTAssertTrue(e.message.contains("6 power-spectrum components"), e.message)
+        }
+    }
+}
