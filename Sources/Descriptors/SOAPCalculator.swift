@@ -92,6 +92,9 @@ public struct SOAPCalculator: Sendable {
     let radialTables: [RadialFunctions]
     /// The splines of `radialTables`, index for index.
     let splines: [RadialSpline]
+    /// `splines[0]`, stored on its own so that the QUIP-basis path reads it as before, without
+    /// an array access per pair.
+    let spline: RadialSpline
     /// The centre's own-Gaussian coefficients of each table (n_max values, times Y_00).
     let centreCoefficients: [[Double]]
     /// Whether each neighbour channel has its own table (else table 0 serves all).
@@ -226,6 +229,7 @@ public struct SOAPCalculator: Sendable {
         }
         self.radialContraction = radialContraction
         splines = radialTables.map { RadialSpline(basis: $0, cutoffRadius: h.cutoffRadius, sigma: h.atomSigma) }
+        spline = splines[0]
         centreCoefficients = radialTables.map(\.centreCoefficients)
         harmonics = RealSphericalHarmonics(lMax: h.lMax)
         if let requested = selectedFeatures {

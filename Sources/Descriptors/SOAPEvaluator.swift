@@ -299,7 +299,12 @@ final class SOAPWorkspace {
                                                         scratch: exactScratch + nl)
             }
             if needsPairGradients {
-                if !exactRadial { calculator.splines[table].evaluate(r, values: radial, derivatives: slope) }
+                if exactRadial {
+                } else if tablePerChannel {
+                    calculator.splines[table].evaluate(r, values: radial, derivatives: slope)
+                } else {
+                    calculator.spline.evaluate(r, values: radial, derivatives: slope)
+                }
                 let ws = weightedSlope + q * nl
                 for k in 0..<nl {
                     wr[k] = w * radial[k]
@@ -308,7 +313,12 @@ final class SOAPWorkspace {
                 calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
                                              gradients: harmonicGradients + 3 * q * lm, scratch: harmonicScratch)
             } else {
-                if !exactRadial { calculator.splines[table].evaluate(r, values: radial) }
+                if exactRadial {
+                } else if tablePerChannel {
+                    calculator.splines[table].evaluate(r, values: radial)
+                } else {
+                    calculator.spline.evaluate(r, values: radial)
+                }
                 for k in 0..<nl { wr[k] = w * radial[k] }
                 calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
                                              gradients: nil, scratch: harmonicScratch)
