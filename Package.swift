@@ -10,6 +10,7 @@
 //   ModelFiles        versioned, self-contained model files
 //   Configuration     declarative JSON training configs, validated before any work
 //   Training          the fit pipeline tying the above together
+//   CrossValidation   k-fold cross-validation, learning curves, sweeps and their reports (gap-cv)
 //   DataAudit         dataset summaries and checks (gap-data)
 //   ArrayFiles        NumPy .npy/.npz writing (streamed) and reading; FeatureExport: gap-features
 //   LinearAlgebra     OpenBLAS/LAPACKE (CLapack) wrappers; Parallelism: deterministic threading
@@ -35,9 +36,11 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "ArrayFiles", targets: ["ArrayFiles"]),
         .library(name: "FeatureExport", targets: ["FeatureExport"]),
+        .library(name: "CrossValidation", targets: ["CrossValidation"]),
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
+        .executable(name: "gap-cv", targets: ["gap-cv"]),
         .executable(name: "gap-features", targets: ["gap-features"]),
         .executable(name: "gap-bench", targets: ["gap-bench"]),
     ],
@@ -92,6 +95,15 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
+        // K-fold cross-validation of a training config, with learning curves, sweeps and reports (gap-cv).
+        .target(
+            name: "CrossValidation",
+            dependencies: [
+                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Regression", "ModelFiles",
+                "Configuration", "Training", "LinearAlgebra", "Parallelism",
+            ],
+            swiftSettings: languageMode
+        ),
         .target(
             name: "DataAudit",
             dependencies: ["AtomicStructures", "NeighbourLists"],
@@ -136,6 +148,14 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .executableTarget(
+            name: "gap-cv",
+            dependencies: [
+                "CommandLineSupport", "CrossValidation", "Training", "Configuration", "Parallelism",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
+        .executableTarget(
             name: "gap-features",
             dependencies: [
                 "CommandLineSupport", "FeatureExport", "Descriptors", "Configuration", "AtomicStructures", "Parallelism",
@@ -165,10 +185,17 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
+        .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
             dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
             exclude: ["Fixtures"],
+            swiftSettings: languageMode
+        ),
+        .testTarget(
+            name: "CrossValidationTests",
+            dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "AtomicStructures"],
+            exclude: ["Scripts"],
             swiftSettings: languageMode
         ),
         .testTarget(

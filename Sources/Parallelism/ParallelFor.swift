@@ -61,3 +61,26 @@ private final class ChunkCounter: @unchecked Sendable {
         return value - 1
     }
 }
+
+/// Maps `0 ..< count` through `transform` on up to `threads` workers, returning results in index
+/// order. If any call throws, the error of the lowest index is rethrown (so the reported error
+/// does not depend on timing). Work is split into at most `chunkCount` contiguous chunks
+/// (default: 64 per thread, which balances uneven items such as structures of different sizes).
+public func parallelMap<T>(
+    count: Int, threads: Int = ThreadCount.current, chunkCount: Int? = nil, _ transform: (Int) throws -> T
+) throws -> [T] {
+    guard count > 0 else { return [] }
+    var results = [T?](repeating: nil, count: count)
+    var failures = [Error?](repeating: nil, count: count)
+    results.withUnsafeMutableBufferPointer { out in
+        failures.withUnsafeMutableBufferPointer { errors in
+            parallelChunks(count: count, chunkCount: chunkCount ?? min(count, 64 * threads), threads: threads) { _, range in
+                for i in range {
+                    do { out[i] = try transform(i) } catch { errors[i] = error }
+                }
+            }
+        }
+    }
+    if let error = failures.first(where: { $0 != nil }) { throw error! }
+    return results.map { $0! }
+}

@@ -1,5 +1,13 @@
+import Regression
+
 /// Prediction errors accumulated per config type and overall: energy per atom (meV/atom),
 /// force components (eV/Å), force vectors per atom (eV/Å, |ΔF|), virial per atom (meV/atom).
+///
+/// Definitions (as gap_fit and most GAP papers report them): the energy error of a frame is
+/// (E_pred − E_ref)/N, one value per frame; force errors are F_pred − F_ref per Cartesian
+/// component (3N values per frame) and |F_pred − F_ref| per atom (N values); virial errors are
+/// (W_pred − W_ref)/N for the six independent components xx, xy, xz, yy, yz, zz. RMSE and MAE
+/// are over all values of a group; frames lacking a label add nothing to that quantity.
 public struct ErrorStatistics: Sendable {
     /// Running sums for one quantity.
     public struct Accumulator: Sendable, Hashable {
@@ -49,7 +57,8 @@ public struct ErrorStatistics: Sendable {
         /// Virial component errors per atom (6 independent components), meV/atom.
         public var virial = Accumulator()
 
-        mutating func merge(_ other: Group) {
+        /// Adds another group's counts and errors.
+        public mutating func merge(_ other: Group) {
             frames += other.frames
             atoms += other.atoms
             energy.merge(other.energy)
@@ -105,6 +114,15 @@ public struct ErrorStatistics: Sendable {
             for ab in [0, 1, 2, 4, 5, 8] { g.virial.add(1000 * (p[ab] - v[ab]) / n) }
         }
         groups[key] = g
+    }
+
+    /// Adds the errors of a prediction for a training frame, against the frame's labels (the
+    /// virial counts only for frames with a virial label).
+    public mutating func add(frame: TrainingFrame, prediction: Prediction) {
+        add(
+            configType: frame.configType, atomCount: frame.atomCount, predictedEnergy: prediction.energy,
+            referenceEnergy: frame.energy, predictedForces: prediction.forces, referenceForces: frame.forces,
+            predictedVirial: frame.virial != nil ? prediction.virial : nil, referenceVirial: frame.virial)
     }
 
     /// Merges another set of statistics (config types appended in their order).

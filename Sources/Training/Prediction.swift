@@ -9,27 +9,13 @@ public enum BatchPrediction {
         _ potential: Potential, structures: [Structure], threads: Int = ThreadCount.current,
         progress: ProgressReporter = .silent
     ) throws -> [Prediction] {
-        var results = [Prediction?](repeating: nil, count: structures.count)
-        var failures = [Error?](repeating: nil, count: structures.count)
         progress.begin("predicting", total: structures.count, unit: "structures")
-        results.withUnsafeMutableBufferPointer { out in
-            failures.withUnsafeMutableBufferPointer { errors in
-                parallelChunks(count: structures.count, chunkCount: min(structures.count, 64 * threads), threads: threads) { _, range in
-                    for i in range {
-                        do {
-                            let s = structures[i]
-                            out[i] = try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic)
-                        } catch {
-                            errors[i] = error
-                        }
-                        progress.advance()
-                    }
-                }
-            }
+        defer { progress.end() }
+        return try parallelMap(count: structures.count, threads: threads) { i in
+            let s = structures[i]
+            defer { progress.advance() }
+            return try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic)
         }
-        progress.end()
-        if let error = failures.compactMap({ $0 }).first { throw error }
-        return results.map { $0! }
     }
 
     /// The structure annotated with a prediction, for extended XYZ output.

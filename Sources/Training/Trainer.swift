@@ -17,12 +17,15 @@ public struct FitOptions: Sendable {
     public var blockRows: Int?
     /// Progress reporting (silent by default).
     public var progress: ProgressReporter
+    /// Put before every progress phase name, e.g. "fold 2/5: " (empty by default).
+    public var phasePrefix: String
 
     /// Creates fit options.
-    public init(threads: Int = ThreadCount.current, blockRows: Int? = nil, progress: ProgressReporter = .silent) {
+    public init(threads: Int = ThreadCount.current, blockRows: Int? = nil, progress: ProgressReporter = .silent, phasePrefix: String = "") {
         self.threads = max(1, threads)
         self.blockRows = blockRows
         self.progress = progress
+        self.phasePrefix = phasePrefix
     }
 }
 
@@ -45,6 +48,17 @@ public enum TermSpecification: Sendable {
         switch self {
         case .soap(_, let c): return c.sparse
         case .distance2b(_, let c): return c.sparse
+        }
+    }
+
+    /// The term without sparse points: enough to compute its features (which do not depend on
+    /// sparse points), through the same code as the fitted term.
+    public var probeTerm: any PotentialTerm {
+        switch self {
+        case .soap(let calculator, let c):
+            return SOAPTerm(calculator: calculator, kernel: DotProductKernel(delta: c.delta, zeta: c.zeta, featureCount: calculator.featureCount, sparsePoints: []))
+        case .distance2b(let kernel, _):
+            return PairDistanceTerm(kernel: kernel)
         }
     }
 }
@@ -118,7 +132,17 @@ public struct Trainer: Sendable {
     }
 
     /// Fits the model to `data`.
-    public func fit(_ data: TrainingData, options: FitOptions = FitOptions()) throws -> FitResult {
+    ///
+    /// - Parameters:
+    ///   - species: the atomic numbers the terms are resolved against (species lists, pair terms,
+    ///     e0); nil takes those present in `data`. Fits to subsets of one data set (cross-validation
+    ///     folds) pass the whole set's, so that every fit has the same terms.
+    ///   - features: precomputed features of exactly `data.frames` (``FeatureCache/subset(_:)``
+    ///     picks a subset's), used instead of computing descriptors; they must have been computed
+    ///     for the same terms and species. The model is byte-identical with and without them.
+    public func fit(
+        _ data: TrainingData, species: [Int]? = nil, features: FeatureCache? = nil, options: FitOptions = FitOptions()
+    ) throws -> FitResult {
         let progress = options.progress
         var phases: [(String, Double)] = []
         var clock = monotonicSeconds()
@@ -131,11 +155,19 @@ public struct Trainer: Sendable {
         BLASThreads.set(1)
         defer { BLASThreads.set(previousBLASThreads) }
 
-        let species = data.speciesPresent
+        let species = features?.species ?? species ?? data.speciesPresent
         // Data-driven descriptor parts (optimal radial basis, feature selection) first, unless
-        // already fitted (then shared, e.g. by cross-validation folds).
+        // already fitted (then shared, e.g. by cross-validation folds). Precomputed features come
+        // from a fitted trainer's descriptors, so they need one.
+        if features != nil && !hasFittedDescriptors {
+            throw TrainingError.descriptorNotFitted(term: "with precomputed features, every data-driven soap term")
+        }
         let specs = try fittingDescriptors(to: data, species: species, threads: options.threads).termSpecifications(species: species)
         let cutoff = specs.map(\.cutoffRadius).max() ?? 0
+        if let features {
+            precondition(features.frames.count == data.frames.count, "precomputed features must be those of the fitted frames")
+            precondition(features.cutoffRadius == cutoff && features.termCount == specs.count, "precomputed features are for other terms")
+        }
         let e0 = try ReferenceEnergies.resolve(config, frames: data.frames, species: species, cutoffRadius: cutoff)
 
         // Pass 1: descriptor values and sparse points, term by term.
@@ -144,7 +176,14 @@ public struct Trainer: Sendable {
         for (t, spec) in specs.enumerated() {
             switch spec {
             case .soap(let calculator, let termConfig):
-                let environments = try EnvironmentMatrix.compute(calculator, frames: data.frames, threads: options.threads, progress: progress)
+                let environments: EnvironmentMatrix
+                if let features {
+                    environments = try EnvironmentMatrix.gather(calculator, termIndex: t, frames: data.frames, features: features)
+                } else {
+                    environments = try EnvironmentMatrix.compute(
+                        spec.probeTerm, calculator: calculator, frames: data.frames, cutoffRadius: cutoff, threads: options.threads,
+                        progress: progress, phase: options.phasePrefix + "descriptors")
+                }
                 let selected = try selectSparsePoints(termConfig.sparse, from: environments, termIndex: t, threads: options.threads)
                 let f = calculator.featureCount
                 var points = [Double]()
@@ -204,7 +243,7 @@ public struct Trainer: Sendable {
         let blockRows = options.blockRows ?? max(256, (64 << 20) / max(1, 8 * m))
         let batches = Trainer.batches(data.frames, maxRows: blockRows)
         let observations = data.frames.reduce(0) { $0 + $1.observationCount }
-        progress.begin("design matrix", total: data.frames.count, unit: "structures")
+        progress.begin(options.phasePrefix + "design matrix", total: data.frames.count, unit: "structures")
         var start = 0
         while start < batches.count {
             let wave = Array(batches[start ..< min(batches.count, start + options.threads)])
@@ -216,7 +255,7 @@ public struct Trainer: Sendable {
                         do {
                             out[chunk] = try Trainer.designBlock(
                                 frames: data.frames, range: wave[chunk], terms: terms, columnOffsets: columnOffsets,
-                                e0: e0, cutoff: cutoff)
+                                e0: e0, cutoff: cutoff, features: features)
                             progress.advance(by: wave[chunk].count)
                         } catch {
                             errors[chunk] = error
@@ -289,17 +328,19 @@ public struct Trainer: Sendable {
         return result
     }
 
-    /// The weighted design rows and targets of a batch of frames.
+    /// The weighted design rows and targets of a batch of frames (from `features` when given:
+    /// those of `frames`, index for index).
     static func designBlock(
         frames: [TrainingFrame], range: Range<Int>, terms: [any PotentialTerm], columnOffsets: [Int],
-        e0: [Int: Double], cutoff: Double
+        e0: [Int: Double], cutoff: Double, features: FeatureCache? = nil
     ) throws -> (DesignBlock, [Double]) {
         let rowCount = frames[range].reduce(0) { $0 + $1.observationCount }
         var block = DesignBlock(rowCount: rowCount, columnCount: columnOffsets.last!)
         var targets = [Double](repeating: 0, count: rowCount)
         var weights = [Double](repeating: 0, count: rowCount)
         var row = 0
-        for frame in frames[range] {
+        for f in range {
+            let frame = frames[f]
             var layout = DesignRowLayout()
             if let energy = frame.energy {
                 layout.energy = row
@@ -323,9 +364,17 @@ public struct Trainer: Sendable {
                 }
                 row += 6
             }
-            let list = try NeighbourList(frame.structure, cutoffRadius: cutoff)
-            for (t, term) in terms.enumerated() {
-                try term.addDesignRows(for: frame.structure, neighbours: list, rows: layout, into: &block, columnOffset: columnOffsets[t])
+            if let cached = features?.frames[f] {
+                for (t, term) in terms.enumerated() {
+                    try term.addDesignRows(
+                        from: cached.terms[t], structure: frame.structure, neighbours: cached.neighbours, rows: layout, into: &block,
+                        columnOffset: columnOffsets[t])
+                }
+            } else {
+                let list = try NeighbourList(frame.structure, cutoffRadius: cutoff)
+                for (t, term) in terms.enumerated() {
+                    try term.addDesignRows(for: frame.structure, neighbours: list, rows: layout, into: &block, columnOffset: columnOffsets[t])
+                }
             }
         }
         block.scaleRows(by: weights)
@@ -389,26 +438,29 @@ struct EnvironmentMatrix {
 
     /// Computes values (no gradients) frame by frame in parallel; rows in frame order, then
     /// atom order, so that index files count environments as gap_fit does.
-    static func compute(_ calculator: SOAPCalculator, frames: [TrainingFrame], threads: Int, progress: ProgressReporter) throws -> EnvironmentMatrix {
-        let centres = Set(calculator.hyperparameters.centreSpecies)
-        var offsets = [0]
-        var origins: [SparsePointSource] = []
-        for (f, frame) in frames.enumerated() {
-            for (atom, z) in frame.structure.atomicNumbers.enumerated() where centres.contains(z) {
-                origins.append(.environment(frame: f, atom: atom))
-            }
-            offsets.append(origins.count)
-        }
+    ///
+    /// Descriptors are computed by `term` (the SOAP term's probe) from the neighbour list of the
+    /// model's largest cutoff, exactly as pass 2 and ``FeatureCache`` compute them, so that the
+    /// sparse points are bit for bit the descriptors of their environments in the design rows.
+    static func compute(
+        _ term: any PotentialTerm, calculator: SOAPCalculator, frames: [TrainingFrame], cutoffRadius: Double, threads: Int,
+        progress: ProgressReporter, phase: String = "descriptors"
+    ) throws -> EnvironmentMatrix {
+        let (offsets, origins) = layout(calculator, frames: frames)
         let width = calculator.featureCount
         var values = [Double](repeating: 0, count: origins.count * width)
         var failures = [Error?](repeating: nil, count: frames.count)
-        progress.begin("descriptors", total: frames.count, unit: "structures")
+        progress.begin(phase, total: frames.count, unit: "structures")
         values.withUnsafeMutableBufferPointer { out in
             failures.withUnsafeMutableBufferPointer { errors in
                 parallelChunks(count: frames.count, chunkCount: min(frames.count, 64 * threads), threads: threads) { _, range in
                     for f in range {
                         do {
-                            let d = try calculator.compute(frames[f].structure, threads: 1)
+                            let structure = frames[f].structure
+                            let list = try NeighbourList(structure, cutoffRadius: cutoffRadius)
+                            guard case .descriptors(let d) = try term.features(of: structure, neighbours: list, gradients: false, strainGradients: false) else {
+                                throw TermFeaturesMismatch(term: term.name)
+                            }
                             precondition(d.rowCount == offsets[f + 1] - offsets[f], "one row per centre atom")
                             for (k, x) in d.values.enumerated() { out[offsets[f] * width + k] = x }
                         } catch {
@@ -422,5 +474,34 @@ struct EnvironmentMatrix {
         progress.end()
         if let error = failures.compactMap({ $0 }).first { throw error }
         return EnvironmentMatrix(matrix: FeatureMatrix(rowCount: origins.count, featureCount: width, values: values), origins: origins)
+    }
+
+    /// The same matrix, copied from precomputed features of `frames` (term `termIndex`).
+    static func gather(_ calculator: SOAPCalculator, termIndex: Int, frames: [TrainingFrame], features: FeatureCache) throws -> EnvironmentMatrix {
+        let (offsets, origins) = layout(calculator, frames: frames)
+        let width = calculator.featureCount
+        var values = [Double]()
+        values.reserveCapacity(origins.count * width)
+        for f in frames.indices {
+            guard case .descriptors(let d) = features.frames[f].terms[termIndex], d.featureCount == width,
+                  d.rowCount == offsets[f + 1] - offsets[f]
+            else { throw TermFeaturesMismatch(term: "descriptors[\(termIndex)]") }
+            values.append(contentsOf: d.values)
+        }
+        return EnvironmentMatrix(matrix: FeatureMatrix(rowCount: origins.count, featureCount: width, values: values), origins: origins)
+    }
+
+    /// Row offsets per frame and the origin of every row.
+    private static func layout(_ calculator: SOAPCalculator, frames: [TrainingFrame]) -> (offsets: [Int], origins: [SparsePointSource]) {
+        let centres = Set(calculator.hyperparameters.centreSpecies)
+        var offsets = [0]
+        var origins: [SparsePointSource] = []
+        for (f, frame) in frames.enumerated() {
+            for (atom, z) in frame.structure.atomicNumbers.enumerated() where centres.contains(z) {
+                origins.append(.environment(frame: f, atom: atom))
+            }
+            offsets.append(origins.count)
+        }
+        return (offsets, origins)
     }
 }

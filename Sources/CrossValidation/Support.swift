@@ -1,0 +1,120 @@
+import Configuration
+import Descriptors
+import Parallelism
+import Training
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What determines a config's features (descriptor values, gradients, neighbour lists): two
+/// configs with equal keys can share a ``FeatureCache``.
+struct FeatureKey: Hashable {
+    enum Term: Hashable {
+        /// Hyper-parameters, and the fitted optimal radial basis and kept features if any.
+        case soap(SOAPHyperparameters, RadialContraction?, [Int]?)
+        case pair
+    }
+
+    var cutoffRadius: Double
+    var terms: [Term]
+
+    /// The key of `trainer`'s features (its data-driven descriptors fitted, if it has any).
+    init(trainer: Trainer, species: [Int]) throws {
+        let specs = try trainer.termSpecifications(species: species)
+        cutoffRadius = specs.map(\.cutoffRadius).max() ?? 0
+        terms = specs.map { spec in
+            switch spec {
+            case .soap(let calculator, _): return .soap(calculator.hyperparameters, calculator.radialContraction, calculator.selectedFeatures)
+            case .distance2b: return .pair
+            }
+        }
+    }
+}
+
+/// Counts planned and finished fits, for progress lines with an ETA.
+struct FitSchedule {
+    let total: Int
+    var done = 0
+    var seconds = 0.0
+
+    init(folds: Int, learningCurveFractions: Int, sweepValues: Int) {
+        total = folds * (1 + learningCurveFractions + sweepValues)
+    }
+
+    /// The line printed before a fit.
+    func describeNext(label: String, fold: Int, folds: Int, training: Int, test: Int) -> String {
+        var line = "fit \(done + 1)/\(total) (\(label), fold \(fold + 1)/\(folds)): \(training) training frames, \(test) test frames"
+        if done > 0 {
+            // Rough: later fits of a learning curve are smaller than the average so far.
+            line += "; elapsed \(formatDuration(seconds)), ETA \(formatDuration(seconds / Double(done) * Double(max(0, total - done))))"
+        }
+        return line
+    }
+
+    mutating func finished(seconds: Double) {
+        done += 1
+        self.seconds += seconds
+    }
+}
+
+/// Wall-clock and CPU seconds of one phase.
+public struct PhaseTime: Hashable, Sendable {
+    /// What was timed.
+    public var phase: String
+    /// Wall-clock seconds.
+    public var seconds: Double
+    /// CPU seconds of the whole process (all threads, user + system) during the phase; on a
+    /// shared machine this is steadier than wall time.
+    public var cpuSeconds: Double
+
+    /// Creates a record.
+    public init(phase: String, seconds: Double, cpuSeconds: Double) {
+        self.phase = phase
+        self.seconds = seconds
+        self.cpuSeconds = cpuSeconds
+    }
+}
+
+/// Wall and CPU seconds between laps.
+struct Stopwatch {
+    private var last = monotonicSeconds()
+    private var lastCPU = processCPUSeconds()
+
+    /// The time since the previous lap (or creation), named `phase`.
+    @discardableResult
+    mutating func lap(_ phase: String = "") -> PhaseTime {
+        let now = monotonicSeconds(), cpu = processCPUSeconds()
+        defer { last = now; lastCPU = cpu }
+        return PhaseTime(phase: phase, seconds: now - last, cpuSeconds: cpu - lastCPU)
+    }
+}
+
+/// CPU seconds used by this process so far (all threads, user + system).
+public func processCPUSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// Physical memory in bytes (sysconf), or 8 GB if unknown.
+public func physicalMemoryBytes() -> Int {
+    let pages = sysconf(Int32(_SC_PHYS_PAGES))
+    let size = sysconf(Int32(_SC_PAGESIZE))
+    guard pages > 0, size > 0 else { return 8 << 30 }
+    return pages * size
+}
+
+/// Peak resident memory of this process (VmHWM in /proc/self/status), bytes.
+public func residentPeakBytes() -> Int? {
+    guard let file = fopen("/proc/self/status", "r") else { return nil }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 512)
+    while fgets(&buffer, 512, file) != nil {
+        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard line.hasPrefix("VmHWM:") else { continue }
+        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
+        guard fields.count >= 2, let kb = Int(fields[1]) else { return nil }
+        return kb * 1024
+    }
+    return nil
+}
