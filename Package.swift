@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "gap-bench",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism",
+                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Regression",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
