@@ -129,15 +129,14 @@ public struct RadialContraction: Hashable, Sendable {
     public func retainedVarianceTable() -> String {
         var lines = ["retained variance of the optimal radial basis (\(environmentCount) environments, \(primitiveCount) primitive functions, \(contractedCount) kept):"]
         var header = "  species  l  "
-        for k in 1...primitiveCount { header += String(k).leftPadded(7) }
+        for k in 1...primitiveCount { header += String(k).leftPadded(7) + " " }
         lines.append(header)
         for (s, z) in species.enumerated() {
             let symbol = Element(atomicNumber: z)?.symbol ?? "Z\(z)"
             for l in 0...lMax {
                 var line = "  " + (symbol + String(repeating: " ", count: max(0, 7 - symbol.count))) + String(l).leftPadded(2) + "  "
                 for (k, fraction) in retainedVariance(speciesIndex: s, l: l).enumerated() {
-                    let text = RadialContraction.fixed4(fraction) + (k + 1 == contractedCount ? "*" : " ")
-                    line += text.leftPadded(7)
+                    line += RadialContraction.fixed4(fraction).leftPadded(7) + (k + 1 == contractedCount ? "*" : " ")
                 }
                 lines.append(line)
             }
