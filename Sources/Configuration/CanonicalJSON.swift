@@ -154,6 +154,7 @@ extension TrainingConfig {
                     p.append(("radial_basis", .string("optimal")))
                     p.append(("n_max_primitive", W.number(o.primitiveCount)))
                     if let v = o.retainedVariance { p.append(("retained_variance", W.number(v))) }
+                    if o.combinesSpecies { p.append(("combine_species", .bool(true))) }
                 }
                 if let f = d.featureSelection {
                     p.append(("n_features", W.number(f.count)))

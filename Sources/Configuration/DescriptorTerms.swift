@@ -70,14 +70,22 @@ public struct OptimalRadialBasisConfig: Hashable, Sendable {
     /// If set (`retained_variance`, 0 < v ≤ 1), the number of contracted functions is the
     /// fewest that retain this fraction of the variance in every (species, l), at most `n_max`.
     public var retainedVariance: Double?
+    /// Whether one contraction per l mixes all neighbour species (`combine_species`, default
+    /// false): n_max channels shared by every species instead of n_max per species; n_max may
+    /// then be up to species · n_max_primitive.
+    public var combinesSpecies: Bool
 
     /// The default primitive basis size.
     public static let defaultPrimitiveCount = 20
 
     /// Creates optimal-basis settings.
-    public init(primitiveCount: Int = OptimalRadialBasisConfig.defaultPrimitiveCount, retainedVariance: Double? = nil) {
+    public init(
+        primitiveCount: Int = OptimalRadialBasisConfig.defaultPrimitiveCount, retainedVariance: Double? = nil,
+        combinesSpecies: Bool = false
+    ) {
         self.primitiveCount = primitiveCount
         self.retainedVariance = retainedVariance
+        self.combinesSpecies = combinesSpecies
     }
 }
 
@@ -190,7 +198,7 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     static let keys = [
         "cutoff", "cutoff_transition_width", "n_max", "l_max", "atom_sigma", "central_weight",
         "normalise", "species_Z", "Z", "radial_scaling", "radial_basis", "n_max_primitive", "retained_variance",
-        "n_features", "feature_selection", "basis_sample",
+        "combine_species", "n_features", "feature_selection", "basis_sample",
     ]
 }
 
@@ -385,7 +393,7 @@ extension DecodingContext {
             throw error(r.fieldPath("radial_basis"), r.object["radial_basis"]!, message)
         }
         let optimal = radialBasisName == "optimal"
-        for key in ["n_max_primitive", "retained_variance"] where !optimal && r.has(key) {
+        for key in ["n_max_primitive", "retained_variance", "combine_species"] where !optimal && r.has(key) {
             throw error(r.fieldPath(key), r.object[key]!, "\(key) is only used with radial_basis \"optimal\" (this term uses \"gap\")")
         }
         let retained = try r.optionalDouble("retained_variance")
@@ -396,11 +404,16 @@ extension DecodingContext {
         if optimal, !(1...64).contains(primitive) {
             throw error(r.fieldPath("n_max_primitive"), r.object["n_max_primitive"] ?? r.value, "n_max_primitive must be between 1 and 64, found \(primitive)")
         }
-        // With retained_variance, n_max is an upper limit and may be omitted (then n_max_primitive).
+        let combine = try r.optionalBool("combine_species") ?? false
+        // With retained_variance, n_max is an upper limit and may be omitted (then n_max_primitive),
+        // except with combine_species, whose limit depends on the number of species.
+        if combine && !r.has("n_max") {
+            throw error(r.fieldPath("n_max"), r.value, "missing required key \"n_max\" (with combine_species, the number of shared channels, up to species × n_max_primitive; an upper limit with retained_variance)")
+        }
         let nMax = try (optimal && retained != nil ? r.optionalInteger("n_max") : nil)
             ?? (optimal && retained != nil ? primitive : r.integer("n_max", "the number of radial basis functions"))
         guard nMax >= 1 else { throw error(r.fieldPath("n_max"), r.object["n_max"]!, "n_max must be ≥ 1, found \(nMax)") }
-        if optimal, nMax > primitive {
+        if optimal, !combine, nMax > primitive {
             throw error(r.fieldPath("n_max"), r.object["n_max"]!, "n_max (\(nMax)) must not exceed n_max_primitive (\(primitive)): the optimal basis keeps n_max of the n_max_primitive primitive functions")
         }
         let lMax = try r.integer("l_max", "the maximum angular momentum")
@@ -450,7 +463,7 @@ extension DecodingContext {
             cutoffRadius: cutoff, cutoffTransitionWidth: width, nMax: nMax, lMax: lMax, atomSigma: atomSigma,
             centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
             radialScaling: scaling,
-            radialBasis: optimal ? .optimal(OptimalRadialBasisConfig(primitiveCount: primitive, retainedVariance: retained)) : .gap,
+            radialBasis: optimal ? .optimal(OptimalRadialBasisConfig(primitiveCount: primitive, retainedVariance: retained, combinesSpecies: combine)) : .gap,
             featureSelection: selection, sampleSize: sample)
     }
 

@@ -22,6 +22,14 @@ import Parallelism
 ///
 /// When n_max = P nothing is truncated: U^{s l} is orthogonal, the power spectrum is rotated by
 /// an orthogonal map per l, and dot products (the SOAP kernel) are unchanged up to round-off.
+///
+/// **Combined species** (``combinesSpecies``, for several neighbour species): one covariance per
+/// l over every (species, primitive) pair, C^l[(s p), (s′ p′)] = (1/N) Σ_i Σ_m c_{s p l m} c_{s′ p′ l m},
+/// and n_max contracted channels shared by all species, c_{q l m} = Σ_{s p} U^l[(s p), q] c_{s p l m}:
+/// a neighbour of species s contributes through R^s_ql = Σ_p U^l[(s p), q] R_pl. The descriptor
+/// then has n_max channels in all instead of species · n_max (a joint species and radial
+/// compression, as Willatt, Musil and Ceriotti 2019 do for species); n_max = species · P keeps
+/// the kernel unchanged.
 public struct RadialContraction: Hashable, Sendable {
     /// The number of primitive functions P (`n_max_primitive`).
     public let primitiveCount: Int
@@ -38,17 +46,27 @@ public struct RadialContraction: Hashable, Sendable {
     public let eigenvalues: [Double]
     /// The number of environments N the covariance was averaged over.
     public let environmentCount: Int
+    /// Whether one contraction per l mixes every species (else one per species and l).
+    public let combinesSpecies: Bool
+
+    /// The number of covariance blocks: species · (l_max + 1), or l_max + 1 when combined.
+    public var blockCount: Int { (combinesSpecies ? 1 : species.count) * (lMax + 1) }
+
+    /// Rows of each block's matrix and eigenvalues per block: P, or species · P when combined.
+    public var blockSize: Int { (combinesSpecies ? species.count : 1) * primitiveCount }
 
     /// The "file" named in errors about an inconsistent contraction.
     static let errorSource = "<radial contraction>"
 
-    /// Creates a contraction from its parts (as stored in a model file).
+    /// Creates a contraction from its parts (as stored in a model file). `matrices` holds one
+    /// matrix per block (species then l, or l only when `combinesSpecies`), each ``blockSize``
+    /// x n_max, row-major; `eigenvalues` ``blockSize`` per block, descending.
     ///
     /// - Throws: ``InputError`` (field `radial_contraction`) if the sizes disagree, a count is out
     ///   of range, a value is not finite, or the species are not distinct and ascending.
     public init(
         primitiveCount: Int, contractedCount: Int, lMax: Int, species: [Int], matrices: [Double], eigenvalues: [Double],
-        environmentCount: Int
+        environmentCount: Int, combinesSpecies: Bool = false
     ) throws {
         func fail(_ message: String) -> InputError {
             InputError(file: RadialContraction.errorSource, field: "radial_contraction", message: message)
@@ -56,8 +74,9 @@ public struct RadialContraction: Hashable, Sendable {
         guard primitiveCount >= 1, primitiveCount <= SOAPCalculator.maximumNMax else {
             throw fail("the primitive count must be between 1 and \(SOAPCalculator.maximumNMax), got \(primitiveCount)")
         }
-        guard contractedCount >= 1, contractedCount <= primitiveCount else {
-            throw fail("the contracted count must be between 1 and the primitive count \(primitiveCount), got \(contractedCount)")
+        let rows = (combinesSpecies ? species.count : 1) * primitiveCount
+        guard contractedCount >= 1, contractedCount <= rows else {
+            throw fail("the contracted count must be between 1 and \(rows) (the primitive functions\(combinesSpecies ? " of every species" : "")), got \(contractedCount)")
         }
         guard lMax >= 0, lMax <= SOAPCalculator.maximumLMax else {
             throw fail("l_max must be between 0 and \(SOAPCalculator.maximumLMax), got \(lMax)")
@@ -66,12 +85,12 @@ public struct RadialContraction: Hashable, Sendable {
               species.allSatisfy({ (1...SOAPCalculator.maximumAtomicNumber).contains($0) }) else {
             throw fail("the species must be distinct atomic numbers in ascending order, got \(species)")
         }
-        let blocks = species.count * (lMax + 1)
-        guard matrices.count == blocks * primitiveCount * contractedCount else {
-            throw fail("holds \(matrices.count) matrix elements, expected \(blocks * primitiveCount * contractedCount) (\(species.count) species x \(lMax + 1) l x \(primitiveCount) x \(contractedCount))")
+        let blocks = (combinesSpecies ? 1 : species.count) * (lMax + 1)
+        guard matrices.count == blocks * rows * contractedCount else {
+            throw fail("holds \(matrices.count) matrix elements, expected \(blocks * rows * contractedCount) (\(blocks) blocks x \(rows) x \(contractedCount))")
         }
-        guard eigenvalues.count == blocks * primitiveCount else {
-            throw fail("holds \(eigenvalues.count) eigenvalues, expected \(blocks * primitiveCount)")
+        guard eigenvalues.count == blocks * rows else {
+            throw fail("holds \(eigenvalues.count) eigenvalues, expected \(blocks * rows)")
         }
         guard matrices.allSatisfy(\.isFinite), eigenvalues.allSatisfy(\.isFinite) else {
             throw fail("holds a value that is not finite")
@@ -84,23 +103,30 @@ public struct RadialContraction: Hashable, Sendable {
         self.matrices = matrices
         self.eigenvalues = eigenvalues
         self.environmentCount = environmentCount
+        self.combinesSpecies = combinesSpecies
     }
 
-    /// U^{s l} for the species at position `speciesIndex` of ``species``: P x n_max, row-major.
+    /// The block holding species `speciesIndex` and `l`.
+    func block(speciesIndex: Int, l: Int) -> Int { combinesSpecies ? l : speciesIndex * (lMax + 1) + l }
+
+    /// The P x n_max matrix (row-major) taking the primitive coefficients c_{s p l m} of the
+    /// species at position `speciesIndex` of ``species`` to the contracted ones: U^{s l}, or the
+    /// species' P rows of U^l when combined.
     public func matrix(speciesIndex: Int, l: Int) -> [Double] {
         let size = primitiveCount * contractedCount
-        let start = (speciesIndex * (lMax + 1) + l) * size
+        let start = block(speciesIndex: speciesIndex, l: l) * blockSize * contractedCount + (combinesSpecies ? speciesIndex * size : 0)
         return Array(matrices[start ..< start + size])
     }
 
-    /// The eigenvalues of C^{s l}, descending (P values).
+    /// The eigenvalues of the covariance holding species `speciesIndex` and `l`, descending
+    /// (``blockSize`` values; with combined species, the same for every species).
     public func eigenvalues(speciesIndex: Int, l: Int) -> [Double] {
-        let start = (speciesIndex * (lMax + 1) + l) * primitiveCount
-        return Array(eigenvalues[start ..< start + primitiveCount])
+        let start = block(speciesIndex: speciesIndex, l: l) * blockSize
+        return Array(eigenvalues[start ..< start + blockSize])
     }
 
     /// The cumulative fraction of the variance (the trace of C^{s l}) that the first k
-    /// eigenvectors retain, for k = 1 ... P: element k − 1 is Σ_{j<k} λ_j / Σ_j λ_j. Negative
+    /// eigenvectors retain, for k = 1 ... ``blockSize``: element k − 1 is Σ_{j<k} λ_j / Σ_j λ_j. Negative
     /// round-off eigenvalues count as zero. Where C^{s l} is zero (no neighbour of the species in
     /// the sample) every fraction is 1: there is nothing to lose.
     public func retainedVariance(speciesIndex: Int, l: Int) -> [Double] {
@@ -110,7 +136,7 @@ public struct RadialContraction: Hashable, Sendable {
     /// The smallest fraction of variance retained by the kept functions over every (species, l).
     public var minimumRetainedVariance: Double {
         var result = 1.0
-        for s in species.indices {
+        for s in (combinesSpecies ? [0] : Array(species.indices)) {
             for l in 0...lMax { result = min(result, retainedVariance(speciesIndex: s, l: l)[contractedCount - 1]) }
         }
         return result
@@ -127,12 +153,12 @@ public struct RadialContraction: Hashable, Sendable {
     /// A table of the retained variance per species and l for k = 1 ... P kept functions (the
     /// curve of the contraction), with the kept count marked.
     public func retainedVarianceTable() -> String {
-        var lines = ["retained variance of the optimal radial basis (\(environmentCount) environments, \(primitiveCount) primitive functions, \(contractedCount) kept):"]
+        var lines = ["retained variance of the optimal radial basis (\(environmentCount) environments, \(primitiveCount) primitive functions\(combinesSpecies ? " per species, species combined" : ""), \(contractedCount) kept):"]
         var header = "  species  l  "
-        for k in 1...primitiveCount { header += String(k).leftPadded(7) + " " }
+        for k in 1...blockSize { header += String(k).leftPadded(7) + " " }
         lines.append(header)
-        for (s, z) in species.enumerated() {
-            let symbol = Element(atomicNumber: z)?.symbol ?? "Z\(z)"
+        for (s, z) in (combinesSpecies ? [0] : species).enumerated() {
+            let symbol = combinesSpecies ? "all" : (Element(atomicNumber: z)?.symbol ?? "Z\(z)")
             for l in 0...lMax {
                 var line = "  " + (symbol + String(repeating: " ", count: max(0, 7 - symbol.count))) + String(l).leftPadded(2) + "  "
                 for (k, fraction) in retainedVariance(speciesIndex: s, l: l).enumerated() {
@@ -160,6 +186,8 @@ public struct RadialContraction: Hashable, Sendable {
     ///   - primitiveCount: P, the size of the primitive QUIP basis (≥ n_max).
     ///   - retainedVariance: if given (0 < v ≤ 1), keep the fewest functions (at most n_max) such
     ///     that every (species, l) retains at least this fraction of its variance.
+    ///   - combineSpecies: one contraction per l over every species (see ``combinesSpecies``);
+    ///     n_max may then be up to species · P.
     ///   - structures: the structures holding the environments.
     ///   - centres: for each structure, the atoms whose environments enter the covariance (each
     ///     must be of a centre species of the descriptor).
@@ -169,12 +197,13 @@ public struct RadialContraction: Hashable, Sendable {
     ///   field) for invalid settings or an atom that is not a centre, and if there is no
     ///   environment; ``LinearAlgebraError`` if an eigensolver fails.
     public static func fit(
-        _ hyperparameters: SOAPHyperparameters, primitiveCount: Int, retainedVariance: Double? = nil,
+        _ hyperparameters: SOAPHyperparameters, primitiveCount: Int, retainedVariance: Double? = nil, combineSpecies: Bool = false,
         structures: [Structure], centres: [[Int]], threads: Int = ThreadCount.current
     ) throws -> RadialContraction {
         let file = SOAPCalculator.errorSource
-        guard primitiveCount >= hyperparameters.nMax, primitiveCount <= SOAPCalculator.maximumNMax else {
-            throw InputError(file: file, field: "n_max_primitive", message: "the primitive basis must have between n_max (\(hyperparameters.nMax)) and \(SOAPCalculator.maximumNMax) functions, got \(primitiveCount)")
+        let speciesFactor = combineSpecies ? Set(hyperparameters.neighbourSpecies).count : 1
+        guard primitiveCount * speciesFactor >= hyperparameters.nMax, primitiveCount <= SOAPCalculator.maximumNMax else {
+            throw InputError(file: file, field: "n_max_primitive", message: "the primitive basis must have between \(combineSpecies ? "n_max / species" : "n_max") (\(hyperparameters.nMax)\(combineSpecies ? " / \(speciesFactor)" : "")) and \(SOAPCalculator.maximumNMax) functions, got \(primitiveCount)")
         }
         if let v = retainedVariance, !(v > 0 && v <= 1) {
             throw InputError(file: file, field: "retained_variance", message: "must be a fraction in (0, 1], got \(v)")
@@ -193,8 +222,11 @@ public struct RadialContraction: Hashable, Sendable {
         let speciesCount = h.neighbourSpecies.count
         let lCount = h.lMax + 1
         let p = primitiveCount
-        let blockSize = p * p
-        let sumSize = speciesCount * lCount * blockSize
+        // Covariance blocks: per (species, l) of P x P, or per l of (species · P)² when combined.
+        let rows = (combineSpecies ? speciesCount : 1) * p
+        let blockCount = (combineSpecies ? 1 : speciesCount) * lCount
+        let blockSize = rows * rows
+        let sumSize = blockCount * blockSize
         let chunkCount = min(structures.count, 64)
         var partial = [[Double]](repeating: [], count: chunkCount)
         var counts = [Int](repeating: 0, count: chunkCount)
@@ -218,7 +250,7 @@ public struct RadialContraction: Hashable, Sendable {
                             expansion.values.withUnsafeBufferPointer { values in
                                 RadialContraction.accumulate(
                                     values.baseAddress! + row * width, speciesCount: speciesCount, primitiveCount: p,
-                                    lCount: lCount, into: &sums)
+                                    lCount: lCount, combined: combineSpecies, into: &sums)
                             }
                             used += 1
                         }
@@ -241,55 +273,76 @@ public struct RadialContraction: Hashable, Sendable {
         for chunk in partial {
             for k in 0..<sumSize { sums[k] += chunk[k] }
         }
-        // Eigenvectors per (species, l), columns by descending eigenvalue.
-        var vectors: [[Double]] = []   // per block: P x P row-major, column j = j-th eigenvector
+        // Eigenvectors per block, columns by descending eigenvalue.
+        var vectors: [[Double]] = []   // per block: rows x rows row-major, column j = j-th eigenvector
         var values: [Double] = []
         let scale = 1 / Double(environmentCount)
-        for block in 0..<(speciesCount * lCount) {
-            var covariance = Matrix(rows: p, columns: p)
-            for i in 0..<p {
-                for j in 0..<p { covariance[i, j] = sums[block * blockSize + i * p + j] * scale }
+        for block in 0..<blockCount {
+            var covariance = Matrix(rows: rows, columns: rows)
+            for i in 0..<rows {
+                for j in 0..<rows { covariance[i, j] = sums[block * blockSize + i * rows + j] * scale }
             }
             let decomposition = try symmetricEigendecomposition(covariance)
             var block = [Double](repeating: 0, count: blockSize)
-            for j in 0..<p {
-                let source = p - 1 - j
+            for j in 0..<rows {
+                let source = rows - 1 - j
                 values.append(decomposition.values[source])
                 // Sign: the largest-magnitude entry positive (the first of equals).
                 var pivot = 0
-                for i in 1..<p where abs(decomposition.vectors[i, source]) > abs(decomposition.vectors[pivot, source]) { pivot = i }
+                for i in 1..<rows where abs(decomposition.vectors[i, source]) > abs(decomposition.vectors[pivot, source]) { pivot = i }
                 let sign: Double = decomposition.vectors[pivot, source] < 0 ? -1 : 1
-                for i in 0..<p { block[i * p + j] = sign * decomposition.vectors[i, source] }
+                for i in 0..<rows { block[i * rows + j] = sign * decomposition.vectors[i, source] }
             }
             vectors.append(block)
         }
         var kept = hyperparameters.nMax
         if let threshold = retainedVariance {
             kept = 1
-            for block in 0..<(speciesCount * lCount) {
-                let fractions = cumulativeFractions(Array(values[(block * p) ..< ((block + 1) * p)]))
-                let needed = (fractions.firstIndex { $0 >= threshold } ?? (p - 1)) + 1
+            for block in 0..<blockCount {
+                let fractions = cumulativeFractions(Array(values[(block * rows) ..< ((block + 1) * rows)]))
+                let needed = (fractions.firstIndex { $0 >= threshold } ?? (rows - 1)) + 1
                 kept = max(kept, needed)
             }
             kept = min(kept, hyperparameters.nMax)
         }
         var matrices: [Double] = []
-        matrices.reserveCapacity(speciesCount * lCount * p * kept)
+        matrices.reserveCapacity(blockCount * rows * kept)
         for block in vectors {
-            for i in 0..<p {
-                for j in 0..<kept { matrices.append(block[i * p + j]) }
+            for i in 0..<rows {
+                for j in 0..<kept { matrices.append(block[i * rows + j]) }
             }
         }
         return try RadialContraction(
             primitiveCount: p, contractedCount: kept, lMax: h.lMax, species: h.neighbourSpecies, matrices: matrices,
-            eigenvalues: values, environmentCount: environmentCount)
+            eigenvalues: values, environmentCount: environmentCount, combinesSpecies: combineSpecies)
     }
 
-    /// Adds one environment's Σ_m c_{s p l m} c_{s p′ l m} to the (s, l) blocks of `sums`.
+    /// Adds one environment's Σ_m c_{s p l m} c_{s p′ l m} to the (s, l) blocks of `sums`, or
+    /// Σ_m c_{s p l m} c_{s′ p′ l m} to the l blocks when `combined`.
     static func accumulate(
-        _ coefficients: UnsafePointer<Double>, speciesCount: Int, primitiveCount p: Int, lCount: Int, into sums: inout [Double]
+        _ coefficients: UnsafePointer<Double>, speciesCount: Int, primitiveCount p: Int, lCount: Int, combined: Bool,
+        into sums: inout [Double]
     ) {
         let lm = lCount * lCount
+        if combined {
+            // Channels A = s P + p are contiguous across species, so one (S P)² block per l.
+            let rows = speciesCount * p
+            sums.withUnsafeMutableBufferPointer { out in
+                for l in 0..<lCount {
+                    let block = out.baseAddress! + l * rows * rows
+                    for i in 0..<rows {
+                        let ci = coefficients + i * lm + l * l
+                        for j in 0..<rows {
+                            let cj = coefficients + j * lm + l * l
+                            var sum = 0.0
+                            for m in 0..<(2 * l + 1) { sum += ci[m] * cj[m] }
+                            block[i * rows + j] += sum
+                        }
+                    }
+                }
+            }
+            return
+        }
         sums.withUnsafeMutableBufferPointer { out in
             for s in 0..<speciesCount {
                 for l in 0..<lCount {

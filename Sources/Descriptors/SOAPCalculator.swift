@@ -51,6 +51,14 @@ import Glibc
 /// given to QUIP in another order, QUIP permutes the channels accordingly (A = position in its
 /// list · n_max + n).
 ///
+/// ## Optimal radial basis and feature selection (not in gap_fit)
+/// With a ``RadialContraction`` the radial functions are R^s_nl = Σ_p U^{s l}[p, n] R_pl, the
+/// QUIP basis of P functions contracted per neighbour species s and l onto n_max functions
+/// fitted to data; each species then has its own spline table, so the cost is that of n_max
+/// QUIP functions, and everything above holds with R^s_nl in place of R_nl (and the centre's
+/// own Gaussian contracted alike). With `selectedFeatures` only those components of v are
+/// computed (values and gradients), and `normalise` divides them by their own length.
+///
 /// ## Gradients
 /// Position gradients are stored per (row, atom) as in ``DescriptorValues``: one entry for the
 /// centre and one for every other atom with an image inside the cutoff (of a neighbour species),
@@ -83,12 +91,13 @@ public struct SOAPCalculator: Sendable {
     /// The number of power-spectrum components before feature selection:
     /// N (N + 1)/2 · (l_max + 1) with N = species · n_max.
     public let fullFeatureCount: Int
-    /// Number of neighbour channels (species) · n_max.
+    /// Number of neighbour channels: species · n_max, or n_max when the contraction combines
+    /// species.
     let channelCount: Int
     /// The primitive QUIP basis (P functions when contracted, else n_max).
     let basis: GaussianRadialBasis
     /// The radial functions of each spline table: one table for the QUIP basis, one per
-    /// neighbour species (in channel order) when contracted.
+    /// neighbour species (ascending) when contracted.
     let radialTables: [RadialFunctions]
     /// The splines of `radialTables`, index for index.
     let splines: [RadialSpline]
@@ -97,13 +106,18 @@ public struct SOAPCalculator: Sendable {
     let spline: RadialSpline
     /// The centre's own-Gaussian coefficients of each table (n_max values, times Y_00).
     let centreCoefficients: [[Double]]
-    /// Whether each neighbour channel has its own table (else table 0 serves all).
-    let tablePerChannel: Bool
+    /// Whether each neighbour species has its own table (else table 0 serves all).
+    let tablePerSpecies: Bool
+    /// Whether every species shares one block of channels (combined contraction).
+    let combinesSpecies: Bool
     /// Gather tables of the kept features, or nil when every feature is computed.
     let selection: SelectedFeatureTables?
     let harmonics: RealSphericalHarmonics
-    /// Neighbour channel of each atomic number (index Z), or −1.
+    /// Channel block of each atomic number (index Z): its position in `neighbourSpecies`, 0 for
+    /// every neighbour species when species are combined, or −1 for other species.
     let channelOfElement: [Int32]
+    /// Radial table of each atomic number (index Z): its position in `neighbourSpecies`, or −1.
+    let tableOfElement: [Int32]
     /// Whether atoms of atomic number Z get a row.
     let isCentreElement: [Bool]
     /// How radial functions are evaluated in `compute` (splines unless testing).
@@ -194,11 +208,17 @@ public struct SOAPCalculator: Sendable {
         h.neighbourSpecies.sort()
         h.centreSpecies.sort()
         self.hyperparameters = h
-        channelCount = h.neighbourSpecies.count * h.nMax
+        combinesSpecies = radialContraction?.combinesSpecies ?? false
+        channelCount = (combinesSpecies ? 1 : h.neighbourSpecies.count) * h.nMax
         fullFeatureCount = channelCount * (channelCount + 1) / 2 * (h.lMax + 1)
         var channels = [Int32](repeating: -1, count: SOAPCalculator.maximumAtomicNumber + 1)
-        for (index, z) in h.neighbourSpecies.enumerated() { channels[z] = Int32(index) }
+        var tables = [Int32](repeating: -1, count: SOAPCalculator.maximumAtomicNumber + 1)
+        for (index, z) in h.neighbourSpecies.enumerated() {
+            channels[z] = combinesSpecies ? 0 : Int32(index)
+            tables[z] = Int32(index)
+        }
         channelOfElement = channels
+        tableOfElement = tables
         var centres = [Bool](repeating: false, count: SOAPCalculator.maximumAtomicNumber + 1)
         for z in h.centreSpecies { centres[z] = true }
         isCentreElement = centres
@@ -215,17 +235,16 @@ public struct SOAPCalculator: Sendable {
                 throw error
             }
             basis = primitive
-            let blockSize = contraction.primitiveCount * h.nMax * (h.lMax + 1)
             radialTables = h.neighbourSpecies.indices.map { s in
                 RadialFunctions(
                     basis: primitive, contractedCount: h.nMax,
-                    matrices: Array(contraction.matrices[(s * blockSize) ..< ((s + 1) * blockSize)]))
+                    matrices: (0...h.lMax).flatMap { contraction.matrix(speciesIndex: s, l: $0) })
             }
-            tablePerChannel = true
+            tablePerSpecies = true
         } else {
             basis = try GaussianRadialBasis(cutoffRadius: h.cutoffRadius, atomSigma: h.atomSigma, nMax: h.nMax, lMax: h.lMax, errorFile: file)
             radialTables = [RadialFunctions(basis: basis)]
-            tablePerChannel = false
+            tablePerSpecies = false
         }
         self.radialContraction = radialContraction
         splines = radialTables.map { RadialSpline(basis: $0, cutoffRadius: h.cutoffRadius, sigma: h.atomSigma) }

@@ -46,11 +46,13 @@ enum SOAPEvaluator {
         list.distances.withUnsafeBufferPointer { distances in
         list.neighbours.withUnsafeBufferPointer { neighbours in
         calculator.channelOfElement.withUnsafeBufferPointer { channelOfElement in
+        calculator.tableOfElement.withUnsafeBufferPointer { tableOfElement in
         structure.atomicNumbers.withUnsafeBufferPointer { numbers in
             let inputs = RowInputs(
                 planPairs: planPairs.baseAddress, entryAtoms: entryAtoms.baseAddress, vectors: vectors.baseAddress!,
                 distances: distances.baseAddress!, neighbours: neighbours.baseAddress!,
-                channelOfElement: channelOfElement.baseAddress!, numbers: numbers.baseAddress!)
+                channelOfElement: channelOfElement.baseAddress!, tableOfElement: tableOfElement.baseAddress!,
+                numbers: numbers.baseAddress!)
             let outputs = RowOutputs(
                 values: valuesOut.baseAddress, gradients: gradientOut.baseAddress, strain: strainOut.baseAddress)
             parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
@@ -60,6 +62,7 @@ enum SOAPEvaluator {
                         row, plan: plan, inputs: inputs, outputs: outputs, gradients: gradients, strainGradients: strainGradients)
                 }
             }
+        }
         }
         }
         }
@@ -93,11 +96,13 @@ enum SOAPEvaluator {
         list.distances.withUnsafeBufferPointer { distances in
         list.neighbours.withUnsafeBufferPointer { neighbours in
         calculator.channelOfElement.withUnsafeBufferPointer { channelOfElement in
+        calculator.tableOfElement.withUnsafeBufferPointer { tableOfElement in
         structure.atomicNumbers.withUnsafeBufferPointer { numbers in
             let inputs = RowInputs(
                 planPairs: planPairs.baseAddress, entryAtoms: nil, vectors: vectors.baseAddress!,
                 distances: distances.baseAddress!, neighbours: neighbours.baseAddress!,
-                channelOfElement: channelOfElement.baseAddress!, numbers: numbers.baseAddress!)
+                channelOfElement: channelOfElement.baseAddress!, tableOfElement: tableOfElement.baseAddress!,
+                numbers: numbers.baseAddress!)
             let output = RowOutputs(values: valuesOut.baseAddress, gradients: nil, strain: nil)
             parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
                 let workspace = SOAPWorkspace(calculator: calculator, pairCapacity: plan.maximumPairCount, gradients: false)
@@ -106,6 +111,7 @@ enum SOAPEvaluator {
                     (output.values! + row * width).update(from: workspace.coefficients, count: width)
                 }
             }
+        }
         }
         }
         }
@@ -139,6 +145,7 @@ struct RowInputs: @unchecked Sendable {
     let distances: UnsafePointer<Double>
     let neighbours: UnsafePointer<Int32>
     let channelOfElement: UnsafePointer<Int32>
+    let tableOfElement: UnsafePointer<Int32>
     let numbers: UnsafePointer<Int>
 }
 
@@ -159,9 +166,12 @@ final class SOAPWorkspace {
     let scaling: RadialScaling?
     let centralWeight: Double
     let normalise: Bool
+    /// Whether every channel belongs to one block (one neighbour species, or species combined).
     let singleChannel: Bool
-    /// Whether each neighbour channel has its own radial table (contracted basis).
-    let tablePerChannel: Bool
+    /// Whether there is one neighbour species (QUIP's rule for the centre's own Gaussian).
+    let singleSpecies: Bool
+    /// Whether each neighbour species has its own radial table (contracted basis).
+    let tablePerSpecies: Bool
 
     /// One allocation holding every scratch array below.
     let memory: UnsafeMutablePointer<Double>
@@ -203,8 +213,9 @@ final class SOAPWorkspace {
         scaling = h.radialScaling
         centralWeight = h.centralWeight
         normalise = h.normalise
-        singleChannel = h.neighbourSpecies.count == 1
-        tablePerChannel = calculator.tablePerChannel
+        singleChannel = calculator.channelCount == h.nMax
+        singleSpecies = h.neighbourSpecies.count == 1
+        tablePerSpecies = calculator.tablePerSpecies
         let p = pairCapacity
         let sizes = [
             channelCount * lmCount, featureCount,
@@ -289,9 +300,10 @@ final class SOAPWorkspace {
             pairIndex[q] = p
             let r = inputs.distances[p]
             let vector = inputs.vectors[p]
-            let channel = Int(inputs.channelOfElement[inputs.numbers[Int(inputs.neighbours[p])]])
+            let neighbourNumber = inputs.numbers[Int(inputs.neighbours[p])]
+            let channel = Int(inputs.channelOfElement[neighbourNumber])
             pairChannel[q] = channel
-            let table = tablePerChannel ? channel : 0
+            let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
             let (w, dw) = weight(r)
             let wr = weightedRadial + q * nl
             if exactRadial {
@@ -300,7 +312,7 @@ final class SOAPWorkspace {
             }
             if needsPairGradients {
                 if exactRadial {
-                } else if tablePerChannel {
+                } else if tablePerSpecies {
                     calculator.splines[table].evaluate(r, values: radial, derivatives: slope)
                 } else {
                     calculator.spline.evaluate(r, values: radial, derivatives: slope)
@@ -314,7 +326,7 @@ final class SOAPWorkspace {
                                              gradients: harmonicGradients + 3 * q * lm, scratch: harmonicScratch)
             } else {
                 if exactRadial {
-                } else if tablePerChannel {
+                } else if tablePerSpecies {
                     calculator.splines[table].evaluate(r, values: radial)
                 } else {
                     calculator.spline.evaluate(r, values: radial)
@@ -327,12 +339,16 @@ final class SOAPWorkspace {
                 coefficients: coefficients + channel * nMax * lm, weightedRadial: wr, harmonics: harmonicValues + q * lm,
                 nMax: nMax, lCount: lc)
         }
-        // The centre's own Gaussian (l = 0 only, no gradient).
-        let centreChannel = Int(inputs.channelOfElement[inputs.numbers[centre]])
-        let ownChannel = centreChannel >= 0 ? centreChannel : (singleChannel ? 0 : -1)
+        // The centre's own Gaussian (l = 0 only, no gradient), into its species' block with its
+        // species' radial functions; a centre of another species adds to the only block when
+        // there is one neighbour species (as QUIP).
+        let centreNumber = inputs.numbers[centre]
+        let centreChannel = Int(inputs.channelOfElement[centreNumber])
+        let ownChannel = centreChannel >= 0 ? centreChannel : (singleSpecies ? 0 : -1)
         if ownChannel >= 0 && centralWeight != 0 {
             let y00 = 0.5 / Double.pi.squareRoot()
-            calculator.centreCoefficients[tablePerChannel ? ownChannel : 0].withUnsafeBufferPointer { centreCoefficients in
+            let ownTable = tablePerSpecies ? max(0, Int(inputs.tableOfElement[centreNumber])) : 0
+            calculator.centreCoefficients[ownTable].withUnsafeBufferPointer { centreCoefficients in
                 for n in 0..<nMax {
                     coefficients[(ownChannel * nMax + n) * lm] += centralWeight * centreCoefficients[n] * y00
                 }

@@ -33,7 +33,8 @@ extension SOAPCalculator {
     /// B ≤ A, then l fastest; the first channel is A and the second B. So feature `index` is
     /// QUIP's `data[index]` when QUIP is given `species_Z` in ascending order. With feature
     /// selection, feature `index` is the full layout's `selectedFeatures[index]`; with an optimal
-    /// radial basis, n is the index of the contracted radial function.
+    /// radial basis, n is the index of the contracted radial function, and when that basis
+    /// combines species the channels belong to no one species: both species are 0.
     public func feature(at index: Int) -> SOAPFeature {
         precondition(index >= 0 && index < featureCount, "feature index out of range")
         let full = selectedFeatures?[index] ?? index
@@ -42,8 +43,8 @@ extension SOAPCalculator {
         let nMax = hyperparameters.nMax
         let species = hyperparameters.neighbourSpecies
         return SOAPFeature(
-            firstSpecies: species[a / nMax], firstRadial: a % nMax, secondSpecies: species[b / nMax],
-            secondRadial: b % nMax, angularMomentum: full % lCount)
+            firstSpecies: combinesSpecies ? 0 : species[a / nMax], firstRadial: a % nMax,
+            secondSpecies: combinesSpecies ? 0 : species[b / nMax], secondRadial: b % nMax, angularMomentum: full % lCount)
     }
 
     /// The index of the feature with these channels and l (the channels may be given in either
@@ -51,8 +52,9 @@ extension SOAPCalculator {
     /// feature was not kept by feature selection.
     public func featureIndex(of feature: SOAPFeature) -> Int? {
         let h = hyperparameters
-        guard let s1 = h.neighbourSpecies.firstIndex(of: feature.firstSpecies),
-              let s2 = h.neighbourSpecies.firstIndex(of: feature.secondSpecies),
+        let speciesLabels = combinesSpecies ? [0] : h.neighbourSpecies
+        guard let s1 = speciesLabels.firstIndex(of: feature.firstSpecies),
+              let s2 = speciesLabels.firstIndex(of: feature.secondSpecies),
               (0..<h.nMax).contains(feature.firstRadial), (0..<h.nMax).contains(feature.secondRadial),
               (0...h.lMax).contains(feature.angularMomentum) else { return nil }
         let first = s1 * h.nMax + feature.firstRadial, second = s2 * h.nMax + feature.secondRadial

@@ -56,7 +56,8 @@ public struct ModelProvenance: Sendable {
 /// Version 2 adds, in a soap term's `descriptor`, the data-driven parts: `radial_basis`
 /// ("optimal"), `n_max_primitive` and `radial_contraction` {`matrices` (the P x n_max matrices
 /// U per species and l, base64 float64, species then l, each row-major), `eigenvalues` (P per
-/// species and l, descending, base64 float64), `environments`}; and `selected_features` (the
+/// species and l, descending, base64 float64), `environments`, and `combine_species`: true when
+/// one (species · P) x n_max matrix per l mixes the species}; and `selected_features` (the
 /// kept power-spectrum components, a JSON array of integers into the full layout). A model
 /// without them is written as version 1, byte for byte as before, so that older readers read
 /// every model they can predict with correctly and refuse the others.
@@ -181,11 +182,13 @@ public struct ModelFile: Sendable {
         if let c = calculator.radialContraction {
             fields.append(("radial_basis", .string("optimal")))
             fields.append(("n_max_primitive", JSONWriter.number(c.primitiveCount)))
-            fields.append(("radial_contraction", JSONWriter.object([
+            var contraction: [(String, JSONValue.Kind)] = [
                 ("matrices", .string(base64(c.matrices))),
                 ("eigenvalues", .string(base64(c.eigenvalues))),
                 ("environments", JSONWriter.number(c.environmentCount)),
-            ])))
+            ]
+            if c.combinesSpecies { contraction.append(("combine_species", .bool(true))) }
+            fields.append(("radial_contraction", JSONWriter.object(contraction)))
         }
         if let selected = calculator.selectedFeatures {
             fields.append(("selected_features", JSONWriter.array(selected.map { JSONWriter.number($0) })))

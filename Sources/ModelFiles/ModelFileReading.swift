@@ -203,17 +203,20 @@ struct ModelReader {
             if name == "optimal" {
                 let primitive = try integer(o["n_max_primitive"], "\(path).n_max_primitive")
                 let c = try object(o["radial_contraction"], "\(path).radial_contraction")
-                let blocks = h.neighbourSpecies.count * (h.lMax + 1)
-                guard primitive >= h.nMax, primitive <= SOAPCalculator.maximumNMax, blocks > 0 else {
-                    throw fail(o["n_max_primitive"], "\(path).n_max_primitive", "must be between n_max (\(h.nMax)) and \(SOAPCalculator.maximumNMax)")
+                let combined = try c["combine_species"].map { try bool($0, "\(path).radial_contraction.combine_species") } ?? false
+                let speciesCount = h.neighbourSpecies.count
+                let blocks = (combined ? 1 : speciesCount) * (h.lMax + 1)
+                let rows = (combined ? speciesCount : 1) * primitive
+                guard primitive >= 1, rows >= h.nMax, primitive <= SOAPCalculator.maximumNMax, blocks > 0 else {
+                    throw fail(o["n_max_primitive"], "\(path).n_max_primitive", "must be between n_max (\(h.nMax)\(combined ? " / species" : "")) and \(SOAPCalculator.maximumNMax)")
                 }
-                let matrices = try doubles(c["matrices"], "\(path).radial_contraction.matrices", count: blocks * primitive * h.nMax)
-                let eigenvalues = try doubles(c["eigenvalues"], "\(path).radial_contraction.eigenvalues", count: blocks * primitive)
+                let matrices = try doubles(c["matrices"], "\(path).radial_contraction.matrices", count: blocks * rows * h.nMax)
+                let eigenvalues = try doubles(c["eigenvalues"], "\(path).radial_contraction.eigenvalues", count: blocks * rows)
                 let environments = try integer(c["environments"], "\(path).radial_contraction.environments")
                 do {
                     contraction = try RadialContraction(
                         primitiveCount: primitive, contractedCount: h.nMax, lMax: h.lMax, species: h.neighbourSpecies.sorted(),
-                        matrices: matrices, eigenvalues: eigenvalues, environmentCount: environments)
+                        matrices: matrices, eigenvalues: eigenvalues, environmentCount: environments, combinesSpecies: combined)
                 } catch let error as InputError {
                     throw fail(o["radial_contraction"], "\(path).radial_contraction", error.message)
                 }

@@ -62,7 +62,7 @@ enum DataDrivenDescriptors {
             if case .optimal(let settings) = descriptor.radialBasis {
                 let contraction = try RadialContraction.fit(
                     h, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,
-                    structures: structures, centres: sample.map(\.atoms), threads: threads)
+                    combineSpecies: settings.combinesSpecies, structures: structures, centres: sample.map(\.atoms), threads: threads)
                 parameters.nMax = contraction.contractedCount
                 calculator = try SOAPCalculator(parameters, radialContraction: contraction)
             } else {

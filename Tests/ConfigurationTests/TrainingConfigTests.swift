@@ -305,6 +305,18 @@ final class TrainingConfigTests: XCTestCase {
         assertConfigError(config(soap: #", "basis_sample": 100"#), line: 5, field: "descriptors[0].basis_sample", "only used with")
         assertConfigError(config(soap: #", "n_features": 5, "basis_sample": 0"#), line: 5, field: "descriptors[0].basis_sample", "≥ 1")
         assertConfigError(config(soap: #", "n_feature": 5"#), line: 5, field: "descriptors[0].n_feature", "did you mean `n_features`?")
+        // combine_species: n_max may exceed n_max_primitive (up to species × it), and is required.
+        let combined = try soap(parse(config(soap: #", "radial_basis": "optimal", "n_max_primitive": 6, "combine_species": true"#)))
+        XCTAssertEqual(combined.radialBasis, .optimal(OptimalRadialBasisConfig(primitiveCount: 6, combinesSpecies: true)))
+        XCTAssertEqual(combined.nMax, 8)
+        assertConfigError(config(soap: #", "combine_species": true"#), line: 5, field: "descriptors[0].combine_species", "only used with radial_basis")
+        let noNMax = """
+            {"train_files": ["a.xyz"], "descriptors": [{"type": "soap", "cutoff": 5, "l_max": 6, "atom_sigma": 0.5,
+             "delta": 1, "n_sparse": 10, "radial_basis": "optimal", "retained_variance": 0.99, "combine_species": true}]}
+            """
+        XCTAssertThrowsError(try parse(noNMax)) { error in
+            XCTAssertEqual((error as? InputError)?.field, "descriptors[0].n_max")
+        }
     }
 
     func testErrorsPrintAsFileLineFieldMessage() {

@@ -16,9 +16,11 @@ final class RadialContractionTests: XCTestCase {
         TestStructures.cluster(count: 5, species: [14], seed: 33, box: 4.0),
     ]
 
-    func fit(_ h: SOAPHyperparameters, primitive: Int, structures: [Structure], retained: Double? = nil, threads: Int = 2) throws -> RadialContraction {
+    func fit(
+        _ h: SOAPHyperparameters, primitive: Int, structures: [Structure], retained: Double? = nil, combined: Bool = false, threads: Int = 2
+    ) throws -> RadialContraction {
         try RadialContraction.fit(
-            h, primitiveCount: primitive, retainedVariance: retained, structures: structures,
+            h, primitiveCount: primitive, retainedVariance: retained, combineSpecies: combined, structures: structures,
             centres: structures.map { s in s.atomicNumbers.indices.filter { h.centreSpecies.contains(s.atomicNumbers[$0]) } },
             threads: threads)
     }
@@ -296,6 +298,120 @@ final class RadialContractionTests: XCTestCase {
         let singlePositions = try positionFiniteDifferenceError(single, RadialContractionTests.silicon[2])
         print("FD feature selection: SiO positions \(positions) strain \(strain); Si positions \(singlePositions)")
         for error in [positions, strain, singlePositions] { XCTAssertLessThan(error, 1e-9) }
+    }
+
+    // MARK: - Combined species
+
+    /// The combined-species covariance per l matches numpy's eigh of the one assembled from
+    /// QUIP's unnormalised power spectrum, cross-species blocks included.
+    func testCombinedSpeciesSpectrumMatchesIndependentNumpyComputation() throws {
+        let fixture = try loadFixture("optimal_basis_reference.json")
+        let structures = try (fixture["structures"] as? [[String: Any]] ?? []).map { try structure(fromJSON: $0) }
+        let h = SOAPHyperparameters(
+            cutoffRadius: 4.5, cutoffTransitionWidth: 1.0, nMax: 16, lMax: 4, atomSigma: 0.5, neighbourSpecies: [8, 14],
+            centreSpecies: [8, 14])
+        XCTAssertEqual((fixture["hypers"] as? [String: Any])?["n_max"] as? Int, 8)
+        let contraction = try fit(h, primitive: 8, structures: structures, combined: true)
+        XCTAssertTrue(contraction.combinesSpecies)
+        XCTAssertEqual(contraction.blockSize, 16)
+        var worstValue = 0.0, worstFraction = 0.0
+        for block in fixture["combined_blocks"] as? [[String: Any]] ?? [] {
+            let l = (block["l"] as? NSNumber)?.intValue ?? -1
+            let reference = doubles(block["eigenvalues"])
+            let scale = reference.map(abs).max() ?? 1
+            for s in 0..<2 {
+                XCTAssertEqual(contraction.eigenvalues(speciesIndex: s, l: l).count, 16)
+                for (a, b) in zip(contraction.eigenvalues(speciesIndex: s, l: l), reference) { worstValue = max(worstValue, abs(a - b) / scale) }
+                for (a, b) in zip(contraction.retainedVariance(speciesIndex: s, l: l), doubles(block["retained"])) {
+                    worstFraction = max(worstFraction, abs(a - b))
+                }
+            }
+        }
+        print("combined species vs numpy: eigenvalues \(worstValue), retained fractions \(worstFraction)")
+        XCTAssertLessThan(worstValue, 1e-11)
+        XCTAssertLessThan(worstFraction, 1e-11)
+        XCTAssertTrue(contraction.retainedVarianceTable().contains("all"))
+    }
+
+    /// Combined species: the expansion is Σ_{s p} U^l[(s p), q] c_{s p l m}; with n_max = species · P
+    /// the kernel is the QUIP basis's; features have n_max channels and no species.
+    func testCombinedSpeciesExpansionAndKernel() throws {
+        let structures = RadialContractionTests.siliconOxygen
+        let primitive = 5
+        for nMax in [4, 10] {
+            let h = TestStructures.soap(nMax: nMax, lMax: 3, species: [8, 14])
+            let contraction = try fit(h, primitive: primitive, structures: structures, combined: true)
+            XCTAssertEqual(contraction.contractedCount, nMax)
+            var ph = h
+            ph.nMax = primitive
+            let full = try SOAPCalculator(ph)
+            let combined = try SOAPCalculator(h, radialContraction: contraction)
+            XCTAssertEqual(combined.featureCount, nMax * (nMax + 1) / 2 * 4)
+            XCTAssertEqual(combined.feature(at: 5).firstSpecies, 0)
+            XCTAssertEqual(combined.featureIndex(of: combined.feature(at: 7)), 7)
+            let lCount = 4, lm = 16
+            var worst = 0.0, scale = 0.0
+            for structure in structures {
+                let c = try full.densityExpansion(structure)
+                let d = try combined.densityExpansion(structure)
+                XCTAssertEqual(d.featureCount, nMax * lm)
+                for row in 0..<c.rowCount {
+                    for l in 0..<lCount {
+                        let u = (0..<2).map { contraction.matrix(speciesIndex: $0, l: l) }
+                        for q in 0..<nMax {
+                            for m in (l * l)..<(l * l + 2 * l + 1) {
+                                var expected = 0.0
+                                for s in 0..<2 {
+                                    for p in 0..<primitive { expected += u[s][p * nMax + q] * c.values[row * c.featureCount + (s * primitive + p) * lm + m] }
+                                }
+                                worst = max(worst, abs(d.values[row * d.featureCount + q * lm + m] - expected))
+                                scale = max(scale, abs(expected))
+                            }
+                        }
+                    }
+                }
+            }
+            XCTAssertLessThan(worst / scale, 1e-12, "n_max \(nMax)")
+            if nMax == 2 * primitive {
+                let a = try structures.map { try full.compute($0).values }
+                let b = try structures.map { try combined.compute($0).values }
+                let f = full.featureCount, g = combined.featureCount
+                var kernelError = 0.0
+                for i in structures.indices {
+                    for j in structures.indices {
+                        for r in 0..<(a[i].count / f) {
+                            for t in 0..<(a[j].count / f) {
+                                var k1 = 0.0, k2 = 0.0
+                                for k in 0..<f { k1 += a[i][r * f + k] * a[j][t * f + k] }
+                                for k in 0..<g { k2 += b[i][r * g + k] * b[j][t * g + k] }
+                                kernelError = max(kernelError, abs(k1 - k2))
+                            }
+                        }
+                    }
+                }
+                print("combined species without truncation: kernel difference \(kernelError)")
+                XCTAssertLessThan(kernelError, 1e-12)
+            }
+        }
+    }
+
+    /// Gradients with combined species (and with feature selection on top) against finite differences.
+    func testGradientsWithCombinedSpecies() throws {
+        let h = TestStructures.soap(nMax: 5, lMax: 3, species: [8, 14])
+        let contraction = try fit(h, primitive: 6, structures: RadialContractionTests.siliconOxygen, combined: true)
+        let calculator = try SOAPCalculator(h, radialContraction: contraction)
+        let positions = try positionFiniteDifferenceError(calculator, RadialContractionTests.siliconOxygen[0])
+        let strain = try strainFiniteDifferenceError(calculator, RadialContractionTests.siliconOxygen[1])
+        let selected = try calculator.selectingFeatures(stride(from: 0, to: calculator.featureCount, by: 2).map { $0 })
+        let selectedPositions = try positionFiniteDifferenceError(selected, RadialContractionTests.siliconOxygen[2])
+        // A centre species that is not a neighbour species: no own Gaussian with two species.
+        var foreign = h
+        foreign.centreSpecies = [8, 14]
+        foreign.neighbourSpecies = [14, 1]
+        let foreignCalculator = try SOAPCalculator(foreign, radialContraction: try fit(foreign, primitive: 6, structures: RadialContractionTests.siliconOxygen, combined: true))
+        let foreignPositions = try positionFiniteDifferenceError(foreignCalculator, RadialContractionTests.siliconOxygen[0])
+        print("FD combined species: positions \(positions) strain \(strain); selected \(selectedPositions); foreign centres \(foreignPositions)")
+        for error in [positions, strain, selectedPositions, foreignPositions] { XCTAssertLessThan(error, 1e-9) }
     }
 
     func testInvalidContractionAndSelectionAreInputErrors() throws {

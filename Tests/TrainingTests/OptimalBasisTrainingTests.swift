@@ -104,6 +104,58 @@ final class OptimalBasisTrainingTests: XCTestCase {
         XCTAssertLessThan(worstForce, 1e-8)  // measured 2e-11
     }
 
+    /// A model whose soap term combines species (two species, n_max shared channels) and keeps
+    /// a feature subset round-trips through its file and predicts bit for bit the same.
+    func testCombinedSpeciesModelRoundTrip() throws {
+        var structures: [Structure] = []
+        var seed: UInt64 = 11
+        func next() -> Double {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return Double(seed >> 11) / Double(1 << 53)
+        }
+        for count in [6, 8] {
+            var positions: [Vector3] = []
+            while positions.count < count {
+                let p = Vector3(5 * next(), 5 * next(), 5 * next())
+                if positions.allSatisfy({ length($0 - p) > 1.6 }) { positions.append(p) }
+            }
+            structures.append(Structure(
+                atomicNumbers: (0..<count).map { $0 % 3 == 0 ? 14 : 8 }, positions: positions,
+                cell: Cell(matrix: Matrix3(rows: Vector3(5, 0, 0), Vector3(0, 5, 0), Vector3(0, 0, 5)), periodic: (true, true, true))))
+        }
+        let h = SOAPHyperparameters(cutoffRadius: 4.0, nMax: 7, lMax: 3, atomSigma: 0.5, neighbourSpecies: [8, 14], centreSpecies: [8, 14])
+        let contraction = try RadialContraction.fit(
+            h, primitiveCount: 6, combineSpecies: true, structures: structures, centres: structures.map { Array(0..<$0.count) })
+        let calculator = try SOAPCalculator(h, radialContraction: contraction, selectedFeatures: Array(stride(from: 3, to: 112, by: 2)))
+        let d = try calculator.compute(structures[0])
+        let points = Array(d.values[0 ..< 3 * calculator.featureCount])
+        let kernel = DotProductKernel(delta: 0.7, zeta: 2, featureCount: calculator.featureCount, sparsePoints: points)
+        let potential = Potential(e0: [8: -1.5, 14: -3.25], terms: [SOAPTerm(calculator: calculator, kernel: kernel)], alphas: [[0.3, -1.2, 0.8]])
+        let model = ModelFile(
+            potential: potential, sparseSources: [[.environment(frame: 0, atom: 0), .environment(frame: 0, atom: 1), .environment(frame: 0, atom: 2)]],
+            provenance: ModelProvenance(config: .null, trainingFiles: [], seed: 1, frameCount: 2, atomCount: 14, observationCount: 0))
+        let text = model.encoded()
+        XCTAssertTrue(text.contains("\"combine_species\": true"))
+        XCTAssertTrue(text.contains("\"version\": 2"))
+        let loaded = try ModelFile.decode(Array(text.utf8), name: "m.gapjson")
+        XCTAssertEqual(loaded.encoded(), text)
+        let soap = try XCTUnwrap(loaded.potential.terms[0] as? SOAPTerm)
+        XCTAssertEqual(soap.calculator.radialContraction, contraction)
+        for structure in structures {
+            let a = try potential.predict(structure)
+            let b = try loaded.potential.predict(structure)
+            XCTAssertEqual(a.energy.bitPattern, b.energy.bitPattern)
+            XCTAssertEqual(a.forces.map(\.bitPattern), b.forces.map(\.bitPattern))
+            XCTAssertEqual(a.virial.map(\.bitPattern), b.virial.map(\.bitPattern))
+        }
+        // A damaged contraction is an InputError naming the field.
+        let broken = text.replacingOccurrences(of: "\"combine_species\": true", with: "\"combine_species\": false")
+        XCTAssertThrowsError(try ModelFile.decode(Array(broken.utf8), name: "m.gapjson")) { error in
+            guard let e = error as? InputError else { return XCTFail("\(error)") }
+            XCTAssertTrue(e.field?.hasPrefix("terms[0].descriptor.") ?? false, "\(e)")
+        }
+    }
+
     /// The retained-variance threshold picks n_max from the data; data-driven terms must be
     /// fitted before their specifications are used; settings the data cannot meet are errors.
     func testThresholdAndErrors() throws {

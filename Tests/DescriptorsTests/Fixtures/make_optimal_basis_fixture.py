@@ -12,7 +12,8 @@ numpy's eigh diagonalises each C^{a l}; the fixture stores the eigenvalues (desc
 cumulative retained-variance fractions per (species, l).
 
 Writes optimal_basis_reference.json: structures, hyper-parameters (gap_fit names, n_max = the
-primitive count P), and per (species, l) `eigenvalues` and `retained`.
+primitive count P), per (species, l) `eigenvalues` and `retained` (`blocks`), and the same per l
+for the combined-species covariance over every channel pair (`combined_blocks`).
 """
 
 import json
@@ -60,6 +61,24 @@ def main():
                         sums[s, l, a % p, b % p] = sums[s, l, a % p, b % p] + c
                         if a != b:
                             sums[s, l, b % p, a % p] = sums[s, l, b % p, a % p] + c
+    # Combined species: one covariance per l over every channel (a, n), cross-species included.
+    combined = np.zeros((lcount, channels, channels))
+    for atoms in structures:
+        data = np.asarray(D.calc(atoms)["data"])
+        for row in data:
+            for a in range(channels):
+                for b in range(a + 1):
+                    for l in range(lcount):
+                        value = row[(a * (a + 1) // 2 + b) * lcount + l]
+                        c = value / ((1.0 if a == b else math.sqrt(2.0)) / math.sqrt(2 * l + 1))
+                        combined[l, a, b] += c
+                        if a != b:
+                            combined[l, b, a] += c
+    combined_records = []
+    for l in range(lcount):
+        values = np.linalg.eigh(combined[l] / environments)[0][::-1]
+        clamped = np.clip(values, 0, None)
+        combined_records.append({"l": l, "eigenvalues": values.tolist(), "retained": (np.cumsum(clamped) / clamped.sum()).tolist()})
     records = []
     for s, z in enumerate(species):
         for l in range(lcount):
@@ -75,6 +94,7 @@ def main():
         "environments": environments,
         "structures": [structure_json(a) for a in structures],
         "blocks": records,
+        "combined_blocks": combined_records,
     }
     with open(os.path.join(HERE, "optimal_basis_reference.json"), "w") as f:
         json.dump(out, f, separators=(",", ":"))
