@@ -9,13 +9,16 @@ functions), from the template configs/default.json (SOAP l_max 6 + distance_2b; 
   2. `gap-train CONFIG` on all frames, then `gap-bench predict MODEL Si_train.xyz`: single-thread
      prediction time (energy + forces) per atom, CPU and wall, best of 3;
   3. the retained-variance curve of the optimal basis per l (from the eigenvalues stored in the
-     model with n_max = n_max_primitive).
+     model with n_max = n_max_primitive);
+  4. optionally (--n-features), feature selection (CUR, n_features kept) at one n_max
+     (--selection-n-max) for both bases: the same CV errors and prediction times.
 
 Prints Markdown tables and writes every number to OUTDIR/optimal_basis.json.
 
 Usage (from the package root):
   python3 Benchmarks/optimal_basis_benchmark.py [--n-max 2,3,4,5,6,8,10,12] [--primitive 20]
       [--folds 5] [--threads 2] [--out bench-out/optimal] [--no-build] [--template configs/default.json]
+      [--n-features 40,80,160 --selection-n-max 8]
 """
 import argparse
 import base64
@@ -60,15 +63,18 @@ def load_template(path):
     return config
 
 
-def make_config(template, basis, n_max, primitive, out_model):
+def make_config(template, basis, n_max, primitive, out_model, n_features=None):
     config = json.loads(json.dumps(template))
     soap = next(t for t in config["descriptors"] if t["type"] == "soap")
     soap["n_max"] = n_max
     if basis == "optimal":
         soap["radial_basis"] = "optimal"
         soap["n_max_primitive"] = primitive
+    if n_features is not None:
+        soap["n_features"] = n_features
     config["output"] = out_model
-    config["description"] = f"{config.get('description', '')} [{basis} basis, n_max {n_max}]"
+    extra = f", {n_features} features" if n_features is not None else ""
+    config["description"] = f"{config.get('description', '')} [{basis} basis, n_max {n_max}{extra}]"
     return config
 
 
@@ -116,6 +122,8 @@ def main():
     parser.add_argument("--bases", default="gap,optimal")
     parser.add_argument("--no-build", action="store_true")
     parser.add_argument("--skip-cv", action="store_true", help="only train and time predictions")
+    parser.add_argument("--n-features", default="", help="feature-selection points, comma-separated")
+    parser.add_argument("--selection-n-max", type=int, default=8)
     args = parser.parse_args()
     if not args.no_build:
         subprocess.run(["swift", "build", "-c", "release"], check=True, stdout=subprocess.DEVNULL)
@@ -128,36 +136,38 @@ def main():
     if os.path.exists(results_path):
         with open(results_path) as f:
             results = json.load(f)  # resume: finished points are kept
-    n_values = [int(x) for x in args.n_max.split(",")]
-    for n_max in n_values:
-        for basis in args.bases.split(","):
-            key = f"{basis} {n_max}"
-            if key in results and (args.skip_cv or "cv" in results[key]):
-                continue
-            name = f"{basis}-n{n_max}"
-            model = os.path.abspath(os.path.join(args.out, name + ".gapjson"))
-            config_path = os.path.join(args.out, name + ".json")
-            with open(config_path, "w") as f:
-                json.dump(make_config(template, basis, n_max, args.primitive, model), f, indent=2)
-            entry = {"basis": basis, "n_max": n_max, "load_average_start": os.getloadavg()[0]}
-            train_seconds = run([binary + "gap-train", config_path, "--threads", str(args.threads)],
-                                os.path.join(args.out, name + ".train.log"))
-            entry["train_wall_seconds"] = train_seconds
-            bench = subprocess.run([binary + "gap-bench", "predict", model, train_file, "--repeats", "3", "--json"],
-                                   check=True, capture_output=True, text=True)
-            entry["predict"] = json.loads(bench.stdout)
-            if not args.skip_cv:
-                report_dir = os.path.join(args.out, name + "-cv")
-                entry["cv_wall_seconds"] = run(
-                    [binary + "gap-cv", config_path, "--folds", str(args.folds), "--report", report_dir,
-                     "--threads", str(args.threads)], os.path.join(args.out, name + ".cv.log"))
-                with open(os.path.join(report_dir, "report.json")) as f:
-                    report = json.load(f)
-                entry["cv"] = summarise(report)
-            results[key] = entry
-            with open(results_path, "w") as f:
-                json.dump(results, f, indent=1)
-            print(key, json.dumps({k: entry[k] for k in entry if k in ("cv", "predict")}), flush=True)
+    n_values = [int(x) for x in args.n_max.split(",") if x]
+    feature_values = [int(x) for x in args.n_features.split(",") if x]
+    points = [(basis, n, None) for n in n_values for basis in args.bases.split(",")]
+    points += [(basis, args.selection_n_max, k) for k in feature_values for basis in args.bases.split(",")]
+    for basis, n_max, n_features in points:
+        key = f"{basis} {n_max}" + (f" f{n_features}" if n_features is not None else "")
+        if key in results and (args.skip_cv or "cv" in results[key]):
+            continue
+        name = f"{basis}-n{n_max}" + (f"-f{n_features}" if n_features is not None else "")
+        model = os.path.abspath(os.path.join(args.out, name + ".gapjson"))
+        config_path = os.path.join(args.out, name + ".json")
+        with open(config_path, "w") as f:
+            json.dump(make_config(template, basis, n_max, args.primitive, model, n_features), f, indent=2)
+        entry = {"basis": basis, "n_max": n_max, "n_features": n_features, "load_average_start": os.getloadavg()[0]}
+        train_seconds = run([binary + "gap-train", config_path, "--threads", str(args.threads)],
+                            os.path.join(args.out, name + ".train.log"))
+        entry["train_wall_seconds"] = train_seconds
+        bench = subprocess.run([binary + "gap-bench", "predict", model, train_file, "--repeats", "3", "--json"],
+                               check=True, capture_output=True, text=True)
+        entry["predict"] = json.loads(bench.stdout)
+        if not args.skip_cv:
+            report_dir = os.path.join(args.out, name + "-cv")
+            entry["cv_wall_seconds"] = run(
+                [binary + "gap-cv", config_path, "--folds", str(args.folds), "--report", report_dir,
+                 "--threads", str(args.threads)], os.path.join(args.out, name + ".cv.log"))
+            with open(os.path.join(report_dir, "report.json")) as f:
+                report = json.load(f)
+            entry["cv"] = summarise(report)
+        results[key] = entry
+        with open(results_path, "w") as f:
+            json.dump(results, f, indent=1)
+        print(key, json.dumps({k: entry[k] for k in entry if k in ("cv", "predict")}), flush=True)
     optimal_full = os.path.join(args.out, f"optimal-n{args.primitive}.gapjson")
     if not os.path.exists(optimal_full):
         config_path = os.path.join(args.out, f"optimal-n{args.primitive}.json")
@@ -169,6 +179,8 @@ def main():
     with open(results_path, "w") as f:
         json.dump(results, f, indent=1)
     print_tables(results, n_values, args)
+    if feature_values:
+        print_selection_table(results, feature_values, args)
 
 
 def summarise(report):
@@ -182,6 +194,28 @@ def summarise(report):
             "force_rmse_fold_std": folds["force_components"]["rmse"]["std"],
             "energy_mae_mev_per_atom": pooled["energy"]["mae"],
             "force_mae_ev_per_a": pooled["force_components"]["mae"]}
+
+
+def print_selection_table(results, feature_values, args):
+    n = args.selection_n_max
+    print(f"\nFeature selection (CUR, n_features of the power spectrum) at n_max {n}, {args.folds}-fold CV\n")
+    print("| n_features | E RMSE gap (meV/atom) | E RMSE optimal | F RMSE gap (eV/Å) | F RMSE optimal "
+          "| predict gap (CPU µs/atom) | predict optimal (CPU µs/atom) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for k in feature_values + [None]:
+        suffix = f" f{k}" if k is not None else ""
+        g, o = results.get(f"gap {n}{suffix}", {}), results.get(f"optimal {n}{suffix}", {})
+
+        def cv(e, key):
+            v = e.get("cv", {}).get(key)
+            return "-" if v is None else (f"{v:.2f}" if "energy" in key else f"{v:.4f}")
+
+        def pt(e):
+            v = e.get("predict", {}).get("cpu_us_per_atom")
+            return "-" if v is None else f"{v:.0f}"
+        label = str(k) if k is not None else "all " + str((g or o).get("predict", {}).get("soap_features", ["-"])[0])
+        print(f"| {label} | {cv(g, 'energy_rmse_mev_per_atom')} | {cv(o, 'energy_rmse_mev_per_atom')} "
+              f"| {cv(g, 'force_rmse_ev_per_a')} | {cv(o, 'force_rmse_ev_per_a')} | {pt(g)} | {pt(o)} |")
 
 
 def print_tables(results, n_values, args):
