@@ -6,8 +6,8 @@ functions), from the template configs/default.json (SOAP l_max 6 + distance_2b; 
 
   1. `gap-cv CONFIG --folds 5`: 5-fold cross-validated energy RMSE (meV/atom) and force-component
      RMSE (eV/Å), pooled over the folds (report.json);
-  2. `gap-train CONFIG` on all frames, then `gap-bench predict MODEL Si_train.xyz`: single-thread
-     prediction time (energy + forces) per atom, CPU and wall, best of 3;
+  2. `gap-train CONFIG` on all frames, then `gap-bench predict MODEL TRAINING_FILES`: single-thread
+     prediction time (energy + forces) per atom over the training frames, CPU and wall, best of 3;
   3. the retained-variance curve of the optimal basis per l (from the eigenvalues stored in the
      model with n_max = n_max_primitive);
   4. optionally (--n-features), feature selection (CUR, n_features kept) at one n_max
@@ -130,7 +130,6 @@ def main():
     binary = ".build/release/"
     os.makedirs(args.out, exist_ok=True)
     template = load_template(args.template)
-    train_file = template["train_files"][0]
     results_path = os.path.join(args.out, "optimal_basis.json")
     results = {}
     if os.path.exists(results_path):
@@ -153,7 +152,7 @@ def main():
         train_seconds = run([binary + "gap-train", config_path, "--threads", str(args.threads)],
                             os.path.join(args.out, name + ".train.log"))
         entry["train_wall_seconds"] = train_seconds
-        bench = subprocess.run([binary + "gap-bench", "predict", model, train_file, "--repeats", "3", "--json"],
+        bench = subprocess.run([binary + "gap-bench", "predict", model] + template["train_files"] + ["--repeats", "3", "--json"],
                                check=True, capture_output=True, text=True)
         entry["predict"] = json.loads(bench.stdout)
         if not args.skip_cv:
