@@ -154,7 +154,7 @@ public struct RadialContraction: Hashable, Sendable {
     /// curve of the contraction), with the kept count marked.
     public func retainedVarianceTable() -> String {
         var lines = ["retained variance of the optimal radial basis (\(environmentCount) environments, \(primitiveCount) primitive functions\(combinesSpecies ? " per species, species combined" : ""), \(contractedCount) kept):"]
-        var header = "  species  l  "
+        var header = "  species l  "
         for k in 1...blockSize { header += String(k).leftPadded(7) + " " }
         lines.append(header)
         for (s, z) in (combinesSpecies ? [0] : species).enumerated() {
