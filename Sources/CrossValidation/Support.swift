@@ -88,33 +88,3 @@ struct Stopwatch {
         return PhaseTime(phase: phase, seconds: now - last, cpuSeconds: cpu - lastCPU)
     }
 }
-
-/// CPU seconds used by this process so far (all threads, user + system).
-public func processCPUSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
-/// Physical memory in bytes (sysconf), or 8 GB if unknown.
-public func physicalMemoryBytes() -> Int {
-    let pages = sysconf(Int32(_SC_PHYS_PAGES))
-    let size = sysconf(Int32(_SC_PAGESIZE))
-    guard pages > 0, size > 0 else { return 8 << 30 }
-    return pages * size
-}
-
-/// Peak resident memory of this process (VmHWM in /proc/self/status), bytes.
-public func residentPeakBytes() -> Int? {
-    guard let file = fopen("/proc/self/status", "r") else { return nil }
-    defer { fclose(file) }
-    var buffer = [CChar](repeating: 0, count: 512)
-    while fgets(&buffer, 512, file) != nil {
-        let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard line.hasPrefix("VmHWM:") else { continue }
-        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
-        guard fields.count >= 2, let kb = Int(fields[1]) else { return nil }
-        return kb * 1024
-    }
-    return nil
-}

@@ -152,7 +152,7 @@ func firstZeroOnDiagonal(_ t: Matrix) -> Int? {
 func singularTriangleError(_ name: String, diagonal k: Int, size n: Int) -> LinearAlgebraError {
     LinearAlgebraError(
         "\(name) is singular: diagonal element \(k) (counting from 0, of \(n)) is exactly zero, "
-            + "so the triangular system has no unique solution")
+            + "so the triangular system has no unique solution", index: k)
 }
 
 /// Solves op(T) x = b in place (b ← op(T)⁻¹ b) through LAPACK dtrtrs, for a square triangular T

@@ -50,6 +50,23 @@ public struct IncrementalLeastSquares: Sendable {
         rowCount = u.rows
     }
 
+    /// Restores a state saved from ``r``, ``qTransposedTargets``, ``residualSumOfSquares`` and
+    /// ``rowCount`` (a checkpoint), so that folding can continue exactly where it stopped.
+    ///
+    /// - Throws: ``LinearAlgebraError`` if the shapes disagree or a value is not finite.
+    public init(restoringR r: Matrix, qTransposedTargets: [Double], residualSumOfSquares: Double, rowCount: Int) throws {
+        guard r.rows == r.columns, qTransposedTargets.count == r.rows, rowCount >= 0, residualSumOfSquares >= 0 else {
+            throw LinearAlgebraError("cannot restore a least-squares state: R is \(r.rows) x \(r.columns) with \(qTransposedTargets.count) targets")
+        }
+        try checkFinite(r, triangle: .upper, name: "the restored triangle R")
+        try checkFinite(qTransposedTargets, name: "the restored Qᵀy")
+        self.init(columns: r.columns)
+        self.r = r.keepingTriangle(.upper)
+        self.qTransposedTargets = qTransposedTargets
+        self.residualSumOfSquares = residualSumOfSquares
+        self.rowCount = rowCount
+    }
+
     /// Folds in a block of rows B (p x n) with their targets y_B (length p).
     ///
     /// The cost is about 2 p n² flops; blocks of a few hundred rows use BLAS-3 well.

@@ -84,8 +84,15 @@ public func * (lhs: Matrix, rhs: Matrix) -> Matrix {
 public struct LinearAlgebraError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What failed and why, in words.
     public var message: String
+    /// The 0-based row/column where a factorisation broke down (the failing leading minor of a
+    /// Cholesky factorisation, the zero diagonal of a triangle), when there is one; callers map
+    /// it back to what the row means (a sparse point, a design-matrix column).
+    public var index: Int?
     /// Creates an error.
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String, index: Int? = nil) {
+        self.message = message
+        self.index = index
+    }
     public var description: String { message }
 }
 
@@ -100,7 +107,7 @@ public func choleskyLower(_ a: Matrix) throws -> Matrix {
         LAPACKE_dpotrf(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "L")), Int32(n), p.baseAddress, Int32(max(1, n)))
     }
     if info > 0 {
-        throw LinearAlgebraError("matrix is not positive definite: the leading minor of order \(info) is not positive")
+        throw LinearAlgebraError("matrix is not positive definite: the leading minor of order \(info) is not positive", index: Int(info) - 1)
     }
     precondition(info == 0, "dpotrf: invalid argument \(-info)")
     for j in 0..<n {

@@ -143,7 +143,7 @@ func solveUpperTriangular(_ r: Matrix, size n: Int, leadingDimension ld: Int, _ 
     if let k = (0..<n).first(where: { r.storage[$0 + $0 * ld] == 0 }) {
         throw LinearAlgebraError(
             "R is singular: diagonal element \(k) (counting from 0, of \(n)) is zero; the design matrix is rank "
-                + "deficient (its column \(k) is a linear combination of the columns before it)")
+                + "deficient (its column \(k) is a linear combination of the columns before it)", index: k)
     }
     let info = r.storage.withUnsafeBufferPointer { pr in
         x.withUnsafeMutableBufferPointer { px in

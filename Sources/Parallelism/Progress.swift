@@ -16,6 +16,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private var total = 0
     private var done = 0
     private var phaseStart = 0.0
+    private var detail: (() -> String)?
     private var lastPrint = 0.0
     private let startTime: Double
     private let interactive: Bool
@@ -36,13 +37,15 @@ public final class ProgressReporter: @unchecked Sendable {
     /// Seconds since the reporter was created.
     public var elapsedSeconds: Double { monotonicSeconds() - startTime }
 
-    /// Starts a phase of `total` units (`unit` names them, e.g. "structures").
-    public func begin(_ phase: String, total: Int, unit: String) {
+    /// Starts a phase of `total` units (`unit` names them, e.g. "structures"). `detail`, if
+    /// given, is called for every printed line and appended to it (e.g. rows folded, memory).
+    public func begin(_ phase: String, total: Int, unit: String, detail: (() -> String)? = nil) {
         pthread_mutex_lock(&mutex)
         finishLineLocked()
         self.phase = phase
         self.unit = unit
         self.total = total
+        self.detail = detail
         done = 0
         phaseStart = monotonicSeconds()
         lastPrint = 0
@@ -89,6 +92,7 @@ public final class ProgressReporter: @unchecked Sendable {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var line = "\(phase): \(done)/\(total) \(unit)"
         if rate > 0 { line += ", \(formatRate(rate)) \(unit)/s" }
+        if let detail { line += ", " + detail() }
         if final {
             line += ", \(formatDuration(elapsed))"
         } else if rate > 0 && total > done {
@@ -131,26 +135,6 @@ private func format1(_ x: Double) -> String {
 }
 
 private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-
-/// Resident memory of this process in bytes (from /proc/self/statm), or nil if unavailable.
-public func residentMemoryBytes() -> Int? {
-    guard let file = fopen("/proc/self/statm", "r") else { return nil }
-    defer { fclose(file) }
-    var size = 0, resident = 0
-    guard fscanf_two(file, &size, &resident) else { return nil }
-    return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
-}
-
-private func fscanf_two(_ file: UnsafeMutablePointer<FILE>, _ a: inout Int, _ b: inout Int) -> Bool {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard fgets(&buffer, 256, file) != nil else { return false }
-    let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    let parts = text.split(separator: " ")
-    guard parts.count >= 2, let x = Int(parts[0]), let y = Int(parts[1]) else { return false }
-    a = x
-    b = y
-    return true
-}
 
 /// Bytes as "1.2 GB", "340 MB", "12 kB" (decimal units).
 public func formatBytes(_ bytes: Int) -> String {

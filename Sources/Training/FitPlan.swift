@@ -35,15 +35,19 @@ public struct FitPlan: Sendable {
     /// Rows per design block and worker threads.
     public var blockRows: Int
     public var threads: Int
-    /// Memory by item, bytes, in display order.
-    public var memory: [(item: String, bytes: Int)]
+    /// Memory of each phase of the fit, item by item, bytes. The phases follow one another,
+    /// so the peak is the largest phase, not the sum.
+    public var phases: [(phase: String, items: [(item: String, bytes: Int)])]
 
     /// Total observations.
     public var observations: Int { energyRows + forceRows + virialRows }
 
-    /// Estimated peak memory, bytes (the sum of the items; pass 1 and pass 2 overlap only
-    /// through what both hold, so this is an upper bound).
-    public var peakBytes: Int { memory.reduce(0) { $0 + $1.bytes } }
+    /// Bytes of each phase.
+    public var phaseBytes: [Int] { phases.map { $0.items.reduce(0) { $0 + $1.bytes } } }
+
+    /// Estimated peak memory, bytes: the largest phase. Each item is an upper bound (for
+    /// example every gradient buffer sized for the largest frame).
+    public var peakBytes: Int { phaseBytes.max() ?? 0 }
 
     /// Works out the plan for fitting `config` to `data` with `options`.
     public static func make(_ config: TrainingConfig, data: TrainingData, options: FitOptions) throws -> FitPlan {
@@ -89,22 +93,84 @@ public struct FitPlan: Sendable {
         let energyRows = data.frames.filter { $0.energy != nil }.count
         let forceRows = data.frames.reduce(0) { $0 + ($1.forces?.count ?? 0) }
         let virialRows = data.frames.filter { $0.virial != nil }.count * 6
-        let blockRows = options.blockRows ?? max(256, (64 << 20) / max(1, 8 * columns))
+        let blockRows = options.blockRows ?? FitOptions.defaultBlockRows(columns: columns)
         let threads = options.threads
-        let structureBytes = data.atomCount * 120 + data.frames.count * 600
-        let m2 = columns * columns * 8
-        let memory: [(String, Int)] = [
-            ("training structures and labels", structureBytes),
-            ("pass 1: descriptor values of every environment", passOneBytes),
-            ("K_MM, its Cholesky factor and U", 3 * m2),
-            ("QR triangle R (M x M)", m2 + 2 * columns * 64 * 8),
-            ("design blocks in flight (\(threads) x \(blockRows) rows x M)", threads * blockRows * (columns + 3) * 8),
-            ("descriptor gradients in flight (largest frame x \(threads))", threads * gradientBytes),
-            ("kernel scratch (\(threads) x 64 MB)", threads * (64 << 20)),
-        ]
-        return FitPlan(
+        var plan = FitPlan(
             terms: terms, frames: data.frames.count, atoms: data.atomCount, energyRows: energyRows, forceRows: forceRows,
-            virialRows: virialRows, columns: columns, blockRows: blockRows, threads: threads, memory: memory)
+            virialRows: virialRows, columns: columns, blockRows: blockRows, threads: threads, phases: [])
+        // What the process already holds (runtime, libraries, the data as read) plus BLAS's
+        // per-thread work buffers, which OpenBLAS maps on first use (about 32 MB each).
+        let baseline = (residentMemoryBytes() ?? (data.atomCount * 120 + data.frames.count * 600)) + (threads + 1) * (32 << 20)
+        plan.setPhases(
+            structureBytes: baseline, passOneBytes: passOneBytes,
+            largestTermColumns: terms.map(\.sparsePoints).max() ?? 0, gradientBytes: gradientBytes,
+            sparsePointBytes: terms.reduce(0) { $0 + $1.sparsePoints * $1.features * 8 })
+        return plan
+    }
+
+    /// Fills ``phases`` from the sizes (called again when the block size changes).
+    mutating func setPhases(structureBytes: Int, passOneBytes: Int, largestTermColumns: Int, gradientBytes: Int, sparsePointBytes: Int) {
+        let m = columns
+        let m2 = m * m * 8
+        let common = [("this process now (runtime, training data) and BLAS buffers", structureBytes)]
+        phases = [
+            ("pass 1: descriptors and sparse points", common + [
+                ("descriptor values of every environment", passOneBytes),
+            ]),
+            ("sparse covariance", common + [
+                ("sparse points", sparsePointBytes),
+                ("K_MM and its Cholesky factor (largest term)", 2 * largestTermColumns * largestTermColumns * 8),
+                ("U and the QR triangle R (M x M, twice)", 2 * m2),
+            ]),
+            ("pass 2: design matrix and QR", common + [
+                ("sparse points", sparsePointBytes),
+                ("QR triangle R (M x M) and its checkpoint copy", m2 + m2 / 2 + 64 * m * 8),
+                ("descriptor gradients in flight (largest frame x \(threads))", threads * gradientBytes),
+                ("kernel scratch (\(threads) x 16 MB)", threads * (16 << 20)),
+            ]),
+        ]
+        passTwoBase = phases[2].items
+        setBlockRows(blockRows)
+    }
+
+    private var passTwoBase: [(item: String, bytes: Int)] = []
+
+    /// Bytes of the design blocks in flight for a block size: two waves (one being formed, one
+    /// being folded) of `threads` blocks, plus the copy of one block the QR fold overwrites.
+    func blockBytes(_ rows: Int) -> Int { (2 * threads + 1) * rows * (columns + 3) * 8 }
+
+    mutating func setBlockRows(_ rows: Int) {
+        blockRows = rows
+        guard phases.count == 3 else { return }
+        phases[2].items = [("design blocks in flight (2 waves x \(threads) + 1 being folded, \(rows) rows x M)", blockBytes(rows))] + passTwoBase
+    }
+
+    /// The plan fitted into `budget` bytes: unchanged if it fits; otherwise with smaller blocks
+    /// (unless `fixedBlockRows`), which changes the model only at round-off level.
+    ///
+    /// - Throws: ``TrainingError/memoryBudget(_:)`` saying what to reduce, before anything large
+    ///   is allocated, when even the smallest blocks (256 rows) do not fit.
+    public func fitting(budget: Int, fixedBlockRows: Bool) throws -> FitPlan {
+        guard peakBytes > budget else { return self }
+        var plan = self
+        let otherPhases = phaseBytes.dropLast().max() ?? 0
+        if !fixedBlockRows && otherPhases <= budget {
+            let spare = budget - plan.phaseBytes[2] + blockBytes(blockRows)
+            let rows = spare / max(1, (2 * threads + 1) * (columns + 3) * 8)
+            if rows >= 256 {
+                plan.setBlockRows(min(blockRows, rows))
+                return plan
+            }
+        }
+        // Explain what dominates the largest phase.
+        let worst = plan.phaseBytes.indices.max { plan.phaseBytes[$0] < plan.phaseBytes[$1] }!
+        let items = plan.phases[worst].items.sorted { $0.bytes > $1.bytes }.prefix(3)
+            .map { "\($0.item) \(formatBytes($0.bytes))" }.joined(separator: ", ")
+        var advice = "reduce n_sparse (R and K_MM grow as M², M = \(columns) now)"
+        if worst == 0 { advice = "reduce the training set or the descriptor size (n_max, l_max): pass 1 holds every environment's descriptor" }
+        if worst == 2 { advice += ", use fewer --threads (each holds the largest frame's gradients), or split very large frames" }
+        throw TrainingError.memoryBudget(
+            "the fit needs about \(formatBytes(plan.peakBytes)) (\(plan.phases[worst].phase): \(items)), more than the budget of \(formatBytes(budget)); \(advice)")
     }
 
     /// A readable report.
@@ -115,11 +181,12 @@ public struct FitPlan: Sendable {
             lines.append("\(t.name): \(t.environments) environments x \(t.features) features; \(t.sparsePoints) sparse points by \(t.method)")
         }
         lines.append("design matrix: \(observations) x \(columns), never held whole (blocks of \(blockRows) rows, \(threads) thread\(threads == 1 ? "" : "s"))")
-        lines.append("memory estimate:")
-        for (item, bytes) in memory {
-            lines.append("  \(pad(formatBytes(bytes), 9))  \(item)")
+        lines.append("memory estimate (the phases follow one another; the peak is the largest):")
+        for ((phase, items), total) in zip(phases, phaseBytes) {
+            lines.append("  \(pad(formatBytes(total), 9))  \(phase)")
+            for (item, bytes) in items { lines.append("  \(pad(formatBytes(bytes), 19))  \(item)") }
         }
-        lines.append("  \(pad(formatBytes(peakBytes), 9))  peak (upper bound)")
+        lines.append("  \(pad(formatBytes(peakBytes), 9))  peak")
         return lines.joined(separator: "\n")
     }
 

@@ -14,7 +14,13 @@ public enum BatchPrediction {
         return try parallelMap(count: structures.count, threads: threads) { i in
             let s = structures[i]
             defer { progress.advance() }
-            return try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic)
+            let p = try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic)
+            guard p.energy.isFinite, p.forces.allSatisfy(\.isFinite), p.virial.allSatisfy(\.isFinite) else {
+                throw InputError(
+                    file: s.source?.file ?? "<memory>", line: s.source?.line, field: "prediction",
+                    message: "the model predicts a non-finite energy, force or virial for this structure; check it for overlapping or coincident atoms (gap-data check) and that the model file is intact")
+            }
+            return p
         }
     }
 

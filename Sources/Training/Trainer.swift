@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import Dispatch
 import Descriptors
 import LinearAlgebra
 import ModelFiles
@@ -19,13 +20,35 @@ public struct FitOptions: Sendable {
     public var progress: ProgressReporter
     /// Put before every progress phase name, e.g. "fold 2/5: " (empty by default).
     public var phasePrefix: String
+    /// Save progress here during the fit (nil: no checkpoints).
+    public var checkpoint: CheckpointPolicy?
+    /// Continue from this checkpoint instead of starting over (needs a matching `checkpoint`).
+    public var resume: Checkpoint?
+    /// Stop cleanly (after saving a checkpoint, if any) when SIGINT arrives; see ``Interruption``.
+    public var stopsOnInterrupt: Bool
+    /// The memory estimate the progress lines compare resident memory with, bytes (0: none).
+    public var estimatedPeakBytes: Int
 
     /// Creates fit options.
-    public init(threads: Int = ThreadCount.current, blockRows: Int? = nil, progress: ProgressReporter = .silent, phasePrefix: String = "") {
+    public init(
+        threads: Int = ThreadCount.current, blockRows: Int? = nil, progress: ProgressReporter = .silent, phasePrefix: String = "",
+        checkpoint: CheckpointPolicy? = nil, resume: Checkpoint? = nil, stopsOnInterrupt: Bool = false, estimatedPeakBytes: Int = 0
+    ) {
         self.threads = max(1, threads)
         self.blockRows = blockRows
         self.progress = progress
         self.phasePrefix = phasePrefix
+        self.checkpoint = checkpoint
+        self.resume = resume
+        self.stopsOnInterrupt = stopsOnInterrupt
+        self.estimatedPeakBytes = estimatedPeakBytes
+    }
+
+    /// The default block size for `columns` sparse points: blocks of about 64 MB (at least 256
+    /// rows). It depends only on the model size, so the same config gives the same batches (and
+    /// the same model bits) on every machine.
+    public static func defaultBlockRows(columns: Int) -> Int {
+        max(256, (64 << 20) / max(1, 8 * columns))
     }
 }
 
@@ -170,7 +193,111 @@ public struct Trainer: Sendable {
         }
         let e0 = try ReferenceEnergies.resolve(config, frames: data.frames, species: species, cutoffRadius: cutoff)
 
-        // Pass 1: descriptor values and sparse points, term by term.
+        // Pass 1 (or the checkpoint): the terms with their sparse points, and the QR started
+        // with the rows U of K_MM + jitter = UᵀU.
+        var terms: [any PotentialTerm]
+        var sources: [[SparsePointSource]]
+        var solver: IncrementalLeastSquares
+        var firstBatch = 0
+        let blockRows: Int
+        if let checkpoint = options.resume {
+            guard let policy = options.checkpoint, policy.fingerprint == checkpoint.fingerprint else {
+                throw TrainingError.checkpointMismatch(path: options.checkpoint?.path ?? "")
+            }
+            terms = checkpoint.model.potential.terms
+            sources = checkpoint.model.sparseSources
+            solver = checkpoint.solver
+            firstBatch = checkpoint.batchesDone
+            blockRows = checkpoint.blockRows
+            guard checkpoint.model.potential.e0 == e0, terms.count == specs.count else {
+                throw TrainingError.checkpointMismatch(path: policy.path)
+            }
+            lap("resumed from checkpoint")
+        } else {
+            (terms, sources) = try selectTerms(specs, data: data, features: features, cutoff: cutoff, options: options)
+            lap("descriptors and sparse points")
+            solver = try startSolver(terms: terms, sources: sources)
+            blockRows = options.blockRows ?? FitOptions.defaultBlockRows(columns: solver.columns)
+            lap("sparse covariance")
+        }
+        let columnOffsets = terms.reduce(into: [0]) { $0.append($0.last! + $1.sparseCount) }
+        func saveCheckpoint(batchesDone: Int, solver: IncrementalLeastSquares) throws {
+            guard let policy = options.checkpoint else { return }
+            let model = ModelFile(
+                potential: Potential(e0: e0, terms: terms, alphas: terms.map { [Double](repeating: 0, count: $0.sparseCount) }),
+                sparseSources: sources,
+                provenance: ModelProvenance(config: config.jsonValue, trainingFiles: data.files, seed: config.seed, frameCount: data.frames.count, atomCount: data.atomCount, observationCount: 0))
+            try Checkpoint(fingerprint: policy.fingerprint, batchesDone: batchesDone, blockRows: blockRows, model: model, solver: solver)
+                .write(to: policy.path)
+        }
+        if options.resume == nil { try saveCheckpoint(batchesDone: 0, solver: solver) }
+
+        // Pass 2: weighted design rows in fixed batches of frames. Workers form the blocks of one
+        // wave while the previous wave is folded into R on another thread, always in batch
+        // order, so the result does not depend on the thread count.
+        let batches = Trainer.batches(data.frames, maxRows: blockRows)
+        let observations = data.frames.reduce(0) { $0 + $1.observationCount }
+        let framesBefore = firstBatch < batches.count ? batches[firstBatch].lowerBound : data.frames.count
+        let folding = FoldingQueue(solver)
+        solver = IncrementalLeastSquares(columns: 0)  // hand the state over: no copy-on-write of R
+        let estimate = options.estimatedPeakBytes
+        progress.begin(options.phasePrefix + "design matrix", total: data.frames.count - framesBefore, unit: "structures") {
+            var text = "\(folding.rowsFolded) rows folded"
+            if let rss = residentMemoryBytes() {
+                text += ", memory \(formatBytes(rss))" + (estimate > 0 ? " of \(formatBytes(estimate)) estimated" : "")
+            }
+            return text
+        }
+        var lastCheckpoint = monotonicSeconds()
+        var next = firstBatch
+        while next < batches.count {
+            let wave = Array(batches[next ..< min(batches.count, next + options.threads)])
+            let blocks = try parallelMap(count: wave.count, threads: options.threads, chunkCount: wave.count) { chunk in
+                let block = try Trainer.designBlock(
+                    frames: data.frames, range: wave[chunk], terms: terms, columnOffsets: columnOffsets,
+                    e0: e0, cutoff: cutoff, features: features)
+                progress.advance(by: wave[chunk].count)
+                return block
+            }
+            // Everything before this wave is folded once the queue is idle: a consistent state.
+            try folding.waitUntilIdle()
+            if let policy = options.checkpoint, monotonicSeconds() - lastCheckpoint >= policy.intervalSeconds {
+                try saveCheckpoint(batchesDone: next, solver: folding.state)
+                lastCheckpoint = monotonicSeconds()
+            }
+            if options.stopsOnInterrupt && Interruption.isRequested {
+                try saveCheckpoint(batchesDone: next, solver: folding.state)
+                progress.end()
+                throw TrainingError.interrupted(checkpoint: options.checkpoint?.path)
+            }
+            folding.fold(blocks)
+            next += wave.count
+        }
+        try folding.waitUntilIdle()
+        solver = folding.state
+        progress.end()
+        try saveCheckpoint(batchesDone: batches.count, solver: solver)
+        lap("design matrix and QR")
+
+        let alpha: [Double]
+        do {
+            alpha = try solver.solve()
+        } catch let error as LinearAlgebraError {
+            throw TrainingError.rankDeficient(detail: explainColumn(error.index, terms: terms, sources: sources, offsets: columnOffsets) ?? error.message)
+        }
+        let alphas = (0..<terms.count).map { Array(alpha[columnOffsets[$0] ..< columnOffsets[$0 + 1]]) }
+        lap("solve")
+        return FitResult(
+            potential: Potential(e0: e0, terms: terms, alphas: alphas), sparseSources: sources,
+            reciprocalCondition: solver.reciprocalConditionEstimate, observationCount: observations,
+            phaseSeconds: phases)
+    }
+
+    /// Pass 1: computes descriptor values, chooses each term's sparse points and returns the
+    /// terms with their sparse points and where the points came from.
+    func selectTerms(
+        _ specs: [TermSpecification], data: TrainingData, features: FeatureCache?, cutoff: Double, options: FitOptions
+    ) throws -> ([any PotentialTerm], [[SparsePointSource]]) {
         var terms: [any PotentialTerm] = []
         var sources: [[SparsePointSource]] = []
         for (t, spec) in specs.enumerated() {
@@ -182,7 +309,7 @@ public struct Trainer: Sendable {
                 } else {
                     environments = try EnvironmentMatrix.compute(
                         spec.probeTerm, calculator: calculator, frames: data.frames, cutoffRadius: cutoff, threads: options.threads,
-                        progress: progress, phase: options.phasePrefix + "descriptors")
+                        progress: options.progress, phase: options.phasePrefix + "descriptors")
                 }
                 let selected = try selectSparsePoints(termConfig.sparse, from: environments, termIndex: t, threads: options.threads)
                 let f = calculator.featureCount
@@ -216,75 +343,71 @@ public struct Trainer: Sendable {
                 sources.append(pointSources)
             }
         }
-        lap("descriptors and sparse points")
+        return (terms, sources)
+    }
 
-        // K_MM (block diagonal over terms) + jitter = Uᵀ U.
+    /// The QR state holding the rows U of K_MM + jitter = UᵀU (block diagonal over terms),
+    /// with a failure of K_MM explained by the sparse points involved.
+    func startSolver(terms: [any PotentialTerm], sources: [[SparsePointSource]]) throws -> IncrementalLeastSquares {
         let columnOffsets = terms.reduce(into: [0]) { $0.append($0.last! + $1.sparseCount) }
         let m = columnOffsets.last!
         var u = Matrix(rows: m, columns: m)
         for (t, term) in terms.enumerated() {
             let size = term.sparseCount
-            var block = Matrix(rows: size, columns: size, columnMajor: term.sparseCovariance())
+            let covariance = term.sparseCovariance()
+            var block = Matrix(rows: size, columns: size, columnMajor: covariance)
             for i in 0..<size { block[i, i] += config.sparseJitter }
             let lower: Matrix
             do {
                 lower = try choleskyLower(block)
-            } catch {
-                throw TrainingError.sparseCovarianceNotPositiveDefinite(term: "descriptors[\(t)] (\(term.name))", detail: "\(error)", jitter: config.sparseJitter)
+            } catch let error as LinearAlgebraError {
+                throw TrainingError.sparseCovarianceNotPositiveDefinite(
+                    term: "descriptors[\(t)] (\(term.name))",
+                    detail: Trainer.explainSparseCovariance(covariance, size: size, failedAt: error.index, sources: sources[t]),
+                    jitter: config.sparseJitter)
             }
             for j in 0..<size {
                 for i in j..<size { u[columnOffsets[t] + j, columnOffsets[t] + i] = lower[i, j] }
             }
         }
-        var solver = try IncrementalLeastSquares(upperTriangularRows: u, targets: [Double](repeating: 0, count: m))
-        lap("sparse covariance")
+        return try IncrementalLeastSquares(upperTriangularRows: u, targets: [Double](repeating: 0, count: m))
+    }
 
-        // Pass 2: weighted design rows in fixed batches of frames, folded in order.
-        let blockRows = options.blockRows ?? max(256, (64 << 20) / max(1, 8 * m))
-        let batches = Trainer.batches(data.frames, maxRows: blockRows)
-        let observations = data.frames.reduce(0) { $0 + $1.observationCount }
-        progress.begin(options.phasePrefix + "design matrix", total: data.frames.count, unit: "structures")
-        var start = 0
-        while start < batches.count {
-            let wave = Array(batches[start ..< min(batches.count, start + options.threads)])
-            var blocks = [(DesignBlock, [Double])?](repeating: nil, count: wave.count)
-            var failures = [Error?](repeating: nil, count: wave.count)
-            blocks.withUnsafeMutableBufferPointer { out in
-                failures.withUnsafeMutableBufferPointer { errors in
-                    parallelChunks(count: wave.count, chunkCount: wave.count, threads: options.threads) { chunk, _ in
-                        do {
-                            out[chunk] = try Trainer.designBlock(
-                                frames: data.frames, range: wave[chunk], terms: terms, columnOffsets: columnOffsets,
-                                e0: e0, cutoff: cutoff, features: features)
-                            progress.advance(by: wave[chunk].count)
-                        } catch {
-                            errors[chunk] = error
-                        }
-                    }
-                }
+    /// Why K_MM is not positive definite: the sparse point where the factorisation broke down and
+    /// the earlier sparse point most similar to it (normalised covariance near 1 means duplicates).
+    static func explainSparseCovariance(_ k: [Double], size: Int, failedAt index: Int?, sources: [SparsePointSource]) -> String {
+        guard let index, index >= 0, index < size else { return "the Cholesky factorisation failed" }
+        func describe(_ i: Int) -> String {
+            switch i < sources.count ? sources[i] : .synthetic {
+            case .environment(let frame, let atom): return "sparse point \(i) (training frame \(frame), atom \(atom))"
+            case .synthetic: return "sparse point \(i)"
             }
-            if let error = failures.compactMap({ $0 }).first { throw error }
-            for case let (block, targets)? in blocks {
-                let rows = Matrix(rows: block.rowCount, columns: block.columnCount, columnMajor: block.storage)
-                try solver.add(rows: rows, targets: targets)
-            }
-            start += wave.count
         }
-        progress.end()
-        lap("design matrix and QR")
+        var text = "the factorisation breaks down at \(describe(index)), which is a linear combination of the points before it"
+        var best = -1
+        var bestSimilarity = -Double.infinity
+        for j in 0..<index {
+            let denominator = (k[index + index * size] * k[j + j * size]).squareRoot()
+            guard denominator > 0 else { continue }
+            let similarity = k[index + j * size] / denominator
+            if similarity > bestSimilarity { (best, bestSimilarity) = (j, similarity) }
+        }
+        if best >= 0 {
+            text += "; the most similar earlier one is \(describe(best)), with normalised covariance \(bestSimilarity)"
+            if bestSimilarity > 1 - 1e-12 { text += " (the two are duplicates, e.g. identical environments in duplicate frames)" }
+        }
+        return text
+    }
 
-        let alpha: [Double]
-        do {
-            alpha = try solver.solve()
-        } catch {
-            throw TrainingError.rankDeficient(detail: "\(error)")
+    /// Which term and sparse point a design-matrix column is, for rank-deficiency messages.
+    func explainColumn(_ column: Int?, terms: [any PotentialTerm], sources: [[SparsePointSource]], offsets: [Int]) -> String? {
+        guard let column, let t = (0..<terms.count).first(where: { offsets[$0] <= column && column < offsets[$0 + 1] }) else { return nil }
+        let local = column - offsets[t]
+        var text = "the column of sparse point \(local) of descriptors[\(t)] (\(terms[t].name))"
+        if local < sources[t].count, case .environment(let frame, let atom) = sources[t][local] {
+            text += ", training frame \(frame), atom \(atom),"
         }
-        let alphas = (0..<terms.count).map { Array(alpha[columnOffsets[$0] ..< columnOffsets[$0 + 1]]) }
-        lap("solve")
-        return FitResult(
-            potential: Potential(e0: e0, terms: terms, alphas: alphas), sparseSources: sources,
-            reciprocalCondition: solver.reciprocalConditionEstimate, observationCount: observations,
-            phaseSeconds: phases)
+        return text + " is a linear combination of the columns before it"
     }
 
     /// Every ordered-pair distance of a pair term in the training data (frame order, then
@@ -417,6 +540,12 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case rankDeficient(detail: String)
     /// A data-driven soap term was used before ``Trainer/fittingDescriptors(to:species:threads:)``.
     case descriptorNotFitted(term: String)
+    /// SIGINT arrived; progress was saved to the checkpoint (if any).
+    case interrupted(checkpoint: String?)
+    /// A checkpoint belongs to another run (config, data, code or block size differ).
+    case checkpointMismatch(path: String)
+    /// The estimated memory exceeds the budget; the message says what to reduce.
+    case memoryBudget(String)
 
     public var description: String {
         switch self {
@@ -424,11 +553,60 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
             return "the soap term \(term) has an optimal radial basis or feature selection that has not been fitted to training data yet (call Trainer.fittingDescriptors(to:) first)"
 
         case .sparseCovarianceNotPositiveDefinite(let term, let detail, let jitter):
-            return "the sparse covariance K_MM of \(term) is not positive definite (\(detail)). Its sparse points are (nearly) linearly dependent: raise sparse_jitter (now \(jitter)) or choose fewer sparse points."
+            return "the sparse covariance K_MM of \(term) is not positive definite: \(detail). Remedy: raise sparse_jitter (now \(jitter)), choose fewer sparse points, or remove duplicate frames (gap-data check lists them)."
         case .rankDeficient(let detail):
-            return "the least-squares problem is rank deficient (\(detail)); raise sparse_jitter or choose fewer sparse points."
+            return "the least-squares problem is rank deficient: \(detail). Remedy: raise sparse_jitter or choose fewer sparse points."
+        case .interrupted(let checkpoint):
+            if let checkpoint {
+                return "interrupted; progress saved to \(checkpoint). Run the same command with --resume to continue."
+            }
+            return "interrupted"
+        case .memoryBudget(let message):
+            return message
+        case .checkpointMismatch(let path):
+            return "the checkpoint \(path) belongs to another run (the config, the training files, the code version or the block size differ); remove it or start without --resume"
         }
     }
+}
+
+/// Folds blocks of design rows into the QR state on a serial background queue, so that forming
+/// the next blocks overlaps with folding; blocks are always folded in the order given.
+final class FoldingQueue: @unchecked Sendable {
+    private var solver: IncrementalLeastSquares
+    private var failure: Error?
+    private let queue = DispatchQueue(label: "swiftgap.fold")
+    private let group = DispatchGroup()
+    private var folded = 0
+
+    init(_ solver: IncrementalLeastSquares) { self.solver = solver }
+
+    /// Rows folded so far (read from progress lines; approximate while a fold runs).
+    var rowsFolded: Int { folded }
+
+    /// Queues `blocks` for folding, in order.
+    func fold(_ blocks: [(DesignBlock, [Double])]) {
+        queue.async(group: group) {
+            guard self.failure == nil else { return }
+            do {
+                for (block, targets) in blocks {
+                    let rows = Matrix(rows: block.rowCount, columns: block.columnCount, columnMajor: block.storage)
+                    try self.solver.add(rows: rows, targets: targets)
+                    self.folded += block.rowCount
+                }
+            } catch {
+                self.failure = error
+            }
+        }
+    }
+
+    /// Waits for queued folds; rethrows the first fold error.
+    func waitUntilIdle() throws {
+        group.wait()
+        if let failure { throw failure }
+    }
+
+    /// The state (call only when idle; holding the copy across a fold would copy R).
+    var state: IncrementalLeastSquares { solver }
 }
 
 /// The descriptor values of every training environment of one term (pass 1), with origins.

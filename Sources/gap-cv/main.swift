@@ -74,7 +74,7 @@ struct GapCV: ParsableCommand {
         let data = try TrainingData.load(config, progress: progress)
         progress.note(data.labelTable())
         var options = CrossValidationOptions(
-            folds: folds, seed: seed, maxMemoryBytes: try maxMemory.map(parseBytes), threads: ThreadCount.current, progress: progress)
+            folds: folds, seed: seed, maxMemoryBytes: try maxMemory.map { try parseByteCount($0, option: "--max-memory") }, threads: ThreadCount.current, progress: progress)
         if learningCurve {
             options.learningCurveFractions = try fractions.map(parseFractions) ?? CrossValidationOptions.defaultLearningCurveFractions
         }
@@ -86,22 +86,6 @@ struct GapCV: ParsableCommand {
         try report.write(to: self.report)
         print(result.main.pooled.formattedTable())
         progress.note("wrote \(self.report)/\(CrossValidationReport.fileNames.html), .md, .json and \(CrossValidationReport.fileNames.predictions) in \(formatDuration(monotonicSeconds() - start)) (peak memory \(result.memory.residentPeak.map(formatBytes) ?? "unknown"))")
-    }
-
-    /// "8G", "500M", "123456" (bytes; K, M, G, T are powers of 1024).
-    func parseBytes(_ text: String) throws -> Int {
-        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        var digits = text.uppercased()
-        if digits.hasSuffix("B") { digits.removeLast() }
-        var scale = 1
-        if let last = digits.last, let u = units[last] {
-            scale = u
-            digits.removeLast()
-        }
-        guard let value = Double(digits), value >= 0, value.isFinite else {
-            throw InputError(file: "<command line>", field: "--max-memory", message: "expected a size such as 8G or 500M, got \"\(text)\"")
-        }
-        return Int(value * Double(scale))
     }
 
     func parseFractions(_ text: String) throws -> [Double] {

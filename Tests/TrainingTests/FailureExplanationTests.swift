@@ -1,0 +1,77 @@
+import AtomicStructures
+import Configuration
+import Foundation
+import Parallelism
+import XCTest
+@testable import Training
+
+final class FailureExplanationTests: XCTestCase {
+    /// Duplicate sparse points with no jitter make K_MM singular; the error names the points,
+    /// their frames and atoms, calls them duplicates and gives the remedy.
+    func testSingularSparseCovarianceIsExplained() throws {
+        // The first frame of the shipped data twice (as GAP-18's 111adatom frames 9 and 10), and
+        // sparse points on atom 6 of both copies.
+        let base = NSTemporaryDirectory() + "/swiftgap-duplicates-\(getpid())"
+        defer { unlink(base + ".idx"); unlink(base + ".xyz") }
+        let frame = try XCTUnwrap(try ExtendedXYZReader.readAll(path: packageRoot + "/datasets/si_zuo2020/Si_train.xyz").first)
+        try ExtendedXYZWriter.write([frame, frame], to: base + ".xyz")
+        try "1\n2\n7\n\(frame.count + 7)\n".write(toFile: base + ".idx", atomically: true, encoding: .utf8)
+        let indexFile = base + ".idx"
+        let json = """
+            {"train_files": ["\(base).xyz"], "e0": "average",
+             "descriptors": [{"type": "soap", "cutoff": 4.5, "n_max": 3, "l_max": 2, "atom_sigma": 0.5, "delta": 1.0,
+                              "zeta": 2, "sparse_method": "index_file", "sparse_file": "\(indexFile)"}],
+             "sparse_jitter": 0}
+            """
+        let config = try TrainingConfig.parse(bytes: Array(json.utf8), name: "<test>", baseDirectory: "")
+        let data = try TrainingData.load(config)
+        XCTAssertThrowsError(try Trainer(config: config).fit(data, options: FitOptions(threads: 1))) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("descriptors[0] (soap)"), text)
+            XCTAssertTrue(text.contains("sparse point 3 (training frame 1, atom 6)"), text)
+            XCTAssertTrue(text.contains("sparse point 2 (training frame 0, atom 6)"), text)
+            XCTAssertTrue(text.contains("duplicates"), text)
+            XCTAssertTrue(text.contains("raise sparse_jitter"), text)
+            XCTAssertFalse(text.contains("info"), "no LAPACK info codes: \(text)")
+        }
+    }
+
+    /// A budget that only the design blocks exceed shrinks the blocks; one that the fixed parts
+    /// exceed is refused with advice.
+    func testMemoryBudgetShrinksBlocksOrRefuses() throws {
+        let config = try smallConfig(sparse: 100)
+        let data = try smallData(config)
+        let plan = try FitPlan.make(config, data: data, options: FitOptions(threads: 2, blockRows: 20_000))
+        let blocks = plan.blockBytes(plan.blockRows)
+        let smaller = try plan.fitting(budget: plan.peakBytes - blocks / 2, fixedBlockRows: false)
+        XCTAssertLessThan(smaller.blockRows, plan.blockRows)
+        XCTAssertLessThanOrEqual(smaller.peakBytes, plan.peakBytes - blocks / 2)
+        XCTAssertThrowsError(try plan.fitting(budget: plan.peakBytes - blocks / 2, fixedBlockRows: true))
+        XCTAssertThrowsError(try plan.fitting(budget: 1 << 20, fixedBlockRows: false)) { error in
+            XCTAssertTrue("\(error)".contains("more than the budget"), "\(error)")
+        }
+        XCTAssertEqual(try plan.fitting(budget: plan.peakBytes, fixedBlockRows: false).blockRows, plan.blockRows)
+    }
+
+    /// An interrupted library fit saves a checkpoint, and resuming it gives the same bytes.
+    func testInterruptedFitResumesToTheSameModel() throws {
+        let config = try smallConfig(sparse: 60)
+        let data = try smallData(config)
+        let trainer = Trainer(config: config)
+        let reference = trainer.modelFile(for: try trainer.fit(data, options: FitOptions(threads: 2, blockRows: 300)), data: data).encoded()
+        let path = NSTemporaryDirectory() + "/swiftgap-checkpoint-\(getpid())"
+        defer { unlink(path) }
+        let policy = CheckpointPolicy(path: path, intervalSeconds: 0, fingerprint: CheckpointPolicy.fingerprint(config: config, data: data, blockRows: 300))
+        Interruption.request()
+        defer { Interruption.reset() }
+        XCTAssertThrowsError(try trainer.fit(data, options: FitOptions(threads: 2, blockRows: 300, checkpoint: policy, stopsOnInterrupt: true))) { error in
+            guard case TrainingError.interrupted(let saved) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(saved, path)
+        }
+        Interruption.reset()
+        let checkpoint = try Checkpoint.load(path: path)
+        XCTAssertEqual(checkpoint.batchesDone, 0, "stopped before folding the first wave")
+        let resumed = try trainer.fit(data, options: FitOptions(threads: 1, blockRows: 300, checkpoint: policy, resume: checkpoint))
+        XCTAssertEqual(trainer.modelFile(for: resumed, data: data).encoded(), reference)
+    }
+}
