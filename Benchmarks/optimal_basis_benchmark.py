@@ -178,6 +178,7 @@ def main():
     with open(results_path, "w") as f:
         json.dump(results, f, indent=1)
     print_tables(results, n_values, args)
+    print_config_type_table(results, n_values, args)
     if feature_values:
         print_selection_table(results, feature_values, args)
 
@@ -193,6 +194,30 @@ def summarise(report):
             "force_rmse_fold_std": folds["force_components"]["rmse"]["std"],
             "energy_mae_mev_per_atom": pooled["energy"]["mae"],
             "force_mae_ev_per_a": pooled["force_components"]["mae"]}
+
+
+def print_config_type_table(results, n_values, args):
+    """Energy RMSE per config type (meV/atom), from each point's report.json, when the data has
+    more than one config type."""
+    rows = {}
+    for n in n_values:
+        for basis in args.bases.split(","):
+            path = os.path.join(args.out, f"{basis}-n{n}-cv", "report.json")
+            if not os.path.exists(path):
+                continue
+            with open(path) as f:
+                by_type = json.load(f)["cross_validation"]["pooled"]["by_config_type"]
+            for name, errors in by_type.items():
+                rows.setdefault(name, {})[(basis, n)] = (errors["energy"]["rmse"], errors["force_components"]["rmse"])
+    if len(rows) < 2:
+        return
+    columns = [(b, n) for n in n_values for b in args.bases.split(",")]
+    print("\nPer config type: energy RMSE (meV/atom) / force RMSE (eV/Å), pooled over the folds\n")
+    print("| config type | " + " | ".join(f"{b} {n}" for b, n in columns) + " |")
+    print("|---|" + "---:|" * len(columns))
+    for name, values in sorted(rows.items()):
+        cells = [f"{values[c][0]:.1f} / {values[c][1]:.3f}" if c in values and values[c][0] is not None else "-" for c in columns]
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 def print_selection_table(results, feature_values, args):
