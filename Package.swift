@@ -167,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "gap-bench",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism",
+                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Regression",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism"],
+            dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
             exclude: ["Fixtures"],
             swiftSettings: languageMode
         ),

@@ -148,6 +148,19 @@ extension TrainingConfig {
                 if let r = d.radialScaling {
                     p.append(("radial_scaling", W.object([("c", W.number(r.c)), ("r0", W.number(r.r0)), ("m", W.number(r.m))])))
                 }
+                // The data-driven keys only when used, so that gap_fit-style configs keep their
+                // canonical form (and model provenance) unchanged.
+                if case .optimal(let o) = d.radialBasis {
+                    p.append(("radial_basis", .string("optimal")))
+                    p.append(("n_max_primitive", W.number(o.primitiveCount)))
+                    if let v = o.retainedVariance { p.append(("retained_variance", W.number(v))) }
+                    if o.combinesSpecies { p.append(("combine_species", .bool(true))) }
+                }
+                if let f = d.featureSelection {
+                    p.append(("n_features", W.number(f.count)))
+                    p.append(("feature_selection", .string(f.method.rawValue)))
+                }
+                if d.isDataDriven { p.append(("basis_sample", W.number(d.sampleSize))) }
                 return W.object(p + sparse(t.sparse))
             case .distance2b(let t):
                 let d = t.descriptor

@@ -41,12 +41,85 @@ public struct SparsePointsConfig: Hashable, Sendable {
     }
 }
 
+/// The radial basis of a SOAP descriptor (`radial_basis`).
+public enum RadialBasisConfig: Hashable, Sendable {
+    /// QUIP's equispaced-Gaussian basis, exactly as gap_fit (`"gap"`, the default).
+    case gap
+    /// The data-driven basis (`"optimal"`): the QUIP basis of `n_max_primitive` functions
+    /// contracted per (neighbour species, l) onto the leading principal components of the
+    /// training environments' density coefficients (Goscinski et al., J. Chem. Phys. 155,
+    /// 104106 (2021)); see `RadialContraction` in the Descriptors module.
+    case optimal(OptimalRadialBasisConfig)
+
+    /// The JSON name.
+    public var name: String {
+        switch self {
+        case .gap: return "gap"
+        case .optimal: return "optimal"
+        }
+    }
+
+    /// The names accepted by `radial_basis`.
+    public static let names = ["gap", "optimal"]
+}
+
+/// Settings of the optimal radial basis.
+public struct OptimalRadialBasisConfig: Hashable, Sendable {
+    /// The size P of the primitive basis (`n_max_primitive`, default 20, n_max ≤ P ≤ 64).
+    public var primitiveCount: Int
+    /// If set (`retained_variance`, 0 < v ≤ 1), the number of contracted functions is the
+    /// fewest that retain this fraction of the variance in every (species, l), at most `n_max`.
+    public var retainedVariance: Double?
+    /// Whether one contraction per l mixes all neighbour species (`combine_species`, default
+    /// false): n_max channels shared by every species instead of n_max per species; n_max may
+    /// then be up to species · n_max_primitive.
+    public var combinesSpecies: Bool
+
+    /// The default primitive basis size.
+    public static let defaultPrimitiveCount = 20
+
+    /// Creates optimal-basis settings.
+    public init(
+        primitiveCount: Int = OptimalRadialBasisConfig.defaultPrimitiveCount, retainedVariance: Double? = nil,
+        combinesSpecies: Bool = false
+    ) {
+        self.primitiveCount = primitiveCount
+        self.retainedVariance = retainedVariance
+        self.combinesSpecies = combinesSpecies
+    }
+}
+
+/// How power-spectrum components are chosen by feature selection (`feature_selection`).
+public enum FeatureSelectionMethod: String, Hashable, Sendable, CaseIterable {
+    /// Deterministic iterative CUR over the columns, as `skmatter.feature_selection.CUR` (`"cur"`).
+    case cur
+    /// Farthest-point sampling of the columns from the first, as `skmatter.feature_selection.FPS` (`"fps"`).
+    case fps
+}
+
+/// Feature selection: keep `count` power-spectrum components chosen on the training set.
+public struct FeatureSelectionConfig: Hashable, Sendable {
+    /// The number of components kept (`n_features`, ≥ 1, at most the descriptor's).
+    public var count: Int
+    /// The method (`feature_selection`, default `cur`).
+    public var method: FeatureSelectionMethod
+
+    /// Creates a feature selection.
+    public init(count: Int, method: FeatureSelectionMethod = .cur) {
+        self.count = count
+        self.method = method
+    }
+}
+
 /// The SOAP descriptor part of a term, before species lists are resolved from the data.
 ///
 /// Keys and defaults follow gap_fit's `soap` descriptor: `cutoff` (Å), `cutoff_transition_width`
 /// (Å, default 0.5), `n_max`, `l_max`, `atom_sigma` (Å), `central_weight` (default 1),
 /// `normalise` (default true), `species_Z`, `Z` (default: every species in the training data)
-/// and the optional `radial_scaling` {`c`, `r0` (Å), `m`}.
+/// and the optional `radial_scaling` {`c`, `r0` (Å), `m`}. The data-driven extensions (not in
+/// gap_fit): `radial_basis` (`gap` or `optimal`, with `n_max_primitive` and `retained_variance`),
+/// `n_features` and `feature_selection`, and `basis_sample`, the number of training environments
+/// they are fitted to.
 public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// Cutoff radius in Å (`cutoff`, required, > 0).
     public var cutoffRadius: Double
@@ -68,16 +141,36 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     public var centreSpecies: [Int]?
     /// Optional radial scaling of neighbour weights (`radial_scaling`).
     public var radialScaling: RadialScaling?
+    /// The radial basis (`radial_basis`, default `gap`).
+    public var radialBasis: RadialBasisConfig
+    /// Feature selection (`n_features`, `feature_selection`); nil keeps every component.
+    public var featureSelection: FeatureSelectionConfig?
+    /// The number of training environments (a seeded sample) the optimal basis and feature
+    /// selection are fitted to (`basis_sample`, default 10,000; all if there are fewer).
+    public var sampleSize: Int
 
     /// The gap_fit default transition width, Å.
     public static let defaultTransitionWidth = 0.5
+    /// The default `basis_sample`.
+    public static let defaultSampleSize = 10_000
+
+    /// Whether anything is fitted to the training data (an optimal basis or feature selection).
+    public var isDataDriven: Bool {
+        if case .optimal = radialBasis { return true }
+        return featureSelection != nil
+    }
 
     /// Creates a SOAP descriptor configuration.
     public init(
         cutoffRadius: Double, cutoffTransitionWidth: Double = SOAPDescriptorConfig.defaultTransitionWidth,
         nMax: Int, lMax: Int, atomSigma: Double, centralWeight: Double = 1, normalise: Bool = true,
-        neighbourSpecies: [Int]? = nil, centreSpecies: [Int]? = nil, radialScaling: RadialScaling? = nil
+        neighbourSpecies: [Int]? = nil, centreSpecies: [Int]? = nil, radialScaling: RadialScaling? = nil,
+        radialBasis: RadialBasisConfig = .gap, featureSelection: FeatureSelectionConfig? = nil,
+        sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize
     ) {
+        self.radialBasis = radialBasis
+        self.featureSelection = featureSelection
+        self.sampleSize = sampleSize
         self.cutoffRadius = cutoffRadius
         self.cutoffTransitionWidth = cutoffTransitionWidth
         self.nMax = nMax
@@ -104,7 +197,8 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// Keys of the descriptor part (without the kernel and sparse-point keys).
     static let keys = [
         "cutoff", "cutoff_transition_width", "n_max", "l_max", "atom_sigma", "central_weight",
-        "normalise", "species_Z", "Z", "radial_scaling",
+        "normalise", "species_Z", "Z", "radial_scaling", "radial_basis", "n_max_primitive", "retained_variance",
+        "combine_species", "n_features", "feature_selection", "basis_sample",
     ]
 }
 
@@ -292,8 +386,36 @@ extension DecodingContext {
         } else if width > cutoff {
             throw error(r.fieldPath("cutoff"), r.object["cutoff"]!, "cutoff (\(cutoff) Å) is smaller than the default cutoff_transition_width \(width) Å; set cutoff_transition_width")
         }
-        let nMax = try r.integer("n_max", "the number of radial basis functions")
+        let radialBasisName = try r.optionalString("radial_basis") ?? "gap"
+        guard RadialBasisConfig.names.contains(radialBasisName) else {
+            var message = "unknown radial_basis \"\(radialBasisName)\" (allowed: gap, optimal)"
+            if let hint = closestMatch(to: radialBasisName, among: RadialBasisConfig.names) { message += "; did you mean `\(hint)`?" }
+            throw error(r.fieldPath("radial_basis"), r.object["radial_basis"]!, message)
+        }
+        let optimal = radialBasisName == "optimal"
+        for key in ["n_max_primitive", "retained_variance", "combine_species"] where !optimal && r.has(key) {
+            throw error(r.fieldPath(key), r.object[key]!, "\(key) is only used with radial_basis \"optimal\" (this term uses \"gap\")")
+        }
+        let retained = try r.optionalDouble("retained_variance")
+        if let v = retained, !(v > 0 && v <= 1) {
+            throw error(r.fieldPath("retained_variance"), r.object["retained_variance"]!, "retained_variance must be a fraction in (0, 1], found \(v)")
+        }
+        let primitive = try r.optionalInteger("n_max_primitive") ?? OptimalRadialBasisConfig.defaultPrimitiveCount
+        if optimal, !(1...64).contains(primitive) {
+            throw error(r.fieldPath("n_max_primitive"), r.object["n_max_primitive"] ?? r.value, "n_max_primitive must be between 1 and 64, found \(primitive)")
+        }
+        let combine = try r.optionalBool("combine_species") ?? false
+        // With retained_variance, n_max is an upper limit and may be omitted (then n_max_primitive),
+        // except with combine_species, whose limit depends on the number of species.
+        if combine && !r.has("n_max") {
+            throw error(r.fieldPath("n_max"), r.value, "missing required key \"n_max\" (with combine_species, the number of shared channels, up to species × n_max_primitive; an upper limit with retained_variance)")
+        }
+        let nMax = try (optimal && retained != nil ? r.optionalInteger("n_max") : nil)
+            ?? (optimal && retained != nil ? primitive : r.integer("n_max", "the number of radial basis functions"))
         guard nMax >= 1 else { throw error(r.fieldPath("n_max"), r.object["n_max"]!, "n_max must be ≥ 1, found \(nMax)") }
+        if optimal, !combine, nMax > primitive {
+            throw error(r.fieldPath("n_max"), r.object["n_max"]!, "n_max (\(nMax)) must not exceed n_max_primitive (\(primitive)): the optimal basis keeps n_max of the n_max_primitive primitive functions")
+        }
         let lMax = try r.integer("l_max", "the maximum angular momentum")
         guard lMax >= 0 else { throw error(r.fieldPath("l_max"), r.object["l_max"]!, "l_max must be ≥ 0, found \(lMax)") }
         let atomSigma = try positive(r.double("atom_sigma", "the Gaussian smearing width in Å"), r, "atom_sigma", unit: " Å")
@@ -312,10 +434,37 @@ extension DecodingContext {
             let m = try positive(s.double("m", "the exponent m"), s, "m")
             scaling = RadialScaling(c: c, r0: r0, m: m)
         }
+        var selection: FeatureSelectionConfig?
+        if let count = try r.optionalInteger("n_features") {
+            guard count >= 1 else { throw error(r.fieldPath("n_features"), r.object["n_features"]!, "n_features must be ≥ 1, found \(count)") }
+            var method = FeatureSelectionMethod.cur
+            if let v = r.optionalValue("feature_selection") {
+                let name = try string(v, path: r.fieldPath("feature_selection"))
+                let names = FeatureSelectionMethod.allCases.map(\.rawValue)
+                guard let m = FeatureSelectionMethod(rawValue: name) else {
+                    var message = "unknown feature_selection \"\(name)\" (allowed: \(names.joined(separator: ", ")))"
+                    if let hint = closestMatch(to: name, among: names) { message += "; did you mean `\(hint)`?" }
+                    throw error(r.fieldPath("feature_selection"), v, message)
+                }
+                method = m
+            }
+            selection = FeatureSelectionConfig(count: count, method: method)
+        } else if r.has("feature_selection") {
+            throw error(r.fieldPath("feature_selection"), r.object["feature_selection"]!, "feature_selection is only used with n_features (the number of power-spectrum components to keep)")
+        }
+        let sample = try r.optionalInteger("basis_sample") ?? SOAPDescriptorConfig.defaultSampleSize
+        if r.has("basis_sample") {
+            guard optimal || selection != nil else {
+                throw error(r.fieldPath("basis_sample"), r.object["basis_sample"]!, "basis_sample is only used with radial_basis \"optimal\" or n_features (it sizes the sample of training environments they are fitted to)")
+            }
+            guard sample >= 1 else { throw error(r.fieldPath("basis_sample"), r.object["basis_sample"]!, "basis_sample must be ≥ 1, found \(sample)") }
+        }
         return SOAPDescriptorConfig(
             cutoffRadius: cutoff, cutoffTransitionWidth: width, nMax: nMax, lMax: lMax, atomSigma: atomSigma,
             centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
-            radialScaling: scaling)
+            radialScaling: scaling,
+            radialBasis: optimal ? .optimal(OptimalRadialBasisConfig(primitiveCount: primitive, retainedVariance: retained, combinesSpecies: combine)) : .gap,
+            featureSelection: selection, sampleSize: sample)
     }
 
     func sparsePoints(_ r: ObjectReader, allowed: [SparseMethod], defaultMethod: SparseMethod) throws -> SparsePointsConfig {

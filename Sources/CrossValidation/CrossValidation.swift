@@ -185,6 +185,9 @@ struct Engine {
     let progress: ProgressReporter
     var cache: FeatureCache?
     var cacheKey: FeatureKey?
+    /// Trainers with their data-driven descriptors (optimal radial basis, feature selection)
+    /// fitted once to every frame, by canonical config: every fold of a config shares them.
+    var fittedTrainers: [String: Trainer] = [:]
     /// How many times features were prepared (the first is the main config's).
     var cacheCount = 0
     var featureMode = FeatureMode.recomputed
@@ -204,7 +207,8 @@ struct Engine {
         self.progress = options.progress
         seed = options.seed ?? config.seed
         species = data.speciesPresent
-        let specs = try Trainer(config: config).termSpecifications(species: species)
+        // Provisional: the cutoff does not depend on data-driven descriptor parts.
+        let specs = try Trainer(config: config).termSpecifications(species: species, provisional: true)
         let cutoff = specs.map(\.cutoffRadius).max() ?? 0
         let isolated = try FoldAssignment.isolatedAtoms(in: data.frames, cutoffRadius: cutoff)
         assignment = try FoldAssignment(frames: data.frames, foldCount: options.folds, seed: seed, alwaysTrain: isolated)
@@ -277,14 +281,32 @@ struct Engine {
 
     // MARK: - Features
 
+    /// The trainer of `config` with its data-driven descriptor parts fitted to every frame of
+    /// the data (once per config). They use no labels, so fitting them to all frames leaks no
+    /// test label into a fold; every fold then has the same descriptor, as the shared cache needs.
+    mutating func trainer(for config: TrainingConfig) throws -> Trainer {
+        let key = config.canonicalJSON(pretty: false)
+        if let trainer = fittedTrainers[key] { return trainer }
+        let plain = Trainer(config: config)
+        var trainer = plain
+        if !plain.hasFittedDescriptors {
+            clock.lap()
+            trainer = try plain.fittingDescriptors(to: data, species: species, threads: options.threads)
+            timings.append(clock.lap("optimal radial basis / feature selection (\(config.sourceName))"))
+            note("\(config.sourceName): optimal radial basis / feature selection fitted once to all \(data.frames.count) frames (structures only, no labels); every fold uses them")
+        }
+        fittedTrainers[key] = trainer
+        return trainer
+    }
+
     /// Computes (or reuses) the descriptor cache for `config`, if it fits the budget.
     mutating func prepareFeatures(for config: TrainingConfig) throws {
-        let key = try FeatureKey(config: config, species: species)
+        let trainer = try self.trainer(for: config)
+        let key = try FeatureKey(trainer: trainer, species: species)
         if key == cacheKey, cache != nil { return }
         cache = nil
         cacheKey = nil
         clock.lap()
-        let trainer = Trainer(config: config)
         let estimate = try FeatureCache.estimatedBytes(data, species: species, trainer: trainer)
         let fitPeak = try FitPlan.make(config, data: data, options: FitOptions(threads: options.threads)).peakBytes
         // The record describes the main config's features; sweeps that change them say so in notes.
@@ -322,7 +344,7 @@ struct Engine {
     mutating func runFolds(
         config: TrainingConfig, data: TrainingData, subsets: [[Int]]?, label: String, keepPredictions: Bool
     ) throws -> (run: CrossValidationRun, predictions: [Prediction?]) {
-        let trainer = Trainer(config: config)
+        let trainer = try self.trainer(for: config)
         var outcomes: [FoldOutcome] = []
         var predictions = [Prediction?](repeating: nil, count: data.frames.count)
         for k in 0..<assignment.foldCount {

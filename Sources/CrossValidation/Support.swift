@@ -10,19 +10,21 @@ import Glibc
 /// configs with equal keys can share a ``FeatureCache``.
 struct FeatureKey: Hashable {
     enum Term: Hashable {
-        case soap(SOAPHyperparameters)
+        /// Hyper-parameters, and the fitted optimal radial basis and kept features if any.
+        case soap(SOAPHyperparameters, RadialContraction?, [Int]?)
         case pair
     }
 
     var cutoffRadius: Double
     var terms: [Term]
 
-    init(config: TrainingConfig, species: [Int]) throws {
-        let specs = try Trainer(config: config).termSpecifications(species: species)
+    /// The key of `trainer`'s features (its data-driven descriptors fitted, if it has any).
+    init(trainer: Trainer, species: [Int]) throws {
+        let specs = try trainer.termSpecifications(species: species)
         cutoffRadius = specs.map(\.cutoffRadius).max() ?? 0
         terms = specs.map { spec in
             switch spec {
-            case .soap(let calculator, _): return .soap(calculator.hyperparameters)
+            case .soap(let calculator, _): return .soap(calculator.hyperparameters, calculator.radialContraction, calculator.selectedFeatures)
             case .distance2b: return .pair
             }
         }

@@ -1,4 +1,5 @@
-/// Quintic Hermite interpolation of all radial functions R_nl(r) on [0, r_cut], with derivative.
+/// Quintic Hermite interpolation of all radial functions R_nl(r) of one table (the QUIP basis, or
+/// its contraction for one neighbour species) on [0, r_cut], with derivative.
 ///
 /// On each of `intervalCount` equal intervals of width h the polynomial matches the exact
 /// value, first and second derivative at both ends, so values are C² and the error falls as h⁶
@@ -27,9 +28,9 @@ struct RadialSpline: Sendable {
 
     /// Builds the spline of `basis` on [0, cutoffRadius], refining the grid until the tolerances
     /// are met (or 2¹⁶ intervals are reached).
-    init(basis: GaussianRadialBasis, cutoffRadius: Double, sigma: Double,
+    init(basis: RadialFunctions, cutoffRadius: Double, sigma: Double,
          valueTolerance: Double = 1e-13, derivativeTolerance: Double = 1e-11) {
-        let count = basis.nMax * (basis.lMax + 1)
+        let count = basis.functionCount
         functionCount = count
         var intervals = max(8, Int((cutoffRadius / sigma * 40).rounded(.up)))
         var result = RadialSpline.build(basis: basis, cutoffRadius: cutoffRadius, intervals: intervals)
@@ -45,9 +46,9 @@ struct RadialSpline: Sendable {
         derivativeError = result.derivativeError
     }
 
-    private static func build(basis: GaussianRadialBasis, cutoffRadius: Double, intervals: Int)
+    private static func build(basis: RadialFunctions, cutoffRadius: Double, intervals: Int)
         -> (coefficients: [Double], valueError: Double, derivativeError: Double) {
-        let count = basis.nMax * (basis.lMax + 1)
+        let count = basis.functionCount
         let h = cutoffRadius / Double(intervals)
         let nodes = intervals + 1
         var f = [Double](repeating: 0, count: nodes * count)

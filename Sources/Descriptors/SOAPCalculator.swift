@@ -51,6 +51,14 @@ import Glibc
 /// given to QUIP in another order, QUIP permutes the channels accordingly (A = position in its
 /// list · n_max + n).
 ///
+/// ## Optimal radial basis and feature selection (not in gap_fit)
+/// With a ``RadialContraction`` the radial functions are R^s_nl = Σ_p U^{s l}[p, n] R_pl, the
+/// QUIP basis of P functions contracted per neighbour species s and l onto n_max functions
+/// fitted to data; each species then has its own spline table, so the cost is that of n_max
+/// QUIP functions, and everything above holds with R^s_nl in place of R_nl (and the centre's
+/// own Gaussian contracted alike). With `selectedFeatures` only those components of v are
+/// computed (values and gradients), and `normalise` divides them by their own length.
+///
 /// ## Gradients
 /// Position gradients are stored per (row, atom) as in ``DescriptorValues``: one entry for the
 /// centre and one for every other atom with an image inside the cutoff (of a neighbour species),
@@ -75,13 +83,41 @@ public struct SOAPCalculator: Sendable {
     public let hyperparameters: SOAPHyperparameters
     /// The number of features per row.
     public let featureCount: Int
-    /// Number of neighbour channels (species) · n_max.
+    /// The data-driven radial basis, or nil for QUIP's (`radial_basis` `gap`).
+    public let radialContraction: RadialContraction?
+    /// The kept power-spectrum components (indices into the full layout of ``fullFeatureCount``
+    /// features, ascending), or nil for all of them.
+    public let selectedFeatures: [Int]?
+    /// The number of power-spectrum components before feature selection:
+    /// N (N + 1)/2 · (l_max + 1) with N = species · n_max.
+    public let fullFeatureCount: Int
+    /// Number of neighbour channels: species · n_max, or n_max when the contraction combines
+    /// species.
     let channelCount: Int
+    /// The primitive QUIP basis (P functions when contracted, else n_max).
     let basis: GaussianRadialBasis
+    /// The radial functions of each spline table: one table for the QUIP basis, one per
+    /// neighbour species (ascending) when contracted.
+    let radialTables: [RadialFunctions]
+    /// The splines of `radialTables`, index for index.
+    let splines: [RadialSpline]
+    /// `splines[0]`, stored on its own so that the QUIP-basis path reads it as before, without
+    /// an array access per pair.
     let spline: RadialSpline
+    /// The centre's own-Gaussian coefficients of each table (n_max values, times Y_00).
+    let centreCoefficients: [[Double]]
+    /// Whether each neighbour species has its own table (else table 0 serves all).
+    let tablePerSpecies: Bool
+    /// Whether every species shares one block of channels (combined contraction).
+    let combinesSpecies: Bool
+    /// Gather tables of the kept features, or nil when every feature is computed.
+    let selection: SelectedFeatureTables?
     let harmonics: RealSphericalHarmonics
-    /// Neighbour channel of each atomic number (index Z), or −1.
+    /// Channel block of each atomic number (index Z): its position in `neighbourSpecies`, 0 for
+    /// every neighbour species when species are combined, or −1 for other species.
     let channelOfElement: [Int32]
+    /// Radial table of each atomic number (index Z): its position in `neighbourSpecies`, or −1.
+    let tableOfElement: [Int32]
     /// Whether atoms of atomic number Z get a row.
     let isCentreElement: [Bool]
     /// How radial functions are evaluated in `compute` (splines unless testing).
@@ -105,15 +141,28 @@ public struct SOAPCalculator: Sendable {
 
     /// Validates `hyperparameters` and precomputes the radial basis and its splines.
     ///
+    /// - Parameters:
+    ///   - radialContraction: a data-driven radial basis (``RadialContraction/fit(_:primitiveCount:retainedVariance:structures:centres:threads:)``)
+    ///     for these hyper-parameters; nil (the default) for QUIP's basis.
+    ///   - selectedFeatures: the power-spectrum components to compute (indices into the full
+    ///     layout, distinct; they are sorted), or nil (the default) for all. With a selection the
+    ///     descriptor is the kept components only, normalised (if `normalise`) by their own length.
     /// - Throws: ``InputError`` whose `field` is the gap_fit name of the offending hyper-parameter
     ///   (`cutoff`, `cutoff_transition_width`, `n_max`, `l_max`, `atom_sigma`, `central_weight`,
-    ///   `species_Z`, `Z`, `radial_scaling`) and whose message gives the allowed range.
-    public init(_ hyperparameters: SOAPHyperparameters) throws {
-        try self.init(hyperparameters, radialEvaluation: .spline)
+    ///   `species_Z`, `Z`, `radial_scaling`) and whose message gives the allowed range;
+    ///   `radial_contraction` or `selected_features` if those do not fit the hyper-parameters.
+    public init(
+        _ hyperparameters: SOAPHyperparameters, radialContraction: RadialContraction? = nil, selectedFeatures: [Int]? = nil
+    ) throws {
+        try self.init(
+            hyperparameters, radialContraction: radialContraction, selectedFeatures: selectedFeatures, radialEvaluation: .spline)
     }
 
     /// Validates and precomputes, choosing how radial functions are evaluated.
-    init(_ hyperparameters: SOAPHyperparameters, radialEvaluation: RadialEvaluation) throws {
+    init(
+        _ hyperparameters: SOAPHyperparameters, radialContraction: RadialContraction? = nil, selectedFeatures: [Int]? = nil,
+        radialEvaluation: RadialEvaluation
+    ) throws {
         self.radialEvaluation = radialEvaluation
         var h = hyperparameters
         let file = SOAPCalculator.errorSource
@@ -159,27 +208,92 @@ public struct SOAPCalculator: Sendable {
         h.neighbourSpecies.sort()
         h.centreSpecies.sort()
         self.hyperparameters = h
-        channelCount = h.neighbourSpecies.count * h.nMax
-        featureCount = channelCount * (channelCount + 1) / 2 * (h.lMax + 1)
+        combinesSpecies = radialContraction?.combinesSpecies ?? false
+        channelCount = (combinesSpecies ? 1 : h.neighbourSpecies.count) * h.nMax
+        fullFeatureCount = channelCount * (channelCount + 1) / 2 * (h.lMax + 1)
         var channels = [Int32](repeating: -1, count: SOAPCalculator.maximumAtomicNumber + 1)
-        for (index, z) in h.neighbourSpecies.enumerated() { channels[z] = Int32(index) }
+        var tables = [Int32](repeating: -1, count: SOAPCalculator.maximumAtomicNumber + 1)
+        for (index, z) in h.neighbourSpecies.enumerated() {
+            channels[z] = combinesSpecies ? 0 : Int32(index)
+            tables[z] = Int32(index)
+        }
         channelOfElement = channels
+        tableOfElement = tables
         var centres = [Bool](repeating: false, count: SOAPCalculator.maximumAtomicNumber + 1)
         for z in h.centreSpecies { centres[z] = true }
         isCentreElement = centres
-        basis = try GaussianRadialBasis(cutoffRadius: h.cutoffRadius, atomSigma: h.atomSigma, nMax: h.nMax, lMax: h.lMax, errorFile: file)
-        spline = RadialSpline(basis: basis, cutoffRadius: h.cutoffRadius, sigma: h.atomSigma)
+        if let contraction = radialContraction {
+            guard contraction.species == h.neighbourSpecies, contraction.lMax == h.lMax, contraction.contractedCount == h.nMax else {
+                throw fail("radial_contraction", "the contraction is for species \(contraction.species), l_max \(contraction.lMax) and n_max \(contraction.contractedCount), but the descriptor has species_Z \(h.neighbourSpecies), l_max \(h.lMax) and n_max \(h.nMax)")
+            }
+            let primitive: GaussianRadialBasis
+            do {
+                primitive = try GaussianRadialBasis(
+                    cutoffRadius: h.cutoffRadius, atomSigma: h.atomSigma, nMax: contraction.primitiveCount, lMax: h.lMax, errorFile: file)
+            } catch var error as InputError {
+                error.field = "n_max_primitive"
+                throw error
+            }
+            basis = primitive
+            radialTables = h.neighbourSpecies.indices.map { s in
+                RadialFunctions(
+                    basis: primitive, contractedCount: h.nMax,
+                    matrices: (0...h.lMax).flatMap { contraction.matrix(speciesIndex: s, l: $0) })
+            }
+            tablePerSpecies = true
+        } else {
+            basis = try GaussianRadialBasis(cutoffRadius: h.cutoffRadius, atomSigma: h.atomSigma, nMax: h.nMax, lMax: h.lMax, errorFile: file)
+            radialTables = [RadialFunctions(basis: basis)]
+            tablePerSpecies = false
+        }
+        self.radialContraction = radialContraction
+        splines = radialTables.map { RadialSpline(basis: $0, cutoffRadius: h.cutoffRadius, sigma: h.atomSigma) }
+        spline = splines[0]
+        centreCoefficients = radialTables.map(\.centreCoefficients)
         harmonics = RealSphericalHarmonics(lMax: h.lMax)
+        if let requested = selectedFeatures {
+            let sorted = requested.sorted()
+            guard !sorted.isEmpty else { throw fail("selected_features", "at least one feature must be kept") }
+            guard sorted.first! >= 0, sorted.last! < fullFeatureCount else {
+                throw fail("selected_features", "feature indices must be between 0 and \(fullFeatureCount - 1), got \(sorted.first!) ... \(sorted.last!)")
+            }
+            guard zip(sorted, sorted.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw fail("selected_features", "a feature index is listed twice")
+            }
+            self.selectedFeatures = sorted
+            selection = SelectedFeatureTables(indices: sorted, nMax: h.nMax, lCount: h.lMax + 1)
+            featureCount = sorted.count
+        } else {
+            self.selectedFeatures = nil
+            selection = nil
+            featureCount = fullFeatureCount
+        }
+    }
+
+    /// This calculator computing only the power-spectrum components `indices` (into the full
+    /// layout; see ``init(_:radialContraction:selectedFeatures:)``), with the same radial basis.
+    public func selectingFeatures(_ indices: [Int]) throws -> SOAPCalculator {
+        try SOAPCalculator(
+            hyperparameters, radialContraction: radialContraction, selectedFeatures: indices, radialEvaluation: radialEvaluation)
+    }
+
+    /// This calculator without feature selection (every power-spectrum component).
+    public var withAllFeatures: SOAPCalculator {
+        get throws {
+            try SOAPCalculator(hyperparameters, radialContraction: radialContraction, selectedFeatures: nil, radialEvaluation: radialEvaluation)
+        }
     }
 
     /// The accuracy of the splined radial functions, measured against exact evaluation when the
     /// calculator was built: the largest |spline − exact| over r ∈ [0, cutoff], n and l, relative
     /// to the largest |R_nl|, and the same for dR_nl/dr. Both are below 10⁻¹³ and 10⁻¹¹ unless
     /// the grid hit its size limit (2¹⁶ intervals).
-    public var splineAccuracy: (value: Double, derivative: Double) { (spline.valueError, spline.derivativeError) }
+    public var splineAccuracy: (value: Double, derivative: Double) {
+        (splines.map(\.valueError).max() ?? 0, splines.map(\.derivativeError).max() ?? 0)
+    }
 
-    /// The number of spline intervals on [0, cutoff].
-    public var splineIntervalCount: Int { spline.intervalCount }
+    /// The number of spline intervals on [0, cutoff] (the largest over the tables).
+    public var splineIntervalCount: Int { splines.map(\.intervalCount).max() ?? 0 }
 
     /// Builds the neighbour list the calculator uses (one place to switch implementations).
     static func makeNeighbourList(_ structure: Structure, cutoffRadius: Double) throws -> NeighbourList {
@@ -235,5 +349,17 @@ public struct SOAPCalculator: Sendable {
         SOAPEvaluator.run(
             calculator: self, structure: structure, list: list, plan: plan, gradients: gradients,
             strainGradients: strainGradients, threads: threads ?? ThreadCount.current, into: &result)
+    }
+
+    /// The density expansion coefficients of every centre atom: row r holds
+    /// c_{A l m} = Σ_j w(r_ij) R_Al(r_ij) Y_lm(r̂_ij) (+ the centre's own Gaussian, as in the
+    /// descriptor) at `A · (l_max + 1)² + l² + l + m`, for channels A = species · n_max + n (with
+    /// a contracted basis, n is the contracted index) and m = −l ... l. So `featureCount` is
+    /// channels · (l_max + 1)²; no gradients. The power spectrum is built from these.
+    public func densityExpansion(_ structure: Structure, threads: Int? = nil) throws -> DescriptorValues {
+        let list = try SOAPCalculator.makeNeighbourList(structure, cutoffRadius: hyperparameters.cutoffRadius)
+        let plan = try SOAPPlan(calculator: self, structure: structure, list: list, needsEntries: false)
+        return SOAPEvaluator.runExpansion(
+            calculator: self, structure: structure, list: list, plan: plan, threads: threads ?? ThreadCount.current)
     }
 }

@@ -46,11 +46,13 @@ enum SOAPEvaluator {
         list.distances.withUnsafeBufferPointer { distances in
         list.neighbours.withUnsafeBufferPointer { neighbours in
         calculator.channelOfElement.withUnsafeBufferPointer { channelOfElement in
+        calculator.tableOfElement.withUnsafeBufferPointer { tableOfElement in
         structure.atomicNumbers.withUnsafeBufferPointer { numbers in
             let inputs = RowInputs(
                 planPairs: planPairs.baseAddress, entryAtoms: entryAtoms.baseAddress, vectors: vectors.baseAddress!,
                 distances: distances.baseAddress!, neighbours: neighbours.baseAddress!,
-                channelOfElement: channelOfElement.baseAddress!, numbers: numbers.baseAddress!)
+                channelOfElement: channelOfElement.baseAddress!, tableOfElement: tableOfElement.baseAddress!,
+                numbers: numbers.baseAddress!)
             let outputs = RowOutputs(
                 values: valuesOut.baseAddress, gradients: gradientOut.baseAddress, strain: strainOut.baseAddress)
             parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
@@ -70,11 +72,54 @@ enum SOAPEvaluator {
         }
         }
         }
+        }
         result = DescriptorValues(
             featureCount: f, centres: plan.centres, values: valuesStorage,
             gradientOffsets: gradients ? plan.entryOffsets : [],
             gradientAtoms: gradients ? plan.entryAtoms : [],
             gradientValues: gradientStorage, strainValues: strainStorage)
+    }
+
+    /// The expansion coefficients c_{A lm} of every row (step (1) only), rows of
+    /// `channelCount · (lMax + 1)²` doubles, channel-major, lm = l² + l + m.
+    static func runExpansion(
+        calculator: SOAPCalculator, structure: Structure, list: NeighbourList, plan: SOAPPlan, threads: Int
+    ) -> DescriptorValues {
+        let lCount = calculator.hyperparameters.lMax + 1
+        let width = calculator.channelCount * lCount * lCount
+        let rows = plan.rowCount
+        var values = [Double](repeating: 0, count: rows * width)
+        let chunkCount = threads <= 1 ? 1 : min(rows, threads * 8)
+        values.withUnsafeMutableBufferPointer { valuesOut in
+        plan.pairs.withUnsafeBufferPointer { planPairs in
+        list.vectors.withUnsafeBufferPointer { vectors in
+        list.distances.withUnsafeBufferPointer { distances in
+        list.neighbours.withUnsafeBufferPointer { neighbours in
+        calculator.channelOfElement.withUnsafeBufferPointer { channelOfElement in
+        calculator.tableOfElement.withUnsafeBufferPointer { tableOfElement in
+        structure.atomicNumbers.withUnsafeBufferPointer { numbers in
+            let inputs = RowInputs(
+                planPairs: planPairs.baseAddress, entryAtoms: nil, vectors: vectors.baseAddress!,
+                distances: distances.baseAddress!, neighbours: neighbours.baseAddress!,
+                channelOfElement: channelOfElement.baseAddress!, tableOfElement: tableOfElement.baseAddress!,
+                numbers: numbers.baseAddress!)
+            let output = RowOutputs(values: valuesOut.baseAddress, gradients: nil, strain: nil)
+            parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
+                let workspace = SOAPWorkspace(calculator: calculator, pairCapacity: plan.maximumPairCount, gradients: false)
+                for row in range {
+                    workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: false)
+                    (output.values! + row * width).update(from: workspace.coefficients, count: width)
+                }
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        return DescriptorValues(featureCount: width, centres: plan.centres, values: values)
     }
 
     /// Gives `array` exactly `count` elements whose values will all be overwritten: shrinks in
@@ -100,6 +145,7 @@ struct RowInputs: @unchecked Sendable {
     let distances: UnsafePointer<Double>
     let neighbours: UnsafePointer<Int32>
     let channelOfElement: UnsafePointer<Int32>
+    let tableOfElement: UnsafePointer<Int32>
     let numbers: UnsafePointer<Int>
 }
 
@@ -120,7 +166,12 @@ final class SOAPWorkspace {
     let scaling: RadialScaling?
     let centralWeight: Double
     let normalise: Bool
+    /// Whether every channel belongs to one block (one neighbour species, or species combined).
     let singleChannel: Bool
+    /// Whether there is one neighbour species (QUIP's rule for the centre's own Gaussian).
+    let singleSpecies: Bool
+    /// Whether each neighbour species has its own radial table (contracted basis).
+    let tablePerSpecies: Bool
 
     /// One allocation holding every scratch array below.
     let memory: UnsafeMutablePointer<Double>
@@ -162,14 +213,16 @@ final class SOAPWorkspace {
         scaling = h.radialScaling
         centralWeight = h.centralWeight
         normalise = h.normalise
-        singleChannel = h.neighbourSpecies.count == 1
+        singleChannel = calculator.channelCount == h.nMax
+        singleSpecies = h.neighbourSpecies.count == 1
+        tablePerSpecies = calculator.tablePerSpecies
         let p = pairCapacity
         let sizes = [
             channelCount * lmCount, featureCount,
             p * nlCount, gradients ? p * nlCount : 0, p * lmCount, gradients ? 3 * p * lmCount : 0,
             2 * nlCount, channelCount * lCount, 3 * channelCount * lCount, 3 * nlCount, nlCount,
             gradients ? 3 * featureCount : 0, calculator.harmonics.scratchCount, lCount,
-            calculator.radialEvaluation == .exact ? nlCount + calculator.basis.scratchCount : 0,
+            calculator.radialEvaluation == .exact ? 2 * nlCount + (calculator.radialTables.map(\.scratchCount).max() ?? 0) : 0,
             gradients ? lmCount * channelCount : 0, gradients ? 4 * lCount * channelCount : 0,
         ]
         memory = .allocate(capacity: sizes.reduce(0, +))
@@ -231,34 +284,39 @@ final class SOAPWorkspace {
         return (w, dw)
     }
 
-    /// Computes row `row`: values, and (if asked) its gradient entries and strain rows.
-    func evaluateRow(
-        _ row: Int, plan: SOAPPlan, inputs: RowInputs, outputs: RowOutputs, gradients: Bool, strainGradients: Bool
-    ) {
+    /// Step (1) of a row: radial functions, harmonics (with gradients if asked), the pair table
+    /// (`pairIndex`, `pairChannel`) and the expansion coefficients c_{A lm} in `coefficients`,
+    /// including the centre's own Gaussian.
+    @inline(__always)
+    func expandRow(_ row: Int, plan: SOAPPlan, inputs: RowInputs, needsPairGradients: Bool) {
         let centre = Int(plan.centres[row])
         let pairStart = plan.pairOffsets[row]
         let pairCount = plan.pairOffsets[row + 1] - pairStart
         let lm = lmCount, nl = nlCount, lc = lCount
-        let needsPairGradients = gradients || strainGradients
         coefficients.update(repeating: 0, count: channelCount * lm)
-
-        // (1) Radial functions, harmonics, and the expansion coefficients.
         let radial = radialTemporary, slope = radialTemporary + nl
         for q in 0..<pairCount {
             let p = Int(inputs.planPairs![pairStart + q])
             pairIndex[q] = p
             let r = inputs.distances[p]
             let vector = inputs.vectors[p]
-            let channel = Int(inputs.channelOfElement[inputs.numbers[Int(inputs.neighbours[p])]])
+            let neighbourNumber = inputs.numbers[Int(inputs.neighbours[p])]
+            let channel = Int(inputs.channelOfElement[neighbourNumber])
             pairChannel[q] = channel
+            let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
             let (w, dw) = weight(r)
             let wr = weightedRadial + q * nl
             if exactRadial {
-                calculator.basis.evaluate(r, values: radial, first: slope, second: exactScratch,
-                                          scratch: exactScratch + nl)
+                calculator.radialTables[table].evaluate(r, values: radial, first: slope, second: exactScratch,
+                                                        scratch: exactScratch + nl)
             }
             if needsPairGradients {
-                if !exactRadial { calculator.spline.evaluate(r, values: radial, derivatives: slope) }
+                if exactRadial {
+                } else if tablePerSpecies {
+                    calculator.splines[table].evaluate(r, values: radial, derivatives: slope)
+                } else {
+                    calculator.spline.evaluate(r, values: radial, derivatives: slope)
+                }
                 let ws = weightedSlope + q * nl
                 for k in 0..<nl {
                     wr[k] = w * radial[k]
@@ -267,7 +325,12 @@ final class SOAPWorkspace {
                 calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
                                              gradients: harmonicGradients + 3 * q * lm, scratch: harmonicScratch)
             } else {
-                if !exactRadial { calculator.spline.evaluate(r, values: radial) }
+                if exactRadial {
+                } else if tablePerSpecies {
+                    calculator.splines[table].evaluate(r, values: radial)
+                } else {
+                    calculator.spline.evaluate(r, values: radial)
+                }
                 for k in 0..<nl { wr[k] = w * radial[k] }
                 calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
                                              gradients: nil, scratch: harmonicScratch)
@@ -276,22 +339,41 @@ final class SOAPWorkspace {
                 coefficients: coefficients + channel * nMax * lm, weightedRadial: wr, harmonics: harmonicValues + q * lm,
                 nMax: nMax, lCount: lc)
         }
-        // The centre's own Gaussian (l = 0 only, no gradient).
-        let centreChannel = Int(inputs.channelOfElement[inputs.numbers[centre]])
-        let ownChannel = centreChannel >= 0 ? centreChannel : (singleChannel ? 0 : -1)
+        // The centre's own Gaussian (l = 0 only, no gradient), into its species' block with its
+        // species' radial functions; a centre of another species adds to the only block when
+        // there is one neighbour species (as QUIP).
+        let centreNumber = inputs.numbers[centre]
+        let centreChannel = Int(inputs.channelOfElement[centreNumber])
+        let ownChannel = centreChannel >= 0 ? centreChannel : (singleSpecies ? 0 : -1)
         if ownChannel >= 0 && centralWeight != 0 {
             let y00 = 0.5 / Double.pi.squareRoot()
-            calculator.basis.centreCoefficients.withUnsafeBufferPointer { centreCoefficients in
+            let ownTable = tablePerSpecies ? max(0, Int(inputs.tableOfElement[centreNumber])) : 0
+            calculator.centreCoefficients[ownTable].withUnsafeBufferPointer { centreCoefficients in
                 for n in 0..<nMax {
                     coefficients[(ownChannel * nMax + n) * lm] += centralWeight * centreCoefficients[n] * y00
                 }
             }
         }
+    }
 
-        // (2) Power spectrum and normalisation.
-        SOAPKernels.powerSpectrum(
-            coefficients: coefficients, channelCount: channelCount, lCount: lc, inverseRootDegeneracy: inverseRootDegeneracy,
-            into: spectrum)
+    /// Computes row `row`: values, and (if asked) its gradient entries and strain rows.
+    func evaluateRow(
+        _ row: Int, plan: SOAPPlan, inputs: RowInputs, outputs: RowOutputs, gradients: Bool, strainGradients: Bool
+    ) {
+        let centre = Int(plan.centres[row])
+        let pairCount = plan.pairOffsets[row + 1] - plan.pairOffsets[row]
+        let lm = lmCount, nl = nlCount, lc = lCount
+        let needsPairGradients = gradients || strainGradients
+        expandRow(row, plan: plan, inputs: inputs, needsPairGradients: needsPairGradients)
+
+        // (2) Power spectrum (or its kept components) and normalisation.
+        if let selection = calculator.selection {
+            selection.powerSpectrum(coefficients: coefficients, lmCount: lm, into: spectrum)
+        } else {
+            SOAPKernels.powerSpectrum(
+                coefficients: coefficients, channelCount: channelCount, lCount: lc, inverseRootDegeneracy: inverseRootDegeneracy,
+                into: spectrum)
+        }
         let f = featureCount
         var squaredNorm = 0.0
         for k in 0..<f { squaredNorm += spectrum[k] * spectrum[k] }
@@ -355,7 +437,12 @@ final class SOAPWorkspace {
                     slopeTerms[2 * nl + k] = s * unit.z
                 }
             }
-            if singleChannel {
+            if let selection = calculator.selection {
+                dots = selection.pairGradient(
+                    channel: pairChannel[q], channelCount: channelCount, nlCount: nl, lCount: lc, slopeTerms: slopeTerms,
+                    radialTerms: radialTerms, projections: projections, gradientProjections: gradientProjections,
+                    unitValues: normalise ? unitValues : nil, into: pairGradient)
+            } else if singleChannel {
                 dots = SOAPKernels.pairGradientSingleChannel(
                     nMax: nMax, lCount: lc, slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
                     gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,

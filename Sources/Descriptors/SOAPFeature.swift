@@ -31,33 +31,42 @@ extension SOAPCalculator {
     /// The meaning of feature `index` (0 ..< featureCount). Features are ordered as QUIP orders
     /// them: channel A = (species position in ascending `neighbourSpecies`) · n_max + n, then
     /// B ≤ A, then l fastest; the first channel is A and the second B. So feature `index` is
-    /// QUIP's `data[index]` when QUIP is given `species_Z` in ascending order.
+    /// QUIP's `data[index]` when QUIP is given `species_Z` in ascending order. With feature
+    /// selection, feature `index` is the full layout's `selectedFeatures[index]`; with an optimal
+    /// radial basis, n is the index of the contracted radial function, and when that basis
+    /// combines species the channels belong to no one species: both species are 0.
     public func feature(at index: Int) -> SOAPFeature {
         precondition(index >= 0 && index < featureCount, "feature index out of range")
+        let full = selectedFeatures?[index] ?? index
         let lCount = hyperparameters.lMax + 1
-        let pair = index / lCount
-        // Largest A with A(A+1)/2 ≤ pair.
-        var a = Int((Double(8 * pair + 1).squareRoot() - 1) / 2)
-        while a * (a + 1) / 2 > pair { a -= 1 }
-        while (a + 1) * (a + 2) / 2 <= pair { a += 1 }
-        let b = pair - a * (a + 1) / 2
+        let (a, b) = SelectedFeatureTables.channels(ofPair: full / lCount)
         let nMax = hyperparameters.nMax
         let species = hyperparameters.neighbourSpecies
         return SOAPFeature(
-            firstSpecies: species[a / nMax], firstRadial: a % nMax, secondSpecies: species[b / nMax],
-            secondRadial: b % nMax, angularMomentum: index % lCount)
+            firstSpecies: combinesSpecies ? 0 : species[a / nMax], firstRadial: a % nMax,
+            secondSpecies: combinesSpecies ? 0 : species[b / nMax], secondRadial: b % nMax, angularMomentum: full % lCount)
     }
 
     /// The index of the feature with these channels and l (the channels may be given in either
-    /// order), or nil if a species is not a neighbour species or an index is out of range.
+    /// order), or nil if a species is not a neighbour species, an index is out of range, or the
+    /// feature was not kept by feature selection.
     public func featureIndex(of feature: SOAPFeature) -> Int? {
         let h = hyperparameters
-        guard let s1 = h.neighbourSpecies.firstIndex(of: feature.firstSpecies),
-              let s2 = h.neighbourSpecies.firstIndex(of: feature.secondSpecies),
+        let speciesLabels = combinesSpecies ? [0] : h.neighbourSpecies
+        guard let s1 = speciesLabels.firstIndex(of: feature.firstSpecies),
+              let s2 = speciesLabels.firstIndex(of: feature.secondSpecies),
               (0..<h.nMax).contains(feature.firstRadial), (0..<h.nMax).contains(feature.secondRadial),
               (0...h.lMax).contains(feature.angularMomentum) else { return nil }
         let first = s1 * h.nMax + feature.firstRadial, second = s2 * h.nMax + feature.secondRadial
         let (a, b) = (max(first, second), min(first, second))
-        return (a * (a + 1) / 2 + b) * (h.lMax + 1) + feature.angularMomentum
+        let full = (a * (a + 1) / 2 + b) * (h.lMax + 1) + feature.angularMomentum
+        guard let selected = selectedFeatures else { return full }
+        // Binary search in the sorted kept indices.
+        var low = 0, high = selected.count
+        while low < high {
+            let middle = (low + high) / 2
+            if selected[middle] < full { low = middle + 1 } else { high = middle }
+        }
+        return low < selected.count && selected[low] == full ? low : nil
     }
 }

@@ -106,12 +106,19 @@ public enum FeatureExport {
     ///     present anywhere in `inputs`.
     ///   - descriptorSource: the file the descriptor came from, named in errors.
     /// - Throws: ``InputError`` for unreadable or malformed input, a descriptor whose centre
-    ///   species do not occur, or an output that cannot be written. If reading or computing
+    ///   species do not occur or that is data-driven (`radial_basis` "optimal", `n_features`:
+    ///   those are fitted by gap-train), or an output that cannot be written. If reading or computing
     ///   fails, nothing is left at the output paths (existing files there are untouched).
     public static func run(
         _ descriptor: SOAPDescriptorConfig, descriptorSource: String, inputs: [String], options: FeatureExportOptions,
         progress: ProgressReporter = .silent
     ) throws -> FeatureExportResult {
+        if descriptor.isDataDriven {
+            // These are fitted to training data by gap-train and stored in its model.
+            throw InputError(
+                file: descriptorSource, field: descriptor.featureSelection != nil ? "n_features" : "radial_basis",
+                message: "gap-features computes QUIP's radial basis with every power-spectrum component; radial_basis \"optimal\" and n_features are fitted to training data by gap-train (remove them here)")
+        }
         try checkOutputs(inputs: inputs + [descriptorSource], options: options)
         let scan = try FeatureExport.scan(inputs)
         guard scan.atomCount > 0 else {

@@ -52,11 +52,21 @@ public struct ModelProvenance: Sendable {
 /// `sparse_points` and `alpha` as base64 of little-endian float64, and `sparse_sources`),
 /// `provenance`. Large arrays are base64 so that values round-trip bit for bit and files stay
 /// compact; scalars are decimal (shortest round-trip form).
+///
+/// Version 2 adds, in a soap term's `descriptor`, the data-driven parts: `radial_basis`
+/// ("optimal"), `n_max_primitive` and `radial_contraction` {`matrices` (the P x n_max matrices
+/// U per species and l, base64 float64, species then l, each row-major), `eigenvalues` (P per
+/// species and l, descending, base64 float64), `environments`, and `combine_species`: true when
+/// one (species · P) x n_max matrix per l mixes the species}; and `selected_features` (the
+/// kept power-spectrum components, a JSON array of integers into the full layout). A model
+/// without them is written as version 1, byte for byte as before, so that older readers read
+/// every model they can predict with correctly and refuse the others.
 public struct ModelFile: Sendable {
     /// The format name in every model file.
     public static let formatName = "swiftgap-model"
-    /// The schema version written by this code; loading rejects others.
-    public static let currentVersion = 1
+    /// The newest schema version written by this code (2 only for models with an optimal radial
+    /// basis or feature selection); loading accepts 1 ... this.
+    public static let currentVersion = 2
 
     /// The fitted potential.
     public var potential: Potential
@@ -90,7 +100,7 @@ public struct ModelFile: Sendable {
             if let soap = term as? SOAPTerm {
                 fields += [
                     ("type", .string("soap")),
-                    ("descriptor", ModelFile.encode(soap.calculator.hyperparameters)),
+                    ("descriptor", ModelFile.encode(soap.calculator)),
                     ("delta", JSONWriter.number(soap.kernel.delta)),
                     ("zeta", JSONWriter.number(soap.kernel.zeta)),
                     ("feature_count", JSONWriter.number(soap.kernel.featureCount)),
@@ -129,11 +139,21 @@ public struct ModelFile: Sendable {
         ])
         return JSONWriter.write(JSONWriter.object([
             ("format", .string(ModelFile.formatName)),
-            ("version", JSONWriter.number(ModelFile.currentVersion)),
+            ("version", JSONWriter.number(formatVersion)),
             ("e0", JSONWriter.object(e0)),
             ("terms", JSONWriter.array(terms)),
             ("provenance", provenanceValue),
         ]))
+    }
+
+    /// The version this model is written as: 2 if a soap term has an optimal radial basis or
+    /// feature selection, else 1.
+    public var formatVersion: Int {
+        let extended = potential.terms.contains { term in
+            guard let soap = term as? SOAPTerm else { return false }
+            return soap.calculator.radialContraction != nil || soap.calculator.selectedFeatures != nil
+        }
+        return extended ? 2 : 1
     }
 
     /// Writes the model atomically (never a half-written file at `path`).
@@ -141,7 +161,8 @@ public struct ModelFile: Sendable {
         try writeFileAtomically(Array(encoded().utf8), to: path)
     }
 
-    static func encode(_ h: SOAPHyperparameters) -> JSONValue.Kind {
+    static func encode(_ calculator: SOAPCalculator) -> JSONValue.Kind {
+        let h = calculator.hyperparameters
         var fields: [(String, JSONValue.Kind)] = [
             ("cutoff", JSONWriter.number(h.cutoffRadius)),
             ("cutoff_transition_width", JSONWriter.number(h.cutoffTransitionWidth)),
@@ -157,6 +178,20 @@ public struct ModelFile: Sendable {
             fields.append(("radial_scaling", JSONWriter.object([
                 ("c", JSONWriter.number(s.c)), ("r0", JSONWriter.number(s.r0)), ("m", JSONWriter.number(s.m)),
             ])))
+        }
+        if let c = calculator.radialContraction {
+            fields.append(("radial_basis", .string("optimal")))
+            fields.append(("n_max_primitive", JSONWriter.number(c.primitiveCount)))
+            var contraction: [(String, JSONValue.Kind)] = [
+                ("matrices", .string(base64(c.matrices))),
+                ("eigenvalues", .string(base64(c.eigenvalues))),
+                ("environments", JSONWriter.number(c.environmentCount)),
+            ]
+            if c.combinesSpecies { contraction.append(("combine_species", .bool(true))) }
+            fields.append(("radial_contraction", JSONWriter.object(contraction)))
+        }
+        if let selected = calculator.selectedFeatures {
+            fields.append(("selected_features", JSONWriter.array(selected.map { JSONWriter.number($0) })))
         }
         return JSONWriter.object(fields)
     }

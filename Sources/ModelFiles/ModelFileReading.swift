@@ -35,12 +35,12 @@ extension ModelFile {
             throw InputError(file: name, line: root.position.line, field: "format", message: "not a SwiftGAP model file (expected \"format\": \"\(ModelFile.formatName)\")")
         }
         let version = try r.integer(top["version"], "version")
-        guard version == currentVersion else {
+        guard (1...currentVersion).contains(version) else {
             throw InputError(
                 file: name, line: top["version"]?.position.line, field: "version",
                 message: version > currentVersion
                     ? "model file version \(version) is newer than this program reads (version \(currentVersion)); use a newer SwiftGAP"
-                    : "model file version \(version) is not supported (this program reads version \(currentVersion))")
+                    : "model file version \(version) is not supported (this program reads versions 1 to \(currentVersion))")
         }
         var e0: [Int: Double] = [:]
         for member in try r.object(top["e0"], "e0").members {
@@ -61,8 +61,9 @@ extension ModelFile {
             switch type {
             case "soap":
                 let h = try r.soapHyperparameters(term["descriptor"], "\(path).descriptor")
+                let (contraction, selected) = try r.soapDataDrivenParts(term["descriptor"], "\(path).descriptor", hyperparameters: h)
                 let calculator: SOAPCalculator
-                do { calculator = try SOAPCalculator(h) } catch var error as InputError {
+                do { calculator = try SOAPCalculator(h, radialContraction: contraction, selectedFeatures: selected) } catch var error as InputError {
                     error.file = name
                     error.field = "\(path).descriptor.\(error.field ?? "")"
                     throw error
@@ -187,6 +188,45 @@ struct ModelReader {
         }
         guard values.count == count else { throw fail(value, path, "holds \(values.count) numbers, expected \(count)") }
         return values
+    }
+
+    /// The optimal radial basis and the kept features of a soap descriptor (version 2), or nils
+    /// when absent (version 1 models, and version 2 models without them).
+    func soapDataDrivenParts(_ value: JSONValue?, _ path: String, hyperparameters h: SOAPHyperparameters) throws -> (RadialContraction?, [Int]?) {
+        let o = try object(value, path)
+        var contraction: RadialContraction?
+        if let basis = o["radial_basis"] {
+            let name = try string(basis, "\(path).radial_basis")
+            guard name == "gap" || name == "optimal" else {
+                throw fail(basis, "\(path).radial_basis", "unknown radial basis \"\(name)\" (gap or optimal)")
+            }
+            if name == "optimal" {
+                let primitive = try integer(o["n_max_primitive"], "\(path).n_max_primitive")
+                let c = try object(o["radial_contraction"], "\(path).radial_contraction")
+                let combined = try c["combine_species"].map { try bool($0, "\(path).radial_contraction.combine_species") } ?? false
+                let speciesCount = h.neighbourSpecies.count
+                let blocks = (combined ? 1 : speciesCount) * (h.lMax + 1)
+                let rows = (combined ? speciesCount : 1) * primitive
+                guard primitive >= 1, rows >= h.nMax, primitive <= SOAPCalculator.maximumNMax, blocks > 0 else {
+                    throw fail(o["n_max_primitive"], "\(path).n_max_primitive", "must be between n_max (\(h.nMax)\(combined ? " / species" : "")) and \(SOAPCalculator.maximumNMax)")
+                }
+                let matrices = try doubles(c["matrices"], "\(path).radial_contraction.matrices", count: blocks * rows * h.nMax)
+                let eigenvalues = try doubles(c["eigenvalues"], "\(path).radial_contraction.eigenvalues", count: blocks * rows)
+                let environments = try integer(c["environments"], "\(path).radial_contraction.environments")
+                do {
+                    contraction = try RadialContraction(
+                        primitiveCount: primitive, contractedCount: h.nMax, lMax: h.lMax, species: h.neighbourSpecies.sorted(),
+                        matrices: matrices, eigenvalues: eigenvalues, environmentCount: environments, combinesSpecies: combined)
+                } catch let error as InputError {
+                    throw fail(o["radial_contraction"], "\(path).radial_contraction", error.message)
+                }
+            }
+        }
+        var selected: [Int]?
+        if let list = o["selected_features"] {
+            selected = try integers(list, "\(path).selected_features")
+        }
+        return (contraction, selected)
     }
 
     func soapHyperparameters(_ value: JSONValue?, _ path: String) throws -> SOAPHyperparameters {

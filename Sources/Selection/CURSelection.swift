@@ -72,6 +72,17 @@ public struct CURSelection: Sendable {
         try selectInOrder(from: matrix, threads: threads).sorted()
     }
 
+    /// The picked columns (features) of `matrix`, sorted ascending: the rows picked from its
+    /// transpose. With ``Variant/iterative`` this is `skmatter.feature_selection.CUR`.
+    public func selectColumns(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
+        try select(from: matrix.transposed, threads: threads)
+    }
+
+    /// The picked columns in the order they were chosen (see ``selectInOrder(from:threads:)``).
+    public func selectColumnsInOrder(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
+        try selectInOrder(from: matrix.transposed, threads: threads)
+    }
+
     /// The picked rows in the order they were chosen (for `iterative`; the leverage variants
     /// return them by increasing sampling key, i.e. decreasing priority).
     public func selectInOrder(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {

@@ -51,6 +51,17 @@ public struct FPSSelection: Sendable {
         try selectInOrder(from: matrix, threads: threads).sorted()
     }
 
+    /// The picked columns (features) of `matrix`, sorted ascending: farthest-point sampling of
+    /// the columns, as `skmatter.feature_selection.FPS`.
+    public func selectColumns(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
+        try select(from: matrix.transposed, threads: threads)
+    }
+
+    /// The picked columns in the order they were chosen.
+    public func selectColumnsInOrder(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
+        try selectInOrder(from: matrix.transposed, threads: threads)
+    }
+
     /// The picked rows in the order they were chosen.
     public func selectInOrder(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
         try validate(matrix, count: count)

@@ -28,6 +28,26 @@ public struct FeatureMatrix: Sendable {
         Array(values[i * featureCount ..< (i + 1) * featureCount])
     }
 
+    /// The transpose: one row per feature (for selecting features, i.e. columns, with the row
+    /// selections: ``CURSelection/selectColumns(from:threads:)``, ``FPSSelection/selectColumns(from:threads:)``).
+    public var transposed: FeatureMatrix {
+        var t = [Double](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { source in
+            t.withUnsafeMutableBufferPointer { target in
+                // Blocked, so that both sides are read and written in cache-sized tiles.
+                let tile = 32
+                for i0 in stride(from: 0, to: rowCount, by: tile) {
+                    for j0 in stride(from: 0, to: featureCount, by: tile) {
+                        for i in i0..<min(i0 + tile, rowCount) {
+                            for j in j0..<min(j0 + tile, featureCount) { target[j * rowCount + i] = source[i * featureCount + j] }
+                        }
+                    }
+                }
+            }
+        }
+        return FeatureMatrix(rowCount: featureCount, featureCount: rowCount, values: t)
+    }
+
     /// Throws ``SelectionError/nonFiniteFeature(row:feature:)`` for the first NaN or infinity.
     public func checkFinite() throws {
         try values.withUnsafeBufferPointer { p in

@@ -53,7 +53,8 @@ public struct FitPlan: Sendable {
     public static func make(_ config: TrainingConfig, data: TrainingData, options: FitOptions) throws -> FitPlan {
         let trainer = Trainer(config: config)
         let species = data.speciesPresent
-        let specs = try trainer.termSpecifications(species: species)
+        // Provisional for data-driven terms: their basis is fitted later; sizes follow the config.
+        let specs = try trainer.termSpecifications(species: species, provisional: true)
         var terms: [Term] = []
         var columns = 0
         var passOneBytes = 0
@@ -65,14 +66,17 @@ public struct FitPlan: Sendable {
                 let centres = Set(calculator.hyperparameters.centreSpecies)
                 let environments = data.frames.reduce(0) { $0 + $1.structure.atomicNumbers.filter(centres.contains).count }
                 let sparse = termConfig.sparse.count ?? 0
-                terms.append(Term(name: "descriptors[\(t)] soap", environments: environments, features: calculator.featureCount, sparsePoints: sparse, method: termConfig.sparse.method.rawValue))
+                // With feature selection only the kept components are computed (at most n_max
+                // functions per channel with an optimal basis, so this is an upper bound).
+                let features = min(termConfig.descriptor.featureSelection?.count ?? Int.max, calculator.featureCount)
+                terms.append(Term(name: "descriptors[\(t)] soap", environments: environments, features: features, sparsePoints: sparse, method: termConfig.sparse.method.rawValue))
                 columns += sparse
-                passOneBytes += environments * calculator.featureCount * 8
+                passOneBytes += environments * features * 8
                 // Gradients of the largest frame: one entry per (centre, atom within the cutoff).
                 if let frame = largest {
                     let list = try NeighbourList(frame.structure, cutoffRadius: calculator.hyperparameters.cutoffRadius)
                     let entries = frame.atomCount + list.pairCount
-                    gradientBytes = max(gradientBytes, (entries * 3 + frame.atomCount * 9) * calculator.featureCount * 8)
+                    gradientBytes = max(gradientBytes, (entries * 3 + frame.atomCount * 9) * features * 8)
                 }
             case .distance2b(let kernel, let termConfig):
                 var pairs = 0

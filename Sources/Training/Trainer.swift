@@ -111,6 +111,9 @@ public struct FitResult: Sendable {
 public struct Trainer: Sendable {
     /// The validated config.
     public let config: TrainingConfig
+    /// SOAP calculators of the data-driven soap terms (optimal radial basis, feature selection)
+    /// once fitted, by resolved term index; see ``fittingDescriptors(to:species:threads:)``.
+    public internal(set) var fittedSOAP: [Int: SOAPCalculator] = [:]
 
     /// Creates a trainer for `config`.
     public init(config: TrainingConfig) {
@@ -118,11 +121,21 @@ public struct Trainer: Sendable {
     }
 
     /// Resolves the model's terms against the species present in the data.
-    public func termSpecifications(species: [Int]) throws -> [TermSpecification] {
+    ///
+    /// Data-driven soap terms (optimal radial basis, feature selection) must have been fitted
+    /// (``fittingDescriptors(to:species:threads:)``; ``fit(_:options:)`` does it) unless
+    /// `provisional`, which gives them QUIP's basis with the configured n_max and every
+    /// feature: right for sizes before fitting (``FitPlan``), never for computing descriptors.
+    public func termSpecifications(species: [Int], provisional: Bool = false) throws -> [TermSpecification] {
         var specs: [TermSpecification] = []
         for (index, term) in try config.resolvedTerms(speciesPresent: species).enumerated() {
             switch term {
             case .soap(let hyperparameters, let termConfig):
+                if termConfig.descriptor.isDataDriven && !provisional {
+                    guard let fitted = fittedSOAP[index] else { throw TrainingError.descriptorNotFitted(term: "descriptors[\(index)]") }
+                    specs.append(.soap(fitted, termConfig))
+                    continue
+                }
                 do {
                     specs.append(.soap(try SOAPCalculator(hyperparameters), termConfig))
                 } catch var error as InputError {
@@ -166,7 +179,13 @@ public struct Trainer: Sendable {
         defer { BLASThreads.set(previousBLASThreads) }
 
         let species = features?.species ?? species ?? data.speciesPresent
-        let specs = try termSpecifications(species: species)
+        // Data-driven descriptor parts (optimal radial basis, feature selection) first, unless
+        // already fitted (then shared, e.g. by cross-validation folds). Precomputed features come
+        // from a fitted trainer's descriptors, so they need one.
+        if features != nil && !hasFittedDescriptors {
+            throw TrainingError.descriptorNotFitted(term: "with precomputed features, every data-driven soap term")
+        }
+        let specs = try fittingDescriptors(to: data, species: species, threads: options.threads).termSpecifications(species: species)
         let cutoff = specs.map(\.cutoffRadius).max() ?? 0
         if let features {
             precondition(features.frames.count == data.frames.count, "precomputed features must be those of the fitted frames")
@@ -526,6 +545,8 @@ public struct Trainer: Sendable {
 public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case sparseCovarianceNotPositiveDefinite(term: String, detail: String, jitter: Double)
     case rankDeficient(detail: String)
+    /// A data-driven soap term was used before ``Trainer/fittingDescriptors(to:species:threads:)``.
+    case descriptorNotFitted(term: String)
     /// SIGINT arrived; progress was saved to the checkpoint (if any).
     case interrupted(checkpoint: String?)
     /// A checkpoint belongs to another run (config, data, code or block size differ).
@@ -535,6 +556,9 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
+        case .descriptorNotFitted(let term):
+            return "the soap term \(term) has an optimal radial basis or feature selection that has not been fitted to training data yet (call Trainer.fittingDescriptors(to:) first)"
+
         case .sparseCovarianceNotPositiveDefinite(let term, let detail, let jitter):
             return "the sparse covariance K_MM of \(term) is not positive definite: \(detail). Remedy: raise sparse_jitter (now \(jitter)), choose fewer sparse points, or remove duplicate frames (gap-data check lists them)."
         case .rankDeficient(let detail):

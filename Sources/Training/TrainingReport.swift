@@ -1,5 +1,6 @@
 import Configuration
 import ModelFiles
+import Descriptors
 import Regression
 
 extension TrainingData {
@@ -45,5 +46,25 @@ extension Trainer {
             provenance: ModelProvenance(
                 config: config.jsonValue, trainingFiles: data.files, seed: config.seed,
                 frameCount: data.frames.count, atomCount: data.atomCount, observationCount: result.observationCount))
+    }
+}
+
+extension FitResult {
+    /// For each soap term with an optimal radial basis or feature selection: the retained
+    /// variance per species and l (the curve of the contraction) and the number of kept
+    /// features; nil when no term has either.
+    public var descriptorReport: String? {
+        var parts: [String] = []
+        for (t, term) in potential.terms.enumerated() {
+            guard let soap = term as? SOAPTerm else { continue }
+            let calculator = soap.calculator
+            if let contraction = calculator.radialContraction {
+                parts.append("term \(t): " + contraction.retainedVarianceTable())
+            }
+            if calculator.selectedFeatures != nil {
+                parts.append("term \(t): feature selection keeps \(calculator.featureCount) of \(calculator.fullFeatureCount) power-spectrum components")
+            }
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "\n")
     }
 }

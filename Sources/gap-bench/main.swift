@@ -11,7 +11,7 @@ struct GapBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gap-bench",
         abstract: "Timing harness for SwiftGAP components (use a release build).",
-        subcommands: [ReadXYZ.self, SOAPBenchmarkCommand.self]
+        subcommands: [ReadXYZ.self, SOAPBenchmarkCommand.self, PredictBenchmarkCommand.self]
     )
 }
 

@@ -119,6 +119,7 @@ struct GapTrain: ParsableCommand {
         let trainer = Trainer(config: config)
         let result = try trainer.fit(data, options: options)
         try trainer.modelFile(for: result, data: data).write(to: path)
+        if let report = result.descriptorReport { progress.note(report) }
         if !noCheckpoint { unlink(checkpointPath) }
         let phases = result.phaseSeconds.map { "\($0.phase) \(formatDuration($0.seconds))" }.joined(separator: ", ")
         let peak = residentPeakBytes().map(formatBytes) ?? "unknown"

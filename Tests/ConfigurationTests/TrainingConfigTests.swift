@@ -259,6 +259,66 @@ final class TrainingConfigTests: XCTestCase {
         assertConfigError(twoBody, line: 2, field: "descriptors[0].Z2", "Z1 is given but Z2 is not")
     }
 
+    func testOptimalRadialBasisAndFeatureSelectionKeys() throws {
+        func soap(_ c: TrainingConfig) throws -> SOAPDescriptorConfig {
+            guard case .soap(let t) = c.descriptors[0] else { throw XCTSkip("not soap") }
+            return t.descriptor
+        }
+        let plain = try soap(parse(config()))
+        XCTAssertEqual(plain.radialBasis, .gap)
+        XCTAssertNil(plain.featureSelection)
+        XCTAssertFalse(plain.isDataDriven)
+        XCTAssertFalse(try parse(config()).canonicalJSON().contains("radial_basis"), "gap configs keep their canonical form")
+
+        let optimal = try soap(parse(config(soap: #", "radial_basis": "optimal""#)))
+        XCTAssertEqual(optimal.radialBasis, .optimal(OptimalRadialBasisConfig(primitiveCount: 20)))
+        XCTAssertEqual(optimal.nMax, 8)
+        XCTAssertEqual(optimal.sampleSize, SOAPDescriptorConfig.defaultSampleSize)
+        XCTAssertTrue(optimal.isDataDriven)
+
+        let full = try parse(config(soap: #", "radial_basis": "optimal", "n_max_primitive": 12, "retained_variance": 0.99, "n_features": 40, "feature_selection": "fps", "basis_sample": 500"#))
+        let d = try soap(full)
+        XCTAssertEqual(d.radialBasis, .optimal(OptimalRadialBasisConfig(primitiveCount: 12, retainedVariance: 0.99)))
+        XCTAssertEqual(d.featureSelection, FeatureSelectionConfig(count: 40, method: .fps))
+        XCTAssertEqual(d.sampleSize, 500)
+        let again = try TrainingConfig.parse(bytes: Array(full.canonicalJSON().utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
+        XCTAssertEqual(again.descriptors, full.descriptors)
+
+        // With retained_variance, n_max is an upper limit that defaults to n_max_primitive.
+        let withoutNMax = """
+            {"train_files": ["a.xyz"], "descriptors": [{"type": "soap", "cutoff": 5, "l_max": 6, "atom_sigma": 0.5,
+             "delta": 1, "n_sparse": 10, "radial_basis": "optimal", "n_max_primitive": 14, "retained_variance": 0.999}]}
+            """
+        XCTAssertEqual(try soap(parse(withoutNMax)).nMax, 14)
+        XCTAssertEqual(try soap(parse(config(soap: #", "n_features": 10"#))).featureSelection, FeatureSelectionConfig(count: 10, method: .cur))
+
+        assertConfigError(config(soap: #", "radial_basis": "optimall""#), line: 5, field: "descriptors[0].radial_basis", "did you mean `optimal`?")
+        assertConfigError(config(soap: #", "n_max_primitive": 12"#), line: 5, field: "descriptors[0].n_max_primitive", "only used with radial_basis \"optimal\"")
+        assertConfigError(config(soap: #", "retained_variance": 0.9"#), line: 5, field: "descriptors[0].retained_variance", "only used with radial_basis")
+        assertConfigError(config(soap: #", "radial_basis": "optimal", "retained_variance": 1.5"#), line: 5, field: "descriptors[0].retained_variance", "(0, 1]")
+        assertConfigError(config(soap: #", "radial_basis": "optimal", "n_max_primitive": 6"#), line: 4, field: "descriptors[0].n_max", "must not exceed n_max_primitive")
+        assertConfigError(config(soap: #", "radial_basis": "optimal", "n_max_primitive": 65"#), line: 5, field: "descriptors[0].n_max_primitive", "between 1 and 64")
+        assertConfigError(config(soap: #", "n_features": 0"#), line: 5, field: "descriptors[0].n_features", "≥ 1")
+        assertConfigError(config(soap: #", "feature_selection": "cur""#), line: 5, field: "descriptors[0].feature_selection", "only used with n_features")
+        assertConfigError(config(soap: #", "n_features": 5, "feature_selection": "cur_iterative""#), line: 5, field: "descriptors[0].feature_selection", "allowed: cur, fps")
+        assertConfigError(config(soap: #", "n_features": 5, "feature_selection": "fsp""#), line: 5, field: "descriptors[0].feature_selection", "did you mean `fps`?")
+        assertConfigError(config(soap: #", "basis_sample": 100"#), line: 5, field: "descriptors[0].basis_sample", "only used with")
+        assertConfigError(config(soap: #", "n_features": 5, "basis_sample": 0"#), line: 5, field: "descriptors[0].basis_sample", "≥ 1")
+        assertConfigError(config(soap: #", "n_feature": 5"#), line: 5, field: "descriptors[0].n_feature", "did you mean `n_features`?")
+        // combine_species: n_max may exceed n_max_primitive (up to species × it), and is required.
+        let combined = try soap(parse(config(soap: #", "radial_basis": "optimal", "n_max_primitive": 6, "combine_species": true"#)))
+        XCTAssertEqual(combined.radialBasis, .optimal(OptimalRadialBasisConfig(primitiveCount: 6, combinesSpecies: true)))
+        XCTAssertEqual(combined.nMax, 8)
+        assertConfigError(config(soap: #", "combine_species": true"#), line: 5, field: "descriptors[0].combine_species", "only used with radial_basis")
+        let noNMax = """
+            {"train_files": ["a.xyz"], "descriptors": [{"type": "soap", "cutoff": 5, "l_max": 6, "atom_sigma": 0.5,
+             "delta": 1, "n_sparse": 10, "radial_basis": "optimal", "retained_variance": 0.99, "combine_species": true}]}
+            """
+        XCTAssertThrowsError(try parse(noNMax)) { error in
+            XCTAssertEqual((error as? InputError)?.field, "descriptors[0].n_max")
+        }
+    }
+
     func testErrorsPrintAsFileLineFieldMessage() {
         XCTAssertThrowsError(try parse(config(soap: ",\n \"n_sprase\": 10"))) { error in
             XCTAssertEqual("\(error)", "c.json:6: descriptors[0].n_sprase: unknown key \"n_sprase\" in a soap term; did you mean `n_sparse`?")

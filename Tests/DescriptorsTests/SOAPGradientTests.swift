@@ -62,8 +62,8 @@ enum TestStructures {
     }
 }
 
-/// Analytic gradients against central finite differences, invariances, and smoothness.
-final class SOAPGradientTests: XCTestCase {
+/// Finite-difference checks of descriptor gradients, shared by the gradient tests.
+extension XCTestCase {
     /// Max |analytic − FD| / max |analytic| over all rows, atoms, directions and features, with
     /// the fourth-order central stencil (−v(2h) + 8v(h) − 8v(−h) + v(−2h)) / 12h.
     func positionFiniteDifferenceError(_ calculator: SOAPCalculator, _ structure: Structure, step: Double = 5e-4) throws -> Double {
@@ -127,7 +127,10 @@ final class SOAPGradientTests: XCTestCase {
         }
         return maxDiff / maxValue
     }
+}
 
+/// Analytic gradients against central finite differences, invariances, and smoothness.
+final class SOAPGradientTests: XCTestCase {
     func testPositionGradientsPeriodicSingleSpecies() throws {
         let structure = TestStructures.periodic(count: 5, species: [14], seed: 1, lattice: TestStructures.skewedLattice)
         for normalise in [true, false] {

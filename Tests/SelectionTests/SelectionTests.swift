@@ -74,6 +74,33 @@ final class SkmatterFixtureTests: XCTestCase {
         }
     }
 
+    /// Feature (column) selection: `skmatter.feature_selection.CUR` and `.FPS`, the known
+    /// examples the SOAP term's `n_features` relies on.
+    func testColumnSelectionReproducesSkmatterFeatureSelection() throws {
+        let cur = Fixtures.shared.cases.filter { $0.method == "feature_cur" }
+        XCTAssertEqual(cur.count, 3)
+        for c in cur {
+            let selection = CURSelection(count: c.count, variant: .iterative, singularVectorCount: c.k)
+            XCTAssertEqual(try selection.selectColumnsInOrder(from: c.matrix, threads: 2), c.selected, c.name)
+            XCTAssertEqual(try selection.selectColumns(from: c.matrix, threads: 1), c.selected.sorted(), c.name)
+        }
+        XCTAssertEqual(cur.first { $0.name == "feature_cur_doc_example" }?.selected, [2, 1])
+        let fps = Fixtures.shared.cases.filter { $0.method == "feature_fps" }
+        XCTAssertEqual(fps.count, 1)
+        for c in fps {
+            XCTAssertEqual(try FPSSelection(count: c.count, start: .index(c.initialize ?? 0)).selectColumnsInOrder(from: c.matrix, threads: 2), c.selected, c.name)
+        }
+    }
+
+    func testTranspose() {
+        let m = testMatrix(rows: 45, features: 70, seed: 3)
+        let t = m.transposed
+        XCTAssertEqual(t.rowCount, 70)
+        XCTAssertEqual(t.featureCount, 45)
+        for i in 0..<45 { for j in 0..<70 { XCTAssertEqual(t.values[j * 45 + i], m.values[i * 70 + j]) } }
+        XCTAssertEqual(t.transposed.values, m.values)
+    }
+
     func testGeneratorAndRandomSelectionMatchTheIndependentPythonImplementation() throws {
         let r = Fixtures.shared.random
         var mix = SplitMix64(seed: 0)

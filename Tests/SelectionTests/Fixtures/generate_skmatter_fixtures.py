@@ -11,6 +11,7 @@ import json
 import numpy as np
 import skmatter
 from skmatter.sample_selection import CUR, FPS
+from skmatter.feature_selection import CUR as FeatureCUR, FPS as FeatureFPS
 
 
 def correlated(rng, n, f, decay):
@@ -61,6 +62,29 @@ add_cur("cur_soap_like_120x50", soap_like(rng, 120, 50), 45)
 add_fps("fps_100x5", rng.normal(size=(100, 5)), 20)
 add_fps("fps_start7_50x3", rng.normal(size=(50, 3)), 15, initialize=7)
 add_fps("fps_soap_like_120x20", soap_like(rng, 120, 20), 40)
+
+
+# Feature (column) selection, as the SOAP term's n_features uses: skmatter.feature_selection.
+def add_feature_cur(name, x, n_select, k=1):
+    x = rounded(x)
+    sel = FeatureCUR(n_to_select=n_select, k=k, recompute_every=1).fit(x)
+    cases.append({"name": name, "method": "feature_cur", "k": k, "rows": x.shape[0], "features": x.shape[1],
+                  "values": x.ravel().tolist(), "count": n_select, "selected": [int(i) for i in sel.selected_idx_]})
+
+
+def add_feature_fps(name, x, n_select, initialize=0):
+    x = rounded(x)
+    sel = FeatureFPS(n_to_select=n_select, initialize=initialize).fit(x)
+    cases.append({"name": name, "method": "feature_fps", "initialize": initialize, "rows": x.shape[0],
+                  "features": x.shape[1], "values": x.ravel().tolist(), "count": n_select,
+                  "selected": [int(i) for i in sel.selected_idx_]})
+
+
+feature_rng = np.random.default_rng(20240602)
+add_feature_cur("feature_cur_doc_example", doc, 2)
+add_feature_cur("feature_cur_soap_like_60x40", soap_like(feature_rng, 60, 40), 15)
+add_feature_cur("feature_cur_wide_12x30", correlated(feature_rng, 12, 30, 0.85), 10)
+add_feature_fps("feature_fps_soap_like_50x30", soap_like(feature_rng, 50, 30), 12)
 
 
 # An independent implementation of the package's generator and random selection, so that the
