@@ -17,7 +17,8 @@ extension NeighbourList {
     ///   - structure: the atoms, cell and periodicity.
     ///   - cutoffRadius: the cutoff in Å; pairs at exactly this distance are excluded.
     /// - Throws: ``InputError`` if a periodic direction has a zero or linearly dependent lattice
-    ///   vector, a position is not finite, or the cutoff is not a positive finite number.
+    ///   vector, the cell is so small or skewed that more than 100 000 images per atom would be
+    ///   searched, a position is not finite, or the cutoff is not a positive finite number.
     public init(_ structure: Structure, cutoffRadius: Double) throws {
         let geometry = try PeriodicGeometry(structure: structure, cutoffRadius: cutoffRadius)
         let grid = BinGrid(geometry: geometry, cutoffRadius: cutoffRadius)

@@ -1,0 +1,27 @@
+// libFuzzer entry point for the JSON parser and the training-config and descriptor decoders.
+//
+// Contract checked: for any bytes, each entry point returns a value or throws an InputError.
+import AtomicStructures
+import Configuration
+
+@inline(never)
+func expectInputError(_ error: Error, _ stage: String) {
+    guard error is InputError else {
+        fatalError("\(stage) threw \(type(of: error)), not InputError: \(error)")
+    }
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzConfiguration(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    do { _ = try JSONParser.parse(bytes, fileName: "fuzz.json") } catch { expectInputError(error, "JSONParser.parse") }
+    do {
+        _ = try TrainingConfig.parse(bytes: bytes, name: "fuzz.json", baseDirectory: "", checkFiles: false)
+    } catch {
+        expectInputError(error, "TrainingConfig.parse")
+    }
+    do { _ = try TrainingConfig.parseSOAPDescriptor(bytes: bytes, name: "fuzz.json") } catch {
+        expectInputError(error, "TrainingConfig.parseSOAPDescriptor")
+    }
+    return 0
+}
