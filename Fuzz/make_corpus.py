@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
-"""Regenerates the committed seed corpus in Fuzz/corpus/{xyz,config}.
+"""Regenerates the committed seed corpus in Fuzz/corpus/{xyz,config,model}.
 
 Seeds are small real inputs (first frames of the GAP-18 and Zuo silicon data in ../shared, the
 malformed-input fixtures of the tests, the shipped configs) plus hand-written files that exercise
-every feature of the readers. The model seeds (Fuzz/corpus/model) are written separately by
-Fuzz/make_model_seeds.sh because they need a trained model. Run from anywhere:
+every feature of the readers. The model seeds come from a tiny model trained with
+Fuzz/model_seed_config.json (this runs `swift run gap-train`), written as is, compacted, and
+with single fields broken. Run from anywhere:
 
     python3 Fuzz/make_corpus.py
 """
+import base64
+import copy
 import glob
+import json
 import os
 import shutil
+import struct
+import subprocess
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.dirname(HERE)
 SHARED = os.path.join(os.path.dirname(PACKAGE), "shared", "datasets")
 XYZ = os.path.join(HERE, "corpus", "xyz")
 CONFIG = os.path.join(HERE, "corpus", "config")
+MODEL = os.path.join(HERE, "corpus", "model")
 
 
 def write(directory, name, data):
@@ -117,9 +125,46 @@ def config_seeds():
           ' "\\u0000", "\\ud800", {"a": {"b": [[], {}]}}, {"k": 1, "k": 2}, 01, .5, +1, NaN, \'s\', [1,], "tab\there"]')
 
 
+def model_seeds():
+    config = os.path.join(HERE, "model_seed_config.json")
+    shutil.copy(config, os.path.join(CONFIG, "model_seed_config.json"))
+    with tempfile.TemporaryDirectory() as tmp:
+        output = os.path.join(tmp, "m.gapjson")
+        subprocess.run(["swift", "run", "gap-train", config, "--output", output], cwd=PACKAGE, check=True)
+        text = open(output, "rb").read()
+    write(MODEL, "tiny.gapjson", text)
+    model = json.loads(text)
+    write(MODEL, "tiny_compact.gapjson", json.dumps(model, separators=(",", ":")))
+
+    def variant(name, edit):
+        m = copy.deepcopy(model)
+        edit(m)
+        write(MODEL, name, json.dumps(m, separators=(",", ":")))
+
+    def pack(values):
+        return base64.b64encode(struct.pack("<%dd" % len(values), *values)).decode()
+
+    term = model["terms"][0]
+    variant("version_2.gapjson", lambda m: m.update(version=2))
+    variant("other_format.gapjson", lambda m: m.update(format="something-else"))
+    variant("no_terms.gapjson", lambda m: m.update(terms=[]))
+    variant("unknown_element.gapjson", lambda m: m.update(e0={"Xx": 1.0, "O": -2.0}))
+    variant("alpha_short.gapjson", lambda m: m["terms"][0].update(alpha=pack([1.0])))
+    variant("alpha_not_base64.gapjson", lambda m: m["terms"][0].update(alpha="@@@="))
+    variant("sparse_count_huge.gapjson", lambda m: m["terms"][0].update(sparse_count=9007199254740992))
+    variant("n_max_too_big.gapjson", lambda m: m["terms"][0]["descriptor"].update(n_max=65))
+    variant("feature_count_wrong.gapjson", lambda m: m["terms"][0].update(feature_count=term["feature_count"] + 1))
+    variant("zeta_zero.gapjson", lambda m: m["terms"][0].update(zeta=0))
+    variant("sources_bad.gapjson", lambda m: m["terms"][0].update(sparse_sources=[[1], None, [1, 2], "x"]))
+    variant("seed_not_number.gapjson", lambda m: m["provenance"].update(seed="-1"))
+    variant("two_species.gapjson", lambda m: (m.update(e0={"Si": -158.5, "O": -2.0}),
+                                              m["terms"][0]["descriptor"].update(species_Z=[8, 14], Z=[14])))
+
+
 if __name__ == "__main__":
     xyz_seeds()
     config_seeds()
-    for d in (XYZ, CONFIG):
+    model_seeds()
+    for d in (XYZ, CONFIG, MODEL):
         files = os.listdir(d)
         print(f"{d}: {len(files)} files, {sum(os.path.getsize(os.path.join(d, f)) for f in files)} bytes")
