@@ -15,7 +15,7 @@
 # swiftc. Fuzzing starts from the committed seeds in Fuzz/corpus/<target> (with the dictionary
 # Fuzz/dict/<target>.dict) and keeps what it learns in .build-fuzz*/corpus/<target> (not
 # committed). A crash, a hang (an input taking over 5 s; 30 s for model files) or an allocation
-# above 2 GB is written to .build-fuzz*/artifacts/<target>/ and makes the script exit non-zero.
+# above 2 GB is written to .build-fuzz*/findings/<target>/ and makes the script exit non-zero.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -91,7 +91,7 @@ for target in "${targets[@]}"; do
         continue
     fi
     corpus="$scratch/corpus/$target"
-    artifacts="$scratch/artifacts/$target"
+    artifacts="$scratch/findings/$target"  # not "artifacts": SwiftPM owns and clears that
     mkdir -p "$corpus" "$artifacts"
     limits="${time_limit}s"
     [[ $runs -ge 0 ]] && limits+=" or $runs runs"
@@ -104,5 +104,5 @@ for target in "${targets[@]}"; do
     grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|Done)|ERROR|SUMMARY" \
         "$scratch/fuzz-$target.log" || true
 done
-[[ $status -ne 0 ]] && echo "== FINDINGS: see $scratch/artifacts and the logs above" >&2
+[[ $status -ne 0 ]] && echo "== FINDINGS: see $scratch/findings and the logs above" >&2
 exit $status

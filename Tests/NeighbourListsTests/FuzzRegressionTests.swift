@@ -42,6 +42,16 @@ final class NeighbourListFuzzRegressionTests: XCTestCase {
         assertRefused(s, "tiny")
     }
 
+    /// An atom 10³⁰⁰ Å away along a non-periodic direction made the round-off margin of the
+    /// periodic bin reach huge, and `Int(reach)` trapped. The list now matches brute force.
+    func testFarAtomAlongNonPeriodicDirection() throws {
+        let s = try frame("2\nLattice=\"3 0 0 0 3 0 0 0 3\" pbc=\"T F F\"\nSi 0 0 0\nSi 0 0 1e300\n")
+        let list = try NeighbourList(s, cutoffRadius: 5)
+        assertIdentical(list, try NeighbourList.bruteForce(s, cutoffRadius: 5), "far atom")
+        // Each atom sees its own images at x = ±3 Å only.
+        XCTAssertEqual(Array(list.neighbours), [0, 0, 1, 1])
+    }
+
     /// Small but physical cells keep working: one atom in a 1 Å cube with a 5 Å cutoff (13³
     /// images) has one neighbour image per lattice vector n with 0 < |n| < 5.
     func testSmallCellBelowTheLimitStillWorks() throws {
