@@ -1,4 +1,4 @@
-// libFuzzer entry point for the JSON parser and the training-config and descriptor decoders.
+// libFuzzer entry point for the JSON parser and the training-config, descriptor and split decoders.
 //
 // Contract checked: for any bytes, each entry point returns a value or throws an InputError.
 import AtomicStructures
@@ -22,6 +22,16 @@ public func fuzzConfiguration(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int
     }
     do { _ = try TrainingConfig.parseSOAPDescriptor(bytes: bytes, name: "fuzz.json") } catch {
         expectInputError(error, "TrainingConfig.parseSOAPDescriptor")
+    }
+    // Split files (`train_split`) are JSON too. Frame files are resolved against a directory that
+    // does not exist (the resolution only calls stat(2), so nothing is read or written).
+    do {
+        let split = try FrameSplit.parse(bytes: bytes, name: "fuzz-split.json", baseDirectory: "/nonexistent-fuzz-directory")
+        for part in ["train", "test"] {
+            do { _ = try split.frames(part: part) } catch { expectInputError(error, "FrameSplit.frames") }
+        }
+    } catch {
+        expectInputError(error, "FrameSplit.parse")
     }
     return 0
 }
