@@ -84,6 +84,12 @@ def xyz_seeds():
           "i=T j=F k=true l=FALSE m=\"1 2.5\" n=\"T F\" o=1e400 p=99999999999999999999\nSi 0 0 0\n")
 
 
+    # Findings of earlier fuzzing campaigns (Fuzz/README.md), kept so that `run.sh --check` replays them.
+    write(XYZ, "finding_skewed_cell.xyz", b'1\nLattice=."1 8 0 0 1 5 0 0 \x0b2" PorpepXs:R:3\nSi 1 0 0\n')
+    write(XYZ, "finding_tiny_cell.xyz", '2\nLattice="0.001 0 0 0 0.001 0 0 0 0.001"\nSi 0 0 0\nSi 0.0005 0 0\n')
+    write(XYZ, "finding_far_atom.xyz", '2\nLattice="3 0 0 0 3 0 0 0 3" pbc="T F F"\nSi 0 0 0\nSi 0 0 1e300\n')
+
+
 def config_seeds():
     for path in glob.glob(os.path.join(PACKAGE, "configs", "*.json")):
         shutil.copy(path, os.path.join(CONFIG, os.path.basename(path)))
@@ -161,6 +167,11 @@ def model_seeds():
     variant("zeta_zero.gapjson", lambda m: m["terms"][0].update(zeta=0))
     variant("sources_bad.gapjson", lambda m: m["terms"][0].update(sparse_sources=[[1], None, [1, 2], "x"]))
     variant("seed_not_number.gapjson", lambda m: m["provenance"].update(seed="-1"))
+    # Findings of earlier fuzzing campaigns (Fuzz/README.md).
+    variant("finding_sigma_1e-300.gapjson", lambda m: m["terms"][0]["descriptor"].update(atom_sigma=1e-300))
+    variant("finding_sigma_1e-18.gapjson", lambda m: m["terms"][0]["descriptor"].update(atom_sigma=1e-18))
+    variant("finding_largest_basis.gapjson",
+            lambda m: m["terms"][0]["descriptor"].update(atom_sigma=1e-4, n_max=64, l_max=24))
     variant("two_species.gapjson", lambda m: (m.update(e0={"Si": -158.5, "O": -2.0}),
                                               m["terms"][0]["descriptor"].update(species_Z=[8, 14], Z=[14])))
 
