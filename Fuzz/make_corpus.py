@@ -170,8 +170,8 @@ def model_seeds():
     # Findings of earlier fuzzing campaigns (Fuzz/README.md).
     variant("finding_sigma_1e-300.gapjson", lambda m: m["terms"][0]["descriptor"].update(atom_sigma=1e-300))
     variant("finding_sigma_1e-18.gapjson", lambda m: m["terms"][0]["descriptor"].update(atom_sigma=1e-18))
-    variant("finding_largest_basis.gapjson",
-            lambda m: m["terms"][0]["descriptor"].update(atom_sigma=1e-4, n_max=64, l_max=24))
+    # (The largest basis, n_max 64 and l_max 24 with atom_sigma 1e-4, is left out: it is valid but
+    # takes over 10 s to load, and as a seed it slowed the whole campaign down to 160 inputs/s.)
     variant("two_species.gapjson", lambda m: (m.update(e0={"Si": -158.5, "O": -2.0}),
                                               m["terms"][0]["descriptor"].update(species_Z=[8, 14], Z=[14])))
 
