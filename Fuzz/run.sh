@@ -6,7 +6,8 @@
 # Options:
 #   --time SECONDS   stop each target after this long (default 60)
 #   --runs N         stop each target after N executions (default: no limit; whichever comes first)
-#   --asan           also instrument with AddressSanitizer (slower; separate build directory)
+#   --asan           also instrument with AddressSanitizer (slower; separate build directory;
+#                    starts from the corpus grown by plain campaigns as well)
 #   --check          no fuzzing: run every committed corpus file once (a regression check)
 #   --build-only     build the harnesses and stop
 #
@@ -37,7 +38,7 @@ main() {
             --asan) asan=1; shift ;;
             --check) mode=check; shift ;;
             --build-only) mode=build; shift ;;
-            -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+            -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
             xyz|config|model) targets+=("$1"); shift ;;
             *) echo "run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
         esac
@@ -103,7 +104,10 @@ main() {
         limits="${time_limit}s"
         [[ $runs -ge 0 ]] && limits+=" or $runs runs"
         echo "== fuzzing $target for at most $limits (log: $scratch/fuzz-$target.log)"
-        "$build/fuzz-$target" "$corpus" "$seeds" -dict="Fuzz/dict/$target.dict" \
+        # An AddressSanitizer run also starts from what plain campaigns have learnt (read only).
+        extra=()
+        [[ $asan -eq 1 && -d .build-fuzz/corpus/$target ]] && extra+=(".build-fuzz/corpus/$target")
+        "$build/fuzz-$target" "$corpus" "$seeds" "${extra[@]}" -dict="Fuzz/dict/$target.dict" \
             -max_total_time="$time_limit" -runs="$runs" -timeout="${timeout_seconds[$target]}" \
             -rss_limit_mb=2048 -malloc_limit_mb=2048 -max_len=32768 \
             -artifact_prefix="$artifacts/" -print_final_stats=1 \
