@@ -26,8 +26,9 @@ struct GaussianRadialBasis: Sendable {
     /// L[0, n]: the radial coefficients of the centre's own Gaussian (times Y_00).
     let centreCoefficients: [Double]
 
-    /// Builds the basis. Throws an ``InputError`` naming `n_max`/`atom_sigma` if the Gaussian
-    /// overlap matrices are numerically singular (too many functions for the width σ).
+    /// Builds the basis. Throws an ``InputError`` naming `n_max` if the Gaussian overlap
+    /// matrices are numerically singular (too many functions for the width σ), or `atom_sigma`
+    /// if σ is so extreme that they cannot be computed (not finite).
     init(cutoffRadius: Double, atomSigma sigma: Double, nMax: Int, lMax: Int, errorFile: String) throws {
         self.nMax = nMax
         self.lMax = lMax
@@ -48,6 +49,14 @@ struct GaussianRadialBasis: Sendable {
                 overlap[a, b] = (first + second) / (128 * pow(alpha, 5)).squareRoot()
                 gaussians[a, b] = exp(-alpha * (ra - rb) * (ra - rb))
             }
+        }
+        // An extreme σ (α = 1/(2σ²) overflowing or underflowing) makes the closed forms NaN or
+        // infinite, which LAPACK rejects as an invalid argument (a trap in `choleskyLower`; found
+        // by fuzzing model files). Refuse it as bad input instead.
+        guard overlap.storage.allSatisfy(\.isFinite), gaussians.storage.allSatisfy(\.isFinite) else {
+            throw InputError(
+                file: errorFile, field: "atom_sigma",
+                message: "atom_sigma = \(sigma) Å is too extreme for the radial basis to be computed in double precision (the overlap integrals are not finite); use a width comparable to interatomic distances")
         }
         let singular = InputError(
             file: errorFile, field: "n_max",

@@ -26,16 +26,27 @@ struct RadialSpline: Sendable {
     let valueError: Double
     let derivativeError: Double
 
+    /// The size limit of the grid: at most 2¹⁶ intervals, and at most 2²² (intervals × functions)
+    /// table entries, so that the coefficients never take more than 200 MB (for n_max (l_max + 1)
+    /// up to 64, only the first limit applies).
+    static func maximumIntervals(functionCount: Int) -> Int {
+        max(8, min(1 << 16, (1 << 22) / functionCount))
+    }
+
     /// Builds the spline of `basis` on [0, cutoffRadius], refining the grid until the tolerances
-    /// are met (or 2¹⁶ intervals are reached).
+    /// are met (or the size limit ``maximumIntervals(functionCount:)`` is reached).
     init(basis: RadialFunctions, cutoffRadius: Double, sigma: Double,
          valueTolerance: Double = 1e-13, derivativeTolerance: Double = 1e-11) {
         let count = basis.functionCount
         functionCount = count
-        var intervals = max(8, Int((cutoffRadius / sigma * 40).rounded(.up)))
+        // The limit also bounds the first grid: a σ tiny next to the cutoff (any positive finite
+        // values pass validation) made the initial count overflow Int or need gigabytes, and large
+        // n_max (l_max + 1) made even 2¹⁶ intervals take gigabytes (found by fuzzing model files).
+        let maximumIntervals = RadialSpline.maximumIntervals(functionCount: count)
+        var intervals = Int(min(max(8, (cutoffRadius / sigma * 40).rounded(.up)), Double(maximumIntervals)))
         var result = RadialSpline.build(basis: basis, cutoffRadius: cutoffRadius, intervals: intervals)
-        while (result.valueError > valueTolerance || result.derivativeError > derivativeTolerance) && intervals < 1 << 16 {
-            intervals *= 2
+        while (result.valueError > valueTolerance || result.derivativeError > derivativeTolerance) && intervals < maximumIntervals {
+            intervals = min(2 * intervals, maximumIntervals)
             result = RadialSpline.build(basis: basis, cutoffRadius: cutoffRadius, intervals: intervals)
         }
         intervalCount = intervals

@@ -287,7 +287,7 @@ public struct SOAPCalculator: Sendable {
     /// The accuracy of the splined radial functions, measured against exact evaluation when the
     /// calculator was built: the largest |spline − exact| over r ∈ [0, cutoff], n and l, relative
     /// to the largest |R_nl|, and the same for dR_nl/dr. Both are below 10⁻¹³ and 10⁻¹¹ unless
-    /// the grid hit its size limit (2¹⁶ intervals).
+    /// the grid hit its size limit (2¹⁶ intervals, fewer when n_max (l_max + 1) exceeds 64).
     public var splineAccuracy: (value: Double, derivative: Double) {
         (splines.map(\.valueError).max() ?? 0, splines.map(\.derivativeError).max() ?? 0)
     }

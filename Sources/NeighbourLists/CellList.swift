@@ -17,7 +17,8 @@ extension NeighbourList {
     ///   - structure: the atoms, cell and periodicity.
     ///   - cutoffRadius: the cutoff in Å; pairs at exactly this distance are excluded.
     /// - Throws: ``InputError`` if a periodic direction has a zero or linearly dependent lattice
-    ///   vector, a position is not finite, or the cutoff is not a positive finite number.
+    ///   vector, the cell is so small or skewed that more than 100 000 images per atom would be
+    ///   searched, a position is not finite, or the cutoff is not a positive finite number.
     public init(_ structure: Structure, cutoffRadius: Double) throws {
         let geometry = try PeriodicGeometry(structure: structure, cutoffRadius: cutoffRadius)
         let grid = BinGrid(geometry: geometry, cutoffRadius: cutoffRadius)
@@ -228,8 +229,13 @@ struct BinGrid {
             if geometry.periodic[k] == 0 {
                 reach[k] = r.isFinite ? Int(min(r, Double(counts[k]))) : counts[k]
             } else {
-                // PeriodicGeometry has already rejected cells needing a million images.
-                reach[k] = Int(r)
+                // Never beyond the images PeriodicGeometry searches (and bounds): the slack grows
+                // with how far atoms lie outside the cell along non-periodic directions, which
+                // nothing bounds, and an atom at z = 10³⁰⁰ Å in a "T F F" cell made `Int(r)` trap
+                // (found by fuzzing). The cap still spans PeriodicGeometry's image range,
+                // beyond which no pair can be within the cutoff.
+                let limit = geometry.imageRange[k] * counts[k]
+                reach[k] = r < Double(limit) ? Int(r) : limit
             }
         }
         self.reach = reach

@@ -86,8 +86,9 @@ extension NeighbourList {
     /// lattice image that can be within the cutoff. O(N² · images); this is the reference that
     /// faster constructions are tested against.
     ///
-    /// - Throws: ``InputError`` if a periodic direction has a degenerate lattice vector, or if
-    ///   the cutoff is not a positive finite number.
+    /// - Throws: ``InputError`` if a periodic direction has a degenerate lattice vector, the cell
+    ///   is so small or skewed that more than 100 000 images per atom would be searched, or the
+    ///   cutoff is not a positive finite number.
     public static func bruteForce(_ structure: Structure, cutoffRadius: Double) throws -> NeighbourList {
         let geometry = try PeriodicGeometry(structure: structure, cutoffRadius: cutoffRadius)
         let n = structure.count
@@ -135,6 +136,10 @@ struct PeriodicGeometry {
     /// Spacing between lattice planes along each direction, Å.
     let planeSpacing: Vector3
 
+    /// The most lattice images searched per atom. Far beyond physical cells: a lattice-plane
+    /// spacing of 1 Å in every direction with a 20 Å cutoff needs 43³ ≈ 80 000.
+    static let maximumImageCount = 100_000
+
     init(structure: Structure, cutoffRadius: Double) throws {
         let file = structure.source?.file ?? "<memory>"
         let line = structure.source?.line
@@ -165,6 +170,16 @@ struct PeriodicGeometry {
                 throw InputError(file: file, line: line, field: "Lattice", message: "lattice vector \(k + 1) is too short for a cutoff of \(cutoffRadius) Å (plane spacing \(planeSpacing[k]) Å)")
             }
             range[k] = Int(images) + 1
+        }
+        // The search visits every image in a box of (2·range + 1) cells per direction, so its
+        // time (and, for a cell much smaller than the cutoff sphere, the pair count) grows with
+        // the product over directions. A per-direction limit alone let a tiny or extremely skewed
+        // cell (found by fuzzing: plane spacings of 0.005 Å) hang for hours or exhaust memory.
+        let imageCount = (0..<3).reduce(1.0) { $0 * Double(2 * range[$1] + 1) }
+        guard imageCount <= Double(PeriodicGeometry.maximumImageCount) else {
+            throw InputError(
+                file: file, line: line, field: "Lattice",
+                message: "the cell is too small or too skewed for a cutoff of \(cutoffRadius) Å: lattice-plane spacings \(planeSpacing[0]), \(planeSpacing[1]), \(planeSpacing[2]) Å would need \(Int(imageCount)) periodic images per atom (at most \(PeriodicGeometry.maximumImageCount)); check the Lattice")
         }
         imageRange = range
         var shifts: [SIMD3<Int32>] = []
