@@ -28,6 +28,8 @@ re-run after an interruption; `all` runs everything in order):
   quip SIZE                     quip binary on the test set (E, F, V), 3 repeats
   quippy SIZE                   quippy Potential on the test set, 1 run
   predict SIZE VARIANT THREADS  gap-predict on the test set, 3 repeats
+  seeds SIZE                    gap-train cur with seeds 2..5 and their test errors
+  methods SIZE                  gap-train with fps and cur_iterative sparse points
   report                        Benchmarks/results/gap_fit_comparison.json and a markdown table
 
   python3 Benchmarks/gap_fit_comparison.py all [--work DIR] [--sizes small,large]
@@ -296,10 +298,20 @@ def our_config(work, size, variant):
         "output": f"ours_{size}_{variant}.gapjson",
     }
     term = config["descriptors"][0]
-    if variant == "cur":
+    if variant.startswith("cur"):
+        # "cur" is seed 1; "cur_s5" is seed 5 (the spread of test errors over CUR seeds).
+        config["seed"] = int(variant.split("_s")[1]) if "_s" in variant else 1
         term.update(n_sparse=N_SPARSE, sparse_method="cur")
+    elif variant in ("fps", "cur_iterative"):
+        term.update(n_sparse=N_SPARSE, sparse_method=variant)
     else:
-        term.update(sparse_method="index_file", sparse_file=f"gap_fit_{size}_sparse.idx")
+        # gap_fit 0.10.3 writes print_sparse_index as one line of space-separated indices;
+        # gap-train's index-file reader wants one index per line (it rejects gap_fit's own file,
+        # reported to the lead), so the indices are rewritten one per line, unchanged.
+        indices = open(os.path.join(work, f"gap_fit_{size}_sparse.idx")).read().split()
+        with open(os.path.join(work, f"gap_fit_{size}_sparse_lines.idx"), "w") as f:
+            f.write("\n".join(indices) + "\n")
+        term.update(sparse_method="index_file", sparse_file=f"gap_fit_{size}_sparse_lines.idx")
     path = os.path.join(work, f"config_{size}_{variant}.json")
     with open(path, "w") as f:
         json.dump(config, f, indent=1)
@@ -407,7 +419,7 @@ def quippy(work, size, test_atoms):
     save(work, name, result)
 
 
-def predict(work, gap_predict, size, variant, threads, test_atoms):
+def predict(work, gap_predict, size, variant, threads, test_atoms, repeats=PREDICTION_REPEATS):
     name = f"predict_{size}_{variant}_t{threads}"
     if have(work, name):
         return
@@ -415,7 +427,7 @@ def predict(work, gap_predict, size, variant, threads, test_atoms):
     if not os.path.exists(os.path.join(work, model)):
         model = f"ours_{size}_{variant}_t1.gapjson"
     runs = []
-    for r in range(PREDICTION_REPEATS):
+    for r in range(repeats):
         print(f"gap-predict {size} {variant} --threads {threads} run {r + 1} ...", flush=True)
         out = f"ours_{size}_{variant}_test.xyz"
         runs.append(timed([gap_predict, "--model", model, "test.xyz", "--output", out, "--threads", str(threads)],
@@ -525,6 +537,18 @@ def report(work, sizes):
             a, b = (os.path.join(work, f"ours_{size}_{variant}_t{t}.gapjson") for t in (1, 2))
             if os.path.exists(a) and os.path.exists(b):
                 entry[f"{variant}_model_identical_threads_1_2"] = open(a, "rb").read() == open(b, "rb").read()
+        seeds = {}
+        for seed in range(1, 6):
+            name = f"predict_{size}_cur_t2" if seed == 1 else f"predict_{size}_cur_s{seed}_t2"
+            if os.path.exists(os.path.join(work, "results", name + "_predictions.npz")):
+                seeds[seed] = errors(work, name, refs)["all"]
+        if len(seeds) > 1:
+            entry["ours_cur_seed_spread"] = seeds
+        for variant in ("fps", "cur_iterative"):
+            name = f"predict_{size}_{variant}_t2"
+            if os.path.exists(os.path.join(work, "results", name + "_predictions.npz")):
+                entry.setdefault("ours_other_selection", {})[variant] = {
+                    "errors_all": errors(work, name, refs)["all"], "train": strip(load(work, f"train_{size}_{variant}_t2"))}
         out["sizes"][size] = entry
     os.makedirs(os.path.dirname(RESULTS), exist_ok=True)
     with open(RESULTS, "w") as f:
@@ -582,6 +606,17 @@ def markdown(out):
                     row.append("" if v is None else (f"{v:.4f}" if q == "force_rmse_eV_per_A" else f"{v:.2f}"))
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
+        if "ours_cur_seed_spread" in e:
+            lines.append("| gap-train `cur` seed | E RMSE meV/atom | F RMSE eV/Å | V RMSE meV/atom |")
+            lines.append("|---|---:|---:|---:|")
+            for seed, r in e["ours_cur_seed_spread"].items():
+                lines.append(f"| {seed} | {r['energy_rmse_meV_per_atom']:.2f} | {r['force_rmse_eV_per_A']:.4f} | {r['virial_rmse_meV_per_atom']:.2f} |")
+            for variant, o in e.get("ours_other_selection", {}).items():
+                r = o["errors_all"]
+                lines.append(f"| gap-train `{variant}` | {r['energy_rmse_meV_per_atom']:.2f} | {r['force_rmse_eV_per_A']:.4f} | {r['virial_rmse_meV_per_atom']:.2f} |")
+            g = e["errors"]["gap_fit (quip)"]["all"]
+            lines.append(f"| gap_fit cur_points, rnd_seed 1 | {g['energy_rmse_meV_per_atom']:.2f} | {g['force_rmse_eV_per_A']:.4f} | {g['virial_rmse_meV_per_atom']:.2f} |")
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -614,6 +649,14 @@ def main():
         quippy(work, opts.args[0], test_atoms)
     elif opts.step == "predict":
         predict(work, gap_predict, opts.args[0], opts.args[1], int(opts.args[2]), test_atoms)
+    elif opts.step == "seeds":
+        for seed in range(2, 6):
+            train(work, gap_train, opts.args[0], f"cur_s{seed}", 2)
+            predict(work, gap_predict, opts.args[0], f"cur_s{seed}", 2, test_atoms, repeats=1)
+    elif opts.step == "methods":
+        for variant in ("fps", "cur_iterative"):
+            train(work, gap_train, opts.args[0], variant, 2)
+            predict(work, gap_predict, opts.args[0], variant, 2, test_atoms, repeats=1)
     elif opts.step == "all":
         for size in sizes:
             gap_fit(work, size)
@@ -625,6 +668,9 @@ def main():
             predict(work, gap_predict, size, "cur", 1, test_atoms)
             predict(work, gap_predict, size, "cur", 2, test_atoms)
             predict(work, gap_predict, size, "index", 2, test_atoms)
+        for seed in range(2, 6):
+            train(work, gap_train, sizes[0], f"cur_s{seed}", 2)
+            predict(work, gap_predict, sizes[0], f"cur_s{seed}", 2, test_atoms, repeats=1)
         report(work, sizes)
     else:
         raise SystemExit(f"unknown step {opts.step}")
