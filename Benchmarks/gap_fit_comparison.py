@@ -30,6 +30,7 @@ re-run after an interruption; `all` runs everything in order):
   predict SIZE VARIANT THREADS  gap-predict on the test set, 3 repeats
   seeds SIZE                    gap-train cur with seeds 2..5 and their test errors
   methods SIZE                  gap-train with fps and cur_iterative sparse points
+  gap_fit_seed SIZE SEED        gap_fit with rnd_seed SEED, and quip's test errors (1 run)
   report                        Benchmarks/results/gap_fit_comparison.json and a markdown table
 
   python3 Benchmarks/gap_fit_comparison.py all [--work DIR] [--sizes small,large]
@@ -244,11 +245,12 @@ def prepare(work):
 # Training
 
 
-def gap_fit(work, size):
-    name = f"gap_fit_{size}"
+def gap_fit(work, size, seed=1):
+    tag = size if seed == 1 else f"{size}_s{seed}"
+    name = f"gap_fit_{tag}"
     if have(work, name):
         return
-    index = os.path.join(work, f"gap_fit_{size}_sparse.idx")
+    index = os.path.join(work, f"gap_fit_{tag}_sparse.idx")
     if os.path.exists(index):
         os.remove(index)
     soap = " ".join(f"{k}={v}" for k, v in SOAP.items())
@@ -256,7 +258,7 @@ def gap_fit(work, size):
     args = [
         f"at_file=train_{size}.xyz",
         "gap={soap " + soap + f" n_sparse={N_SPARSE} covariance_type=dot_product sparse_method=cur_points"
-        f" print_sparse_index=gap_fit_{size}_sparse.idx" + "}",
+        f" print_sparse_index=gap_fit_{tag}_sparse.idx" + "}",
         "default_sigma={" + " ".join(str(s) for s in DEFAULT_SIGMA) + " 0.0}",
         "config_type_sigma={" + cts + "}",
         f"sparse_jitter={JITTER}",
@@ -267,12 +269,12 @@ def gap_fit(work, size):
         "config_type_parameter_name=config_type",
         "do_copy_at_file=F",
         "sparse_separate_file=T",
-        "rnd_seed=1",
-        f"gp_file=gap_fit_{size}.xml",
+        f"rnd_seed={seed}",
+        f"gp_file=gap_fit_{tag}.xml",
     ]
-    print(f"gap_fit {size} ...", flush=True)
-    result = timed(["gap_fit"] + args, work, f"gap_fit_{size}.log", env={"OMP_NUM_THREADS": "1"})
-    text = open(os.path.join(work, f"gap_fit_{size}.log")).read()
+    print(f"gap_fit {tag} ...", flush=True)
+    result = timed(["gap_fit"] + args, work, f"gap_fit_{tag}.log", env={"OMP_NUM_THREADS": "1"})
+    text = open(os.path.join(work, f"gap_fit_{tag}.log")).read()
     if "SYSTEM ABORT" in text:
         raise RuntimeError(text[-3000:])
     result["memory_lines"] = [line.strip() for line in text.splitlines()
@@ -298,12 +300,12 @@ def our_config(work, size, variant):
         "output": f"ours_{size}_{variant}.gapjson",
     }
     term = config["descriptors"][0]
-    if variant.startswith("cur"):
+    if variant in ("fps", "cur_iterative"):
+        term.update(n_sparse=N_SPARSE, sparse_method=variant)
+    elif variant.startswith("cur"):
         # "cur" is seed 1; "cur_s5" is seed 5 (the spread of test errors over CUR seeds).
         config["seed"] = int(variant.split("_s")[1]) if "_s" in variant else 1
         term.update(n_sparse=N_SPARSE, sparse_method="cur")
-    elif variant in ("fps", "cur_iterative"):
-        term.update(n_sparse=N_SPARSE, sparse_method=variant)
     else:
         # gap_fit 0.10.3 writes print_sparse_index as one line of space-separated indices;
         # gap-train's index-file reader wants one index per line (it rejects gap_fit's own file,
@@ -360,7 +362,8 @@ def save_predictions(work, name, predictions):
                                          for p in predictions]))
 
 
-def quip(work, size, test_atoms):
+def quip(work, size, test_atoms, repeats=PREDICTION_REPEATS):
+    """quip on the test set with the gap_fit model of SIZE (or SIZE_sN, gap_fit's rnd_seed N)."""
     from gap_fit_tools import working_quip_binary
 
     name = f"quip_{size}"
@@ -368,7 +371,7 @@ def quip(work, size, test_atoms):
         return
     exe, env = working_quip_binary(os.path.join(work, "bin"))
     runs = []
-    for r in range(PREDICTION_REPEATS):
+    for r in range(repeats):
         print(f"quip {size} run {r + 1} ...", flush=True)
         cmd = [exe, "E=T", "F=T", "V=T", "atoms_filename=test.xyz", f"param_filename=gap_fit_{size}.xml"]
         runs.append(timed(cmd, work, f"quip_{size}.out", env={k: env[k] for k in ("LD_LIBRARY_PATH",)}))
@@ -529,7 +532,8 @@ def report(work, sizes):
                 entry["errors"][label] = errors(work, name, refs)
         if have(work, f"predict_{size}_index_t2"):
             entry["ours_index_vs_quip_predictions"] = max_prediction_difference(work, f"predict_{size}_index_t2", f"quip_{size}")
-            entry["quippy_vs_quip_predictions"] = max_prediction_difference(work, f"quippy_{size}", f"quip_{size}")
+            if os.path.exists(os.path.join(work, "results", f"quippy_{size}_predictions.npz")):
+                entry["quippy_vs_quip_predictions"] = max_prediction_difference(work, f"quippy_{size}", f"quip_{size}")
             theirs = parse_gap_xml(os.path.join(work, f"gap_fit_{size}.xml"))["coordinates"][0]["alpha"]
             mine = model_alpha(os.path.join(work, load(work, f"train_{size}_index_t2")["model"]))
             entry["ours_index_vs_gap_fit_alpha_max_rel"] = float(np.max(np.abs(mine - theirs)) / np.max(np.abs(theirs)))
@@ -544,6 +548,13 @@ def report(work, sizes):
                 seeds[seed] = errors(work, name, refs)["all"]
         if len(seeds) > 1:
             entry["ours_cur_seed_spread"] = seeds
+        gap_fit_seeds = {1: entry["errors"]["gap_fit (quip)"]["all"]}
+        for seed in range(2, 6):
+            if os.path.exists(os.path.join(work, "results", f"quip_{size}_s{seed}_predictions.npz")):
+                gap_fit_seeds[seed] = errors(work, f"quip_{size}_s{seed}", refs)["all"]
+                entry[f"gap_fit_s{seed}"] = strip(load(work, f"gap_fit_{size}_s{seed}"))
+        if len(gap_fit_seeds) > 1:
+            entry["gap_fit_cur_points_seed_spread"] = gap_fit_seeds
         for variant in ("fps", "cur_iterative"):
             name = f"predict_{size}_{variant}_t2"
             if os.path.exists(os.path.join(work, "results", name + "_predictions.npz")):
@@ -614,8 +625,8 @@ def markdown(out):
             for variant, o in e.get("ours_other_selection", {}).items():
                 r = o["errors_all"]
                 lines.append(f"| gap-train `{variant}` | {r['energy_rmse_meV_per_atom']:.2f} | {r['force_rmse_eV_per_A']:.4f} | {r['virial_rmse_meV_per_atom']:.2f} |")
-            g = e["errors"]["gap_fit (quip)"]["all"]
-            lines.append(f"| gap_fit cur_points, rnd_seed 1 | {g['energy_rmse_meV_per_atom']:.2f} | {g['force_rmse_eV_per_A']:.4f} | {g['virial_rmse_meV_per_atom']:.2f} |")
+            for seed, g in e.get("gap_fit_cur_points_seed_spread", {1: e["errors"]["gap_fit (quip)"]["all"]}).items():
+                lines.append(f"| gap_fit cur_points, rnd_seed {seed} | {g['energy_rmse_meV_per_atom']:.2f} | {g['force_rmse_eV_per_A']:.4f} | {g['virial_rmse_meV_per_atom']:.2f} |")
             lines.append("")
     return "\n".join(lines)
 
@@ -653,6 +664,10 @@ def main():
         for seed in range(2, 6):
             train(work, gap_train, opts.args[0], f"cur_s{seed}", 2)
             predict(work, gap_predict, opts.args[0], f"cur_s{seed}", 2, test_atoms, repeats=1)
+    elif opts.step == "gap_fit_seed":
+        size, seed = opts.args[0], int(opts.args[1])
+        gap_fit(work, size, seed)
+        quip(work, f"{size}_s{seed}", test_atoms, repeats=1)
     elif opts.step == "methods":
         for variant in ("fps", "cur_iterative"):
             train(work, gap_train, opts.args[0], variant, 2)
