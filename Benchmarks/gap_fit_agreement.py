@@ -54,6 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.dirname(HERE)
 DATA = os.path.normpath(os.path.join(PACKAGE, "..", "shared", "datasets", "si_gap18_bartok2018"))
 sys.path.insert(0, HERE)
+from gap_fit_tools import GAP18_LABEL_ARGUMENTS, keep_gap18_labels  # noqa: E402
 
 SEED = 2024
 CUTOFF = 5.0
@@ -94,20 +95,6 @@ def release_binaries():
     return os.path.join(bin_dir, "gap-train"), os.path.join(bin_dir, "gap-predict")
 
 
-def keep_labels(frame):
-    """Only species, positions, cell, dft_* labels and config_type (GAP-18's label names; a
-    virial stored under plain `virial` is dropped, as GAP-18 did not fit it)."""
-    a = frame.copy()
-    a.calc = None
-    for key in list(a.arrays):
-        if key not in ("numbers", "positions", "dft_force"):
-            del a.arrays[key]
-    for key in list(a.info):
-        if key not in ("dft_energy", "dft_virial", "config_type"):
-            del a.info[key]
-    return a
-
-
 def choose_frames():
     from ase.io import read
 
@@ -115,7 +102,7 @@ def choose_frames():
     train, test = [], []
     origin_train, origin_test = [], []
     isolated = read(os.path.join(DATA, "isolated_atom.xyz"), ":", format="extxyz")
-    train.append(keep_labels(isolated[0]))
+    train.append(keep_gap18_labels(isolated[0]))
     origin_train.append(["isolated_atom.xyz", 0])
     cache = {}
     for name, size, n_train, n_test in SELECTION:
@@ -126,7 +113,7 @@ def choose_frames():
         picks = rng.choice(pool, size=n_train + n_test, replace=False)
         for k, i in enumerate(sorted(int(p) for p in picks)):
             target, origin = (train, origin_train) if k < n_train else (test, origin_test)
-            target.append(keep_labels(frames[i]))
+            target.append(keep_gap18_labels(frames[i]))
             origin.append([name + ".xyz", i])
     return train, test, origin_train, origin_test
 
@@ -203,13 +190,7 @@ def gap_fit_args(two_body):
         "default_sigma={" + " ".join(str(s) for s in DEFAULT_SIGMA) + " 0.0}",
         "config_type_sigma={" + cts + "}",
         f"sparse_jitter={JITTER}",
-        "e0_method=isolated",
-        "energy_parameter_name=dft_energy",
-        "force_parameter_name=dft_force",
-        "virial_parameter_name=dft_virial",
-        "config_type_parameter_name=config_type",
-        "do_copy_at_file=F",
-        "sparse_separate_file=T",
+        *GAP18_LABEL_ARGUMENTS,
         "rnd_seed=1",
         "linear_system_dump_file=ls",
         "gp_file=gap.xml",

@@ -57,6 +57,7 @@ SHARED = os.path.normpath(os.path.join(PACKAGE, "..", "shared"))
 SPLIT = os.path.join(SHARED, "datasets", "splits", "si_gap18_80_20.json")
 RESULTS = os.path.join(HERE, "results", "gap_fit_comparison.json")
 sys.path.insert(0, HERE)
+from gap_fit_tools import GAP18_LABEL_ARGUMENTS  # noqa: E402
 
 SIZES = {"small": 4200, "large": 9500}  # target training atoms (stratified by config type; the
 # prefixes overshoot: 5,193 and 10,245 atoms). gap_fit needs about 1 MB per atom here (xPrime),
@@ -262,13 +263,7 @@ def gap_fit(work, size, seed=1):
         "default_sigma={" + " ".join(str(s) for s in DEFAULT_SIGMA) + " 0.0}",
         "config_type_sigma={" + cts + "}",
         f"sparse_jitter={JITTER}",
-        "e0_method=isolated",
-        "energy_parameter_name=dft_energy",
-        "force_parameter_name=dft_force",
-        "virial_parameter_name=dft_virial",
-        "config_type_parameter_name=config_type",
-        "do_copy_at_file=F",
-        "sparse_separate_file=T",
+        *GAP18_LABEL_ARGUMENTS,
         f"rnd_seed={seed}",
         f"gp_file=gap_fit_{tag}.xml",
     ]

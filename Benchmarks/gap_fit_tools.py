@@ -20,6 +20,33 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
+# gap_fit arguments shared by every fit of GAP-18 data here: e0 from the isolated atom, GAP-18's
+# label names, and no copy of the training file in the model.
+GAP18_LABEL_ARGUMENTS = [
+    "e0_method=isolated",
+    "energy_parameter_name=dft_energy",
+    "force_parameter_name=dft_force",
+    "virial_parameter_name=dft_virial",
+    "config_type_parameter_name=config_type",
+    "do_copy_at_file=F",
+    "sparse_separate_file=T",
+]
+
+
+def keep_gap18_labels(frame):
+    """A copy of an ase.Atoms frame carrying only species, positions, cell, GAP-18's dft_* labels
+    and config_type (a virial stored under plain `virial` is dropped, as GAP-18 did not fit it)."""
+    a = frame.copy()
+    a.calc = None
+    for key in list(a.arrays):
+        if key not in ("numbers", "positions", "dft_force"):
+            del a.arrays[key]
+    for key in list(a.info):
+        if key not in ("dft_energy", "dft_virial", "config_type"):
+            del a.info[key]
+    return a
+
+
 # gpCoordinates covariance_type codes written by gap_fit 0.10.x.
 COVARIANCE_TYPES = {1: "ard_se", 2: "dot_product", 3: "bond_real_space", 4: "pp"}
 

@@ -35,6 +35,8 @@ from ase.io import read, write
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from gap_fit_tools import (  # noqa: E402
+    GAP18_LABEL_ARGUMENTS,
+    keep_gap18_labels,
     parse_gap_xml, quippy_predict, read_linear_system, run_gap_fit, run_quip, solve_like_gap_fit)
 
 PACKAGE = os.path.dirname(HERE)
@@ -53,19 +55,6 @@ DEFAULT_SIGMA = [0.002, 0.1, 0.05, 0.0]
 SPARSE_JITTER = 1.0e-8
 SOAP_SPARSE_COUNT = int(os.environ.get("FIXTURE_SOAP_SPARSE", 20))  # farthest-point picks among training atoms
 TWO_BODY_TARGETS = np.linspace(2.2, 4.8, int(os.environ.get("FIXTURE_2B_SPARSE", 8)))  # nearest data distances
-
-
-def keep_labels(frame):
-    """A copy carrying only what the fit needs: species, positions, cell, labels, config_type."""
-    a = frame.copy()
-    a.calc = None
-    for key in list(a.arrays):
-        if key not in ("numbers", "positions", "dft_force"):
-            del a.arrays[key]
-    for key in list(a.info):
-        if key not in ("dft_energy", "dft_virial", "config_type"):
-            del a.info[key]
-    return a
 
 
 def gap_strings():
@@ -116,8 +105,8 @@ def farthest_points(x, count):
 
 def main():
     frames = read(SOURCE, ":", format="extxyz")
-    train = [keep_labels(frames[i]) for i in TRAIN]
-    test = [keep_labels(frames[i]) for i in TEST]
+    train = [keep_gap18_labels(frames[i]) for i in TRAIN]
+    test = [keep_gap18_labels(frames[i]) for i in TEST]
     work = tempfile.mkdtemp(prefix="gap_fit_fixture_")
     write(os.path.join(work, "gap_fit_small_train.xyz"), train, format="extxyz")
     write(os.path.join(work, "gap_fit_small_test.xyz"), test, format="extxyz")
@@ -143,13 +132,7 @@ def main():
         "gap={" + two_string + " : " + soap_string + "}",
         "default_sigma={" + " ".join(str(s) for s in DEFAULT_SIGMA) + "}",
         f"sparse_jitter={SPARSE_JITTER}",
-        "e0_method=isolated",
-        "energy_parameter_name=dft_energy",
-        "force_parameter_name=dft_force",
-        "virial_parameter_name=dft_virial",
-        "config_type_parameter_name=config_type",
-        "do_copy_at_file=F",
-        "sparse_separate_file=T",
+        *GAP18_LABEL_ARGUMENTS,
         "linear_system_dump_file=ls",
         "rnd_seed=1",
         "gp_file=gap.xml",
