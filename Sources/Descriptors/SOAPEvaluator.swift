@@ -40,36 +40,19 @@ enum SOAPEvaluator {
         valuesStorage.withUnsafeMutableBufferPointer { valuesOut in
         gradientStorage.withUnsafeMutableBufferPointer { gradientOut in
         strainStorage.withUnsafeMutableBufferPointer { strainOut in
-        plan.pairs.withUnsafeBufferPointer { planPairs in
-        plan.entryAtoms.withUnsafeBufferPointer { entryAtoms in
-        list.vectors.withUnsafeBufferPointer { vectors in
-        list.distances.withUnsafeBufferPointer { distances in
-        list.neighbours.withUnsafeBufferPointer { neighbours in
-        calculator.channelOfElement.withUnsafeBufferPointer { channelOfElement in
-        calculator.tableOfElement.withUnsafeBufferPointer { tableOfElement in
-        structure.atomicNumbers.withUnsafeBufferPointer { numbers in
-            let inputs = RowInputs(
-                planPairs: planPairs.baseAddress, entryAtoms: entryAtoms.baseAddress, vectors: vectors.baseAddress!,
-                distances: distances.baseAddress!, neighbours: neighbours.baseAddress!,
-                channelOfElement: channelOfElement.baseAddress!, tableOfElement: tableOfElement.baseAddress!,
-                numbers: numbers.baseAddress!)
             let outputs = RowOutputs(
                 values: valuesOut.baseAddress, gradients: gradientOut.baseAddress, strain: strainOut.baseAddress)
-            parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
-                let workspace = SOAPWorkspace(calculator: calculator, pairCapacity: plan.maximumPairCount, gradients: needsPairGradients)
-                for row in range {
-                    workspace.evaluateRow(
-                        row, plan: plan, inputs: inputs, outputs: outputs, gradients: gradients, strainGradients: strainGradients)
+            withRowInputs(calculator: calculator, structure: structure, list: list, plan: plan, entryAtoms: true) { inputs in
+                parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
+                    let workspace = SOAPWorkspace(
+                        calculator: calculator, pairCapacity: plan.maximumPairCount, gradients: needsPairGradients)
+                    for row in range {
+                        workspace.evaluateRow(
+                            row, plan: plan, inputs: inputs, outputs: outputs, gradients: gradients,
+                            strainGradients: strainGradients)
+                    }
                 }
             }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
         }
         }
         }
@@ -91,26 +74,40 @@ enum SOAPEvaluator {
         var values = [Double](repeating: 0, count: rows * width)
         let chunkCount = threads <= 1 ? 1 : min(rows, threads * 8)
         values.withUnsafeMutableBufferPointer { valuesOut in
+            let output = RowOutputs(values: valuesOut.baseAddress, gradients: nil, strain: nil)
+            withRowInputs(calculator: calculator, structure: structure, list: list, plan: plan, entryAtoms: false) { inputs in
+                parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
+                    let workspace = SOAPWorkspace(calculator: calculator, pairCapacity: plan.maximumPairCount, gradients: false)
+                    for row in range {
+                        workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: false)
+                        (output.values! + row * width).update(from: workspace.coefficients, count: width)
+                    }
+                }
+            }
+        }
+        return DescriptorValues(featureCount: width, centres: plan.centres, values: values)
+    }
+
+    /// Calls `body` with pointers to the read-only inputs of every row: the plan's pairs (and, with
+    /// `entryAtoms`, its gradient entry atoms), the neighbour list and the species tables. The
+    /// pointers are valid only inside `body`.
+    static func withRowInputs(
+        calculator: SOAPCalculator, structure: Structure, list: NeighbourList, plan: SOAPPlan, entryAtoms: Bool,
+        _ body: (RowInputs) -> Void
+    ) {
         plan.pairs.withUnsafeBufferPointer { planPairs in
+        plan.entryAtoms.withUnsafeBufferPointer { entryAtomsBuffer in
         list.vectors.withUnsafeBufferPointer { vectors in
         list.distances.withUnsafeBufferPointer { distances in
         list.neighbours.withUnsafeBufferPointer { neighbours in
         calculator.channelOfElement.withUnsafeBufferPointer { channelOfElement in
         calculator.tableOfElement.withUnsafeBufferPointer { tableOfElement in
         structure.atomicNumbers.withUnsafeBufferPointer { numbers in
-            let inputs = RowInputs(
-                planPairs: planPairs.baseAddress, entryAtoms: nil, vectors: vectors.baseAddress!,
-                distances: distances.baseAddress!, neighbours: neighbours.baseAddress!,
+            body(RowInputs(
+                planPairs: planPairs.baseAddress, entryAtoms: entryAtoms ? entryAtomsBuffer.baseAddress : nil,
+                vectors: vectors.baseAddress!, distances: distances.baseAddress!, neighbours: neighbours.baseAddress!,
                 channelOfElement: channelOfElement.baseAddress!, tableOfElement: tableOfElement.baseAddress!,
-                numbers: numbers.baseAddress!)
-            let output = RowOutputs(values: valuesOut.baseAddress, gradients: nil, strain: nil)
-            parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
-                let workspace = SOAPWorkspace(calculator: calculator, pairCapacity: plan.maximumPairCount, gradients: false)
-                for row in range {
-                    workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: false)
-                    (output.values! + row * width).update(from: workspace.coefficients, count: width)
-                }
-            }
+                numbers: numbers.baseAddress!))
         }
         }
         }
@@ -119,7 +116,6 @@ enum SOAPEvaluator {
         }
         }
         }
-        return DescriptorValues(featureCount: width, centres: plan.centres, values: values)
     }
 
     /// Gives `array` exactly `count` elements whose values will all be overwritten: shrinks in
