@@ -388,7 +388,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual([soap.descriptor.nMax, soap.descriptor.lMax, soap.zeta], [6, 6, 4])
         XCTAssertEqual(soap.descriptor.cutoffRadius, 5)
         XCTAssertEqual(soap.descriptor.atomSigma, 0.4)
-        guard case .optimal(let basis) = soap.radialBasis else { return XCTFail("default.json uses the optimal radial basis") }
+        guard case .optimal(let basis) = soap.descriptor.radialBasis else { return XCTFail("default.json uses the optimal radial basis") }
         XCTAssertEqual(basis.primitiveCount, 20)
         XCTAssertEqual(try d.trainingFrames(), [FrameSource(path: packageRoot + "/datasets/si_zuo2020/Si_train.xyz", frames: nil)])
 
