@@ -385,8 +385,11 @@ final class TrainingConfigTests: XCTestCase {
         let d = try TrainingConfig.load(path: packageRoot + "/configs/default.json")
         XCTAssertEqual(d.e0, .averagePerAtom)
         guard case .soap(let soap) = d.descriptors[0], case .distance2b = d.descriptors[1] else { return XCTFail() }
-        XCTAssertEqual([soap.descriptor.nMax, soap.descriptor.lMax, soap.zeta], [8, 6, 4])
+        XCTAssertEqual([soap.descriptor.nMax, soap.descriptor.lMax, soap.zeta], [6, 6, 4])
         XCTAssertEqual(soap.descriptor.cutoffRadius, 5)
+        XCTAssertEqual(soap.descriptor.atomSigma, 0.4)
+        guard case .optimal(let basis) = soap.descriptor.radialBasis else { return XCTFail("default.json uses the optimal radial basis") }
+        XCTAssertEqual(basis.primitiveCount, 20)
         XCTAssertEqual(try d.trainingFrames(), [FrameSource(path: packageRoot + "/datasets/si_zuo2020/Si_train.xyz", frames: nil)])
 
         guard sharedPresent else { throw XCTSkip("../shared is absent: GAP-18 and CI configs checked without their data") }
