@@ -168,7 +168,7 @@ let package = Package(
             name: "gap-bench",
             dependencies: [
                 "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Regression",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),

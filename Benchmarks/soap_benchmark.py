@@ -139,7 +139,10 @@ def main():
                "--l-max", *[str(l) for _, l in SETS], "--threads", *[str(t) for t in args.threads],
                "--repeats", str(args.repeats), "--modes", "values", "gradients", "--reuse", "--json"]
     print("$ " + " ".join(command), file=sys.stderr, flush=True)
-    results = run_json_lines(command)
+    # As for the peers: no OpenBLAS thread pool. gap-bench uses BLAS only to build calculators,
+    # but a pool started at load time spins on the other core for a while, which inflated the
+    # first rows' CPU time (and their wall time when the machine was busy).
+    results = run_json_lines(command, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
     for peer in args.peers:
         for threads in ([1] if peer == "quippy" else args.threads):
             env = dict(os.environ, RAYON_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads),

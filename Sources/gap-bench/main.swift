@@ -1,6 +1,7 @@
 import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
+import LinearAlgebra
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,6 +59,10 @@ struct ReadXYZ: ParsableCommand {
 }
 
 runReportingErrors("gap-bench") {
+    // Every timed kernel gets its threads from `--threads`, none from BLAS. (A pool OpenBLAS
+    // started at load time still spins for a while after start-up; the benchmark scripts set
+    // OPENBLAS_NUM_THREADS=1 so that there is none.)
+    BLASThreads.set(1)
     do {
         var command = try GapBench.parseAsRoot()
         try command.run()
