@@ -210,8 +210,10 @@ enum SVG {
         for s in series {
             var path = ""
             for p in s.points {
-                // Tiny circles as zero-length round-capped path segments: compact for many points.
-                path += "M\(f(x.position(p.x))) \(f(y.position(p.y)))h0"
+                // Tiny circles as round-capped path segments: compact for many points. Not of zero
+                // length: some renderers (QtWebKit, as in wkhtmltopdf; older librsvg) draw no cap
+                // on a zero-length segment, which left parity plots empty there.
+                path += "M\(f(x.position(p.x))) \(f(y.position(p.y)))h0.01"
             }
             c.add("<path d=\"\(path)\" stroke=\"\(s.colour)\" class=\"dots\"><title>\(escape(s.name))</title></path>")
         }
