@@ -54,7 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.dirname(HERE)
 DATA = os.path.normpath(os.path.join(PACKAGE, "..", "shared", "datasets", "si_gap18_bartok2018"))
 sys.path.insert(0, HERE)
-from gap_fit_tools import GAP18_LABEL_ARGUMENTS, keep_gap18_labels  # noqa: E402
+from gap_fit_tools import GAP18_LABEL_ARGUMENTS, farthest_point_rows, keep_gap18_labels  # noqa: E402
 
 SEED = 2024
 CUTOFF = 5.0
@@ -130,17 +130,6 @@ def our_pair_distances(frames):
         order = np.lexsort((s[:, 2], s[:, 1], s[:, 0], j, i))
         out.append(d[order])
     return out
-
-
-def farthest_points(x, count):
-    """Row indices (0-based, sorted) chosen by farthest-point sampling from row 0."""
-    chosen = [0]
-    distance = np.linalg.norm(x - x[0], axis=1)
-    while len(chosen) < count:
-        j = int(np.argmax(distance))
-        chosen.append(j)
-        distance = np.minimum(distance, np.linalg.norm(x - x[j], axis=1))
-    return sorted(chosen)
 
 
 def gap_strings(two_body):
@@ -277,7 +266,7 @@ def main():
     soap_desc = Descriptor(gap_strings(False)[0].split(" covariance_type")[0] + " n_species=1 Z=14 species_Z={14}")
     soap_x = np.vstack([np.atleast_2d(soap_desc.calc(a, cutoff=CUTOFF)["data"]) for a in train])
     assert soap_x.shape[0] == n_train_atoms
-    soap_rows = farthest_points(soap_x, SOAP_SPARSE)
+    soap_rows = farthest_point_rows(soap_x, SOAP_SPARSE)
     for name in ("soap_ours.idx", "soap_gap_fit.idx"):
         with open(os.path.join(work, name), "w") as f:
             f.write("\n".join(str(i + 1) for i in soap_rows) + "\n")

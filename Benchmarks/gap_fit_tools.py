@@ -47,6 +47,19 @@ def keep_gap18_labels(frame):
     return a
 
 
+def farthest_point_rows(x, count):
+    """0-based indices (sorted) of `count` rows of x chosen by farthest-point sampling (Euclidean),
+    starting from row 0, ties to the lowest index. Deterministic, and it avoids near-duplicate
+    sparse points, which would make K_MM (and so alpha) ill-conditioned."""
+    chosen = [0]
+    distance = np.linalg.norm(x - x[0], axis=1)
+    while len(chosen) < count:
+        j = int(np.argmax(distance))
+        chosen.append(j)
+        distance = np.minimum(distance, np.linalg.norm(x - x[j], axis=1))
+    return sorted(chosen)
+
+
 # gpCoordinates covariance_type codes written by gap_fit 0.10.x.
 COVARIANCE_TYPES = {1: "ard_se", 2: "dot_product", 3: "bond_real_space", 4: "pp"}
 

@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from gap_fit_tools import (  # noqa: E402
     GAP18_LABEL_ARGUMENTS,
+    farthest_point_rows,
     keep_gap18_labels,
     parse_gap_xml, quippy_predict, read_linear_system, run_gap_fit, run_quip, solve_like_gap_fit)
 
@@ -91,16 +92,8 @@ def descriptor_table(descriptor_string, frames):
 
 
 def farthest_points(x, count):
-    """1-based indices of `count` rows chosen by farthest-point sampling (Euclidean), starting from
-    row 0 and breaking ties by the lowest index. Deterministic, and it avoids near-duplicate sparse
-    points, which would make K_MM (and so alpha) ill-conditioned."""
-    chosen = [0]
-    distance = np.linalg.norm(x - x[0], axis=1)
-    while len(chosen) < count:
-        j = int(np.argmax(distance))
-        chosen.append(j)
-        distance = np.minimum(distance, np.linalg.norm(x - x[j], axis=1))
-    return sorted(i + 1 for i in chosen)
+    """1-based indices (gap_fit's index files) of `count` rows chosen by farthest-point sampling."""
+    return [i + 1 for i in farthest_point_rows(x, count)]
 
 
 def main():
