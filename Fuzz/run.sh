@@ -74,7 +74,7 @@ main() {
         done
         echo "== linking $build/fuzz-$target"
         swiftc -O -sanitize="$sanitizers" -parse-as-library -I "$build/Modules" -I Sources/CLapack \
-            "Fuzz/Sources/${harness_source[$target]}" "${objects[@]}" -lopenblas -llapacke \
+            "Fuzz/Sources/${harness_source[$target]}" Fuzz/Sources/Contract.swift "${objects[@]}" -lopenblas -llapacke \
             -o "$build/fuzz-$target"
     done
     [[ $mode == build ]] && exit 0

@@ -4,13 +4,6 @@
 import AtomicStructures
 import Configuration
 
-@inline(never)
-func expectInputError(_ error: Error, _ stage: String) {
-    guard error is InputError else {
-        fatalError("\(stage) threw \(type(of: error)), not InputError: \(error)")
-    }
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfiguration(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []

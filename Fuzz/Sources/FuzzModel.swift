@@ -10,13 +10,6 @@ import AtomicStructures
 import ModelFiles
 import Regression
 
-@inline(never)
-func expectInputError(_ error: Error, _ stage: String) {
-    guard error is InputError else {
-        fatalError("\(stage) threw \(type(of: error)), not InputError: \(error)")
-    }
-}
-
 let probes: [Structure] = [
     Structure(
         atomicNumbers: [14, 14, 8],

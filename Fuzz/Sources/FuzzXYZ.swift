@@ -11,13 +11,6 @@ import NeighbourLists
 /// which is a property of the input, not a defect; the reader itself has no such limit).
 let neighbourListAtomLimit = 16
 
-@inline(never)
-func expectInputError(_ error: Error, _ stage: String) {
-    guard error is InputError else {
-        fatalError("\(stage) threw \(type(of: error)), not InputError: \(error)")
-    }
-}
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzExtendedXYZ(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
