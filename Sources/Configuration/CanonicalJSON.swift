@@ -187,6 +187,8 @@ extension TrainingConfig {
         pairs.append(("output", .string(output)))
         if let threads { pairs.append(("threads", W.number(threads))) }
         if let runDescription { pairs.append(("description", .string(runDescription))) }
+        // Only when on, so that configs without it keep their canonical form (and model bytes).
+        if storesUncertainty { pairs.append(("uncertainty", .bool(true))) }
         return W.object(pairs)
     }
 

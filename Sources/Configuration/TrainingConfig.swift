@@ -117,6 +117,10 @@ public struct TrainingConfig: Hashable, Sendable {
     public var threads: Int?
     /// Free text kept with the model (`description`).
     public var runDescription: String?
+    /// Whether the model stores the posterior factor R of the coefficients (`uncertainty`,
+    /// default false), which `gap-predict --uncertainty` needs for predictive standard
+    /// deviations. Costs M(M+1)/2 doubles in the model file (M = total sparse points).
+    public var storesUncertainty: Bool = false
 
     /// The config file's name as given, used in messages.
     public var sourceName: String
@@ -130,7 +134,7 @@ public struct TrainingConfig: Hashable, Sendable {
     static let topLevelKeys = [
         "train_files", "train_split", "label_keys", "e0", "e0_offset", "descriptors", "default_sigma",
         "config_type_sigma", "sigma_per_atom", "sigma_keys", "sparse_jitter", "seed", "output", "threads",
-        "description",
+        "description", "uncertainty",
     ]
 
     // MARK: - Loading
@@ -395,12 +399,13 @@ public struct TrainingConfig: Hashable, Sendable {
             throw context.error(r.fieldPath("threads"), r.object["threads"]!, "threads must be ≥ 1 (or null for every core), found \(t)")
         }
         let description = try r.optionalString("description")
+        let uncertainty = try r.optionalBool("uncertainty") ?? false
 
         return TrainingConfig(
             trainingSet: trainingSet, labelKeys: labelKeys, e0: e0, e0Offset: e0Offset, descriptors: descriptors,
             defaultSigma: defaultSigma, configTypeSigma: configTypeSigma, sigmaPerAtom: sigmaPerAtom,
             sigmaKeys: sigmaKeys, sparseJitter: sparseJitter, seed: UInt64(seed), output: output, threads: threads,
-            runDescription: description, sourceName: name, baseDirectory: baseDirectory)
+            runDescription: description, storesUncertainty: uncertainty, sourceName: name, baseDirectory: baseDirectory)
     }
 
     /// Checks that every referenced input file exists, pointing at the line that names it.

@@ -61,6 +61,11 @@ public struct ModelProvenance: Sendable {
 /// kept power-spectrum components, a JSON array of integers into the full layout). A model
 /// without them is written as version 1, byte for byte as before, so that older readers read
 /// every model they can predict with correctly and refuse the others.
+///
+/// Optional at the top level in any version: `posterior_factor` {`size` (M, all terms' sparse
+/// points), `packed_upper` (base64 float64, the upper triangle of R packed by columns, M(M+1)/2
+/// numbers)}, written by fits with `"uncertainty": true` (see ``PosteriorFactor``). Readers that
+/// ignore it still predict energies and forces correctly, so it needs no new version.
 public struct ModelFile: Sendable {
     /// The format name in every model file.
     public static let formatName = "swiftgap-model"
@@ -137,13 +142,21 @@ public struct ModelFile: Sendable {
             ("atoms", JSONWriter.number(p.atomCount)),
             ("observations", JSONWriter.number(p.observationCount)),
         ])
-        return JSONWriter.write(JSONWriter.object([
+        var top: [(String, JSONValue.Kind)] = [
             ("format", .string(ModelFile.formatName)),
             ("version", JSONWriter.number(formatVersion)),
             ("e0", JSONWriter.object(e0)),
             ("terms", JSONWriter.array(terms)),
             ("provenance", provenanceValue),
-        ]))
+        ]
+        // Only when kept, so that models without it are byte for byte as before.
+        if let factor = potential.posteriorFactor {
+            top.append(("posterior_factor", JSONWriter.object([
+                ("size", JSONWriter.number(factor.size)),
+                ("packed_upper", .string(ModelFile.base64(factor.packedUpper))),
+            ])))
+        }
+        return JSONWriter.write(JSONWriter.object(top))
     }
 
     /// The version this model is written as: 2 if a soap term has an optimal radial basis or

@@ -129,7 +129,25 @@ extension ModelFile {
             config: p["config"]?.kind ?? .null, trainingFiles: files, codeVersion: try r.string(p["code_version"], "provenance.code_version"),
             seed: seed, frameCount: try r.integer(p["frames"], "provenance.frames"), atomCount: try r.integer(p["atoms"], "provenance.atoms"),
             observationCount: try r.integer(p["observations"], "provenance.observations"))
-        return ModelFile(potential: Potential(e0: e0, terms: terms, alphas: alphas), sparseSources: sources, provenance: provenance)
+        var potential = Potential(e0: e0, terms: terms, alphas: alphas)
+        if let value = top["posterior_factor"] {
+            let o = try r.object(value, "posterior_factor")
+            let size = try r.integer(o["size"], "posterior_factor.size")
+            let columns = terms.reduce(0) { $0 + $1.sparseCount }
+            guard size == columns else {
+                throw InputError(file: name, line: value.position.line, field: "posterior_factor.size", message: "is \(size) but the terms have \(columns) sparse points")
+            }
+            let packed = try r.doubles(o["packed_upper"], "posterior_factor.packed_upper", count: size * (size + 1) / 2)
+            let factor = PosteriorFactor(size: size, packedUpper: packed)
+            for i in 0..<size where !(factor.upper[i + i * size].isFinite && factor.upper[i + i * size] != 0) {
+                throw InputError(file: name, line: value.position.line, field: "posterior_factor.packed_upper", message: "diagonal element \(i) of R is zero or not finite")
+            }
+            guard packed.allSatisfy(\.isFinite) else {
+                throw InputError(file: name, line: value.position.line, field: "posterior_factor.packed_upper", message: "holds a value that is not finite")
+            }
+            potential.posteriorFactor = factor
+        }
+        return ModelFile(potential: potential, sparseSources: sources, provenance: provenance)
     }
 }
 

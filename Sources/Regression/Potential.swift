@@ -174,6 +174,9 @@ public struct Potential: Sendable {
     public var terms: [any PotentialTerm]
     /// Fitted coefficients per term (`alphas[t].count == terms[t].sparseCount`).
     public var alphas: [[Double]]
+    /// The posterior factor R of the coefficients (all terms' concatenated), kept only by fits
+    /// with `"uncertainty": true`; needed by ``standardDeviation(of:forces:)``. nil by default.
+    public var posteriorFactor: PosteriorFactor?
 
     /// Creates a potential.
     public init(e0: [Int: Double], terms: [any PotentialTerm], alphas: [[Double]]) {
@@ -231,7 +234,7 @@ public struct Potential: Sendable {
     }
 
     /// Σ_atoms e0(Z), eV, summed in atom order.
-    private func referenceEnergy(of structure: Structure) throws -> Double {
+    func referenceEnergy(of structure: Structure) throws -> Double {
         var total = 0.0
         for z in structure.atomicNumbers {
             guard let e = e0[z] else {

@@ -42,6 +42,42 @@ public enum BatchPrediction {
         return results.map { $0! }
     }
 
+    /// Predictive standard deviations of every structure's energy and force components (see
+    /// ``Potential/standardDeviation(of:forces:)``), in input order, identical for any thread
+    /// count.
+    ///
+    /// - Throws: ``MissingPosteriorFactor`` if the model was trained without uncertainty.
+    public static func standardDeviations(
+        _ potential: Potential, structures: [Structure], threads: Int = ThreadCount.current,
+        progress: ProgressReporter = .silent
+    ) throws -> [PredictiveStandardDeviation] {
+        guard potential.posteriorFactor != nil else { throw MissingPosteriorFactor() }
+        progress.begin("uncertainties", total: structures.count, unit: "structures")
+        defer { progress.end() }
+        let previousBLASThreads = BLASThreads.current
+        BLASThreads.set(1)  // parallel over structures, as predict(_:structures:)
+        defer { BLASThreads.set(previousBLASThreads) }
+        var results = [PredictiveStandardDeviation?](repeating: nil, count: structures.count)
+        var failures = [Error?](repeating: nil, count: structures.count)
+        results.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { errors in
+                parallelChunks(count: structures.count, chunkCount: min(structures.count, 4 * threads), threads: threads) { _, range in
+                    var buffers = [TermFeatures?](repeating: nil, count: potential.terms.count)
+                    for i in range {
+                        do {
+                            out[i] = try potential.standardDeviation(of: structures[i], forces: true, reusing: &buffers)
+                        } catch {
+                            errors[i] = error
+                        }
+                        progress.advance()
+                    }
+                }
+            }
+        }
+        if let error = failures.first(where: { $0 != nil }) { throw error! }
+        return results.map { $0! }
+    }
+
     /// One prediction, with non-finite results reported against the structure.
     static func predictChecked(_ potential: Potential, _ s: Structure, reusing buffers: inout [TermFeatures?]) throws -> Prediction {
         let p = try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic, reusing: &buffers)
@@ -61,10 +97,21 @@ public enum BatchPrediction {
     /// `get_stress()` returns it in Voigt order xx yy zz yz xz xy). Reference labels found
     /// with `labels` are kept as `ref_energy`, `ref_forces`, `ref_virial`; other columns and
     /// header values are kept unless they clash with the prediction names.
-    public static func annotated(_ structure: Structure, prediction: Prediction, labels: Labels?) -> Structure {
+    ///
+    /// With `uncertainty`, also info `energy_std` (eV) and per-atom `forces_std` (eV/Å, 3
+    /// columns): the predictive standard deviations.
+    public static func annotated(
+        _ structure: Structure, prediction: Prediction, labels: Labels?, uncertainty: PredictiveStandardDeviation? = nil
+    ) -> Structure {
         var s = structure
         for key in ["energy", "virial", "stress", "ref_energy", "ref_virial"] { s.info.removeValue(forKey: key) }
         for key in ["forces", "ref_forces"] { s.arrays.removeValue(forKey: key) }
+        if let uncertainty {
+            s.info.removeValue(forKey: "energy_std")
+            s.arrays.removeValue(forKey: "forces_std")
+            s.info["energy_std"] = .real(uncertainty.energy)
+            s.arrays["forces_std"] = PerAtomProperty(name: "forces_std", columns: 3, values: .reals(uncertainty.forces))
+        }
         if let labels {
             if let e = labels.energy { s.info["ref_energy"] = .real(e) }
             if let v = labels.virial { s.info["ref_virial"] = .reals(v.rowMajor) }

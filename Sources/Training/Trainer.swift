@@ -286,9 +286,14 @@ public struct Trainer: Sendable {
             throw TrainingError.rankDeficient(detail: explainColumn(error.index, terms: terms, sources: sources, offsets: columnOffsets) ?? error.message)
         }
         let alphas = (0..<terms.count).map { Array(alpha[columnOffsets[$0] ..< columnOffsets[$0 + 1]]) }
+        var potential = Potential(e0: e0, terms: terms, alphas: alphas)
+        if config.storesUncertainty {
+            // The same R whose solve gave α: RᵀR is the posterior precision of α.
+            potential.posteriorFactor = PosteriorFactor(size: solver.columns, upperColumnMajor: solver.r.storage)
+        }
         lap("solve")
         return FitResult(
-            potential: Potential(e0: e0, terms: terms, alphas: alphas), sparseSources: sources,
+            potential: potential, sparseSources: sources,
             reciprocalCondition: solver.reciprocalConditionEstimate, observationCount: observations,
             phaseSeconds: phases)
     }

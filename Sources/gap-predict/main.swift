@@ -17,6 +17,9 @@ struct GapPredict: ParsableCommand {
             Voigt order xx yy zz yz xz xy). Reference labels found in the
             inputs (same key options as gap-data) are kept as ref_energy, ref_forces, ref_virial,
             and RMSE/MAE per config type are printed: energy and virial in meV/atom, forces in eV/Å.
+            With --uncertainty (models trained with "uncertainty": true), also info `energy_std`
+            (eV) and per-atom `forces_std` (eV/Å): predictive standard deviations (SoR variance of
+            the GP mean; it shrinks far from the training data, see docs/config.md).
             """
     )
 
@@ -33,6 +36,9 @@ struct GapPredict: ParsableCommand {
 
     @Option(help: "Worker threads (default: every core). Results do not depend on it.")
     var threads: Int?
+
+    @Flag(help: "Also write predictive standard deviations (energy_std, forces_std) to --output; needs a model trained with \"uncertainty\": true.")
+    var uncertainty = false
 
     @Flag(help: "No progress on stderr.")
     var quiet = false
@@ -52,6 +58,11 @@ struct GapPredict: ParsableCommand {
         if let threads { ThreadCount.current = threads }
         let progress = ProgressReporter(enabled: !quiet)
         let modelFile = try ModelFile.load(path: model)
+        if uncertainty && modelFile.potential.posteriorFactor == nil {
+            throw InputError(
+                file: model, field: "posterior_factor",
+                message: "--uncertainty needs a model trained with \"uncertainty\": true in its config; this model stores no posterior factor (retrain it with that key)")
+        }
         var structures: [Structure] = []
         for input in inputs { structures += try ExtendedXYZReader.readAll(path: input) }
         let labelKeys = keys.labelKeys
@@ -59,6 +70,9 @@ struct GapPredict: ParsableCommand {
         let start = monotonicSeconds()
         let predictions = try BatchPrediction.predict(modelFile.potential, structures: structures, progress: progress)
         let seconds = monotonicSeconds() - start
+        let uncertaintyStart = monotonicSeconds()
+        let deviations = uncertainty ? try BatchPrediction.standardDeviations(modelFile.potential, structures: structures, progress: progress) : nil
+        let uncertaintySeconds = monotonicSeconds() - uncertaintyStart
         var statistics = ErrorStatistics()
         var labelled = false
         for (i, s) in structures.enumerated() {
@@ -71,14 +85,20 @@ struct GapPredict: ParsableCommand {
                 predictedVirial: s.cell.isFullyPeriodic ? predictions[i].virial : nil, referenceVirial: l.virial?.rowMajor)
         }
         if let output {
-            let annotated = structures.indices.map { BatchPrediction.annotated(structures[$0], prediction: predictions[$0], labels: labels[$0]) }
+            let annotated = structures.indices.map { BatchPrediction.annotated(structures[$0], prediction: predictions[$0], labels: labels[$0], uncertainty: deviations?[$0]) }
             try ExtendedXYZWriter.write(annotated, to: output)
         }
         let atoms = structures.reduce(0) { $0 + $1.count }
         if labelled {
             print(statistics.formattedTable())
         } else if output == nil {
-            for (i, p) in predictions.enumerated() { print("\(structures[i].sourceDescription)  energy \(p.energy) eV") }
+            for (i, p) in predictions.enumerated() {
+                let std = deviations.map { " ± \($0[i].energy)" } ?? ""
+                print("\(structures[i].sourceDescription)  energy \(p.energy)\(std) eV")
+            }
+        }
+        if uncertainty {
+            progress.note("uncertainties in \(formatDuration(uncertaintySeconds)) (\(formatRate(1e6 * uncertaintySeconds / Double(max(1, structures.reduce(0) { $0 + $1.count })))) µs/atom, energy + forces)")
         }
         progress.note("\(structures.count) structures, \(atoms) atoms in \(formatDuration(seconds)) (\(formatRate(1e6 * seconds / Double(max(1, atoms)))) µs/atom, energy + forces + virial)")
     }
