@@ -10,36 +10,9 @@ public enum BatchPrediction {
         _ potential: Potential, structures: [Structure], threads: Int = ThreadCount.current,
         progress: ProgressReporter = .silent
     ) throws -> [Prediction] {
-        progress.begin("predicting", total: structures.count, unit: "structures")
-        defer { progress.end() }
-        // Parallelism comes from the chunks below. Multi-threaded BLAS inside each worker's kernel
-        // products would oversubscribe the cores (measured: 29 % longer wall time and 10x the
-        // system time with 2 workers on 2 cores), and its results would depend on the machine's
-        // core count.
-        let previousBLASThreads = BLASThreads.current
-        BLASThreads.set(1)
-        defer { BLASThreads.set(previousBLASThreads) }
-        var results = [Prediction?](repeating: nil, count: structures.count)
-        var failures = [Error?](repeating: nil, count: structures.count)
-        results.withUnsafeMutableBufferPointer { out in
-            failures.withUnsafeMutableBufferPointer { errors in
-                // Few chunks (4 per thread), each reusing one set of descriptor buffers from structure
-                // to structure; the work is pulled chunk by chunk, so uneven sizes still balance.
-                parallelChunks(count: structures.count, chunkCount: min(structures.count, 4 * threads), threads: threads) { _, range in
-                    var buffers = [TermFeatures?](repeating: nil, count: potential.terms.count)
-                    for i in range {
-                        do {
-                            out[i] = try predictChecked(potential, structures[i], reusing: &buffers)
-                        } catch {
-                            errors[i] = error
-                        }
-                        progress.advance()
-                    }
-                }
-            }
+        try mapStructures(structures, of: potential, threads: threads, progress: progress, phase: "predicting") { s, buffers in
+            try predictChecked(potential, s, reusing: &buffers)
         }
-        if let error = failures.first(where: { $0 != nil }) { throw error! }
-        return results.map { $0! }
     }
 
     /// Predictive standard deviations of every structure's energy and force components (see
@@ -52,20 +25,37 @@ public enum BatchPrediction {
         progress: ProgressReporter = .silent
     ) throws -> [PredictiveStandardDeviation] {
         guard potential.posteriorFactor != nil else { throw MissingPosteriorFactor() }
-        progress.begin("uncertainties", total: structures.count, unit: "structures")
+        return try mapStructures(structures, of: potential, threads: threads, progress: progress, phase: "uncertainties") { s, buffers in
+            try potential.standardDeviation(of: s, forces: true, reusing: &buffers)
+        }
+    }
+
+    /// `body` applied to every structure in parallel, results in input order and identical for any
+    /// thread count; the first error (in input order) is thrown.
+    private static func mapStructures<Result>(
+        _ structures: [Structure], of potential: Potential, threads: Int, progress: ProgressReporter, phase: String,
+        _ body: (Structure, inout [TermFeatures?]) throws -> Result
+    ) throws -> [Result] {
+        progress.begin(phase, total: structures.count, unit: "structures")
         defer { progress.end() }
+        // Parallelism comes from the chunks below. Multi-threaded BLAS inside each worker's kernel
+        // products would oversubscribe the cores (measured: 29 % longer wall time and 10x the
+        // system time with 2 workers on 2 cores), and its results would depend on the machine's
+        // core count.
         let previousBLASThreads = BLASThreads.current
-        BLASThreads.set(1)  // parallel over structures, as predict(_:structures:)
+        BLASThreads.set(1)
         defer { BLASThreads.set(previousBLASThreads) }
-        var results = [PredictiveStandardDeviation?](repeating: nil, count: structures.count)
+        var results = [Result?](repeating: nil, count: structures.count)
         var failures = [Error?](repeating: nil, count: structures.count)
         results.withUnsafeMutableBufferPointer { out in
             failures.withUnsafeMutableBufferPointer { errors in
+                // Few chunks (4 per thread), each reusing one set of descriptor buffers from structure
+                // to structure; the work is pulled chunk by chunk, so uneven sizes still balance.
                 parallelChunks(count: structures.count, chunkCount: min(structures.count, 4 * threads), threads: threads) { _, range in
                     var buffers = [TermFeatures?](repeating: nil, count: potential.terms.count)
                     for i in range {
                         do {
-                            out[i] = try potential.standardDeviation(of: structures[i], forces: true, reusing: &buffers)
+                            out[i] = try body(structures[i], &buffers)
                         } catch {
                             errors[i] = error
                         }

@@ -4,6 +4,7 @@ import Foundation
 import ModelFiles
 import NeighbourLists
 import Regression
+import Selection
 import XCTest
 @testable import Training
 
@@ -157,7 +158,7 @@ final class UncertaintyTests: XCTestCase {
         let potential = try Trainer(config: config).fit(data, options: FitOptions(threads: 2)).potential
         let training = try potential.standardDeviation(of: data.frames[0].structure)
         var distorted = data.frames[0].structure
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         distorted.positions = distorted.positions.map { $0 + Vector3(generator.uniform(), generator.uniform(), generator.uniform()) * 0.5 }
         let far = try potential.standardDeviation(of: distorted)
         print("energy std: training frame \(training.energy), distorted \(far.energy); mean force std \(training.forces.reduce(0, +) / Double(training.forces.count)), \(far.forces.reduce(0, +) / Double(far.forces.count))")
@@ -240,7 +241,7 @@ final class UncertaintyTests: XCTestCase {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = ["--model", modelPath, scratch + "/in.xyz", "--uncertainty", "--quiet", "--output", scratch + "/out.xyz"]
             let stderrPath = scratch + "/stderr-\(stores)"
-            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            XCTAssertTrue(FileManager.default.createFile(atPath: stderrPath, contents: nil))
             process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
             process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
@@ -271,16 +272,8 @@ final class UncertaintyTests: XCTestCase {
     }
 }
 
-/// A small deterministic generator of uniform numbers in [−1, 1).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Uniform numbers in [−1, 1) from the library's SplitMix64, so the distortion is the same on
+/// every machine.
+private extension SplitMix64 {
     mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) * 2 - 1 }
 }
