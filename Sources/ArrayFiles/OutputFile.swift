@@ -29,6 +29,8 @@ final class OutputFile {
     private let buffer: UnsafeMutableRawBufferPointer
     private var buffered = 0
     private let mode: mode_t
+    /// The destination's directory, synced after the rename.
+    private let directory: String
     private var closed = false
 
     /// Appends larger than this bypass the buffer.
@@ -47,35 +49,15 @@ final class OutputFile {
 
     private init(path: String, scratch: Bool) throws {
         self.path = path
-        let directory: String
-        let base: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-            base = String(path[path.index(after: slash)...])
-        } else {
-            directory = "."
-            base = path
-        }
-        guard !base.isEmpty, base != ".", base != ".." else {
-            throw InputError(file: path, message: "cannot write: the path names a directory, expected a file name")
-        }
-        var existing = stat()
-        if stat(path, &existing) == 0, (existing.st_mode & S_IFMT) == S_IFDIR {
-            throw InputError(file: path, message: "cannot write: it is a directory, expected a file name")
-        }
-        mode = stat(path, &existing) == 0 ? (existing.st_mode & 0o7777) : 0o644
-        var template = Array((directory + "/." + base + (scratch ? ".scratch-XXXXXX" : ".tmp-XXXXXX")).utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw InputError(file: path, message: "cannot write: cannot create a file in \(directory): \(String(cString: strerror(errno)))")
-        }
-        descriptor = fd
-        let created = String(cString: template)
+        let file = try TemporaryFile(beside: path, suffix: scratch ? ".scratch-XXXXXX" : ".tmp-XXXXXX")
+        descriptor = file.descriptor
+        mode = file.destinationMode
+        directory = file.directory
         if scratch {
-            unlink(created)
+            unlink(file.path)
             temporaryPath = nil
         } else {
-            temporaryPath = created
+            temporaryPath = file.path
         }
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: OutputFile.bufferCapacity, alignment: 64)
     }
@@ -189,12 +171,7 @@ final class OutputFile {
         }
         self.temporaryPath = nil
         // Make the rename durable; a failure here does not undo the complete write.
-        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryDescriptor >= 0 {
-            _ = fsync(directoryDescriptor)
-            close(directoryDescriptor)
-        }
+        TemporaryFile.syncDirectory(directory)
     }
 
     /// Closes the file and removes the temporary file (no effect after ``commit()``).

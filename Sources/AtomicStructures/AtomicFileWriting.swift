@@ -4,6 +4,62 @@ import Glibc
 import Darwin
 #endif
 
+/// A new file created next to a destination path, for output that ends in an atomic rename onto
+/// the destination (same directory, so the same file system) or that is used as scratch space.
+public struct TemporaryFile {
+    /// The open file's descriptor (the caller closes it).
+    public let descriptor: Int32
+    /// Where the file was created.
+    public let path: String
+    /// The destination's directory ("." for a bare file name): fsync it after a rename.
+    public let directory: String
+    /// The destination's current permissions, or `rw-r--r--` if it does not exist yet.
+    public let destinationMode: mode_t
+
+    /// Creates `.<name><suffix>` in the directory of `destination`; `suffix` ends in `XXXXXX`
+    /// (mkstemp).
+    ///
+    /// - Throws: ``InputError`` naming `destination` when it names a directory or the file cannot
+    ///   be created there.
+    public init(beside destination: String, suffix: String = ".tmp-XXXXXX") throws {
+        let base: String
+        if let slash = destination.lastIndex(of: "/") {
+            directory = slash == destination.startIndex ? "/" : String(destination[..<slash])
+            base = String(destination[destination.index(after: slash)...])
+        } else {
+            directory = "."
+            base = destination
+        }
+        guard !base.isEmpty, base != ".", base != ".." else {
+            throw InputError(file: destination, message: "cannot write: the path names a directory, expected a file name")
+        }
+        var existing = stat()
+        let exists = stat(destination, &existing) == 0
+        if exists, (existing.st_mode & S_IFMT) == S_IFDIR {
+            throw InputError(file: destination, message: "cannot write: it is a directory, expected a file name")
+        }
+        destinationMode = exists ? (existing.st_mode & 0o7777) : 0o644
+        var template = Array((directory + "/." + base + suffix).utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw InputError(
+                file: destination, message: "cannot write: cannot create a file in \(directory): \(String(cString: strerror(errno)))")
+        }
+        descriptor = fd
+        path = String(cString: template)
+    }
+
+    /// fsyncs `directory`, making a rename into it durable; failures are ignored (the renamed
+    /// file is complete either way).
+    public static func syncDirectory(_ directory: String) {
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            _ = fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+}
+
 /// Writes `bytes` to `path` atomically: temp file in the same directory, fsync, rename; nothing
 /// half-written is ever left at `path`, and the temp file is removed on failure.
 ///
@@ -13,26 +69,8 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
     func failure(_ what: String) -> InputError {
         InputError(file: path, message: "cannot write: \(what): \(String(cString: strerror(errno)))")
     }
-    let directory: String
-    let base: String
-    if let slash = path.lastIndex(of: "/") {
-        directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        base = String(path[path.index(after: slash)...])
-    } else {
-        directory = "."
-        base = path
-    }
-    guard !base.isEmpty else {
-        throw InputError(file: path, message: "cannot write: the path names a directory, expected a file name")
-    }
-
-    var existing = stat()
-    let mode: mode_t = stat(path, &existing) == 0 ? (existing.st_mode & 0o7777) : 0o644
-
-    var template = Array((directory + "/." + base + ".tmp-XXXXXX").utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw failure("cannot create a temporary file in \(directory)") }
-    let temporaryPath = String(cString: template)
+    let temporary = try TemporaryFile(beside: path)
+    let fd = temporary.descriptor, temporaryPath = temporary.path, mode = temporary.destinationMode
     var committed = false
     defer {
         if !committed { unlink(temporaryPath) }
@@ -65,9 +103,5 @@ public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws {
     guard rename(temporaryPath, path) == 0 else { throw failure("renaming the temporary file into place failed") }
     committed = true
     // Make the rename itself durable; a failure here does not undo the (complete) write.
-    let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if directoryFD >= 0 {
-        _ = fsync(directoryFD)
-        close(directoryFD)
-    }
+    TemporaryFile.syncDirectory(temporary.directory)
 }
