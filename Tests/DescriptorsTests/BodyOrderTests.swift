@@ -194,6 +194,58 @@ final class BodyOrderTests: XCTestCase {
         }
     }
 
+    /// With the optimal basis: untruncated (n_max = P, also with species combined, n_max =
+    /// species · P) the kernels equal the QUIP basis's, since the contraction is an orthogonal map
+    /// per l applied to every density copy; truncated, the gradients still match finite differences.
+    func testOptimalBasis() throws {
+        let structures = RadialContractionTests.siliconOxygen
+        let centres = structures.map { s in Array(s.atomicNumbers.indices) }
+        for combined in [false, true] {
+            let h = TestStructures.soap(nMax: combined ? 6 : 3, lMax: 2, species: [8, 14], normalise: true)
+            var primitive = h
+            primitive.nMax = 3
+            for order in [1, 3] {
+                var hOrder = h, hPrimitive = primitive
+                if order == 1 { hOrder.lMax = 0; hPrimitive.lMax = 0 }
+                let contraction = try RadialContraction.fit(
+                    hOrder, primitiveCount: 3, combineSpecies: combined, structures: structures, centres: centres, threads: 2)
+                let gap: any DensityDescriptor = order == 1 ? try RadialSpectrumCalculator(hPrimitive) : try BispectrumCalculator(hPrimitive)
+                let optimal: any DensityDescriptor = order == 1
+                    ? try RadialSpectrumCalculator(hOrder, radialContraction: contraction)
+                    : try BispectrumCalculator(hOrder, radialContraction: contraction)
+                let a = try structures.map { try gap.values($0).values }.flatMap { $0 }
+                let b = try structures.map { try optimal.values($0).values }.flatMap { $0 }
+                let kernelA = gramMatrix(a, featureCount: gap.featureCount), kernelB = gramMatrix(b, featureCount: optimal.featureCount)
+                print("ν=\(order) optimal basis untruncated, combined \(combined): kernel difference \(maxRelativeDifference(kernelA, kernelB))")
+                XCTAssertLessThan(maxRelativeDifference(kernelA, kernelB), 1e-12)
+            }
+        }
+        var h = TestStructures.soap(nMax: 2, lMax: 2, species: [8, 14], normalise: true)
+        let truncated = try RadialContraction.fit(h, primitiveCount: 5, structures: structures, centres: centres, threads: 2)
+        let combined = try RadialContraction.fit(h, primitiveCount: 3, combineSpecies: true, structures: structures, centres: centres, threads: 2)
+        let bispectra = [try BispectrumCalculator(h, radialContraction: truncated), try BispectrumCalculator(h, radialContraction: combined)]
+        for calculator in bispectra {
+            let error = try positionFiniteDifferenceError(calculator, structures[0])
+            let strain = try strainFiniteDifferenceError(calculator, structures[0])
+            print("FD ν=3 optimal basis combined=\(calculator.radialContraction!.combinesSpecies): positions \(error), strain \(strain)")
+            XCTAssertLessThan(error, 1e-8)
+            XCTAssertLessThan(strain, 1e-8)
+        }
+        h.lMax = 0
+        let radial = try RadialContraction.fit(h, primitiveCount: 4, combineSpecies: true, structures: structures, centres: centres, threads: 2)
+        let error = try positionFiniteDifferenceError(try RadialSpectrumCalculator(h, radialContraction: radial), structures[0])
+        XCTAssertLessThan(error, 1e-8)
+    }
+
+    func gramMatrix(_ values: [Double], featureCount f: Int) -> [Double] {
+        let rows = values.count / f
+        var result: [Double] = []
+        for i in 0..<rows {
+            for j in 0..<rows { result.append((0..<f).reduce(0) { $0 + values[i * f + $1] * values[j * f + $1] }) }
+        }
+        return result
+    }
+
     func testDeterministicAcrossThreadCounts() throws {
         let calculator = try BispectrumCalculator(TestStructures.soap(nMax: 2, lMax: 2, species: [8, 14]))
         let one = try calculator.compute(Self.twoSpecies, gradients: true, strainGradients: true, threads: 1)
