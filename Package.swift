@@ -112,7 +112,7 @@ let package = Package(
         .target(name: "ArrayFiles", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
         .target(
             name: "FeatureExport",
-            dependencies: ["ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "Parallelism"],
+            dependencies: ["ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "LinearAlgebra", "Parallelism", "Selection"],
             swiftSettings: languageMode
         ),
         .target(
@@ -224,7 +224,8 @@ let package = Package(
         // Also runs the built `gap-features` executable (found like gap-data's, below).
         .testTarget(
             name: "FeatureExportTests",
-            dependencies: ["FeatureExport", "ArrayFiles", "Descriptors", "Configuration", "AtomicStructures"],
+            dependencies: ["FeatureExport", "ArrayFiles", "Descriptors", "Configuration", "AtomicStructures", "LinearAlgebra"],
+            resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
         // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`

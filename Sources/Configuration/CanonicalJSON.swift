@@ -137,12 +137,14 @@ extension TrainingConfig {
             case .soap(let t):
                 let d = t.descriptor
                 var p: [(String, JSONValue.Kind)] = [
-                    ("type", .string("soap")), ("cutoff", W.number(d.cutoffRadius)),
+                    ("type", .string(d.correlation.typeName)), ("cutoff", W.number(d.cutoffRadius)),
                     ("cutoff_transition_width", W.number(d.cutoffTransitionWidth)), ("n_max", W.number(d.nMax)),
-                    ("l_max", W.number(d.lMax)), ("atom_sigma", W.number(d.atomSigma)),
+                    ("atom_sigma", W.number(d.atomSigma)),
                     ("central_weight", W.number(d.centralWeight)), ("normalise", .bool(d.normalise)),
                     ("delta", W.number(t.delta)), ("zeta", W.number(t.zeta)),
                 ]
+                if d.correlation != .radialSpectrum { p.append(("l_max", W.number(d.lMax))) }
+                if case .bispectrum(true) = d.correlation { p.append(("pseudoscalars", .bool(true))) }
                 if let s = d.neighbourSpecies { p.append(("species_Z", ints(s))) }
                 if let s = d.centreSpecies { p.append(("Z", ints(s))) }
                 if let r = d.radialScaling {

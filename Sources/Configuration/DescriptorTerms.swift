@@ -148,6 +148,10 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// The number of training environments (a seeded sample) the optimal basis and feature
     /// selection are fitted to (`basis_sample`, default 10,000; all if there are fewer).
     public var sampleSize: Int
+    /// The body order: the term's `"type"` (`radial_spectrum` ν = 1, `soap` ν = 2 (default),
+    /// `bispectrum` ν = 3, with `pseudoscalars`). All share the keys above, except that the
+    /// radial spectrum has no `l_max` (it is 0) and feature selection is for `soap` only.
+    public var correlation: DensityCorrelation
 
     /// The gap_fit default transition width, Å.
     public static let defaultTransitionWidth = 0.5
@@ -166,8 +170,9 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
         nMax: Int, lMax: Int, atomSigma: Double, centralWeight: Double = 1, normalise: Bool = true,
         neighbourSpecies: [Int]? = nil, centreSpecies: [Int]? = nil, radialScaling: RadialScaling? = nil,
         radialBasis: RadialBasisConfig = .gap, featureSelection: FeatureSelectionConfig? = nil,
-        sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize
+        sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize, correlation: DensityCorrelation = .powerSpectrum
     ) {
+        self.correlation = correlation
         self.radialBasis = radialBasis
         self.featureSelection = featureSelection
         self.sampleSize = sampleSize
@@ -198,7 +203,7 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     static let keys = [
         "cutoff", "cutoff_transition_width", "n_max", "l_max", "atom_sigma", "central_weight",
         "normalise", "species_Z", "Z", "radial_scaling", "radial_basis", "n_max_primitive", "retained_variance",
-        "combine_species", "n_features", "feature_selection", "basis_sample",
+        "combine_species", "n_features", "feature_selection", "basis_sample", "pseudoscalars",
     ]
 }
 
@@ -292,7 +297,7 @@ public struct Distance2BTermConfig: Hashable, Sendable {
 /// One term of the model: a descriptor with its kernel and sparse points (one element of
 /// `descriptors` in the config, told apart by `"type"`).
 public enum DescriptorTermConfig: Hashable, Sendable {
-    /// `"type": "soap"`.
+    /// `"type": "soap"`, `"radial_spectrum"` or `"bispectrum"` (see ``SOAPDescriptorConfig/correlation``).
     case soap(SOAPTermConfig)
     /// `"type": "distance_2b"`.
     case distance2b(Distance2BTermConfig)
@@ -316,7 +321,7 @@ public enum DescriptorTermConfig: Hashable, Sendable {
     /// The `"type"` name.
     public var typeName: String {
         switch self {
-        case .soap: return "soap"
+        case .soap(let t): return t.descriptor.correlation.typeName
         case .distance2b: return "distance_2b"
         }
     }
@@ -324,7 +329,7 @@ public enum DescriptorTermConfig: Hashable, Sendable {
 
 /// A term with its species resolved against the training data, ready for descriptor code.
 public enum ResolvedDescriptorTerm: Hashable, Sendable {
-    /// A SOAP term with full hyper-parameters.
+    /// A density-correlation term (soap, radial_spectrum or bispectrum) with full hyper-parameters.
     case soap(SOAPHyperparameters, term: SOAPTermConfig)
     /// A distance_2b term for one species pair.
     case distance2b(Distance2BDescriptorConfig.SpeciesPair, term: Distance2BTermConfig)
@@ -332,7 +337,7 @@ public enum ResolvedDescriptorTerm: Hashable, Sendable {
     /// The `"type"` name.
     public var typeName: String {
         switch self {
-        case .soap: return "soap"
+        case .soap(_, let t): return t.descriptor.correlation.typeName
         case .distance2b: return "distance_2b"
         }
     }
@@ -345,23 +350,25 @@ extension DecodingContext {
     static let distanceTermKeys = ["type"] + Distance2BDescriptorConfig.keys + ["theta_uniform", "delta", "n_sparse", "sparse_method", "sparse_file"]
 
     func descriptorTerm(_ v: JSONValue, path: JSONPath) throws -> DescriptorTermConfig {
+        let types = DensityCorrelation.typeNames + ["distance_2b"]
+        let list = types.map { "\"\($0)\"" }.joined(separator: ", ")
         guard case .object(let object) = v.kind else {
-            throw error(path, v, "expected a descriptor term (an object with \"type\": \"soap\" or \"distance_2b\"), found \(v.kindDescription)")
+            throw error(path, v, "expected a descriptor term (an object with \"type\": one of \(list)), found \(v.kindDescription)")
         }
         guard let typeValue = object["type"] else {
-            throw error(path, v, "missing required key \"type\" (\"soap\" or \"distance_2b\")")
+            throw error(path, v, "missing required key \"type\" (one of \(list))")
         }
         let type = try string(typeValue, path: path.key("type"))
         switch type {
-        case "soap":
-            let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.soapTermKeys, what: "a soap term")
-            return .soap(try soapTerm(reader))
+        case "soap", "radial_spectrum", "bispectrum":
+            let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.soapTermKeys, what: "a \(type) term")
+            return .soap(try soapTerm(reader, type: type))
         case "distance_2b":
             let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.distanceTermKeys, what: "a distance_2b term")
             return .distance2b(try distanceTerm(reader))
         default:
-            var message = "unknown descriptor type \"\(type)\" (supported: \"soap\", \"distance_2b\")"
-            if let hint = closestMatch(to: type, among: ["soap", "distance_2b"]) { message += "; did you mean `\(hint)`?" }
+            var message = "unknown descriptor type \"\(type)\" (supported: \(list))"
+            if let hint = closestMatch(to: type, among: types) { message += "; did you mean `\(hint)`?" }
             throw error(path.key("type"), typeValue, message)
         }
     }
@@ -373,7 +380,31 @@ extension DecodingContext {
         return x
     }
 
-    func soapDescriptor(_ r: ObjectReader) throws -> SOAPDescriptorConfig {
+    /// The density-correlation kind of a term of `type` (`soap`, `radial_spectrum`,
+    /// `bispectrum`), reading `pseudoscalars` and refusing the keys that kind does not use.
+    func correlation(_ r: ObjectReader, type: String) throws -> DensityCorrelation {
+        let pseudoscalars = try r.optionalBool("pseudoscalars")
+        if type != "bispectrum", pseudoscalars != nil {
+            throw error(r.fieldPath("pseudoscalars"), r.object["pseudoscalars"]!, "pseudoscalars is only used by the bispectrum (this term is \(type))")
+        }
+        if type != "soap" {
+            for key in ["n_features", "feature_selection"] where r.has(key) {
+                throw error(r.fieldPath(key), r.object[key]!, "\(key) (feature selection) is only available for soap terms (this term is \(type))")
+            }
+        }
+        switch type {
+        case "radial_spectrum":
+            if r.has("l_max") {
+                throw error(r.fieldPath("l_max"), r.object["l_max"]!, "the radial spectrum has no l_max (it is the l = 0 part of the density expansion); remove it")
+            }
+            return .radialSpectrum
+        case "bispectrum": return .bispectrum(pseudoscalars: pseudoscalars ?? false)
+        default: return .powerSpectrum
+        }
+    }
+
+    func soapDescriptor(_ r: ObjectReader, type: String = "soap") throws -> SOAPDescriptorConfig {
+        let correlation = try correlation(r, type: type)
         let cutoff = try positive(r.double("cutoff", "the SOAP cutoff radius in Å"), r, "cutoff", unit: " Å")
         let width = try r.optionalDouble("cutoff_transition_width") ?? SOAPDescriptorConfig.defaultTransitionWidth
         if r.has("cutoff_transition_width") {
@@ -416,7 +447,7 @@ extension DecodingContext {
         if optimal, !combine, nMax > primitive {
             throw error(r.fieldPath("n_max"), r.object["n_max"]!, "n_max (\(nMax)) must not exceed n_max_primitive (\(primitive)): the optimal basis keeps n_max of the n_max_primitive primitive functions")
         }
-        let lMax = try r.integer("l_max", "the maximum angular momentum")
+        let lMax = correlation == .radialSpectrum ? 0 : try r.integer("l_max", "the maximum angular momentum")
         guard lMax >= 0 else { throw error(r.fieldPath("l_max"), r.object["l_max"]!, "l_max must be ≥ 0, found \(lMax)") }
         let atomSigma = try positive(r.double("atom_sigma", "the Gaussian smearing width in Å"), r, "atom_sigma", unit: " Å")
         let centralWeight = try r.optionalDouble("central_weight") ?? 1
@@ -464,7 +495,7 @@ extension DecodingContext {
             centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
             radialScaling: scaling,
             radialBasis: optimal ? .optimal(OptimalRadialBasisConfig(primitiveCount: primitive, retainedVariance: retained, combinesSpecies: combine)) : .gap,
-            featureSelection: selection, sampleSize: sample)
+            featureSelection: selection, sampleSize: sample, correlation: correlation)
     }
 
     func sparsePoints(_ r: ObjectReader, allowed: [SparseMethod], defaultMethod: SparseMethod) throws -> SparsePointsConfig {
@@ -500,8 +531,8 @@ extension DecodingContext {
         return SparsePointsConfig(count: count, method: method, file: file)
     }
 
-    func soapTerm(_ r: ObjectReader) throws -> SOAPTermConfig {
-        let descriptor = try soapDescriptor(r)
+    func soapTerm(_ r: ObjectReader, type: String = "soap") throws -> SOAPTermConfig {
+        let descriptor = try soapDescriptor(r, type: type)
         let delta = try positive(r.double("delta", "the kernel energy scale δ in eV"), r, "delta", unit: " eV")
         let zeta = try r.optionalInteger("zeta") ?? 4
         guard zeta >= 1 else { throw error(r.fieldPath("zeta"), r.object["zeta"]!, "zeta must be an integer ≥ 1, found \(zeta)") }
