@@ -71,7 +71,7 @@ public struct ModelFile: Sendable {
     public static let formatName = "swiftgap-model"
     /// The newest schema version written by this code (2 only for models with an optimal radial
     /// basis or feature selection); loading accepts 1 ... this.
-    public static let currentVersion = 2
+    public static let currentVersion = 3
 
     /// The fitted potential.
     public var potential: Potential
@@ -104,7 +104,7 @@ public struct ModelFile: Sendable {
             ]
             if let soap = term as? SOAPTerm {
                 fields += [
-                    ("type", .string("soap")),
+                    ("type", .string(soap.calculator.correlation.typeName)),
                     ("descriptor", ModelFile.encode(soap.calculator)),
                     ("delta", JSONWriter.number(soap.kernel.delta)),
                     ("zeta", JSONWriter.number(soap.kernel.zeta)),
@@ -159,12 +159,13 @@ public struct ModelFile: Sendable {
         return JSONWriter.write(JSONWriter.object(top))
     }
 
-    /// The version this model is written as: 2 if a soap term has an optimal radial basis or
-    /// feature selection, else 1.
+    /// The version this model is written as: 3 if a term is a radial_spectrum or bispectrum,
+    /// else 2 if a soap term has an optimal radial basis or feature selection, else 1.
     public var formatVersion: Int {
-        let extended = potential.terms.contains { term in
-            guard let soap = term as? SOAPTerm else { return false }
-            return soap.calculator.radialContraction != nil || soap.calculator.selectedFeatures != nil
+        let soapTerms = potential.terms.compactMap { $0 as? SOAPTerm }
+        if soapTerms.contains(where: { $0.calculator.correlation != .powerSpectrum }) { return 3 }
+        let extended = soapTerms.contains { soap in
+            soap.calculator.radialContraction != nil || (soap.calculator as? SOAPCalculator)?.selectedFeatures != nil
         }
         return extended ? 2 : 1
     }
@@ -174,7 +175,7 @@ public struct ModelFile: Sendable {
         try writeFileAtomically(Array(encoded().utf8), to: path)
     }
 
-    static func encode(_ calculator: SOAPCalculator) -> JSONValue.Kind {
+    static func encode(_ calculator: any DensityDescriptor) -> JSONValue.Kind {
         let h = calculator.hyperparameters
         var fields: [(String, JSONValue.Kind)] = [
             ("cutoff", JSONWriter.number(h.cutoffRadius)),
@@ -203,7 +204,8 @@ public struct ModelFile: Sendable {
             if c.combinesSpecies { contraction.append(("combine_species", .bool(true))) }
             fields.append(("radial_contraction", JSONWriter.object(contraction)))
         }
-        if let selected = calculator.selectedFeatures {
+        if case .bispectrum(true) = calculator.correlation { fields.append(("pseudoscalars", .bool(true))) }
+        if let selected = (calculator as? SOAPCalculator)?.selectedFeatures {
             fields.append(("selected_features", JSONWriter.array(selected.map { JSONWriter.number($0) })))
         }
         return JSONWriter.object(fields)

@@ -54,7 +54,8 @@ public struct FitOptions: Sendable {
 
 /// One resolved model term before fitting: its descriptor and kernel settings.
 public enum TermSpecification: Sendable {
-    case soap(SOAPCalculator, SOAPTermConfig)
+    /// A soap, radial_spectrum or bispectrum term with its calculator.
+    case soap(any DensityDescriptor, SOAPTermConfig)
     /// A distance_2b term for one species pair; the kernel carries no sparse points yet.
     case distance2b(PairDistanceKernel, Distance2BTermConfig)
 
@@ -113,7 +114,7 @@ public struct Trainer: Sendable {
     public let config: TrainingConfig
     /// SOAP calculators of the data-driven soap terms (optimal radial basis, feature selection)
     /// once fitted, by resolved term index; see ``fittingDescriptors(to:species:threads:)``.
-    public internal(set) var fittedSOAP: [Int: SOAPCalculator] = [:]
+    public internal(set) var fittedSOAP: [Int: any DensityDescriptor] = [:]
 
     /// Creates a trainer for `config`.
     public init(config: TrainingConfig) {
@@ -137,7 +138,7 @@ public struct Trainer: Sendable {
                     continue
                 }
                 do {
-                    specs.append(.soap(try SOAPCalculator(hyperparameters), termConfig))
+                    specs.append(.soap(try termConfig.descriptor.correlation.makeCalculator(hyperparameters), termConfig))
                 } catch var error as InputError {
                     error.file = config.sourceName
                     error.field = "descriptors[\(index)].\(error.field ?? "")"
@@ -633,7 +634,7 @@ struct EnvironmentMatrix {
     /// model's largest cutoff, exactly as pass 2 and ``FeatureCache`` compute them, so that the
     /// sparse points are bit for bit the descriptors of their environments in the design rows.
     static func compute(
-        _ term: any PotentialTerm, calculator: SOAPCalculator, frames: [TrainingFrame], cutoffRadius: Double, threads: Int,
+        _ term: any PotentialTerm, calculator: any DensityDescriptor, frames: [TrainingFrame], cutoffRadius: Double, threads: Int,
         progress: ProgressReporter, phase: String = "descriptors"
     ) throws -> EnvironmentMatrix {
         let (offsets, origins) = layout(calculator, frames: frames)
@@ -667,7 +668,7 @@ struct EnvironmentMatrix {
     }
 
     /// The same matrix, copied from precomputed features of `frames` (term `termIndex`).
-    static func gather(_ calculator: SOAPCalculator, termIndex: Int, frames: [TrainingFrame], features: FeatureCache) throws -> EnvironmentMatrix {
+    static func gather(_ calculator: any DensityDescriptor, termIndex: Int, frames: [TrainingFrame], features: FeatureCache) throws -> EnvironmentMatrix {
         let (offsets, origins) = layout(calculator, frames: frames)
         let width = calculator.featureCount
         var values = [Double]()
@@ -682,7 +683,7 @@ struct EnvironmentMatrix {
     }
 
     /// Row offsets per frame and the origin of every row.
-    private static func layout(_ calculator: SOAPCalculator, frames: [TrainingFrame]) -> (offsets: [Int], origins: [SparsePointSource]) {
+    private static func layout(_ calculator: any DensityDescriptor, frames: [TrainingFrame]) -> (offsets: [Int], origins: [SparsePointSource]) {
         let centres = Set(calculator.hyperparameters.centreSpecies)
         var offsets = [0]
         var origins: [SparsePointSource] = []
