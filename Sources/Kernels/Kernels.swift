@@ -1,1 +1,1 @@
-// Regression: see Package.swift for this module's place in the pipeline.
+// Kernels: see Package.swift for this module's place in the pipeline.
