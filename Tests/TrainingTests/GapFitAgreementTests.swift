@@ -4,7 +4,7 @@ import Foundation
 import Kernels
 import ModelFiles
 import NeighbourLists
-import Prediction
+@testable import Prediction
 import XCTest
 @testable import Training
 

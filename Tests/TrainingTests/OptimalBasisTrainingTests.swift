@@ -4,7 +4,7 @@ import Descriptors
 import Kernels
 import ModelFiles
 import Parallelism
-import Prediction
+@testable import Prediction
 import Selection
 import XCTest
 @testable import Training

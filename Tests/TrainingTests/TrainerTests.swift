@@ -3,7 +3,7 @@ import Configuration
 import Kernels
 import ModelFiles
 import Parallelism
-import Prediction
+@testable import Prediction
 import XCTest
 @testable import Training
 
