@@ -6,8 +6,12 @@
 //   NeighbourLists    periodic cell lists
 //   Descriptors       SOAP power spectrum and 2-body distances, with position/strain gradients
 //   Selection         sparse points: CUR, FPS, random, uniform, index files
-//   Regression        kernels, the sparse-GP design matrix and its QR solve, prediction
-//   ModelFiles        versioned, self-contained model files
+//   Kernels           the kernels (SOAP dot product, 2-body squared exponential): design rows,
+//                     sparse covariances and per-term predictions
+//   Prediction        a fitted Potential and its evaluation: batch prediction, predictive
+//                     uncertainty, error statistics (links no training code)
+//   JSON              JSON with comments: parser with source positions, canonical writer
+//   ModelFiles        versioned, self-contained model files (a Potential plus provenance)
 //   Configuration     declarative JSON training configs, validated before any work
 //   Training          the fit pipeline tying the above together
 //   CrossValidation   k-fold cross-validation, learning curves, sweeps and their reports (gap-cv)
@@ -31,7 +35,9 @@ let package = Package(
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "DataAudit", targets: ["DataAudit"]),
         .library(name: "Selection", targets: ["Selection"]),
-        .library(name: "Regression", targets: ["Regression"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Prediction", targets: ["Prediction"]),
+        .library(name: "JSON", targets: ["JSON"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "Training", targets: ["Training"]),
@@ -57,6 +63,8 @@ let package = Package(
             name: "CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // The base every module may use: text formatting (more shared pieces join it).
+        .target(name: "Support", swiftSettings: languageMode),
         .target(name: "Parallelism", swiftSettings: languageMode),
         .target(name: "LinearAlgebra", dependencies: ["CLapack", "Parallelism"], swiftSettings: languageMode),
         .target(
@@ -67,7 +75,7 @@ let package = Package(
         .target(name: "NeighbourLists", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
         .target(
             name: "Descriptors",
-            dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism"],
+            dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
@@ -76,25 +84,34 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .target(
-            name: "Regression",
-            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
+            name: "Kernels",
+            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "CLapack"],
             swiftSettings: languageMode
         ),
+        // Everything an MD engine needs to evaluate a fitted model; nothing of training.
+        .target(
+            name: "Prediction",
+            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "Kernels", "LinearAlgebra", "Parallelism", "Support", "CLapack"],
+            swiftSettings: languageMode
+        ),
+        .target(name: "JSON", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
+        // A model file is a Potential plus provenance, so it sits on Prediction (not the reverse):
+        // loading a model gives the Potential that predicts.
         .target(
             name: "ModelFiles",
-            dependencies: ["AtomicStructures", "Descriptors", "Regression", "Configuration"],
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "JSON"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Configuration",
-            dependencies: ["AtomicStructures", "Descriptors"],
+            dependencies: ["AtomicStructures", "Descriptors", "JSON"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Training",
             dependencies: [
-                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Regression",
-                "ModelFiles", "Configuration", "LinearAlgebra", "Parallelism",
+                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Kernels", "Prediction",
+                "ModelFiles", "Configuration", "JSON", "LinearAlgebra", "Parallelism", "Support",
             ],
             swiftSettings: languageMode
         ),
@@ -102,8 +119,8 @@ let package = Package(
         .target(
             name: "CrossValidation",
             dependencies: [
-                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Regression", "ModelFiles",
-                "Configuration", "Training", "LinearAlgebra", "Parallelism",
+                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Kernels", "Prediction", "ModelFiles",
+                "Configuration", "JSON", "Training", "LinearAlgebra", "Parallelism",
             ],
             swiftSettings: languageMode
         ),
@@ -151,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "gap-predict",
             dependencies: [
-                "CommandLineSupport", "Training", "ModelFiles",
+                "CommandLineSupport", "AtomicStructures", "Parallelism", "Prediction", "ModelFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -184,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "gap-bench",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Regression",
+                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Kernels", "Prediction",
                 "LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -197,21 +214,21 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .testTarget(
-            name: "RegressionTests",
-            dependencies: ["Regression", "Descriptors", "NeighbourLists", "AtomicStructures"],
+            name: "KernelsTests",
+            dependencies: ["Kernels", "Descriptors", "NeighbourLists", "AtomicStructures"],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Prediction"], swiftSettings: languageMode),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
+            dependencies: ["Training", "ModelFiles", "Configuration", "Kernels", "Prediction", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
             exclude: ["Fixtures"],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "CrossValidationTests",
-            dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "AtomicStructures"],
+            dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "Kernels", "Prediction", "AtomicStructures"],
             exclude: ["Scripts"],
             swiftSettings: languageMode
         ),
@@ -223,7 +240,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConfigurationTests",
-            dependencies: ["Configuration", "AtomicStructures", "Descriptors"],
+            dependencies: ["Configuration", "JSON", "AtomicStructures", "Descriptors"],
             swiftSettings: languageMode
         ),
         .testTarget(

@@ -1,11 +1,12 @@
 import AtomicStructures
 import Configuration
 import Descriptors
+import Kernels
 import LinearAlgebra
 import ModelFiles
 import NeighbourLists
 import Parallelism
-import Regression
+import Prediction
 import Training
 #if canImport(Glibc)
 import Glibc

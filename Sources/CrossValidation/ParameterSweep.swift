@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import JSON
 
 /// A sweep over one setting of the training config: `KEY=V1,V2,...` on the command line.
 ///

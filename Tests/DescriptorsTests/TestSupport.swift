@@ -155,3 +155,14 @@ func quippyFixture(_ name: String) throws -> (structure: Structure, hyperparamet
     }
     return (structure, h, centres, dimension, reference)
 }
+
+/// Max |a − b| / max |a| (the counts must agree).
+func maxRelativeDifference(_ a: [Double], _ b: [Double]) -> Double {
+    XCTAssertEqual(a.count, b.count)
+    var diff = 0.0, scale = 0.0
+    for k in 0..<min(a.count, b.count) {
+        diff = max(diff, abs(a[k] - b[k]))
+        scale = max(scale, abs(a[k]))
+    }
+    return diff / max(scale, .leastNormalMagnitude)
+}
