@@ -138,7 +138,7 @@ let package = Package(
         .target(name: "ArrayFiles", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
         .target(
             name: "FeatureExport",
-            dependencies: ["ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "LinearAlgebra", "Parallelism", "Selection"],
+            dependencies: ["ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "JSON", "LinearAlgebra", "Parallelism", "Selection", "Support"],
             swiftSettings: languageMode
         ),
         .target(

@@ -1,10 +1,11 @@
 import AtomicStructures
 import Configuration
-import Foundation
+import JSON
 import Descriptors
 import LinearAlgebra
 import Parallelism
 import Selection
+import Support
 
 /// `gap-features compare A.json B.json FILE...`: how much of descriptor B is a linear function
 /// of descriptor A and vice versa (``FeatureSpaceReconstruction``), on the environments of the
@@ -50,7 +51,7 @@ public enum FeatureComparison {
 
         /// The result as text lines.
         public var text: String {
-            func f(_ x: Double) -> String { String(format: "%.4f", x) }
+            func f(_ x: Double) -> String { formatFixed(x, 4) }
             return [
                 "A = \(a.source) (\(a.typeName), \(a.featureCount) features)",
                 "B = \(b.source) (\(b.typeName), \(b.featureCount) features)",

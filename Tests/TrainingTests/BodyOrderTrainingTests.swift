@@ -2,7 +2,8 @@ import AtomicStructures
 import Configuration
 import Descriptors
 import ModelFiles
-import Regression
+import Kernels
+import Prediction
 import XCTest
 @testable import Training
 
