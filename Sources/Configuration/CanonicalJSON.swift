@@ -67,6 +67,7 @@ extension TrainingConfig {
                     p.append(("n_features", W.number(f.count)))
                     p.append(("feature_selection", .string(f.method.rawValue)))
                 }
+                if let k = d.speciesChannels { p.append(("species_channels", W.number(k))) }
                 if d.isDataDriven { p.append(("basis_sample", W.number(d.sampleSize))) }
                 return W.object(p + sparse(t.sparse))
             case .distance2b(let t):

@@ -153,6 +153,10 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// `bispectrum` ν = 3, with `pseudoscalars`). All share the keys above, except that the
     /// radial spectrum has no `l_max` (it is 0) and feature selection is for `soap` only.
     public var correlation: DensityCorrelation
+    /// Alchemical compression (`species_channels`, QUIP radial basis only): the neighbour
+    /// species are mixed into this many channels by a PCA of the training environments (see
+    /// `RadialContraction.speciesChannels` in Descriptors); nil keeps one channel per species.
+    public var speciesChannels: Int?
 
     /// The gap_fit default transition width, Å.
     public static let defaultTransitionWidth = 0.5
@@ -162,7 +166,7 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// Whether anything is fitted to the training data (an optimal basis or feature selection).
     public var isDataDriven: Bool {
         if case .optimal = radialBasis { return true }
-        return featureSelection != nil
+        return featureSelection != nil || speciesChannels != nil
     }
 
     /// Creates a SOAP descriptor configuration.
@@ -171,9 +175,11 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
         nMax: Int, lMax: Int, atomSigma: Double, centralWeight: Double = 1, normalise: Bool = true,
         neighbourSpecies: [Int]? = nil, centreSpecies: [Int]? = nil, radialScaling: RadialScaling? = nil,
         radialBasis: RadialBasisConfig = .gap, featureSelection: FeatureSelectionConfig? = nil,
-        sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize, correlation: DensityCorrelation = .powerSpectrum
+        sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize, correlation: DensityCorrelation = .powerSpectrum,
+        speciesChannels: Int? = nil
     ) {
         self.correlation = correlation
+        self.speciesChannels = speciesChannels
         self.radialBasis = radialBasis
         self.featureSelection = featureSelection
         self.sampleSize = sampleSize
@@ -204,7 +210,7 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     static let keys = [
         "cutoff", "cutoff_transition_width", "n_max", "l_max", "atom_sigma", "central_weight",
         "normalise", "species_Z", "Z", "radial_scaling", "radial_basis", "n_max_primitive", "retained_variance",
-        "combine_species", "n_features", "feature_selection", "basis_sample", "pseudoscalars",
+        "combine_species", "n_features", "feature_selection", "basis_sample", "pseudoscalars", "species_channels",
     ]
 }
 
@@ -484,9 +490,16 @@ extension DecodingContext {
         } else if r.has("feature_selection") {
             throw error(r.fieldPath("feature_selection"), r.object["feature_selection"]!, "feature_selection is only used with n_features (the number of power-spectrum components to keep)")
         }
+        let speciesChannels = try r.optionalInteger("species_channels")
+        if let k = speciesChannels {
+            guard k >= 1 else { throw error(r.fieldPath("species_channels"), r.object["species_channels"]!, "species_channels must be ≥ 1, found \(k)") }
+            guard !optimal else {
+                throw error(r.fieldPath("species_channels"), r.object["species_channels"]!, "species_channels mixes species on QUIP's radial basis; with radial_basis \"optimal\" use combine_species for a joint species and radial compression")
+            }
+        }
         let sample = try r.optionalInteger("basis_sample") ?? SOAPDescriptorConfig.defaultSampleSize
         if r.has("basis_sample") {
-            guard optimal || selection != nil else {
+            guard optimal || selection != nil || speciesChannels != nil else {
                 throw error(r.fieldPath("basis_sample"), r.object["basis_sample"]!, "basis_sample is only used with radial_basis \"optimal\" or n_features (it sizes the sample of training environments they are fitted to)")
             }
             guard sample >= 1 else { throw error(r.fieldPath("basis_sample"), r.object["basis_sample"]!, "basis_sample must be ≥ 1, found \(sample)") }
@@ -496,7 +509,7 @@ extension DecodingContext {
             centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
             radialScaling: scaling,
             radialBasis: optimal ? .optimal(OptimalRadialBasisConfig(primitiveCount: primitive, retainedVariance: retained, combinesSpecies: combine)) : .gap,
-            featureSelection: selection, sampleSize: sample, correlation: correlation)
+            featureSelection: selection, sampleSize: sample, correlation: correlation, speciesChannels: speciesChannels)
     }
 
     func sparsePoints(_ r: ObjectReader, allowed: [SparseMethod], defaultMethod: SparseMethod) throws -> SparsePointsConfig {

@@ -126,7 +126,7 @@ public enum FeatureComparison {
         environments: [(frame: Int, atom: Int)], seed: UInt64, threads: Int
     ) throws -> any DensityDescriptor {
         do {
-            guard case .optimal(let settings) = d.radialBasis else { return try d.correlation.makeCalculator(h) }
+            guard d.isDataDriven else { return try d.correlation.makeCalculator(h) }
             var sample = environments
             if sample.count > d.sampleSize {
                 var random = SplitMix64(seed: seed &+ 1)
@@ -139,9 +139,17 @@ public enum FeatureComparison {
             }
             var parameters = h
             if d.correlation == .radialSpectrum { parameters.lMax = 0 }
-            let contraction = try RadialContraction.fit(
-                parameters, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,
-                combineSpecies: settings.combinesSpecies, structures: frames.map { structures[$0] }, centres: atoms, threads: threads)
+            let contraction: RadialContraction
+            if let k = d.speciesChannels {
+                contraction = try RadialContraction.speciesChannels(
+                    parameters, channelCount: k, structures: frames.map { structures[$0] }, centres: atoms, threads: threads)
+            } else if case .optimal(let settings) = d.radialBasis {
+                contraction = try RadialContraction.fit(
+                    parameters, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,
+                    combineSpecies: settings.combinesSpecies, structures: frames.map { structures[$0] }, centres: atoms, threads: threads)
+            } else {
+                return try d.correlation.makeCalculator(h)
+            }
             parameters.nMax = contraction.contractedCount
             return try d.correlation.makeCalculator(parameters, radialContraction: contraction)
         } catch var error as InputError {

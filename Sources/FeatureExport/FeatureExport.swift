@@ -116,8 +116,8 @@ public enum FeatureExport {
         if descriptor.isDataDriven {
             // These are fitted to training data by gap-train and stored in its model.
             throw InputError(
-                file: descriptorSource, field: descriptor.featureSelection != nil ? "n_features" : "radial_basis",
-                message: "gap-features computes QUIP's radial basis with every component; radial_basis \"optimal\" and n_features are fitted to training data by gap-train (remove them here; `gap-features compare` fits them to its input)")
+                file: descriptorSource, field: descriptor.featureSelection != nil ? "n_features" : (descriptor.speciesChannels != nil ? "species_channels" : "radial_basis"),
+                message: "gap-features computes QUIP's radial basis with every component; radial_basis \"optimal\", species_channels and n_features are fitted to training data by gap-train (remove them here; `gap-features compare` fits them to its input)")
         }
         try checkOutputs(inputs: inputs + [descriptorSource], options: options)
         let scan = try FeatureExport.scan(inputs)

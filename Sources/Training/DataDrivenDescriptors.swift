@@ -61,7 +61,11 @@ enum DataDrivenDescriptors {
             // The radial spectrum uses the l = 0 part only, so its basis is fitted to that.
             if descriptor.correlation == .radialSpectrum { parameters.lMax = 0 }
             var contraction: RadialContraction?
-            if case .optimal(let settings) = descriptor.radialBasis {
+            if let k = descriptor.speciesChannels {
+                contraction = try RadialContraction.speciesChannels(
+                    parameters, channelCount: k, structures: structures, centres: sample.map(\.atoms), threads: threads)
+                parameters.nMax = contraction!.contractedCount
+            } else if case .optimal(let settings) = descriptor.radialBasis {
                 contraction = try RadialContraction.fit(
                     parameters, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,
                     combineSpecies: settings.combinesSpecies, structures: structures, centres: sample.map(\.atoms), threads: threads)

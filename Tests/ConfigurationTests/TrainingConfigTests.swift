@@ -350,6 +350,15 @@ final class TrainingConfigTests: XCTestCase {
         assertConfigError(term("bispectrum", #", "l_max": 2, "n_features": 10"#), line: 2, field: "descriptors[0].n_features", "only available for soap")
         assertConfigError(term("bispectrum", ""), line: 2, field: "descriptors[0].l_max", "missing required key")
         assertConfigError(term("bispectrm", ""), line: 2, field: "descriptors[0].type", "did you mean `bispectrum`?")
+        // Alchemical compression: data-driven, QUIP basis only, round-trips.
+        let mixed = try parse(term("soap", #", "l_max": 2, "species_channels": 2"#))
+        guard case .soap(let m) = mixed.descriptors[0] else { return XCTFail("not a density term") }
+        XCTAssertEqual(m.descriptor.speciesChannels, 2)
+        XCTAssertTrue(m.descriptor.isDataDriven)
+        let mixedAgain = try TrainingConfig.parse(bytes: Array(mixed.canonicalJSON().utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
+        XCTAssertEqual(mixedAgain.descriptors, mixed.descriptors)
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 0"#), line: 2, field: "descriptors[0].species_channels", "≥ 1")
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "radial_basis": "optimal""#), line: 2, field: "descriptors[0].species_channels", "combine_species")
     }
 
     func testErrorsPrintAsFileLineFieldMessage() {
