@@ -5,6 +5,7 @@
 /// - `forces`: eV/Å, F = -dE/dr.
 /// - `virial`: eV, W = -dE/dε (ε the symmetric strain), so W = -σ V with σ the stress
 ///   in eV/Å³ (ASE sign: positive stress is tensile) and V the cell volume in Å³.
+import Support
 public struct Labels: Hashable, Sendable {
     /// Total energy in eV.
     public var energy: Double?

@@ -1,6 +1,7 @@
 import AtomicStructures
 import Descriptors
 import JSON
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

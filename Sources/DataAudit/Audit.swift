@@ -1,5 +1,6 @@
 import AtomicStructures
 import NeighbourLists
+import Support
 
 /// How serious a finding is: errors make `gap-data check` exit with status 1.
 public enum Severity: String, Hashable, Sendable, Comparable {

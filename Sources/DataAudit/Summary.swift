@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 /// Counts over a set of frames (one file, or all files together).
 public struct FrameCounts: Hashable, Sendable {

@@ -3,6 +3,7 @@ import Descriptors
 import JSON
 import Kernels
 import Prediction
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -8,6 +8,7 @@
 /// Algorithm (fixed, so that seeds keep their meaning): a partial Fisher–Yates shuffle of
 /// 0 ..< N, where step i swaps position i with i + `nextInt(below: N − i)`; the first `count`
 /// positions are the sample. O(N) time and memory.
+import Support
 public struct RandomSelection: Sendable {
     /// How many rows to pick.
     public var count: Int

@@ -4,6 +4,7 @@ import JSON
 import Kernels
 import LinearAlgebra
 import ModelFiles
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import AtomicStructures
 import Configuration
 import ModelFiles
 import Parallelism
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

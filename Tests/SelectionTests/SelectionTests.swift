@@ -1,7 +1,8 @@
-import Foundation
-import XCTest
 import AtomicStructures
+import Foundation
 import LinearAlgebra
+import Support
+import XCTest
 @testable import Selection
 
 /// The committed skmatter fixtures (see Fixtures/generate_skmatter_fixtures.py).

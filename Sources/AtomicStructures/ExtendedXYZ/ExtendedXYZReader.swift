@@ -1,4 +1,5 @@
 import OrderedCollections
+import Support
 
 /// Streams ``Structure`` values out of an extended XYZ file, one frame at a time.
 ///

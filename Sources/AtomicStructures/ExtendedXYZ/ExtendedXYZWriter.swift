@@ -19,6 +19,7 @@
 /// characters. An empty integer array is written `" "` (never `""`, which makes ASE merge the
 /// value with the next pair). Some values have no extended XYZ form (see ``problems(in:)``); ``write(_:to:)``
 /// refuses them.
+import Support
 public enum ExtendedXYZWriter {
     /// The extended XYZ text of one frame, ending with a newline.
     public static func format(_ structure: Structure) -> String {

@@ -1,4 +1,5 @@
 /// One `name:TYPE:count` entry of a `Properties=` header value.
+import Support
 struct PropertyColumn: Equatable {
     var name: String
     var kind: PropertyKind
