@@ -14,17 +14,7 @@ extension ModelFile {
     /// - Throws: ``InputError`` naming the file and the JSON field for anything malformed, and
     ///   a clear message for a file of another format or an unknown version.
     public static func load(path: String) throws -> ModelFile {
-        guard let file = fopen(path, "rb") else {
-            throw InputError(file: path, message: "cannot open the model file: \(String(cString: strerror(errno)))")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: chunk[0..<n])
-            if n < chunk.count { break }
-        }
-        fclose(file)
+        let bytes = try readFile(path, what: "model file")
         return try decode(bytes, name: path)
     }
 

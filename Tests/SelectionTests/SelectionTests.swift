@@ -377,4 +377,15 @@ final class DeterminismAndErrorTests: XCTestCase {
         XCTAssertEqual(try SparseIndexFile.read(path: path, rowCount: 8), [0, 4, 7])
         XCTAssertThrowsError(try SparseIndexFile.read(path: path + ".missing")) { XCTAssertTrue("\($0)".contains("cannot open")) }
     }
+
+    /// A sparse index file that opens but cannot be read (here a directory) is a read error, not
+    /// an empty or truncated list of indices.
+    func testUnreadableSparseIndexFileIsAReadError() throws {
+        let directory = NSTemporaryDirectory() + "swiftgap-sparse-dir-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        XCTAssertThrowsError(try SparseIndexFile.read(path: directory)) { error in
+            XCTAssertTrue("\(error)".contains("cannot read the sparse index file"), "\(error)")
+        }
+    }
 }
