@@ -62,7 +62,7 @@ let package = Package(
         ),
         // The base every module may use: text formatting (more shared pieces join it).
         .target(name: "Support", swiftSettings: languageMode),
-        .target(name: "Parallelism", swiftSettings: languageMode),
+        .target(name: "Parallelism", dependencies: ["Support"], swiftSettings: languageMode),
         .target(name: "LinearAlgebra", dependencies: ["CLapack"], swiftSettings: languageMode),
         .target(
             name: "AtomicStructures",
@@ -157,8 +157,8 @@ let package = Package(
         .executableTarget(
             name: "gap-train",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Configuration", "Parallelism", "Training",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Configuration", "Parallelism", "Support",
+                "Training", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
@@ -182,7 +182,7 @@ let package = Package(
             name: "gap-features",
             dependencies: [
                 "AtomicStructures", "CommandLineSupport", "Configuration", "FeatureExport", "Parallelism",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),

@@ -72,21 +72,3 @@ enum JSONValue {
         out += "\""
     }
 }
-
-/// Formats rows as a left/right aligned text table (numbers right-aligned, text left-aligned).
-func alignedTable(header: [String], rows: [[String]], rightAligned: Set<Int>) -> String {
-    let all = [header] + rows
-    var widths = [Int](repeating: 0, count: header.count)
-    for row in all { for (c, cell) in row.enumerated() where c < widths.count { widths[c] = max(widths[c], cell.count) } }
-    var out = ""
-    for row in all {
-        var line = ""
-        for (c, cell) in row.enumerated() {
-            let padding = String(repeating: " ", count: max(0, widths[c] - cell.count))
-            if c > 0 { line += "  " }
-            line += rightAligned.contains(c) ? padding + cell : (c + 1 < row.count ? cell + padding : cell)
-        }
-        out += line + "\n"
-    }
-    return out
-}
