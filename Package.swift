@@ -66,7 +66,9 @@ let package = Package(
         .target(name: "LinearAlgebra", dependencies: ["CLapack"], swiftSettings: languageMode),
         .target(
             name: "AtomicStructures",
-            dependencies: ["Support", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: [
+                "JSON", "Support", .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: languageMode
         ),
         .target(name: "NeighbourLists", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
@@ -127,7 +129,7 @@ let package = Package(
         ),
         .target(
             name: "DataAudit",
-            dependencies: ["AtomicStructures", "NeighbourLists", "Support"],
+            dependencies: ["AtomicStructures", "JSON", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
         .target(name: "ArrayFiles", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),

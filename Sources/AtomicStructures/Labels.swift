@@ -1,3 +1,5 @@
+import Support
+
 /// Reference labels of one structure, as used for training and error reports.
 ///
 /// Units and signs (the QUIP/GAP convention, also ASE's):
@@ -5,7 +7,6 @@
 /// - `forces`: eV/Å, F = -dE/dr.
 /// - `virial`: eV, W = -dE/dε (ε the symmetric strain), so W = -σ V with σ the stress
 ///   in eV/Å³ (ASE sign: positive stress is tensile) and V the cell volume in Å³.
-import Support
 public struct Labels: Hashable, Sendable {
     /// Total energy in eV.
     public var energy: Double?

@@ -1,4 +1,5 @@
 import AtomicStructures
+import JSON
 import NeighbourLists
 import Support
 
@@ -416,33 +417,33 @@ public struct AuditReport: Sendable {
     /// The report as JSON with a fixed key order: counts, thresholds, files, findings.
     public func json() -> String {
         let o = options
-        let value = JSONValue.object([
-            ("frames", .integer(frameCount)),
-            ("errors", .integer(errorCount)),
-            ("warnings", .integer(warningCount)),
-            ("thresholds", .object([
-                ("min_distance", .finite(o.minimumDistance)),
-                ("net_force_floor", .finite(o.netForceFloor)),
-                ("net_force_relative", .finite(o.netForceRelative)),
-                ("outlier_threshold", .finite(o.outlierThreshold)),
-                ("outlier_scale_floor", .finite(o.outlierScaleFloor)),
-                ("outlier_min_group_size", .integer(o.outlierMinimumGroupSize)),
-                ("min_volume_per_atom", .finite(o.minimumVolumePerAtom)),
-                ("virial_asymmetry_tolerance", .finite(o.virialAsymmetryTolerance)),
+        let value = JSONWriter.object([
+            ("frames", JSONWriter.number(frameCount)),
+            ("errors", JSONWriter.number(errorCount)),
+            ("warnings", JSONWriter.number(warningCount)),
+            ("thresholds", JSONWriter.object([
+                ("min_distance", JSONWriter.finiteOrNull(o.minimumDistance)),
+                ("net_force_floor", JSONWriter.finiteOrNull(o.netForceFloor)),
+                ("net_force_relative", JSONWriter.finiteOrNull(o.netForceRelative)),
+                ("outlier_threshold", JSONWriter.finiteOrNull(o.outlierThreshold)),
+                ("outlier_scale_floor", JSONWriter.finiteOrNull(o.outlierScaleFloor)),
+                ("outlier_min_group_size", JSONWriter.number(o.outlierMinimumGroupSize)),
+                ("min_volume_per_atom", JSONWriter.finiteOrNull(o.minimumVolumePerAtom)),
+                ("virial_asymmetry_tolerance", JSONWriter.finiteOrNull(o.virialAsymmetryTolerance)),
             ])),
-            ("files", .array(files.map { .object([("file", .string($0.file)), ("frames", .integer($0.frames))]) })),
-            ("findings", .array(findings.map { f in
-                .object([
+            ("files", JSONWriter.array(files.map { JSONWriter.object([("file", .string($0.file)), ("frames", JSONWriter.number($0.frames))]) })),
+            ("findings", JSONWriter.array(findings.map { f in
+                JSONWriter.object([
                     ("severity", .string(f.severity.rawValue)),
                     ("check", .string(f.check)),
                     ("file", .string(f.file)),
-                    ("line", f.line.map { .integer($0) } ?? .null),
-                    ("frame", .integer(f.frame)),
+                    ("line", f.line.map { JSONWriter.number($0) } ?? .null),
+                    ("frame", JSONWriter.number(f.frame)),
                     ("message", .string(f.message)),
                 ])
             })),
         ])
-        return value.rendered() + "\n"
+        return JSONWriter.write(value, style: .insertionOrder)
     }
 }
 

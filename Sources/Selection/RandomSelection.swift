@@ -1,3 +1,5 @@
+import Support
+
 /// Uniform random rows without replacement, from a seeded ``Xoshiro256StarStar`` (gap_fit's
 /// `random`, but reproducible on every platform and Swift version).
 ///
@@ -8,7 +10,6 @@
 /// Algorithm (fixed, so that seeds keep their meaning): a partial Fisher–Yates shuffle of
 /// 0 ..< N, where step i swaps position i with i + `nextInt(below: N − i)`; the first `count`
 /// positions are the sample. O(N) time and memory.
-import Support
 public struct RandomSelection: Sendable {
     /// How many rows to pick.
     public var count: Int

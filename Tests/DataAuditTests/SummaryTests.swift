@@ -80,10 +80,4 @@ final class SummaryTests: XCTestCase {
             XCTAssertEqual((error as? InputError)?.line, 1)
         }
     }
-
-    func testJSONEscaping() {
-        XCTAssertEqual(JSONValue.string("a\"b\\c\nd\u{1}").rendered(), "\"a\\\"b\\\\c\\nd\\u0001\"")
-        XCTAssertEqual(JSONValue.finite(.nan).rendered(), "null")
-        XCTAssertEqual(JSONValue.object([]).rendered(), "{}")
-    }
 }

@@ -1,3 +1,4 @@
+import JSON
 import Support
 import XCTest
 @testable import JSON
@@ -193,5 +194,17 @@ final class JSONParserTests: XCTestCase {
             guard case .number(let n) = try parse(text).kind else { return XCTFail() }
             XCTAssertEqual(n.doubleValue, x, text)
         }
+    }
+
+    /// One escaping rule for every JSON the package writes; non-finite numbers as null; the
+    /// insertion-order style keeps keys as built and puts every array element on its own line.
+    func testEscapingAndStyles() {
+        XCTAssertEqual(JSONWriter.write(.string("a\"b\\c\nd\u{1}"), pretty: false), "\"a\\\"b\\\\c\\nd\\u0001\"")
+        XCTAssertEqual(JSONWriter.quoted("\u{7F}\u{1B}\u{08}"), "\"\\u007F\\u001B\\b\"")
+        XCTAssertEqual(JSONWriter.write(JSONWriter.finiteOrNull(.nan), pretty: false), "null")
+        XCTAssertEqual(JSONWriter.write(JSONWriter.object([]), pretty: false), "{}")
+        let value = JSONWriter.object([("b", JSONWriter.array([JSONWriter.number(1), JSONWriter.number(2)])), ("a", .null)])
+        XCTAssertEqual(JSONWriter.write(value), "{\n  \"a\": null,\n  \"b\": [1, 2]\n}\n")
+        XCTAssertEqual(JSONWriter.write(value, style: .insertionOrder), "{\n  \"b\": [\n    1,\n    2\n  ],\n  \"a\": null\n}\n")
     }
 }

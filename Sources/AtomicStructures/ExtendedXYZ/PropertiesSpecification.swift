@@ -1,5 +1,6 @@
-/// One `name:TYPE:count` entry of a `Properties=` header value.
 import Support
+
+/// One `name:TYPE:count` entry of a `Properties=` header value.
 struct PropertyColumn: Equatable {
     var name: String
     var kind: PropertyKind
