@@ -15,6 +15,7 @@
 //   Configuration     declarative JSON training configs, validated before any work
 //   Training          the fit pipeline tying the above together
 //   CrossValidation   k-fold cross-validation, learning curves, sweeps and their reports (gap-cv)
+//   Tuning            hyper-parameter search by cross-validation: successive halving (gap-tune)
 //   DataAudit         dataset summaries and checks (gap-data)
 //   ArrayFiles        NumPy .npy/.npz writing (streamed) and reading; FeatureExport: gap-features
 //   LinearAlgebra     OpenBLAS/LAPACKE (CLapack) wrappers; Parallelism: deterministic threading
@@ -43,11 +44,13 @@ let package = Package(
         .library(name: "ArrayFiles", targets: ["ArrayFiles"]),
         .library(name: "FeatureExport", targets: ["FeatureExport"]),
         .library(name: "CrossValidation", targets: ["CrossValidation"]),
+        .library(name: "Tuning", targets: ["Tuning"]),
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
         .executable(name: "gap-cv", targets: ["gap-cv"]),
         .executable(name: "gap-features", targets: ["gap-features"]),
+        .executable(name: "gap-tune", targets: ["gap-tune"]),
         .executable(name: "gap-bench", targets: ["gap-bench"]),
     ],
     dependencies: [
@@ -127,6 +130,12 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
+        // Hyper-parameter search by k-fold cross-validation (gap-tune).
+        .target(
+            name: "Tuning",
+            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction", "Selection", "Support", "Training"],
+            swiftSettings: languageMode
+        ),
         .target(
             name: "DataAudit",
             dependencies: ["AtomicStructures", "JSON", "NeighbourLists", "Support"],
@@ -177,6 +186,14 @@ let package = Package(
             dependencies: [
                 "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "Parallelism",
                 "Support", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
+        .executableTarget(
+            name: "gap-tune",
+            dependencies: [
+                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "JSON", "Parallelism", "Training", "Tuning",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
@@ -233,6 +250,12 @@ let package = Package(
                 "Support", "Training",
             ],
             exclude: ["Scripts"],
+            swiftSettings: languageMode
+        ),
+        // Search logic on synthetic objectives, and the built `gap-tune` end to end.
+        .testTarget(
+            name: "TuningTests",
+            dependencies: ["Tuning", "CrossValidation", "Training", "Configuration", "JSON", "AtomicStructures"],
             swiftSettings: languageMode
         ),
         .testTarget(

@@ -114,7 +114,7 @@ public struct ParameterSweep: Sendable {
         return [.key("descriptors"), .index(holders[0]), .key(name)]
     }
 
-    static func parsePath(_ text: String, fail: (String) -> InputError) throws -> [Step] {
+    package static func parsePath(_ text: String, fail: (String) -> InputError) throws -> [Step] {
         var steps: [Step] = []
         for part in text.split(separator: ".", omittingEmptySubsequences: false) {
             var rest = Substring(part)
@@ -134,7 +134,7 @@ public struct ParameterSweep: Sendable {
         return steps
     }
 
-    static func value(at path: [Step], in root: JSONValue.Kind) -> JSONValue.Kind? {
+    package static func value(at path: [Step], in root: JSONValue.Kind) -> JSONValue.Kind? {
         var current = root
         for step in path {
             switch (step, current) {
@@ -151,7 +151,7 @@ public struct ParameterSweep: Sendable {
         return current
     }
 
-    static func replacing(_ path: ArraySlice<Step>, in value: JSONValue.Kind, with new: JSONValue.Kind) -> JSONValue.Kind? {
+    package static func replacing(_ path: ArraySlice<Step>, in value: JSONValue.Kind, with new: JSONValue.Kind) -> JSONValue.Kind? {
         guard let step = path.first else { return new }
         switch (step, value) {
         case (.key(let k), .object(var o)):
