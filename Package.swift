@@ -133,7 +133,10 @@ let package = Package(
         // Hyper-parameter search by k-fold cross-validation (gap-tune).
         .target(
             name: "Tuning",
-            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction", "Selection", "Support", "Training"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction",
+                "Selection", "Support", "Training",
+            ],
             swiftSettings: languageMode
         ),
         .target(
@@ -192,7 +195,8 @@ let package = Package(
         .executableTarget(
             name: "gap-tune",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "JSON", "Parallelism", "Training", "Tuning",
+                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "JSON",
+                "Parallelism", "Support", "Training", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -255,7 +259,7 @@ let package = Package(
         // Search logic on synthetic objectives, and the built `gap-tune` end to end.
         .testTarget(
             name: "TuningTests",
-            dependencies: ["Tuning", "CrossValidation", "Training", "Configuration", "JSON", "AtomicStructures"],
+            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "JSON", "Tuning"],
             swiftSettings: languageMode
         ),
         .testTarget(
