@@ -6,11 +6,16 @@
 //   NeighbourLists    periodic cell lists
 //   Descriptors       SOAP power spectrum and 2-body distances, with position/strain gradients
 //   Selection         sparse points: CUR, FPS, random, uniform, index files
-//   Regression        kernels, the sparse-GP design matrix and its QR solve, prediction
-//   ModelFiles        versioned, self-contained model files
+//   Kernels           the kernels (SOAP dot product, 2-body squared exponential): design rows,
+//                     sparse covariances and per-term predictions
+//   Prediction        a fitted Potential and its evaluation: batch prediction, predictive
+//                     uncertainty, error statistics (links no training code)
+//   JSON              JSON with comments: parser with source positions, canonical writer
+//   ModelFiles        versioned, self-contained model files (a Potential plus provenance)
 //   Configuration     declarative JSON training configs, validated before any work
 //   Training          the fit pipeline tying the above together
 //   CrossValidation   k-fold cross-validation, learning curves, sweeps and their reports (gap-cv)
+//   Tuning            hyper-parameter search by cross-validation: successive halving (gap-tune)
 //   DataAudit         dataset summaries and checks (gap-data)
 //   ArrayFiles        NumPy .npy/.npz writing (streamed) and reading; FeatureExport: gap-features
 //   LinearAlgebra     OpenBLAS/LAPACKE (CLapack) wrappers; Parallelism: deterministic threading
@@ -30,18 +35,22 @@ let package = Package(
         .library(name: "LinearAlgebra", targets: ["LinearAlgebra"]),
         .library(name: "DataAudit", targets: ["DataAudit"]),
         .library(name: "Selection", targets: ["Selection"]),
-        .library(name: "Regression", targets: ["Regression"]),
+        .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Prediction", targets: ["Prediction"]),
+        .library(name: "JSON", targets: ["JSON"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "ArrayFiles", targets: ["ArrayFiles"]),
         .library(name: "FeatureExport", targets: ["FeatureExport"]),
         .library(name: "CrossValidation", targets: ["CrossValidation"]),
+        .library(name: "Tuning", targets: ["Tuning"]),
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
         .executable(name: "gap-cv", targets: ["gap-cv"]),
         .executable(name: "gap-features", targets: ["gap-features"]),
+        .executable(name: "gap-tune", targets: ["gap-tune"]),
         .executable(name: "gap-bench", targets: ["gap-bench"]),
     ],
     dependencies: [
@@ -54,6 +63,8 @@ let package = Package(
             name: "CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // The base every module may use: text formatting (more shared pieces join it).
+        .target(name: "Support", swiftSettings: languageMode),
         .target(name: "Parallelism", swiftSettings: languageMode),
         .target(name: "LinearAlgebra", dependencies: ["CLapack", "Parallelism"], swiftSettings: languageMode),
         .target(
@@ -64,7 +75,7 @@ let package = Package(
         .target(name: "NeighbourLists", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
         .target(
             name: "Descriptors",
-            dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism"],
+            dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
@@ -73,25 +84,34 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .target(
-            name: "Regression",
-            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "LinearAlgebra", "Parallelism", "CLapack"],
+            name: "Kernels",
+            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "CLapack"],
             swiftSettings: languageMode
         ),
+        // Everything an MD engine needs to evaluate a fitted model; nothing of training.
+        .target(
+            name: "Prediction",
+            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "Kernels", "LinearAlgebra", "Parallelism", "Support", "CLapack"],
+            swiftSettings: languageMode
+        ),
+        .target(name: "JSON", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
+        // A model file is a Potential plus provenance, so it sits on Prediction (not the reverse):
+        // loading a model gives the Potential that predicts.
         .target(
             name: "ModelFiles",
-            dependencies: ["AtomicStructures", "Descriptors", "Regression", "Configuration"],
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "JSON"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Configuration",
-            dependencies: ["AtomicStructures", "Descriptors"],
+            dependencies: ["AtomicStructures", "Descriptors", "JSON"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Training",
             dependencies: [
-                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Regression",
-                "ModelFiles", "Configuration", "LinearAlgebra", "Parallelism",
+                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Kernels", "Prediction",
+                "ModelFiles", "Configuration", "JSON", "LinearAlgebra", "Parallelism", "Support",
             ],
             swiftSettings: languageMode
         ),
@@ -99,9 +119,15 @@ let package = Package(
         .target(
             name: "CrossValidation",
             dependencies: [
-                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Regression", "ModelFiles",
-                "Configuration", "Training", "LinearAlgebra", "Parallelism",
+                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Kernels", "Prediction", "ModelFiles",
+                "Configuration", "JSON", "Training", "LinearAlgebra", "Parallelism",
             ],
+            swiftSettings: languageMode
+        ),
+        // Hyper-parameter search by k-fold cross-validation (gap-tune).
+        .target(
+            name: "Tuning",
+            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "Parallelism", "Selection", "Training"],
             swiftSettings: languageMode
         ),
         .target(
@@ -142,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "gap-predict",
             dependencies: [
-                "CommandLineSupport", "Training", "ModelFiles",
+                "CommandLineSupport", "AtomicStructures", "Parallelism", "Prediction", "ModelFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -151,6 +177,14 @@ let package = Package(
             name: "gap-cv",
             dependencies: [
                 "CommandLineSupport", "CrossValidation", "Training", "Configuration", "Parallelism",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
+        .executableTarget(
+            name: "gap-tune",
+            dependencies: [
+                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "Parallelism", "Training", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -167,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "gap-bench",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Regression",
+                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Kernels", "Prediction",
                 "LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -180,27 +214,33 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .testTarget(
-            name: "RegressionTests",
-            dependencies: ["Regression", "Descriptors", "NeighbourLists", "AtomicStructures"],
+            name: "KernelsTests",
+            dependencies: ["Kernels", "Descriptors", "NeighbourLists", "AtomicStructures"],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"], swiftSettings: languageMode),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Prediction"], swiftSettings: languageMode),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "ModelFiles", "Configuration", "Regression", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
+            dependencies: ["Training", "ModelFiles", "Configuration", "Kernels", "Prediction", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
             exclude: ["Fixtures"],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "CrossValidationTests",
-            dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "AtomicStructures"],
+            dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "Kernels", "Prediction", "AtomicStructures"],
             exclude: ["Scripts"],
+            swiftSettings: languageMode
+        ),
+        // Search logic on synthetic objectives, and the built `gap-tune` end to end.
+        .testTarget(
+            name: "TuningTests",
+            dependencies: ["Tuning", "CrossValidation", "Training", "Configuration", "AtomicStructures"],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "ConfigurationTests",
-            dependencies: ["Configuration", "AtomicStructures", "Descriptors"],
+            dependencies: ["Configuration", "JSON", "AtomicStructures", "Descriptors"],
             swiftSettings: languageMode
         ),
         .testTarget(

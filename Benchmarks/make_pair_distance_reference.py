@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Reference descriptor instances of QUIP's distance_2b, for Tests/RegressionTests.
+"""Reference descriptor instances of QUIP's distance_2b, for Tests/KernelsTests.
 
-Writes Tests/RegressionTests/PairDistanceReference.swift (Swift literals, so the tests need no
+Writes Tests/KernelsTests/PairDistanceReference.swift (Swift literals, so the tests need no
 resource files and no quippy):
 
   * a periodic triclinic Si/O cell (6 atoms, cutoff 4.5 Å larger than half the cell, so images
@@ -25,7 +25,7 @@ from quippy.descriptors import Descriptor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.dirname(HERE)
-OUT = os.path.join(PACKAGE, "Tests", "RegressionTests", "PairDistanceReference.swift")
+OUT = os.path.join(PACKAGE, "Tests", "KernelsTests", "PairDistanceReference.swift")
 TRAIN = os.path.join(PACKAGE, "Tests", "TrainingTests", "Fixtures", "gap_fit_small_train.xyz")
 
 CUTOFF = 4.5

@@ -58,13 +58,15 @@ main() {
     declare -A timeout_seconds=([xyz]=5 [config]=5 [model]=60)
     declare -A harness_modules=(
         [xyz]="AtomicStructures OrderedCollections InternalCollectionsUtilities NeighbourLists"
-        [config]="Configuration Descriptors Regression NeighbourLists LinearAlgebra Parallelism AtomicStructures OrderedCollections InternalCollectionsUtilities"
-        [model]="ModelFiles Configuration Descriptors Regression NeighbourLists LinearAlgebra Parallelism AtomicStructures OrderedCollections InternalCollectionsUtilities"
+        [config]="Configuration JSON Descriptors Support NeighbourLists LinearAlgebra Parallelism AtomicStructures OrderedCollections InternalCollectionsUtilities"
+        [model]="ModelFiles JSON Prediction Kernels Descriptors Support NeighbourLists LinearAlgebra Parallelism AtomicStructures OrderedCollections InternalCollectionsUtilities"
     )
 
     echo "== building library modules with -sanitize=$sanitizers into $scratch"
-    swift build --scratch-path "$scratch" -c release --target ModelFiles \
-        -Xswiftc -sanitize="$sanitizers" -Xswiftc -parse-as-library
+    for library in ModelFiles Configuration; do
+        swift build --scratch-path "$scratch" -c release --target "$library" \
+            -Xswiftc -sanitize="$sanitizers" -Xswiftc -parse-as-library
+    done
 
     for target in "${targets[@]}"; do
         objects=()

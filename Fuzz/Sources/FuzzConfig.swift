@@ -3,6 +3,7 @@
 // Contract checked: for any bytes, each entry point returns a value or throws an InputError.
 import AtomicStructures
 import Configuration
+import JSON
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfiguration(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -7,8 +7,9 @@
 // whatever basis the model asks for; the periodic one is skipped for cutoffs above 12 Å, where
 // its pair count grows as (cutoff / 12 Å)³ (a property of the input, not a defect).
 import AtomicStructures
+import Kernels
 import ModelFiles
-import Regression
+import Prediction
 
 let probes: [Structure] = [
     Structure(

@@ -1,4 +1,5 @@
 import AtomicStructures
+import JSON
 
 /// The edit distance between two strings for "did you mean" hints: insertions, deletions,
 /// substitutions and transpositions of adjacent characters each count 1 (optimal string

@@ -1,5 +1,6 @@
 import AtomicStructures
 import Descriptors
+import JSON
 
 /// How the sparse (representative) points of one descriptor term are chosen.
 ///

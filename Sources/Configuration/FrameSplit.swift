@@ -1,4 +1,5 @@
 import AtomicStructures
+import JSON
 
 /// A train/test split file such as `datasets/splits/si_gap18_80_20.json`:
 ///

@@ -1,5 +1,6 @@
 import AtomicStructures
 import Descriptors
+import JSON
 #if canImport(Glibc)
 import Glibc
 #endif

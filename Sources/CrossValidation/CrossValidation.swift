@@ -1,11 +1,12 @@
 import AtomicStructures
 import Configuration
 import Descriptors
+import Kernels
 import LinearAlgebra
 import ModelFiles
 import NeighbourLists
 import Parallelism
-import Regression
+import Prediction
 import Training
 #if canImport(Glibc)
 import Glibc
@@ -289,7 +290,10 @@ struct Engine {
         if let trainer = fittedTrainers[key] { return trainer }
         let plain = Trainer(config: config)
         var trainer = plain
-        if !plain.hasFittedDescriptors {
+        // Configs that differ only in δ, ζ, σ or sparse points share one fitted descriptor.
+        if !plain.hasFittedDescriptors, let shared = fittedTrainers.values.lazy.compactMap({ plain.adoptingFittedDescriptors(of: $0) }).first {
+            trainer = shared
+        } else if !plain.hasFittedDescriptors {
             clock.lap()
             trainer = try plain.fittingDescriptors(to: data, species: species, threads: options.threads)
             timings.append(clock.lap("optimal radial basis / feature selection (\(config.sourceName))"))
@@ -341,13 +345,15 @@ struct Engine {
     // MARK: - Folds
 
     /// Runs every fold of `config`. `subsets[k]`, when given, replaces fold k's training frames.
+    /// `folds`, when given, restricts the run to those folds (in that order).
     mutating func runFolds(
-        config: TrainingConfig, data: TrainingData, subsets: [[Int]]?, label: String, keepPredictions: Bool
+        config: TrainingConfig, data: TrainingData, subsets: [[Int]]?, label: String, keepPredictions: Bool,
+        folds: [Int]? = nil
     ) throws -> (run: CrossValidationRun, predictions: [Prediction?]) {
         let trainer = try self.trainer(for: config)
         var outcomes: [FoldOutcome] = []
         var predictions = [Prediction?](repeating: nil, count: data.frames.count)
-        for k in 0..<assignment.foldCount {
+        for k in folds ?? Array(0..<assignment.foldCount) {
             let training = subsets?[k] ?? assignment.trainingFrames(k)
             let test = assignment.testFrames(k)
             let prefix = "\(label), fold \(k + 1)/\(assignment.foldCount): "

@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import Prediction
 import Selection
 import Training
 

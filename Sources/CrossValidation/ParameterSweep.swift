@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import JSON
 
 /// A sweep over one setting of the training config: `KEY=V1,V2,...` on the command line.
 ///
@@ -112,7 +113,7 @@ public struct ParameterSweep: Sendable {
         return [.key("descriptors"), .index(holders[0]), .key(name)]
     }
 
-    static func parsePath(_ text: String, fail: (String) -> InputError) throws -> [Step] {
+    package static func parsePath(_ text: String, fail: (String) -> InputError) throws -> [Step] {
         var steps: [Step] = []
         for part in text.split(separator: ".", omittingEmptySubsequences: false) {
             var rest = Substring(part)
@@ -132,7 +133,7 @@ public struct ParameterSweep: Sendable {
         return steps
     }
 
-    static func value(at path: [Step], in root: JSONValue.Kind) -> JSONValue.Kind? {
+    package static func value(at path: [Step], in root: JSONValue.Kind) -> JSONValue.Kind? {
         var current = root
         for step in path {
             switch (step, current) {
@@ -149,7 +150,7 @@ public struct ParameterSweep: Sendable {
         return current
     }
 
-    static func replacing(_ path: ArraySlice<Step>, in value: JSONValue.Kind, with new: JSONValue.Kind) -> JSONValue.Kind? {
+    package static func replacing(_ path: ArraySlice<Step>, in value: JSONValue.Kind, with new: JSONValue.Kind) -> JSONValue.Kind? {
         guard let step = path.first else { return new }
         switch (step, value) {
         case (.key(let k), .object(var o)):

@@ -1,5 +1,5 @@
 import AtomicStructures
-import Regression
+import Kernels
 import Training
 
 /// The out-of-fold predictions as extended XYZ (`predictions.xyz`), from which every number of

@@ -1,7 +1,9 @@
 import AtomicStructures
 import Configuration
 import Foundation
+import JSON
 import ModelFiles
+import Prediction
 import Training
 
 /// The cross-validation report: `report.json` (every number), `report.md`, a self-contained

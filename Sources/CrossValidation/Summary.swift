@@ -1,3 +1,4 @@
+import Prediction
 import Training
 
 /// The four error quantities of a report, with their units.

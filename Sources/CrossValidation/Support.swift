@@ -33,7 +33,7 @@ struct FeatureKey: Hashable {
 
 /// Counts planned and finished fits, for progress lines with an ETA.
 struct FitSchedule {
-    let total: Int
+    var total: Int
     var done = 0
     var seconds = 0.0
 

@@ -1,6 +1,7 @@
 import AtomicStructures
 import LinearAlgebra
 import Parallelism
+import Support
 
 /// A data-driven ("optimal") radial basis: the QUIP basis of P primitive functions contracted,
 /// per neighbour species s and angular momentum l, onto the n_max leading principal components
@@ -360,8 +361,4 @@ public struct RadialContraction: Hashable, Sendable {
             }
         }
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }

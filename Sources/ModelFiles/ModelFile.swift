@@ -1,8 +1,9 @@
 import AtomicStructures
-import Configuration
 import Descriptors
 import Foundation
-import Regression
+import JSON
+import Kernels
+import Prediction
 
 /// The version of this package, recorded in every model it writes.
 public let swiftGAPVersion = "0.1.0"

@@ -1,7 +1,8 @@
 import AtomicStructures
-import Configuration
 import Descriptors
-import Regression
+import JSON
+import Kernels
+import Prediction
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,8 +1,9 @@
 import AtomicStructures
 import Configuration
+import JSON
+import Kernels
 import LinearAlgebra
 import ModelFiles
-import Regression
 #if canImport(Glibc)
 import Glibc
 #endif

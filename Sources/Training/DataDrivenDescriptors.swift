@@ -163,3 +163,49 @@ extension Trainer {
         return fittedSOAP.count == dataDriven.count
     }
 }
+
+extension Trainer {
+    /// The data-driven parts of the soap terms: per resolved term, its descriptor config (nil for
+    /// other terms), and the seed. Two trainers with equal keys fit identical data-driven
+    /// descriptors to the same data, whatever else (δ, ζ, σ, sparse points) differs.
+    public var fittedDescriptorKey: FittedDescriptorKey {
+        FittedDescriptorKey(
+            terms: config.descriptors.map { term -> FittedDescriptorKey.Term in
+                switch term {
+                case .soap(let t): return t.descriptor.isDataDriven ? .dataDriven(t.descriptor) : .soap
+                // Pair terms expand to one resolved term per species pair unless Z1/Z2 are given:
+                // the pair decides where the soap terms sit among the resolved terms.
+                case .distance2b(let t): return .pair(t.descriptor.speciesPair.map { [$0.first, $0.second] })
+                }
+            },
+            seed: config.seed)
+    }
+
+    /// This trainer with `other`'s fitted data-driven descriptors, which must have been fitted to
+    /// the same data and species with an equal ``fittedDescriptorKey``; nil if the keys differ.
+    /// Hyper-parameter searches use it to fit an optimal radial basis once for every config
+    /// that shares it.
+    public func adoptingFittedDescriptors(of other: Trainer) -> Trainer? {
+        guard other.fittedDescriptorKey == fittedDescriptorKey, other.hasFittedDescriptors else { return nil }
+        var result = self
+        result.fittedSOAP = other.fittedSOAP
+        return result
+    }
+}
+
+/// See ``Trainer/fittedDescriptorKey``.
+public struct FittedDescriptorKey: Hashable, Sendable {
+    /// What a config term contributes to the key.
+    public enum Term: Hashable, Sendable {
+        /// A soap term with a data-driven descriptor.
+        case dataDriven(SOAPDescriptorConfig)
+        /// A soap term with QUIP's basis and every feature.
+        case soap
+        /// A pair term, with its species pair if given.
+        case pair([Int]?)
+    }
+    /// Per config term, in order.
+    public var terms: [Term]
+    /// The seed of the environment sample.
+    public var seed: UInt64
+}

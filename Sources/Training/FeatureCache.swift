@@ -1,7 +1,8 @@
 import AtomicStructures
+import Kernels
 import NeighbourLists
 import Parallelism
-import Regression
+import Prediction
 
 /// The features (descriptor values with their gradients, and neighbour lists) of a set of
 /// frames, computed once so that several fits to subsets of the frames — cross-validation

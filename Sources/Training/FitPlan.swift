@@ -1,9 +1,10 @@
 import AtomicStructures
 import Configuration
 import Descriptors
+import Kernels
 import NeighbourLists
 import Parallelism
-import Regression
+import Prediction
 
 /// What a fit will do and need, computed before any large allocation (`gap-train --dry-run`
 /// prints it; a real run prints it too before starting).

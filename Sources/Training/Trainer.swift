@@ -1,12 +1,13 @@
 import AtomicStructures
 import Configuration
-import Dispatch
 import Descriptors
+import Dispatch
+import Kernels
 import LinearAlgebra
 import ModelFiles
 import NeighbourLists
 import Parallelism
-import Regression
+import Prediction
 import Selection
 
 /// Options of a fit that are not part of the model (they never change the result).

@@ -1,7 +1,9 @@
 import Configuration
-import ModelFiles
 import Descriptors
-import Regression
+import Kernels
+import ModelFiles
+import Prediction
+import Support
 
 extension TrainingData {
     /// A per-config-type table of what the data holds and the σ each kind of label gets.
@@ -32,10 +34,6 @@ extension TrainingData {
         lines.append("total".padding(toLength: 20, withPad: " ", startingAt: 0) + [total.0, total.1, total.2, total.3, total.4].map { String($0).leftPadded(8) }.joined())
         return lines.joined(separator: "\n")
     }
-}
-
-extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
 }
 
 extension Trainer {

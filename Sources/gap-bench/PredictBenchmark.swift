@@ -1,7 +1,8 @@
 import ArgumentParser
 import AtomicStructures
+import Kernels
 import ModelFiles
-import Regression
+import Prediction
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -3,7 +3,7 @@ import AtomicStructures
 import CommandLineSupport
 import ModelFiles
 import Parallelism
-import Training
+import Prediction
 
 /// `gap-predict --model MODEL INPUT.xyz...`: energies, forces and virials for new structures.
 struct GapPredict: ParsableCommand {

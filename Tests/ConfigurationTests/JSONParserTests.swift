@@ -1,5 +1,6 @@
-import XCTest
 import AtomicStructures
+import JSON
+import XCTest
 @testable import Configuration
 
 final class JSONParserTests: XCTestCase {

@@ -1,8 +1,9 @@
 import AtomicStructures
 import Configuration
 import Foundation
+import Kernels
 import ModelFiles
-import Regression
+import Prediction
 import XCTest
 @testable import CrossValidation
 @testable import Training

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
-import Regression
+import Kernels
+import Prediction
 import XCTest
 @testable import CrossValidation
 @testable import Training

@@ -1,9 +1,10 @@
 import AtomicStructures
 import Configuration
 import Descriptors
+import Kernels
 import ModelFiles
 import Parallelism
-import Regression
+@testable import Prediction
 import Selection
 import XCTest
 @testable import Training

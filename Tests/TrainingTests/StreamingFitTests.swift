@@ -1,7 +1,7 @@
 import AtomicStructures
 import Configuration
+import Kernels
 import LinearAlgebra
-import Regression
 import XCTest
 @testable import Training
 

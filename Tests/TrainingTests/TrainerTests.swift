@@ -1,8 +1,9 @@
 import AtomicStructures
 import Configuration
+import Kernels
 import ModelFiles
 import Parallelism
-import Regression
+@testable import Prediction
 import XCTest
 @testable import Training
 

@@ -1,9 +1,10 @@
 import AtomicStructures
 import Configuration
 import Foundation
+import Kernels
 import ModelFiles
 import NeighbourLists
-import Regression
+@testable import Prediction
 import Selection
 import XCTest
 @testable import Training

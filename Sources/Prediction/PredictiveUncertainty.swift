@@ -1,5 +1,6 @@
 import AtomicStructures
 import CLapack
+import Kernels
 import NeighbourLists
 
 /// The upper-triangular M x M factor R of the posterior precision of a potential's

@@ -2,7 +2,7 @@ import AtomicStructures
 import Foundation
 import NeighbourLists
 import XCTest
-@testable import Regression
+@testable import Kernels
 
 final class PairDistanceKernelTests: XCTestCase {
     /// Cutoff 4.5 Å with a 1.5 Å transition on a ~4 Å triclinic cell: most pairs, including

@@ -1,7 +1,7 @@
 import AtomicStructures
+import Kernels
 import LinearAlgebra
 import Parallelism
-import Regression
 
 /// Predicting with a fitted potential over many structures, in parallel, in input order.
 public enum BatchPrediction {

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Descriptors
 import Foundation
 import NeighbourLists
 
@@ -21,44 +22,21 @@ import NeighbourLists
 /// prediction, 0.19 s for all 214 frames (358k ordered pairs within 5 Å) of the Zuo et al. Si
 /// training set at M = 50: negligible next to SOAP.
 public struct PairDistanceKernel: Sendable {
-    /// The pair of species a term covers, as gap_fit's `Z1` and `Z2`.
-    ///
-    /// Matching is symmetric: with Z1 ≠ Z2 both orders count (i → j with Z_i = Z1, Z_j = Z2 and
-    /// with Z_i = Z2, Z_j = Z1), which is what quippy's `distance_2b Z1=8 Z2=14` emits. An atomic
-    /// number of 0 matches any species (gap_fit's default): ``any`` covers every pair.
-    public struct SpeciesPair: Hashable, Sendable {
-        /// The first atomic number (0 = any species).
-        public var z1: Int
-        /// The second atomic number (0 = any species).
-        public var z2: Int
+    /// The pair of species a term covers (now ``Descriptors/SpeciesPair``; this name is kept).
+    public typealias SpeciesPair = Descriptors.SpeciesPair
 
-        /// Creates the pair (Z1, Z2); the order does not matter.
-        public init(_ z1: Int, _ z2: Int) {
-            self.z1 = z1
-            self.z2 = z2
-        }
-
-        /// Every pair of species.
-        public static let any = SpeciesPair(0, 0)
-
-        /// Whether the ordered pair of atoms with atomic numbers `first` → `second` is covered.
-        @inlinable
-        public func includes(_ first: Int, _ second: Int) -> Bool {
-            ((z1 == 0 || z1 == first) && (z2 == 0 || z2 == second))
-                || ((z1 == 0 || z1 == second) && (z2 == 0 || z2 == first))
-        }
-    }
-
+    /// The descriptor: pair distances below the cutoff, with their cutoff weights.
+    public let descriptor: PairDistanceDescriptor
     /// Cutoff radius rc in Å: pairs at rc or beyond do not count.
-    public let cutoffRadius: Double
+    public var cutoffRadius: Double { descriptor.cutoffRadius }
     /// Width w of the smooth cutoff region below rc, in Å (gap_fit's `cutoff_transition_width`).
-    public let transitionWidth: Double
+    public var transitionWidth: Double { descriptor.transitionWidth }
     /// Length scale θ of the squared exponential, in Å.
     public let theta: Double
     /// Energy scale δ in eV: the kernel is multiplied by δ².
     public let delta: Double
     /// The species pair this term covers.
-    public let species: SpeciesPair
+    public var species: SpeciesPair { descriptor.species }
     /// Sparse points: representative pair distances x_m, in Å.
     public let sparseDistances: [Double]
 
@@ -74,31 +52,22 @@ public struct PairDistanceKernel: Sendable {
         cutoffRadius: Double, transitionWidth: Double = 0.5, theta: Double, delta: Double,
         species: SpeciesPair = .any, sparseDistances: [Double]
     ) {
-        precondition(cutoffRadius > 0 && cutoffRadius.isFinite, "cutoff radius must be positive")
-        precondition(transitionWidth >= 0 && transitionWidth <= cutoffRadius, "transition width must lie in 0 ... cutoff")
+        self.init(
+            descriptor: PairDistanceDescriptor(cutoffRadius: cutoffRadius, transitionWidth: transitionWidth, species: species),
+            theta: theta, delta: delta, sparseDistances: sparseDistances)
+    }
+
+    /// Creates a kernel on `descriptor`'s distances; theta > 0.
+    public init(descriptor: PairDistanceDescriptor, theta: Double, delta: Double, sparseDistances: [Double]) {
         precondition(theta > 0 && theta.isFinite, "theta must be positive")
-        self.cutoffRadius = cutoffRadius
-        self.transitionWidth = transitionWidth
+        self.descriptor = descriptor
         self.theta = theta
         self.delta = delta
-        self.species = species
         self.sparseDistances = sparseDistances
     }
 
-    /// gap_fit's cutoff weight fc(r) (dimensionless): 1 for r ≤ rc − w, ½[1 + cos(π (r − rc + w)/w)]
-    /// inside the transition region, 0 from rc on.
-    public func cutoffWeight(_ r: Double) -> Double { cutoffWeightAndDerivative(r).value }
-
-    /// fc(r) and dfc/dr (1/Å).
-    @inline(__always)
-    func cutoffWeightAndDerivative(_ r: Double) -> (value: Double, derivative: Double) {
-        if r >= cutoffRadius { return (0, 0) }
-        let start = cutoffRadius - transitionWidth
-        if r <= start { return (1, 0) }
-        let phase = Double.pi / transitionWidth
-        let x = phase * (r - start)
-        return (0.5 * (1 + cos(x)), -0.5 * phase * sin(x))
-    }
+    /// gap_fit's cutoff weight fc(r) (dimensionless); see ``PairDistanceDescriptor``.
+    public func cutoffWeight(_ r: Double) -> Double { descriptor.cutoffWeight(r) }
 
     /// fc(x_m) of each sparse point (gap_fit's `sparseCutoff`).
     public var sparseCutoffWeights: [Double] { sparseDistances.map(cutoffWeight) }
@@ -125,30 +94,6 @@ public struct PairDistanceKernel: Sendable {
     func scaledSparseWeights() -> [Double] {
         let d2 = delta * delta
         return sparseDistances.map { d2 * cutoffWeight($0) }
-    }
-
-    /// Calls `body(i, j, pair, r, fc, dfc/dr)` for every descriptor instance of `structure`: the
-    /// ordered pairs of `neighbours` below the cutoff whose species match, centre-major in
-    /// neighbour-list order.
-    @inline(__always)
-    func forEachPair(
-        in structure: Structure, neighbours: NeighbourList,
-        _ body: (_ i: Int, _ j: Int, _ pair: Int, _ r: Double, _ fc: Double, _ dfc: Double) -> Void
-    ) {
-        precondition(neighbours.centreCount == structure.count, "neighbour list is for another structure")
-        precondition(neighbours.cutoffRadius >= cutoffRadius, "neighbour list cutoff is below the pair cutoff")
-        let z = structure.atomicNumbers
-        for i in 0..<structure.count {
-            let zi = z[i]
-            for p in neighbours.pairRange(of: i) {
-                let r = neighbours.distances[p]
-                guard r < cutoffRadius else { continue }
-                let j = Int(neighbours.neighbours[p])
-                guard species.includes(zi, z[j]) else { continue }
-                let (fc, dfc) = cutoffWeightAndDerivative(r)
-                body(i, j, p, r, fc, dfc)
-            }
-        }
     }
 
     /// Adds this kernel's columns of the (unweighted) design matrix for one structure.
@@ -184,7 +129,7 @@ public struct PairDistanceKernel: Sendable {
                 weights.withUnsafeBufferPointer { w in
                     energySums.withUnsafeMutableBufferPointer { sums in
                         let base = out.baseAddress! + columnOffset * ld
-                        forEachPair(in: structure, neighbours: neighbours) { i, j, p, r, fc, dfc in
+                        descriptor.forEachPair(in: structure, neighbours: neighbours) { i, j, p, r, fc, dfc in
                             let v = neighbours.vectors[p]
                             let u = v / r
                             // ∂r/∂ε_ab = v_a v_b / r, in gap_fit's row order xx, xy, xz, yy, yz, zz.
@@ -249,7 +194,7 @@ public struct PairDistanceKernel: Sendable {
         result.forces.withUnsafeMutableBufferPointer { forces in
             sparseDistances.withUnsafeBufferPointer { x in
                 weights.withUnsafeBufferPointer { w in
-                    forEachPair(in: structure, neighbours: neighbours) { i, j, p, r, fc, dfc in
+                    descriptor.forEachPair(in: structure, neighbours: neighbours) { i, j, p, r, fc, dfc in
                         var energy = 0.0
                         var g = 0.0
                         for c in 0..<m {
@@ -280,19 +225,12 @@ public struct PairDistanceKernel: Sendable {
         return result
     }
 
-    /// The descriptor instances of `structure`: the distance (Å) of every ordered pair i → j
-    /// whose species match `species` and whose distance is below `cutoffRadius` (the list's own
-    /// cutoff when nil), centre-major in neighbour-list order. These are the candidates for
-    /// sparse points; gap_fit enumerates the same multiset in QUIP's neighbour order.
+    /// The distances of `structure`'s descriptor instances; see
+    /// ``PairDistanceDescriptor/pairDistances(in:neighbours:species:cutoffRadius:)``.
     public static func pairDistances(
         in structure: Structure, neighbours: NeighbourList, species: SpeciesPair, cutoffRadius: Double? = nil
     ) -> [Double] {
-        let cutoff = cutoffRadius ?? neighbours.cutoffRadius
-        let probe = PairDistanceKernel(
-            cutoffRadius: cutoff, transitionWidth: 0, theta: 1, delta: 0, species: species, sparseDistances: [])
-        var distances: [Double] = []
-        probe.forEachPair(in: structure, neighbours: neighbours) { _, _, _, r, _, _ in distances.append(r) }
-        return distances
+        PairDistanceDescriptor.pairDistances(in: structure, neighbours: neighbours, species: species, cutoffRadius: cutoffRadius)
     }
 
     /// gap_fit's `theta_fac`: θ = factor · (max − min) of the training distances, in Å. Nil when

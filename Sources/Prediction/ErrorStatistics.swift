@@ -1,4 +1,5 @@
-import Regression
+import Kernels
+import Support
 
 /// Prediction errors accumulated per config type and overall: energy per atom (meV/atom),
 /// force components (eV/Å), force vectors per atom (eV/Å, |ΔF|), virial per atom (meV/atom).
@@ -116,15 +117,6 @@ public struct ErrorStatistics: Sendable {
         groups[key] = g
     }
 
-    /// Adds the errors of a prediction for a training frame, against the frame's labels (the
-    /// virial counts only for frames with a virial label).
-    public mutating func add(frame: TrainingFrame, prediction: Prediction) {
-        add(
-            configType: frame.configType, atomCount: frame.atomCount, predictedEnergy: prediction.energy,
-            referenceEnergy: frame.energy, predictedForces: prediction.forces, referenceForces: frame.forces,
-            predictedVirial: frame.virial != nil ? prediction.virial : nil, referenceVirial: frame.virial)
-    }
-
     /// Merges another set of statistics (config types appended in their order).
     public mutating func merge(_ other: ErrorStatistics) {
         for key in other.configTypes {
@@ -158,16 +150,4 @@ public struct ErrorStatistics: Sendable {
         if configTypes.count > 1 { lines.append(row("overall", overall)) }
         return lines.joined(separator: "\n")
     }
-}
-
-/// Fixed-point formatting without Foundation.
-func formatFixed(_ x: Double, _ digits: Int) -> String {
-    guard x.isFinite else { return "\(x)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let scaled = (abs(x) * scale).rounded()
-    let whole = Int(scaled / scale)
-    var fraction = String(Int(scaled) - whole * Int(scale))
-    while fraction.count < digits { fraction = "0" + fraction }
-    return (x < 0 && scaled > 0 ? "-" : "") + "\(whole)" + (digits > 0 ? "." + fraction : "")
 }

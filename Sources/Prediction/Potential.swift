@@ -1,5 +1,6 @@
 import AtomicStructures
 import Descriptors
+import Kernels
 import NeighbourLists
 
 /// What one term computes from a structure before its kernel is applied: the input of its

@@ -1,7 +1,7 @@
 import AtomicStructures
 import Descriptors
 import XCTest
-@testable import Regression
+@testable import Kernels
 
 final class DotProductKernelTests: XCTestCase {
     let toy = ToyDescriptor()
