@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Prediction", targets: ["Prediction"]),
         .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "GAPXML", targets: ["GAPXML"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "Training", targets: ["Training"]),
@@ -48,6 +49,7 @@ let package = Package(
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
+        .executable(name: "gap-export", targets: ["gap-export"]),
         .executable(name: "gap-cv", targets: ["gap-cv"]),
         .executable(name: "gap-features", targets: ["gap-features"]),
         .executable(name: "gap-tune", targets: ["gap-tune"]),
@@ -97,9 +99,15 @@ let package = Package(
         .target(name: "JSON", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
         // A model file is a Potential plus provenance, so it sits on Prediction (not the reverse):
         // loading a model gives the Potential that predicts.
+        // QUIP/GAP XML models (gap_fit's format) read into and written from a Potential.
+        .target(
+            name: "GAPXML",
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction"],
+            swiftSettings: languageMode
+        ),
         .target(
             name: "ModelFiles",
-            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "JSON"],
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "JSON", "GAPXML"],
             swiftSettings: languageMode
         ),
         .target(
@@ -169,6 +177,15 @@ let package = Package(
             name: "gap-predict",
             dependencies: [
                 "CommandLineSupport", "AtomicStructures", "Parallelism", "Prediction", "ModelFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
+        // Converts models between SwiftGAP's format and QUIP/GAP XML (gap-export).
+        .executableTarget(
+            name: "gap-export",
+            dependencies: [
+                "CommandLineSupport", "AtomicStructures", "Prediction", "ModelFiles", "GAPXML", "JSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
