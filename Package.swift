@@ -235,6 +235,13 @@ let package = Package(
             dependencies: ["Kernels", "Descriptors", "NeighbourLists", "AtomicStructures"],
             swiftSettings: languageMode
         ),
+        // Reads Fixtures/ by path (made once by Fixtures/make_gap_xml_fixtures.py with gap_fit and quippy).
+        .testTarget(
+            name: "GAPXMLTests",
+            dependencies: ["GAPXML", "ModelFiles", "Prediction", "Kernels", "Descriptors", "AtomicStructures", "Configuration", "Training"],
+            exclude: ["Fixtures"],
+            swiftSettings: languageMode
+        ),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Prediction"], swiftSettings: languageMode),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
