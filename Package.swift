@@ -135,7 +135,7 @@ let package = Package(
         // Hyper-parameter search by k-fold cross-validation (gap-tune).
         .target(
             name: "Tuning",
-            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "Parallelism", "Selection", "Training"],
+            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction", "Selection", "Support", "Training"],
             swiftSettings: languageMode
         ),
         .target(
@@ -201,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "gap-tune",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "Parallelism", "Training", "Tuning",
+                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "JSON", "Parallelism", "Training", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -259,7 +259,7 @@ let package = Package(
         // Search logic on synthetic objectives, and the built `gap-tune` end to end.
         .testTarget(
             name: "TuningTests",
-            dependencies: ["Tuning", "CrossValidation", "Training", "Configuration", "AtomicStructures"],
+            dependencies: ["Tuning", "CrossValidation", "Training", "Configuration", "JSON", "AtomicStructures"],
             swiftSettings: languageMode
         ),
         .testTarget(

@@ -35,7 +35,7 @@ struct ReportTable {
 extension CrossValidationReport {
     // MARK: - Formatting
 
-    package static func fixed(_ x: Double?, _ decimals: Int) -> String {
+    static func fixed(_ x: Double?, _ decimals: Int) -> String {
         guard let x, x.isFinite else { return "–" }
         return String(format: "%.\(decimals)f", x)
     }

@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import JSON
 import CrossValidation
 
 /// What the default search space needs to know about the training data.

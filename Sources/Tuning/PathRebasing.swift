@@ -1,4 +1,5 @@
 import Configuration
+import JSON
 import Foundation
 
 /// Rewrites a config's relative paths when the config is written to another directory: paths

@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import JSON
 import CrossValidation
 
 /// One searched setting of a training config and the values it may take.

@@ -1,7 +1,9 @@
 import AtomicStructures
 import Configuration
+import JSON
 import CrossValidation
 import Parallelism
+import Prediction
 import Training
 
 /// What the search minimises: a weighted sum of out-of-fold MAEs, each divided by the base

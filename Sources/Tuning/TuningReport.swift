@@ -1,8 +1,11 @@
 import AtomicStructures
 import Configuration
+import JSON
 import Foundation
 import CrossValidation
 import Parallelism
+import Prediction
+import Support
 import Training
 
 /// The files a tuning run writes: the best config (commented with its CV errors) and a report
@@ -165,5 +168,5 @@ public struct TuningReport {
     }
 }
 
-func fixed(_ x: Double?, _ decimals: Int) -> String { CrossValidationReport.fixed(x, decimals) }
+func fixed(_ x: Double?, _ decimals: Int) -> String { x.map { formatFixed($0, decimals) } ?? "–" }
 

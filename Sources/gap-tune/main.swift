@@ -2,6 +2,7 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
+import JSON
 import CrossValidation
 import Parallelism
 import Training

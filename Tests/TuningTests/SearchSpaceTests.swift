@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import JSON
 import CrossValidation
 import XCTest
 @testable import Tuning
