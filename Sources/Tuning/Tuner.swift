@@ -179,7 +179,8 @@ public struct Tuner {
             if counts[t] == nil { types.append(t) }
             counts[t, default: 0] += 1
         }
-        return DataFacts(configTypes: types, framesPerConfigType: counts, hasVirials: data.frames.contains { $0.virial != nil }, atomCount: data.atomCount)
+        return DataFacts(configTypes: types, framesPerConfigType: counts, hasVirials: data.frames.contains { $0.virial != nil }, atomCount: data.atomCount,
+            speciesCount: data.speciesPresent.count)
     }
 
     /// The validated config of a point.
