@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Prediction", targets: ["Prediction"]),
         .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "GAPXML", targets: ["GAPXML"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "Training", targets: ["Training"]),
@@ -48,6 +49,7 @@ let package = Package(
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
+        .executable(name: "gap-export", targets: ["gap-export"]),
         .executable(name: "gap-cv", targets: ["gap-cv"]),
         .executable(name: "gap-features", targets: ["gap-features"]),
         .executable(name: "gap-tune", targets: ["gap-tune"]),
@@ -100,11 +102,19 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .target(name: "JSON", dependencies: ["Support"], swiftSettings: languageMode),
+        // QUIP/GAP XML models (gap_fit's format) read into and written from a Potential.
+        .target(
+            name: "GAPXML",
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "Support"],
+            swiftSettings: languageMode
+        ),
         // A model file is a Potential plus provenance, so it sits on Prediction (not the reverse):
         // loading a model gives the Potential that predicts.
         .target(
             name: "ModelFiles",
-            dependencies: ["AtomicStructures", "Descriptors", "JSON", "Kernels", "Prediction", "Support"],
+            dependencies: [
+                "AtomicStructures", "Descriptors", "GAPXML", "JSON", "Kernels", "Prediction", "Support",
+            ],
             swiftSettings: languageMode
         ),
         .target(
@@ -184,6 +194,15 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
+        // Converts models between SwiftGAP's format and QUIP/GAP XML (gap-export).
+        .executableTarget(
+            name: "gap-export",
+            dependencies: [
+                "AtomicStructures", "CommandLineSupport", "GAPXML", "ModelFiles",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
         .executableTarget(
             name: "gap-cv",
             dependencies: [
@@ -234,6 +253,17 @@ let package = Package(
         .testTarget(
             name: "KernelsTests",
             dependencies: ["AtomicStructures", "Descriptors", "Kernels", "NeighbourLists", "Support"],
+            swiftSettings: languageMode
+        ),
+        // Reads Fixtures/ by path (made once by Fixtures/make_gap_xml_fixtures.py with gap_fit and quippy);
+        // QuippyLiveTests also runs real quippy (Scripts/quippy_predict.py; .ci/run installs quippy-ase).
+        .testTarget(
+            name: "GAPXMLTests",
+            dependencies: [
+                "AtomicStructures", "Configuration", "Descriptors", "GAPXML", "Kernels", "ModelFiles",
+                "Prediction", "Support", "Training",
+            ],
+            exclude: ["Fixtures", "Scripts"],
             swiftSettings: languageMode
         ),
         .testTarget(name: "ModelFilesTests", dependencies: ["AtomicStructures", "ModelFiles", "Support"], swiftSettings: languageMode),
