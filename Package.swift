@@ -84,19 +84,19 @@ let package = Package(
         ),
         .target(
             name: "Selection",
-            dependencies: ["AtomicStructures", "CLapack", "LinearAlgebra", "Parallelism", "Support"],
+            dependencies: ["AtomicStructures", "LinearAlgebra", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Kernels",
-            dependencies: ["AtomicStructures", "CLapack", "Descriptors", "NeighbourLists", "Support"],
+            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
         // Everything an MD engine needs to evaluate a fitted model; nothing of training.
         .target(
             name: "Prediction",
             dependencies: [
-                "AtomicStructures", "CLapack", "Descriptors", "Kernels", "LinearAlgebra", "NeighbourLists",
+                "AtomicStructures", "Descriptors", "Kernels", "LinearAlgebra", "NeighbourLists",
                 "Parallelism", "Support",
             ],
             swiftSettings: languageMode
