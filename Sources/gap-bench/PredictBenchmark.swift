@@ -1,5 +1,6 @@
 import ArgumentParser
 import AtomicStructures
+import Descriptors
 import Kernels
 import ModelFiles
 import Prediction
