@@ -239,8 +239,10 @@ public struct Potential: Sendable {
 
     /// Predicts from precomputed features: `features[t]` is term t's, computed from `structure`
     /// with `neighbours` (a list with a cutoff of at least ``cutoffRadius``). Forces and virial
-    /// come out zero where the features lack the gradients. Bit for bit the same as
-    /// ``predict(_:forces:virial:)`` given the same neighbour list and gradients.
+    /// come out zero where the features lack the gradients. This is the forward path (descriptor
+    /// gradients contracted with the kernel derivative), for callers that hold features with
+    /// gradients anyway (training); it equals ``predict(_:forces:virial:threads:)`` (reverse
+    /// mode) up to round-off, about 1e-14 relative.
     ///
     /// - Throws: ``InputError`` for a species without e0.
     public func predict(_ structure: Structure, neighbours: NeighbourList, features: [TermFeatures]) throws -> Prediction {
