@@ -31,6 +31,7 @@ extension TrainingConfig {
         switch e0 {
         case .isolatedAtoms: pairs.append(("e0", .string("isolated")))
         case .averagePerAtom: pairs.append(("e0", .string("average")))
+        case .leastSquares: pairs.append(("e0", .string("fit")))
         case .perSpecies(let table):
             pairs.append(("e0", W.object(table.sorted { $0.key < $1.key }.map {
                 (Element(atomicNumber: $0.key)?.symbol ?? "\($0.key)", W.number($0.value))

@@ -1,7 +1,8 @@
 import AtomicStructures
 import Configuration
-import JSON
 import CrossValidation
+import JSON
+import Support
 
 /// What the default search space needs to know about the training data.
 public struct DataFacts: Hashable, Sendable {
@@ -13,13 +14,16 @@ public struct DataFacts: Hashable, Sendable {
     public var hasVirials: Bool
     /// Environments (atoms) in all frames.
     public var atomCount: Int
+    /// Species present.
+    public var speciesCount: Int
 
     /// Creates facts.
-    public init(configTypes: [String], framesPerConfigType: [String: Int], hasVirials: Bool, atomCount: Int) {
+    public init(configTypes: [String], framesPerConfigType: [String: Int], hasVirials: Bool, atomCount: Int, speciesCount: Int = 1) {
         self.configTypes = configTypes
         self.framesPerConfigType = framesPerConfigType
         self.hasVirials = hasVirials
         self.atomCount = atomCount
+        self.speciesCount = speciesCount
     }
 }
 
@@ -31,6 +35,7 @@ extension SearchSpace {
     ///   `n_max` and `l_max` (±2), `zeta` (2 to 6), `n_sparse` (½x, 1x, 2x, at most the number of
     ///   environments); later soap terms' `delta` as a ratio of the first's;
     /// - per pair term: `delta` as a ratio of the first soap term's (¼x to 4x the base ratio);
+    /// - `e0`: `average` or `fit` when the data has several species and the config averages;
     /// - `default_sigma`: energy ¼x to 4x, forces 0.1x to 2x, virial ¼x to 4x (with virial labels);
     /// - per config type (with at least two types): energy and force σ as 1x to 8x and 1x to 4x
     ///   `default_sigma`'s (rare, hard frames such as liquids or high temperatures usually want
@@ -74,6 +79,9 @@ extension SearchSpace {
                 let ratio = p.delta / s.delta
                 try add(prefix + ".delta", .ratio(reference: try ConfigPaths.parse(firstDelta, file: base.sourceName)), numbers([0.25, 0.5, 1, 2, 4].map { $0 * ratio }))
             }
+        }
+        if facts.speciesCount > 1, case .averagePerAtom = base.e0 {
+            try add("e0", .setting, [.string("average"), .string("fit")])
         }
         let sigma = base.defaultSigma
         try add("default_sigma.energy", .setting, numbers([0.25, 0.5, 1, 2, 4].map { $0 * sigma.energy }))
