@@ -1,6 +1,7 @@
 import AtomicStructures
 import NeighbourLists
 import Parallelism
+import Support
 
 /// Reverse mode of the SOAP power spectrum (see ``ReverseModeDescriptor``).
 ///

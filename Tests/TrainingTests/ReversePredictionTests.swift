@@ -5,6 +5,7 @@ import Kernels
 import NeighbourLists
 import Parallelism
 import Prediction
+import Support
 import XCTest
 @testable import Training
 
