@@ -67,59 +67,66 @@ let package = Package(
         ),
         // The base every module may use: text formatting (more shared pieces join it).
         .target(name: "Support", swiftSettings: languageMode),
-        .target(name: "Parallelism", swiftSettings: languageMode),
-        .target(name: "LinearAlgebra", dependencies: ["CLapack", "Parallelism"], swiftSettings: languageMode),
+        .target(name: "Parallelism", dependencies: ["Support"], swiftSettings: languageMode),
+        .target(name: "LinearAlgebra", dependencies: ["CLapack"], swiftSettings: languageMode),
         .target(
             name: "AtomicStructures",
-            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: [
+                "JSON", "Support", .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: languageMode
         ),
-        .target(name: "NeighbourLists", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
+        .target(name: "NeighbourLists", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
         .target(
             name: "Descriptors",
-            dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism", "Support"],
+            dependencies: ["AtomicStructures", "LinearAlgebra", "NeighbourLists", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Selection",
-            dependencies: ["AtomicStructures", "LinearAlgebra", "Parallelism", "CLapack"],
+            dependencies: ["AtomicStructures", "CLapack", "LinearAlgebra", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Kernels",
-            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "CLapack"],
+            dependencies: ["AtomicStructures", "CLapack", "Descriptors", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
         // Everything an MD engine needs to evaluate a fitted model; nothing of training.
         .target(
             name: "Prediction",
-            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "Kernels", "LinearAlgebra", "Parallelism", "Support", "CLapack"],
+            dependencies: [
+                "AtomicStructures", "CLapack", "Descriptors", "Kernels", "LinearAlgebra", "NeighbourLists",
+                "Parallelism", "Support",
+            ],
             swiftSettings: languageMode
         ),
-        .target(name: "JSON", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
-        // A model file is a Potential plus provenance, so it sits on Prediction (not the reverse):
-        // loading a model gives the Potential that predicts.
+        .target(name: "JSON", dependencies: ["Support"], swiftSettings: languageMode),
         // QUIP/GAP XML models (gap_fit's format) read into and written from a Potential.
         .target(
             name: "GAPXML",
-            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction"],
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "Support"],
             swiftSettings: languageMode
         ),
+        // A model file is a Potential plus provenance, so it sits on Prediction (not the reverse):
+        // loading a model gives the Potential that predicts.
         .target(
             name: "ModelFiles",
-            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "JSON", "GAPXML"],
+            dependencies: [
+                "AtomicStructures", "Descriptors", "GAPXML", "JSON", "Kernels", "Prediction", "Support",
+            ],
             swiftSettings: languageMode
         ),
         .target(
             name: "Configuration",
-            dependencies: ["AtomicStructures", "Descriptors", "JSON"],
+            dependencies: ["AtomicStructures", "Descriptors", "JSON", "Support"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Training",
             dependencies: [
-                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Kernels", "Prediction",
-                "ModelFiles", "Configuration", "JSON", "LinearAlgebra", "Parallelism", "Support",
+                "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
+                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
             ],
             swiftSettings: languageMode
         ),
@@ -127,32 +134,38 @@ let package = Package(
         .target(
             name: "CrossValidation",
             dependencies: [
-                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Kernels", "Prediction", "ModelFiles",
-                "Configuration", "JSON", "Training", "LinearAlgebra", "Parallelism",
+                "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
+                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
+                "Training",
             ],
             swiftSettings: languageMode
         ),
         // Hyper-parameter search by k-fold cross-validation (gap-tune).
         .target(
             name: "Tuning",
-            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction", "Selection", "Support", "Training"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction",
+                "Selection", "Support", "Training",
+            ],
             swiftSettings: languageMode
         ),
         .target(
             name: "DataAudit",
-            dependencies: ["AtomicStructures", "NeighbourLists"],
+            dependencies: ["AtomicStructures", "JSON", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
-        .target(name: "ArrayFiles", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
+        .target(name: "ArrayFiles", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
         .target(
             name: "FeatureExport",
-            dependencies: ["ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "Parallelism"],
+            dependencies: [
+                "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "Parallelism", "Support",
+            ],
             swiftSettings: languageMode
         ),
         .target(
             name: "CommandLineSupport",
             dependencies: [
-                "AtomicStructures", "Parallelism",
+                "AtomicStructures", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -160,7 +173,7 @@ let package = Package(
         .executableTarget(
             name: "gap-data",
             dependencies: [
-                "AtomicStructures", "DataAudit", "CommandLineSupport",
+                "AtomicStructures", "CommandLineSupport", "DataAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -168,16 +181,16 @@ let package = Package(
         .executableTarget(
             name: "gap-train",
             dependencies: [
-                "CommandLineSupport", "Training", "Configuration",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Configuration", "Parallelism", "Support",
+                "Training", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
         .executableTarget(
             name: "gap-predict",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "Parallelism", "Prediction", "ModelFiles",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "ModelFiles", "Parallelism", "Prediction",
+                "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
@@ -185,7 +198,7 @@ let package = Package(
         .executableTarget(
             name: "gap-export",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "Prediction", "ModelFiles", "GAPXML", "JSON",
+                "AtomicStructures", "CommandLineSupport", "GAPXML", "ModelFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -193,15 +206,16 @@ let package = Package(
         .executableTarget(
             name: "gap-cv",
             dependencies: [
-                "CommandLineSupport", "CrossValidation", "Training", "Configuration", "Parallelism",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "Parallelism",
+                "Support", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
         .executableTarget(
             name: "gap-tune",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "JSON", "Parallelism", "Training", "Tuning",
+                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "JSON",
+                "Parallelism", "Support", "Training", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -209,8 +223,8 @@ let package = Package(
         .executableTarget(
             name: "gap-features",
             dependencies: [
-                "CommandLineSupport", "FeatureExport", "Descriptors", "Configuration", "AtomicStructures", "Parallelism",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Configuration", "FeatureExport", "Parallelism",
+                "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
@@ -218,85 +232,102 @@ let package = Package(
         .executableTarget(
             name: "gap-bench",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Kernels", "Prediction",
-                "LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Descriptors", "Kernels", "LinearAlgebra",
+                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Support",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
+        .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: languageMode),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "Support"], swiftSettings: languageMode),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism", "Support"], swiftSettings: languageMode),
         .testTarget(
             name: "AtomicStructuresTests",
-            dependencies: ["AtomicStructures"],
+            dependencies: [
+                "AtomicStructures", "Support",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "KernelsTests",
-            dependencies: ["Kernels", "Descriptors", "NeighbourLists", "AtomicStructures"],
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
         // Reads Fixtures/ by path (made once by Fixtures/make_gap_xml_fixtures.py with gap_fit and quippy);
         // QuippyLiveTests also runs real quippy (Scripts/quippy_predict.py; .ci/run installs quippy-ase).
         .testTarget(
             name: "GAPXMLTests",
-            dependencies: ["GAPXML", "ModelFiles", "Prediction", "Kernels", "Descriptors", "AtomicStructures", "Configuration", "Training"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "Descriptors", "GAPXML", "Kernels", "ModelFiles",
+                "Prediction", "Support", "Training",
+            ],
             exclude: ["Fixtures", "Scripts"],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Prediction"], swiftSettings: languageMode),
+        .testTarget(name: "ModelFilesTests", dependencies: ["AtomicStructures", "ModelFiles", "Support"], swiftSettings: languageMode),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "ModelFiles", "Configuration", "Kernels", "Prediction", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "Descriptors", "Kernels", "LinearAlgebra", "ModelFiles",
+                "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support", "Training",
+            ],
             exclude: ["Fixtures"],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "CrossValidationTests",
-            dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "Kernels", "Prediction", "AtomicStructures"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "CrossValidation", "Kernels", "ModelFiles", "Prediction",
+                "Support", "Training",
+            ],
             exclude: ["Scripts"],
             swiftSettings: languageMode
         ),
         // Search logic on synthetic objectives, and the built `gap-tune` end to end.
         .testTarget(
             name: "TuningTests",
-            dependencies: ["Tuning", "CrossValidation", "Training", "Configuration", "JSON", "AtomicStructures"],
+            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "JSON", "Tuning"],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "ConfigurationTests",
-            dependencies: ["Configuration", "JSON", "AtomicStructures", "Descriptors"],
+            dependencies: ["AtomicStructures", "Configuration", "Descriptors", "Support"],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "SelectionTests",
-            dependencies: ["Selection", "LinearAlgebra", "AtomicStructures"],
+            dependencies: ["AtomicStructures", "LinearAlgebra", "Selection", "Support"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "DescriptorsTests",
-            dependencies: ["Descriptors", "AtomicStructures", "NeighbourLists"],
+            dependencies: ["AtomicStructures", "Descriptors", "NeighbourLists", "Support"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "NeighbourListsTests",
-            dependencies: ["NeighbourLists", "AtomicStructures"],
+            dependencies: ["AtomicStructures", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles"], swiftSettings: languageMode),
+        .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles", "AtomicStructures", "Support"], swiftSettings: languageMode),
         // Also runs the built `gap-features` executable (found like gap-data's, below).
         .testTarget(
             name: "FeatureExportTests",
-            dependencies: ["FeatureExport", "ArrayFiles", "Descriptors", "Configuration", "AtomicStructures"],
+            dependencies: [
+                "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "FeatureExport", "Support",
+            ],
             swiftSettings: languageMode
         ),
         // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`
         // builds every product first), so it needs no dependency on the executable target.
         .testTarget(
             name: "DataAuditTests",
-            dependencies: ["DataAudit", "AtomicStructures"],
+            dependencies: ["AtomicStructures", "DataAudit", "Support"],
             swiftSettings: languageMode
         ),
     ]

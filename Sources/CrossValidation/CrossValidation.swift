@@ -7,6 +7,7 @@ import ModelFiles
 import NeighbourLists
 import Parallelism
 import Prediction
+import Support
 import Training
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import AtomicStructures
 import Configuration
 import Prediction
 import Selection
+import Support
 import Training
 
 extension Engine {

@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import ModelFiles
 import Parallelism
+import Support
 import Training
 
 /// A table rendered as Markdown or HTML.

@@ -2,6 +2,7 @@ import AtomicStructures
 import Descriptors
 import Kernels
 import Prediction
+import Support
 
 /// A gap_fit model read into a ``Potential``, with what identifies its origin.
 public struct ImportedGAPModel: Sendable {

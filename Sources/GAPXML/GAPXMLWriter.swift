@@ -1,5 +1,6 @@
 import AtomicStructures
 import Prediction
+import Support
 
 /// Writing a ``Potential`` as a QUIP/GAP XML model that quippy loads (`Potential(param_filename=…)`;
 /// the `quip` program and LAMMPS `pair_style quip` use the same QUIP reader), predicting what

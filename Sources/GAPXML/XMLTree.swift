@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 /// An element of a parsed XML file. Text is kept as byte ranges into the file's bytes (no copy),
 /// so that megabytes of inline sparse points are parsed straight into numbers.

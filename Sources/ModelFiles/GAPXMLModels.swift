@@ -1,6 +1,7 @@
 import AtomicStructures
 import GAPXML
 import JSON
+import Support
 
 extension ModelFile {
     /// A gap_fit (QUIP/GAP XML) model read by ``GAPXMLReader`` as a model file. Its provenance

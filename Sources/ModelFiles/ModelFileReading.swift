@@ -4,6 +4,7 @@ import GAPXML
 import JSON
 import Kernels
 import Prediction
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,17 +18,7 @@ extension ModelFile {
     ///   malformed, and a clear message for a file of another format, an unknown version, or a
     ///   gap_fit model with parts SwiftGAP does not evaluate (see ``GAPXMLReader``).
     public static func load(path: String) throws -> ModelFile {
-        guard let file = fopen(path, "rb") else {
-            throw InputError(file: path, message: "cannot open the model file: \(String(cString: strerror(errno)))")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: chunk[0..<n])
-            if n < chunk.count { break }
-        }
-        fclose(file)
+        let bytes = try readFile(path, what: "model file")
         return try decode(bytes, name: path)
     }
 

@@ -2,6 +2,7 @@ import AtomicStructures
 import Kernels
 import LinearAlgebra
 import Parallelism
+import Support
 
 /// Predicting with a fitted potential over many structures, in parallel, in input order.
 public enum BatchPrediction {

@@ -2,6 +2,7 @@ import AtomicStructures
 import Descriptors
 import Kernels
 import NeighbourLists
+import Support
 
 /// What one term computes from a structure before its kernel is applied: the input of its
 /// design rows and of its predictions.

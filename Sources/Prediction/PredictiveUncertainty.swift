@@ -2,6 +2,7 @@ import AtomicStructures
 import CLapack
 import Kernels
 import NeighbourLists
+import Support
 
 /// The upper-triangular M x M factor R of the posterior precision of a potential's
 /// coefficients: RᵀR = K_MM + jitter + K_MN Λ⁻¹ K_NM, the R of the QR factorisation whose

@@ -1,6 +1,7 @@
 import CLapack
 import LinearAlgebra
 import Parallelism
+import Support
 
 /// CUR selection of sparse points: rows (environments) of the descriptor matrix X (N x F) with
 /// high statistical leverage, i.e. rows that matter most for X's dominant singular directions.

@@ -1,6 +1,7 @@
 import CLapack
 import LinearAlgebra
 import Parallelism
+import Support
 
 /// The dot product of two length-n vectors with four fixed partial sums, so that the result
 /// depends only on the inputs (never on threads or chunking).

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -26,17 +27,7 @@ public enum SparseIndexFile {
     ///
     /// - Parameter rowCount: the number of environments; when given, indices must lie below it.
     public static func read(path: String, base: Base = .oneBased, rowCount: Int? = nil) throws -> [Int] {
-        guard let file = fopen(path, "rb") else {
-            throw InputError(file: path, message: "cannot open the sparse index file: \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: buffer[0..<n])
-            if n < buffer.count { break }
-        }
+        let bytes = try readFile(path, what: "sparse index file")
         return try parse(String(decoding: bytes, as: UTF8.self), name: path, base: base, rowCount: rowCount)
     }
 

@@ -4,6 +4,7 @@ import CommandLineSupport
 import Configuration
 import FeatureExport
 import Parallelism
+import Support
 
 /// `gap-features CONFIG.json INPUT.xyz --output FEATURES.npy [--gradients GRADIENTS.npz]`:
 /// SOAP descriptors (and their gradients) as NumPy arrays.

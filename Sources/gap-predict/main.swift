@@ -4,6 +4,7 @@ import CommandLineSupport
 import ModelFiles
 import Parallelism
 import Prediction
+import Support
 
 /// `gap-predict --model MODEL INPUT.xyz...`: energies, forces and virials for new structures.
 struct GapPredict: ParsableCommand {

@@ -3,6 +3,7 @@ import AtomicStructures
 import CommandLineSupport
 import Configuration
 import Parallelism
+import Support
 import Training
 #if canImport(Glibc)
 import Glibc

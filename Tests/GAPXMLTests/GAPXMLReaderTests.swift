@@ -5,6 +5,7 @@ import Foundation
 import Kernels
 import ModelFiles
 import Prediction
+import Support
 import XCTest
 
 /// The reader on its own: what it keeps, what it refuses and why.

@@ -1,7 +1,8 @@
-import Foundation
-import XCTest
 import AtomicStructures
+import Foundation
 import LinearAlgebra
+import Support
+import XCTest
 @testable import Selection
 
 /// The committed skmatter fixtures (see Fixtures/generate_skmatter_fixtures.py).
@@ -379,5 +380,16 @@ final class DeterminismAndErrorTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "5\n1\n8\n")
         XCTAssertEqual(try SparseIndexFile.read(path: path, rowCount: 8), [0, 4, 7])
         XCTAssertThrowsError(try SparseIndexFile.read(path: path + ".missing")) { XCTAssertTrue("\($0)".contains("cannot open")) }
+    }
+
+    /// A sparse index file that opens but cannot be read (here a directory) is a read error, not
+    /// an empty or truncated list of indices.
+    func testUnreadableSparseIndexFileIsAReadError() throws {
+        let directory = NSTemporaryDirectory() + "swiftgap-sparse-dir-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        XCTAssertThrowsError(try SparseIndexFile.read(path: directory)) { error in
+            XCTAssertTrue("\(error)".contains("cannot read the sparse index file"), "\(error)")
+        }
     }
 }

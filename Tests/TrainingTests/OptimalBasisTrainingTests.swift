@@ -6,6 +6,7 @@ import ModelFiles
 import Parallelism
 @testable import Prediction
 import Selection
+import Support
 import XCTest
 @testable import Training
 
