@@ -42,7 +42,7 @@ public enum GAPXMLReader {
 
     /// Reads the model at `path` (side files next to it).
     public static func read(path: String) throws -> ImportedGAPModel {
-        try read(bytes: readWholeFile(path), name: path)
+        try read(bytes: readFile(path, what: "model file"), name: path)
     }
 
     /// Reads a model from its bytes; `name` is its path (errors, and the directory of side files).
