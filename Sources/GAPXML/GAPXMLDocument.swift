@@ -134,7 +134,7 @@ struct GAPXMLDocument {
     /// A gap_fit side file: `count` numbers separated by white space (one per line).
     static func readSparseXFile(path: String, expectedMD5: String?, count: Int, from xmlFile: String) throws -> [Double] {
         let bytes: [UInt8]
-        do { bytes = try readWholeFile(path) } catch let error as InputError {
+        do { bytes = try readFile(path, what: "sparse-point file") } catch let error as InputError {
             throw InputError(file: xmlFile, field: "sparseX_filename", message: "\(error.message) (\(path), named by the model)")
         }
         if let expected = expectedMD5?.trimmingSpaces.lowercased(), !expected.isEmpty {
@@ -149,22 +149,6 @@ struct GAPXMLDocument {
         }
         return values
     }
-}
-
-/// The file's bytes.
-func readWholeFile(_ path: String) throws -> [UInt8] {
-    guard let file = fopen(path, "rb") else {
-        throw InputError(file: path, message: "cannot open: \(String(cString: strerror(errno)))")
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        bytes.append(contentsOf: chunk[0..<n])
-        if n < chunk.count { break }
-    }
-    return bytes
 }
 
 /// Whitespace-separated numbers (Fortran forms such as `.5E-001` included) in `ranges`.

@@ -42,7 +42,7 @@ public enum GAPXMLReader {
 
     /// Reads the model at `path` (side files next to it).
     public static func read(path: String) throws -> ImportedGAPModel {
-        try read(bytes: readWholeFile(path), name: path)
+        try read(bytes: readFile(path, what: "model file"), name: path)
     }
 
     /// Reads a model from its bytes; `name` is its path (errors, and the directory of side files).
@@ -120,7 +120,8 @@ public enum GAPXMLReader {
         "unique_descriptor_tolerance", "soap_exponent", "sparse_separate_file", "nonzero_sparse_cutoff",
     ]
 
-    static func soapTerm(_ c: GAPXMLDocument.Coordinates, _ a: QUIPArguments, gapVersion: Int?) throws -> SOAPTerm {
+    /// Refuses soap options and kernels that would make QUIP compute something else than we do.
+    static func checkSOAPOptions(_ c: GAPXMLDocument.Coordinates, _ a: QUIPArguments) throws {
         for (key, value, meaning) in soapFixedValues {
             if let given = try a.bool(key), given != (value == "T") {
                 throw QUIPArgumentError(message: "soap \(key)=\(given ? "T" : "F") (\(meaning)) is not supported: SwiftGAP computes QUIP's default (\(value))")
@@ -144,6 +145,10 @@ public enum GAPXMLReader {
         if let basis = a.value("radial_basis"), basis.uppercased() != "EQUISPACED_GAUSS" {
             throw QUIPArgumentError(message: "radial_basis=\(basis) is not supported: SwiftGAP computes QUIP's EQUISPACED_GAUSS basis")
         }
+    }
+
+    static func soapTerm(_ c: GAPXMLDocument.Coordinates, _ a: QUIPArguments, gapVersion: Int?) throws -> SOAPTerm {
+        try checkSOAPOptions(c, a)
         guard let zetaValue = c.zeta, zetaValue >= 1, zetaValue == zetaValue.rounded(), zetaValue <= 1000 else {
             throw QUIPArgumentError(message: "zeta=\(c.zeta.map { "\($0)" } ?? "missing") is not supported: the dot-product kernel needs an integer ζ ≥ 1")
         }

@@ -1,12 +1,14 @@
 import Support
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// MD5 (RFC 1321), only because QUIP records the md5 sum of each sparse-point side file in the
 /// model (`sparseX_md5sum`) and checks it on loading; it is no security measure here. Small enough
-/// not to justify a cryptography package dependency (as SHA256 in ModelFiles).
-enum MD5 {
+/// not to justify a cryptography package dependency (like ``SHA256``).
+public enum MD5 {
     private static let shifts: [UInt32] = [
         7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22,
         5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20, 5, 9, 14, 20,
@@ -19,7 +21,7 @@ enum MD5 {
     }
 
     /// The digest of `bytes` as 32 lower-case hexadecimal digits (what `md5sum` prints).
-    static func hex(_ bytes: [UInt8]) -> String {
+    public static func hex(_ bytes: [UInt8]) -> String {
         var message = bytes
         let bitLength = UInt64(bytes.count) &* 8
         message.append(0x80)
