@@ -17,6 +17,18 @@ public enum RawBLAS {
             a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// As ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` with every matrix
+    /// row-major (C m x n).
+    public static func gemmRowMajor(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Double>?, lda: Int, b: UnsafePointer<Double>?, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>?, ldc: Int
+    ) {
+        cblas_dgemm(
+            CblasRowMajor, cblasTranspose(transposeA), cblasTranspose(transposeB), Int32(m), Int32(n), Int32(k), alpha,
+            a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
     /// The `triangle` of C ← alpha op(A) op(A)ᵀ + beta C (dsyrk), where op(A) is A (n x k) or, with
     /// `transpose`, Aᵀ for A k x n.
     public static func syrk(
