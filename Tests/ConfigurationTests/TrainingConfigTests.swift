@@ -156,7 +156,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(h1.centreSpecies, [8])
         XCTAssertEqual(h0.cutoffTransitionWidth, 0.5)
         let pairs = terms.dropFirst(2).compactMap { term -> [Int]? in
-            if case .distance2b(let p, _) = term { return [p.first, p.second] }
+            if case .distance2b(let p, _) = term { return [p.z1, p.z2] }
             return nil
         }
         XCTAssertEqual(pairs, [[1, 1], [1, 8], [1, 14], [8, 8], [8, 14], [14, 14]])

@@ -33,9 +33,9 @@ final class ReverseModePredictionTests: XCTestCase {
 
     func testReverseModeEqualsForwardPrediction() throws {
         let hypers = [
-            SOAPHyperparameters(cutoffRadius: 4.5, nMax: 5, lMax: 4, atomSigma: 0.5, neighbourSpecies: [14], centreSpecies: [14]),
+            SOAPHyperparameters(cutoffRadius: 4.5, cutoffTransitionWidth: 1.0, nMax: 5, lMax: 4, atomSigma: 0.5, neighbourSpecies: [14], centreSpecies: [14]),
             SOAPHyperparameters(
-                cutoffRadius: 4.0, nMax: 3, lMax: 3, atomSigma: 0.45, neighbourSpecies: [8, 14], centreSpecies: [8, 14],
+                cutoffRadius: 4.0, cutoffTransitionWidth: 1.0, nMax: 3, lMax: 3, atomSigma: 0.45, neighbourSpecies: [8, 14], centreSpecies: [8, 14],
                 radialScaling: RadialScaling(c: 1, r0: 2, m: 4)),
         ]
         for h in hypers {
