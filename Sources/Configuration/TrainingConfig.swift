@@ -1,6 +1,7 @@
 import AtomicStructures
 import Descriptors
 import JSON
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -512,28 +513,6 @@ extension DecodingContext {
             forces: try component("forces", "eV/Å", defaults?.forces),
             virial: try component("virial", "eV", defaults?.virial))
     }
-}
-
-/// Reads a whole file, or throws an ``InputError`` explaining why it cannot.
-func readFile(_ path: String, what: String) throws -> [UInt8] {
-    guard let file = fopen(path, "rb") else {
-        let reason = String(cString: strerror(errno))
-        throw InputError(file: path, message: "cannot open the \(what): \(reason)")
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-        if n < buffer.count {
-            if ferror(file) != 0 {
-                throw InputError(file: path, message: "cannot read the \(what): \(String(cString: strerror(errno)))")
-            }
-            break
-        }
-    }
-    return bytes
 }
 
 /// Whether `path` names an existing regular file that can be read.

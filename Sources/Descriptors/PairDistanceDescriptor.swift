@@ -1,5 +1,6 @@
 import AtomicStructures
 import NeighbourLists
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

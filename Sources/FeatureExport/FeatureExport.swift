@@ -3,6 +3,7 @@ import AtomicStructures
 import Configuration
 import Descriptors
 import Parallelism
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import Kernels
 import Prediction
+import Support
 
 /// The version of this package, recorded in every model it writes.
 public let swiftGAPVersion = "0.1.0"

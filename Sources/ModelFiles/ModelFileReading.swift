@@ -1,34 +1,31 @@
 import AtomicStructures
 import Descriptors
+import GAPXML
 import JSON
 import Kernels
 import Prediction
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
 
 extension ModelFile {
-    /// Reads and checks a model file.
+    /// Reads and checks a model file: SwiftGAP's JSON format, or a gap_fit (QUIP/GAP XML) model,
+    /// told apart by content (an XML file starts with `<`), whatever the file's extension.
+    /// The one entry point for loading models: gap-predict, gap-export and the C library use it.
     ///
-    /// - Throws: ``InputError`` naming the file and the JSON field for anything malformed, and
-    ///   a clear message for a file of another format or an unknown version.
+    /// - Throws: ``InputError`` naming the file and the JSON field (or XML element) for anything
+    ///   malformed, and a clear message for a file of another format, an unknown version, or a
+    ///   gap_fit model with parts SwiftGAP does not evaluate (see ``GAPXMLReader``).
     public static func load(path: String) throws -> ModelFile {
-        guard let file = fopen(path, "rb") else {
-            throw InputError(file: path, message: "cannot open the model file: \(String(cString: strerror(errno)))")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: chunk[0..<n])
-            if n < chunk.count { break }
-        }
-        fclose(file)
+        let bytes = try readFile(path, what: "model file")
         return try decode(bytes, name: path)
     }
 
-    /// Decodes a model from its JSON bytes; `name` is used in errors.
+    /// Decodes a model from its bytes (JSON, or gap_fit XML whose sparse-point side files are
+    /// looked up next to `name`); `name` is used in errors.
     public static func decode(_ bytes: [UInt8], name: String) throws -> ModelFile {
+        if GAPXMLReader.looksLikeXML(bytes) { return try importGAPXML(bytes, name: name) }
         let root = try JSONParser.parse(bytes, fileName: name)
         let r = ModelReader(name: name)
         let top = try r.object(root, "")

@@ -4,6 +4,7 @@ import JSON
 import Kernels
 import LinearAlgebra
 import ModelFiles
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,7 +89,7 @@ public struct Checkpoint: Sendable {
 
     /// Reads a checkpoint, checking its structure.
     public static func load(path: String) throws -> Checkpoint {
-        let bytes = try readAllBytes(path)
+        let bytes = try readFile(path, what: "checkpoint")
         func fail(_ message: String) -> InputError { InputError(file: path, message: "not a usable checkpoint: \(message)") }
         let magic = Array(magic.utf8)
         guard bytes.count > magic.count, Array(bytes[0..<magic.count]) == magic else { throw fail("it does not start with \"SWIFTGAP-CHECKPOINT 1\"") }

@@ -4,6 +4,7 @@ import Descriptors
 import LinearAlgebra
 import Parallelism
 import Selection
+import Support
 
 /// The parts of a SOAP descriptor fitted to the training structures before anything else: the
 /// optimal radial basis (`radial_basis` "optimal") and feature selection (`n_features`).

@@ -5,6 +5,7 @@ import Kernels
 import NeighbourLists
 import Parallelism
 import Prediction
+import Support
 
 /// What a fit will do and need, computed before any large allocation (`gap-train --dry-run`
 /// prints it; a real run prints it too before starting).

@@ -2,6 +2,7 @@ import AtomicStructures
 import Configuration
 import LinearAlgebra
 import NeighbourLists
+import Support
 
 /// Per-species reference energies e0 (eV per atom), resolved as gap_fit does (docs/gap_fit.md §1.6).
 public enum ReferenceEnergies {

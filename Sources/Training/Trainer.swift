@@ -9,6 +9,7 @@ import NeighbourLists
 import Parallelism
 import Prediction
 import Selection
+import Support
 
 /// Options of a fit that are not part of the model (they never change the result).
 public struct FitOptions: Sendable {

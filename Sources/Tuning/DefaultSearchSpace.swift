@@ -1,7 +1,8 @@
 import AtomicStructures
 import Configuration
-import JSON
 import CrossValidation
+import JSON
+import Support
 
 /// What the default search space needs to know about the training data.
 public struct DataFacts: Hashable, Sendable {

@@ -1,9 +1,10 @@
 import AtomicStructures
 import Configuration
-import JSON
 import CrossValidation
+import JSON
 import Parallelism
 import Prediction
+import Support
 import Training
 
 /// What the search minimises: a weighted sum of out-of-fold MAEs, each divided by the base

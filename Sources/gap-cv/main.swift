@@ -4,6 +4,8 @@ import CommandLineSupport
 import Configuration
 import CrossValidation
 import Parallelism
+import Prediction
+import Support
 import Training
 
 /// `gap-cv CONFIG.json`: k-fold cross-validation of a training config, with a report.

@@ -2,8 +2,10 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
+import Descriptors
 import FeatureExport
 import Parallelism
+import Support
 
 /// `gap-features CONFIG.json INPUT.xyz --output FEATURES.npy [--gradients GRADIENTS.npz]`:
 /// SOAP descriptors (and their gradients) as NumPy arrays.

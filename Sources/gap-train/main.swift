@@ -2,7 +2,10 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
+import LinearAlgebra
+import ModelFiles
 import Parallelism
+import Support
 import Training
 #if canImport(Glibc)
 import Glibc

@@ -2,9 +2,10 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
-import JSON
 import CrossValidation
+import JSON
 import Parallelism
+import Support
 import Training
 import Tuning
 

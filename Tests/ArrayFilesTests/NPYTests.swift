@@ -1,5 +1,6 @@
 import AtomicStructures
 import Foundation
+import Support
 import XCTest
 @testable import ArrayFiles
 

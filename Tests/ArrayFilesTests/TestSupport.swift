@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import XCTest
 
 /// A fresh scratch directory per test.

@@ -1,3 +1,4 @@
+import Support
 import XCTest
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
-import XCTest
 import AtomicStructures
 import Descriptors
+import Support
+import XCTest
 @testable import Configuration
 
 /// The package root (…/Tests/ConfigurationTests/ThisFile.swift → up three levels).

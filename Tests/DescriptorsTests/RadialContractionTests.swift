@@ -1,5 +1,6 @@
-import XCTest
 import AtomicStructures
+import Support
+import XCTest
 @testable import Descriptors
 
 /// The optimal (contracted) radial basis and feature selection in the SOAP calculator.

@@ -1,5 +1,6 @@
-import XCTest
 import AtomicStructures
+import Support
+import XCTest
 @testable import Descriptors
 import NeighbourLists
 

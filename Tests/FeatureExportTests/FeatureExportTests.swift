@@ -1,9 +1,10 @@
-import AtomicStructures
-import Foundation
-import XCTest
 import ArrayFiles
+import AtomicStructures
 import Configuration
 import Descriptors
+import Foundation
+import Support
+import XCTest
 @testable import FeatureExport
 
 final class FeatureExportTests: XCTestCase {

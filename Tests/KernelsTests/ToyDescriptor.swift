@@ -2,6 +2,7 @@ import AtomicStructures
 import Descriptors
 import Foundation
 import NeighbourLists
+import Support
 
 /// A small smooth descriptor for testing kernels independently of SOAP: for centre i,
 /// f_k = Σ_j fc(r_ij) exp(−a_k r_ij²), normalised to unit length, with exact position and strain

@@ -1,5 +1,6 @@
 import Foundation
 @testable import LinearAlgebra
+import Support
 
 /// A small deterministic generator (SplitMix64) so test matrices are the same on every machine.
 struct SplitMix64: RandomNumberGenerator {

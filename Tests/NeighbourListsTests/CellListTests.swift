@@ -1,5 +1,6 @@
-import XCTest
 import AtomicStructures
+import Support
+import XCTest
 @testable import NeighbourLists
 
 /// A small deterministic generator (SplitMix64) so that the random cases are reproducible.

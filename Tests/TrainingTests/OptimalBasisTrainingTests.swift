@@ -1,11 +1,13 @@
 import AtomicStructures
 import Configuration
 import Descriptors
+import JSON
 import Kernels
 import ModelFiles
 import Parallelism
 @testable import Prediction
 import Selection
+import Support
 import XCTest
 @testable import Training
 

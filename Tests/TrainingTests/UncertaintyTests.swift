@@ -4,8 +4,10 @@ import Foundation
 import Kernels
 import ModelFiles
 import NeighbourLists
+import OrderedCollections
 @testable import Prediction
 import Selection
+import Support
 import XCTest
 @testable import Training
 

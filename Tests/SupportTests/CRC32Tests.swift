@@ -1,5 +1,5 @@
 import XCTest
-@testable import ArrayFiles
+@testable import Support
 
 final class CRC32Tests: XCTestCase {
     /// The bit-at-a-time definition, as a reference for the table-driven code.
@@ -19,7 +19,7 @@ final class CRC32Tests: XCTestCase {
     }
 
     func testMatchesBitwiseDefinitionForEveryLengthAndAlignment() {
-        var random = TestRandom(state: 7)
+        var random = SplitMix64(seed: 7)
         let data = random.bytes(300)
         for start in 0..<9 {
             for length in 0...(data.count - start) where length < 80 || length % 37 == 0 {
@@ -32,7 +32,7 @@ final class CRC32Tests: XCTestCase {
     }
 
     func testIncrementalUpdatesEqualOneShot() {
-        var random = TestRandom(state: 11)
+        var random = SplitMix64(seed: 11)
         let data = random.bytes(10_000)
         var crc = CRC32()
         var offset = 0
@@ -45,7 +45,7 @@ final class CRC32Tests: XCTestCase {
     }
 
     func testCombineEqualsChecksumOfConcatenation() {
-        var random = TestRandom(state: 3)
+        var random = SplitMix64(seed: 3)
         for (a, b) in [(0, 0), (0, 5), (5, 0), (1, 1), (13, 64), (128, 1_000_003), (1000, 65_536)] {
             let first = random.bytes(a), second = random.bytes(b)
             XCTAssertEqual(
@@ -69,4 +69,9 @@ final class CRC32Tests: XCTestCase {
         crc.update(zeros)
         XCTAssertEqual(CRC32.combine(prefix, CRC32.checksum(zeros), secondLength: zeros.count), crc.value)
     }
+}
+
+private extension SplitMix64 {
+    /// `count` bytes, the low byte of each 64-bit output.
+    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
 }

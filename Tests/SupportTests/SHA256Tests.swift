@@ -1,5 +1,5 @@
 import XCTest
-@testable import ModelFiles
+@testable import Support
 
 final class SHA256Tests: XCTestCase {
     /// FIPS 180-4 test vectors (including the two-block padding case) and a multi-block message

@@ -1,7 +1,7 @@
-import AtomicStructures
 import JSON
+import Support
 import XCTest
-@testable import Configuration
+@testable import JSON
 
 final class JSONParserTests: XCTestCase {
     private func parse(_ text: String) throws -> JSONValue {
@@ -196,15 +196,15 @@ final class JSONParserTests: XCTestCase {
         }
     }
 
-    func testEditDistanceAndHints() {
-        XCTAssertEqual(editDistance("n_sprase", "n_sparse"), 1)  // a transposition is one edit
-        XCTAssertEqual(editDistance("sede", "seed"), 1)
-        XCTAssertEqual(editDistance("ca", "abc"), 3)  // optimal string alignment: no edits of a transposed pair
-        XCTAssertEqual(editDistance("kitten", "sitting"), 3)
-        XCTAssertEqual(editDistance("", "abc"), 3)
-        XCTAssertEqual(editDistance("Cutoff", "cutoff"), 0)
-        XCTAssertEqual(closestMatch(to: "n_sprase", among: ["n_max", "n_sparse", "l_max"]), "n_sparse")
-        XCTAssertEqual(closestMatch(to: "cutof", among: ["cutoff", "cutoff_transition_width"]), "cutoff")
-        XCTAssertNil(closestMatch(to: "banana", among: ["n_max", "cutoff"]))
+    /// One escaping rule for every JSON the package writes; non-finite numbers as null; the
+    /// insertion-order style keeps keys as built and puts every array element on its own line.
+    func testEscapingAndStyles() {
+        XCTAssertEqual(JSONWriter.write(.string("a\"b\\c\nd\u{1}"), pretty: false), "\"a\\\"b\\\\c\\nd\\u0001\"")
+        XCTAssertEqual(JSONWriter.quoted("\u{7F}\u{1B}\u{08}"), "\"\\u007F\\u001B\\b\"")
+        XCTAssertEqual(JSONWriter.write(JSONWriter.finiteOrNull(.nan), pretty: false), "null")
+        XCTAssertEqual(JSONWriter.write(JSONWriter.object([]), pretty: false), "{}")
+        let value = JSONWriter.object([("b", JSONWriter.array([JSONWriter.number(1), JSONWriter.number(2)])), ("a", .null)])
+        XCTAssertEqual(JSONWriter.write(value), "{\n  \"a\": null,\n  \"b\": [1, 2]\n}\n")
+        XCTAssertEqual(JSONWriter.write(value, style: .insertionOrder), "{\n  \"b\": [\n    1,\n    2\n  ],\n  \"a\": null\n}\n")
     }
 }
