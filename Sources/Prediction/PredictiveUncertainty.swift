@@ -106,8 +106,9 @@ extension Potential {
         return try standardDeviation(of: structure, forces: forces, reusing: &buffers)
     }
 
-    /// As ``standardDeviation(of:forces:)``, reusing per-term feature memory across calls (see
-    /// ``predict(_:forces:virial:reusing:)``).
+    /// As ``standardDeviation(of:forces:)``, reusing per-term feature memory across calls: keep
+    /// one `buffers` array (``terms``.count entries, initially nil) per thread and pass it to
+    /// every call. Results are bit for bit the same.
     public func standardDeviation(
         of structure: Structure, forces: Bool = true, reusing buffers: inout [TermFeatures?]
     ) throws -> PredictiveStandardDeviation {

@@ -41,6 +41,9 @@ struct GapPredict: ParsableCommand {
     @Flag(help: "Also write predictive standard deviations (energy_std, forces_std) to --output; needs a model trained with \"uncertainty\": true.")
     var uncertainty = false
 
+    @Option(help: ArgumentHelp("Memory budget such as 8G or 500M (default: the memory available now). Predictions that would need more are refused before they start.", valueName: "size"))
+    var maxMemory: String?
+
     @Flag(help: "No progress on stderr.")
     var quiet = false
 
@@ -68,6 +71,7 @@ struct GapPredict: ParsableCommand {
         for input in inputs { structures += try ExtendedXYZReader.readAll(path: input) }
         let labelKeys = keys.labelKeys
         let labels = try structures.map { try labelKeys.labels(of: $0) }
+        try checkMemory(modelFile.potential, structures: structures, progress: progress)
         let start = monotonicSeconds()
         let predictions = try BatchPrediction.predict(modelFile.potential, structures: structures, progress: progress)
         let seconds = monotonicSeconds() - start
@@ -102,6 +106,23 @@ struct GapPredict: ParsableCommand {
             progress.note("uncertainties in \(formatDuration(uncertaintySeconds)) (\(formatRate(1e6 * uncertaintySeconds / Double(max(1, structures.reduce(0) { $0 + $1.count })))) µs/atom, energy + forces)")
         }
         progress.note("\(structures.count) structures, \(atoms) atoms in \(formatDuration(seconds)) (\(formatRate(1e6 * seconds / Double(max(1, atoms)))) µs/atom, energy + forces + virial)")
+    }
+
+    /// Prints the memory estimate and refuses, before any work, a prediction above the budget.
+    func checkMemory(_ potential: Potential, structures: [Structure], progress: ProgressReporter) throws {
+        let threads = ThreadCount.current
+        let budget = try maxMemory.map { try parseByteCount($0, option: "--max-memory") } ?? availableMemoryBytes()
+        let prediction = BatchPrediction.memoryEstimate(potential, structures: structures, threads: threads)
+        let estimate = prediction + potential.modelBytes
+        let largest = structures.max { $0.count < $1.count }
+        var note = "memory: estimated \(formatBytes(estimate)) for prediction (model \(formatBytes(potential.modelBytes)), largest structure \(largest?.count ?? 0) atoms, \(threads) thread\(threads == 1 ? "" : "s"))"
+        if let budget { note += ", budget \(formatBytes(budget))\(maxMemory == nil ? " (available now)" : "")" }
+        progress.note(note)
+        if let budget, estimate > budget {
+            throw InputError(
+                file: "<command line>", field: "--max-memory",
+                message: "predicting needs about \(formatBytes(estimate)), more than the budget of \(formatBytes(budget)); the largest structure (\(largest?.sourceDescription ?? "-"), \(largest?.count ?? 0) atoms) alone needs \(formatBytes(largest.map { potential.predictionBytes(for: $0, threads: threads) } ?? 0)). Raise --max-memory, lower --threads, or split the input")
+        }
     }
 }
 
