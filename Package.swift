@@ -24,7 +24,10 @@ import PackageDescription
 
 /// Swift 5 language mode: the numeric kernels share unsafe buffers across Dispatch workers
 /// by design (disjoint writes), which the Swift 6 checker cannot prove.
-let languageMode: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+/// MemberImportVisibility: a file sees members (methods, properties, operators) only of modules
+/// it imports itself, so every target's imports, and with them the dependency lists below,
+/// stay exactly what it uses.
+let languageMode: [SwiftSetting] = [.swiftLanguageMode(.v5), .enableUpcomingFeature("MemberImportVisibility")]
 
 let package = Package(
     name: "SwiftGAP",
@@ -84,20 +87,20 @@ let package = Package(
         ),
         .target(
             name: "Selection",
-            dependencies: ["AtomicStructures", "CLapack", "LinearAlgebra", "Parallelism", "Support"],
+            dependencies: ["AtomicStructures", "LinearAlgebra", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Kernels",
-            dependencies: ["AtomicStructures", "CLapack", "Descriptors", "NeighbourLists", "Support"],
+            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
         // Everything an MD engine needs to evaluate a fitted model; nothing of training.
         .target(
             name: "Prediction",
             dependencies: [
-                "AtomicStructures", "CLapack", "Descriptors", "Kernels", "LinearAlgebra", "NeighbourLists",
-                "Parallelism", "Support",
+                "AtomicStructures", "Descriptors", "Kernels", "LinearAlgebra", "NeighbourLists",
+                "Parallelism", "Support", .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: languageMode
         ),
@@ -127,6 +130,7 @@ let package = Package(
             dependencies: [
                 "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
                 "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: languageMode
         ),
@@ -136,7 +140,7 @@ let package = Package(
             dependencies: [
                 "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
                 "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
-                "Training",
+                "Training", .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: languageMode
         ),
@@ -151,7 +155,10 @@ let package = Package(
         ),
         .target(
             name: "DataAudit",
-            dependencies: ["AtomicStructures", "JSON", "NeighbourLists", "Support"],
+            dependencies: [
+                "AtomicStructures", "JSON", "NeighbourLists", "Support",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: languageMode
         ),
         .target(name: "ArrayFiles", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
@@ -181,16 +188,17 @@ let package = Package(
         .executableTarget(
             name: "gap-train",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Configuration", "Parallelism", "Support",
-                "Training", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Configuration", "LinearAlgebra", "ModelFiles",
+                "Parallelism", "Support", "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
         .executableTarget(
             name: "gap-predict",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "ModelFiles", "Parallelism", "Prediction",
-                "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Kernels", "ModelFiles", "Parallelism",
+                "Prediction", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
@@ -198,7 +206,7 @@ let package = Package(
         .executableTarget(
             name: "gap-export",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "GAPXML", "ModelFiles",
+                "AtomicStructures", "CommandLineSupport", "GAPXML", "ModelFiles", "Prediction",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -207,7 +215,8 @@ let package = Package(
             name: "gap-cv",
             dependencies: [
                 "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "Parallelism",
-                "Support", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Prediction", "Support", "Training",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
@@ -223,8 +232,8 @@ let package = Package(
         .executableTarget(
             name: "gap-features",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Configuration", "FeatureExport", "Parallelism",
-                "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Configuration", "Descriptors", "FeatureExport",
+                "Parallelism", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
@@ -266,13 +275,14 @@ let package = Package(
             exclude: ["Fixtures", "Scripts"],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "ModelFilesTests", dependencies: ["AtomicStructures", "ModelFiles", "Support"], swiftSettings: languageMode),
+        .testTarget(name: "ModelFilesTests", dependencies: ["AtomicStructures", "ModelFiles", "Prediction", "Support"], swiftSettings: languageMode),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
             dependencies: [
-                "AtomicStructures", "Configuration", "Descriptors", "Kernels", "LinearAlgebra", "ModelFiles",
-                "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support", "Training",
+                "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
+                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
+                "Training", .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: languageMode
@@ -280,8 +290,9 @@ let package = Package(
         .testTarget(
             name: "CrossValidationTests",
             dependencies: [
-                "AtomicStructures", "Configuration", "CrossValidation", "Kernels", "ModelFiles", "Prediction",
-                "Support", "Training",
+                "AtomicStructures", "Configuration", "CrossValidation", "Descriptors", "Kernels",
+                "ModelFiles", "Prediction", "Support", "Training",
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             exclude: ["Scripts"],
             swiftSettings: languageMode
@@ -327,7 +338,10 @@ let package = Package(
         // builds every product first), so it needs no dependency on the executable target.
         .testTarget(
             name: "DataAuditTests",
-            dependencies: ["AtomicStructures", "DataAudit", "Support"],
+            dependencies: [
+                "AtomicStructures", "DataAudit", "Support",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: languageMode
         ),
     ]

@@ -1,3 +1,4 @@
+import OrderedCollections
 import Support
 
 /// Reference labels of one structure, as used for training and error reports.

@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import Descriptors
 import Prediction
 import Selection
 import Support

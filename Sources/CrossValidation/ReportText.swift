@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import ModelFiles
 import Parallelism
+import Prediction
 import Support
 import Training
 

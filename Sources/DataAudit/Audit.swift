@@ -1,6 +1,7 @@
 import AtomicStructures
 import JSON
 import NeighbourLists
+import OrderedCollections
 import Support
 
 /// How serious a finding is: errors make `gap-data check` exit with status 1.

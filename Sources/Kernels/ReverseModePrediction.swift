@@ -1,6 +1,6 @@
 import AtomicStructures
-import CLapack
 import Descriptors
+import LinearAlgebra
 import NeighbourLists
 
 extension DotProductKernel {
@@ -57,8 +57,9 @@ extension DotProductKernel {
     ) {
         let n = block.rows.count, m = sparseCount, f = featureCount
         // G row-major n x M.
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(f), 1,
-                    block.values, Int32(f), x, Int32(f), 0, g, Int32(m))
+        RawBLAS.gemmRowMajor(
+            transposeA: false, transposeB: true, m: n, n: m, k: f, alpha: 1,
+            a: block.values, lda: f, b: x, ldb: f, beta: 0, c: g, ldc: m)
         let z = Double(zeta)
         for i in 0..<n {
             let gi = g + i * m, wi = w + i * m
@@ -73,7 +74,8 @@ extension DotProductKernel {
         }
         guard let u = block.valueGradients else { return }
         // ∂E/∂d = W X: row-major n x F.
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(f), Int32(m), 1,
-                    w, Int32(m), x, Int32(f), 0, u, Int32(f))
+        RawBLAS.gemmRowMajor(
+            transposeA: false, transposeB: false, m: n, n: f, k: m, alpha: 1,
+            a: w, lda: m, b: x, ldb: f, beta: 0, c: u, ldc: f)
     }
 }

@@ -1,6 +1,7 @@
 import AtomicStructures
 import GAPXML
 import JSON
+import Prediction
 import Support
 
 extension ModelFile {

@@ -1,6 +1,7 @@
 import AtomicStructures
 import Kernels
 import LinearAlgebra
+import OrderedCollections
 import Parallelism
 import Support
 

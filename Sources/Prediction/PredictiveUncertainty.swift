@@ -1,6 +1,6 @@
 import AtomicStructures
-import CLapack
 import Kernels
+import LinearAlgebra
 import NeighbourLists
 import Support
 
@@ -64,9 +64,9 @@ public struct PosteriorFactor: Sendable {
         guard rowCount > 0, size > 0 else { return }
         upper.withUnsafeBufferPointer { r in
             rows.withUnsafeMutableBufferPointer { b in
-                cblas_dtrsm(
-                    CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(rowCount), Int32(size), 1,
-                    r.baseAddress, Int32(size), b.baseAddress, Int32(rowCount))
+                RawBLAS.trsm(
+                    side: .right, triangle: .upper, transpose: false, unitDiagonal: false, m: rowCount, n: size, alpha: 1,
+                    a: r.baseAddress, lda: size, b: b.baseAddress, ldb: rowCount)
             }
         }
     }

@@ -1,6 +1,7 @@
 import AtomicStructures
 import Configuration
 import ModelFiles
+import OrderedCollections
 import Parallelism
 import Support
 #if canImport(Glibc)

@@ -4,6 +4,7 @@ import CommandLineSupport
 import Configuration
 import CrossValidation
 import Parallelism
+import Prediction
 import Support
 import Training
 

@@ -3,6 +3,7 @@ import AtomicStructures
 import CommandLineSupport
 import GAPXML
 import ModelFiles
+import Prediction
 
 /// `gap-export MODEL --format gap-xml|gapjson --output PATH`: converts models between SwiftGAP's
 /// format and QUIP/GAP XML.

@@ -2,6 +2,7 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
+import Descriptors
 import FeatureExport
 import Parallelism
 import Support

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
+import Kernels
 import ModelFiles
 import Parallelism
 import Prediction

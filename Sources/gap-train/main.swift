@@ -2,6 +2,8 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
+import LinearAlgebra
+import ModelFiles
 import Parallelism
 import Support
 import Training

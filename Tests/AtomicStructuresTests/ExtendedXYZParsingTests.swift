@@ -1,4 +1,5 @@
 import Foundation
+import OrderedCollections
 import Support
 import XCTest
 @testable import AtomicStructures

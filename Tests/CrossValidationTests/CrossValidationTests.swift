@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import Kernels
 import ModelFiles
+import OrderedCollections
 import Prediction
 import XCTest
 @testable import CrossValidation

@@ -1,4 +1,5 @@
 import Configuration
+import Descriptors
 import Foundation
 import Kernels
 import Prediction

@@ -1,5 +1,6 @@
-import XCTest
 import AtomicStructures
+import OrderedCollections
+import XCTest
 @testable import DataAudit
 
 /// Builds test frames: a cubic cell of silicon-like atoms with optional labels.

@@ -1,4 +1,5 @@
 import AtomicStructures
+import OrderedCollections
 import Support
 import XCTest
 @testable import DataAudit

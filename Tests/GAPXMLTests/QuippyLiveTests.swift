@@ -2,10 +2,11 @@ import AtomicStructures
 import Configuration
 import Foundation
 import GAPXML
+import Kernels
 import ModelFiles
 import Prediction
-import XCTest
 import Training
+import XCTest
 
 /// A model trained now, exported by gap-export's writer and loaded in real quippy
 /// (`pip install quippy-ase`, done by .ci/run): quippy predicts what SwiftGAP predicts.

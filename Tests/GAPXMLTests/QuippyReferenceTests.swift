@@ -1,6 +1,7 @@
 import AtomicStructures
 import Foundation
 import GAPXML
+import Kernels
 import ModelFiles
 import Prediction
 import XCTest

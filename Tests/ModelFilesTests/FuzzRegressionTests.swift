@@ -1,4 +1,5 @@
 import AtomicStructures
+import Prediction
 import Support
 import XCTest
 @testable import ModelFiles

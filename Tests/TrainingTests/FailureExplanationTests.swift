@@ -1,6 +1,7 @@
 import AtomicStructures
 import Configuration
 import Foundation
+import ModelFiles
 import Parallelism
 import XCTest
 @testable import Training

@@ -1,5 +1,6 @@
 import AtomicStructures
 import Configuration
+import Descriptors
 import Foundation
 import Kernels
 import ModelFiles

@@ -1,6 +1,7 @@
 import AtomicStructures
 import Configuration
 import Descriptors
+import JSON
 import Kernels
 import ModelFiles
 import Parallelism

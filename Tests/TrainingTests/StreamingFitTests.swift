@@ -2,6 +2,7 @@ import AtomicStructures
 import Configuration
 import Kernels
 import LinearAlgebra
+import Prediction
 import XCTest
 @testable import Training
 

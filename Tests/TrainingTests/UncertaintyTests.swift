@@ -4,6 +4,7 @@ import Foundation
 import Kernels
 import ModelFiles
 import NeighbourLists
+import OrderedCollections
 @testable import Prediction
 import Selection
 import Support

@@ -1,4 +1,5 @@
 import JSON
+import OrderedCollections
 import Support
 
 /// Writes structures as extended XYZ that ASE and ``ExtendedXYZReader`` read back exactly.

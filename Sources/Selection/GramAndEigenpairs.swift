@@ -1,4 +1,3 @@
-import CLapack
 import LinearAlgebra
 import Parallelism
 import Support
@@ -70,9 +69,9 @@ func gramMatrix(of m: FeatureMatrix, ofFeatures: Bool) -> [Double] {
         g.withUnsafeMutableBufferPointer { pg in
             // Row-major X (N x F) is the column-major matrix A = Xᵀ (F x N) with lda = F.
             // XᵀX = A Aᵀ (no transpose); XXᵀ = Aᵀ A (transpose).
-            cblas_dsyrk(CblasColMajor, CblasUpper, ofFeatures ? CblasNoTrans : CblasTrans, Int32(n),
-                        Int32(ofFeatures ? m.rowCount : m.featureCount), 1, px.baseAddress, Int32(max(1, m.featureCount)),
-                        0, pg.baseAddress, Int32(max(1, n)))
+            RawBLAS.syrk(
+                triangle: .upper, transpose: !ofFeatures, n: n, k: ofFeatures ? m.rowCount : m.featureCount, alpha: 1,
+                a: px.baseAddress, lda: max(1, m.featureCount), beta: 0, c: pg.baseAddress, ldc: max(1, n))
         }
     }
     // Mirror the upper triangle (column-major: element (i, j) at i + j n, upper means i ≤ j).
