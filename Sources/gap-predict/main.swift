@@ -25,7 +25,7 @@ struct GapPredict: ParsableCommand {
             """
     )
 
-    @Option(help: "The model file written by gap-train.")
+    @Option(help: "The model file written by gap-train, or a gap_fit (QUIP/GAP XML) model; the format is told by content.")
     var model: String
 
     @Argument(help: "Extended XYZ files to predict.")
