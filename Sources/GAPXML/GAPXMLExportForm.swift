@@ -58,12 +58,22 @@ enum GAPXMLExportForm {
         let m = alpha.count
         var featureCount = calculator.featureCount
         var points = term.kernel.sparsePoints
-        if let selected = calculator.selectedFeatures {
-            guard !h.normalise else {
-                throw GAPXMLExportError(
-                    term: label, reason: "n_features keeps \(selected.count) of \(calculator.fullFeatureCount) power-spectrum components and normalises them by their own length, while QUIP's soap normalises the full vector",
-                    remedy: "train without n_features (or with \"normalise\": false, which exports exactly)")
+        if h.normalise && (calculator.selectedFeatures != nil || calculator.radialContraction != nil) {
+            var parts: [String] = [], remedies: [String] = []
+            if calculator.radialContraction != nil {
+                parts.append("the optimal radial basis contracts QUIP's radial functions, which QUIP's soap cannot do")
+                remedies.append("with \"radial_basis\": \"gap\"")
             }
+            if let selected = calculator.selectedFeatures {
+                parts.append("n_features keeps \(selected.count) of \(calculator.fullFeatureCount) power-spectrum components")
+                remedies.append("without n_features")
+            }
+            throw GAPXMLExportError(
+                term: label,
+                reason: parts.joined(separator: ", and ") + "; with normalise, SwiftGAP normalises that vector by its own length while QUIP's soap normalises the full primitive one, and the two lengths differ per environment",
+                remedy: "train \(remedies.joined(separator: " and ")) (or with \"normalise\": false, which exports exactly on QUIP's primitive basis)")
+        }
+        if let selected = calculator.selectedFeatures {
             // Unnormalised: the left-out components meet zeros in the sparse points.
             featureCount = calculator.fullFeatureCount
             var full = [Double](repeating: 0, count: m * featureCount)
@@ -71,11 +81,6 @@ enum GAPXMLExportForm {
             points = full
         }
         if let contraction = calculator.radialContraction {
-            guard !h.normalise else {
-                throw GAPXMLExportError(
-                    term: label, reason: "the optimal radial basis contracts QUIP's radial functions, which QUIP's soap cannot do, and with normalise the contracted power spectrum's length differs from the primitive one QUIP normalises",
-                    remedy: "train with \"radial_basis\": \"gap\" (or with \"normalise\": false, which exports exactly on the primitive basis of n_max_primitive functions)")
-            }
             points = primitivePoints(points, count: m, contraction: contraction, nMax: h.nMax)
             h.nMax = contraction.primitiveCount
             featureCount = points.count / max(m, 1)

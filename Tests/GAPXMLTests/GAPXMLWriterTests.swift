@@ -63,7 +63,11 @@ final class GAPXMLWriterTests: XCTestCase {
         }
         let selected = try SOAPCalculator(h, selectedFeatures: soap.calculator.selectedFeatures)
         XCTAssertThrowsError(try GAPXMLWriter.check(potential(selected))) { error in
-            XCTAssertTrue("\(error)".contains("n_features") && "\(error)".contains("train without n_features"), "\(error)")
+            XCTAssertTrue("\(error)".contains("n_features keeps") && "\(error)".contains("train without n_features"), "\(error)")
+        }
+        let both = try SOAPCalculator(h, radialContraction: soap.calculator.radialContraction, selectedFeatures: soap.calculator.selectedFeatures)
+        XCTAssertThrowsError(try GAPXMLWriter.check(potential(both))) { error in
+            XCTAssertTrue("\(error)".contains("train with \"radial_basis\": \"gap\" and without n_features"), "\(error)")
         }
         var scaled = h
         scaled.radialScaling = RadialScaling(c: 1, r0: 3, m: 2.5)
