@@ -1,15 +1,9 @@
 import AtomicStructures
 import Descriptors
 import Support
+import TestSupport
 import XCTest
 @testable import Configuration
-
-/// The package root (…/Tests/ConfigurationTests/ThisFile.swift → up three levels).
-let packageRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
 
 final class TrainingConfigTests: XCTestCase {
     private func parse(_ text: String, checkFiles: Bool = false) throws -> TrainingConfig {

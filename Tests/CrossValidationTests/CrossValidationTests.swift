@@ -5,6 +5,7 @@ import Kernels
 import ModelFiles
 import OrderedCollections
 import Prediction
+import TestSupport
 import XCTest
 @testable import CrossValidation
 @testable import Training

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `gap-cv` executable (built with every product by `swift test`, found next to

@@ -1,13 +1,7 @@
 import Configuration
 import Foundation
+import TestSupport
 import XCTest
-
-/// The package root, found from this file's path.
-let packageRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    parts.removeLast(3)  // Tests/CrossValidationTests/TestSupport.swift
-    return parts.joined(separator: "/")
-}()
 
 /// ../shared Si_tiny: 53 frames (isolated atom, dia, bt, liq), energies, forces, virials.
 func tinyDataPath() throws -> String {

@@ -1,10 +1,11 @@
-import XCTest
 import AtomicStructures
 import DataAudit
+import TestSupport
+import XCTest
 
 /// The package root (three levels above this file) and the shared datasets next to it.
 enum TestPaths {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = URL(fileURLWithPath: TestSupport.packageRoot)
     static let shippedDataset = packageRoot.appendingPathComponent("datasets/si_zuo2020/Si_train.xyz").path
     static let gap18Directory = packageRoot.appendingPathComponent("../shared/datasets/si_gap18_bartok2018").standardized
 

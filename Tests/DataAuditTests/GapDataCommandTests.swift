@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 /// Runs the built `gap-data` executable.

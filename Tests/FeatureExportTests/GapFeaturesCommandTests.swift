@@ -1,8 +1,9 @@
-import AtomicStructures
-import Foundation
-import XCTest
 import ArrayFiles
+import AtomicStructures
 import Configuration
+import Foundation
+import TestSupport
+import XCTest
 
 /// Runs the built `gap-features` executable (next to the test binary; `swift test` builds
 /// every product first).

@@ -1,5 +1,6 @@
 import Foundation
 import ModelFiles
+import TestSupport
 import XCTest
 
 /// Runs the built `gap-export` and `gap-predict` executables (built by `swift test` next to the
