@@ -250,6 +250,10 @@ let package = Package(
         // Shared by the test targets: package root, scratch directories, process runners, built
         // executables, seeded test numbers (the library's SplitMix64).
         .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport", swiftSettings: languageMode),
+        // End-to-end tests of the command-line tools: they run the built executables (found next to
+        // the test bundle; `swift test` builds every product first), so they need no dependency
+        // on the executable targets.
+        .testTarget(name: "CommandLineTests", dependencies: ["ModelFiles", "TestSupport", "Training"], swiftSettings: languageMode),
         .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"], swiftSettings: languageMode),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Support"], swiftSettings: languageMode),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism", "Support", "TestSupport"], swiftSettings: languageMode),
@@ -351,8 +355,6 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
-        // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`
-        // builds every product first), so it needs no dependency on the executable target.
         .testTarget(
             name: "DataAuditTests",
             dependencies: [

@@ -5,11 +5,7 @@ import XCTest
 /// Runs the built `gap-tune` executable (built with every product by `swift test`, found next to
 /// the test binary) on the CI config's tiny data set.
 final class GapTuneCommandTests: XCTestCase {
-    static var executable: String? {
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        return [me.appendingPathComponent("gap-tune").path, packageRoot + "/.build/debug/gap-tune"]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var executable: String? { (try? builtExecutable("gap-tune")).map(\.path) }
 
     func run(_ arguments: [String], in directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let binary = try XCTUnwrap(GapTuneCommandTests.executable, "gap-tune was not built next to the tests; run `swift build` first")

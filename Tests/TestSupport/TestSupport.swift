@@ -14,6 +14,32 @@ public let packageRoot: String = {
 /// tests that need it skip when it is absent.
 public let sharedRoot: String = packageRoot + "/../shared"
 
+/// The datasets tests read: the one shipped in `datasets/` and those in ``sharedRoot``.
+public enum Datasets {
+    /// The shipped Zuo et al. silicon training set.
+    public static let shippedSilicon = packageRoot + "/datasets/si_zuo2020/Si_train.xyz"
+
+    /// The 24 GAP-18 files (sorted), or a skip if the shared datasets are absent.
+    public static func gap18Files() throws -> [String] {
+        let directory = URL(fileURLWithPath: sharedRoot + "/datasets/si_gap18_bartok2018").standardized
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        let files = names.filter { $0.hasSuffix(".xyz") }.sorted().map { directory.appendingPathComponent($0).path }
+        guard files.count == 24 else {
+            throw XCTSkip("the shared GAP-18 dataset is not at \(directory.path) (expected 24 .xyz files, found \(files.count))")
+        }
+        return files
+    }
+
+    /// The 53-frame Si_tiny subset of GAP-18, or a skip if the shared datasets are absent.
+    public static func tinySilicon() throws -> String {
+        let path = sharedRoot + "/datasets/si_gap18_tiny/Si_tiny.xyz"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw XCTSkip("../shared/datasets/si_gap18_tiny/Si_tiny.xyz is absent (it is present in CI)")
+        }
+        return path
+    }
+}
+
 /// A new, empty scratch directory named after `prefix`; the caller removes it.
 public func makeScratchDirectory(_ prefix: String = "swiftgap-tests") throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
