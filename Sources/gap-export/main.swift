@@ -4,6 +4,7 @@ import CommandLineSupport
 import GAPXML
 import ModelFiles
 import Prediction
+import Support
 
 /// `gap-export MODEL --format gap-xml|gapjson --output PATH`: converts models between SwiftGAP's
 /// format and QUIP/GAP XML.
@@ -60,6 +61,10 @@ struct GapExport: ParsableCommand {
     func run() throws {
         runReportingErrors("gap-export") {
             let modelFile = try ModelFile.load(path: model)
+            if let note = modelFile.integrityNote, !quiet { printError("gap-export: note: \(note)") }
+            // The XML's side files are named after it: OUTPUT.sparseX.LABEL1, LABEL2, ...
+            let sideFiles = format == .gapXML && !inline ? modelFile.potential.terms.indices.map { "\(output).sparseX.\(label)\($0 + 1)" } : []
+            try reserveOutputs([.file(output, option: "--output", companions: sideFiles)], inputs: [model], tool: "gap-export", quiet: quiet)
             switch format {
             case .gapjson:
                 try modelFile.write(to: output)
