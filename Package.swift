@@ -206,7 +206,7 @@ let package = Package(
         .executableTarget(
             name: "gap-export",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "GAPXML", "ModelFiles", "Prediction",
+                "AtomicStructures", "CommandLineSupport", "GAPXML", "ModelFiles", "Prediction", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -273,6 +273,13 @@ let package = Package(
                 "Prediction", "Support", "Training",
             ],
             exclude: ["Fixtures", "Scripts"],
+            swiftSettings: languageMode
+        ),
+        // The adversarial suite of issue 15 (one test per defect found by a hostile user): runs
+        // the built tools (found next to the test bundle) as well as the libraries.
+        .testTarget(
+            name: "AdversarialTests",
+            dependencies: ["Configuration", "LinearAlgebra", "ModelFiles", "Support", "Training"],
             swiftSettings: languageMode
         ),
         .testTarget(name: "ModelFilesTests", dependencies: ["AtomicStructures", "ModelFiles", "Prediction", "Support"], swiftSettings: languageMode),

@@ -208,6 +208,18 @@ public struct TrainingConfig: Hashable, Sendable {
     /// The resolved output path.
     public var resolvedOutput: String { resolvePath(output) }
 
+    /// Every file the config makes a run read, paths resolved: the config itself, the split file
+    /// if any, the training files, and the sparse-point index files. Outputs must be none of them.
+    ///
+    /// - Throws: ``InputError`` if the split file cannot be read.
+    public func inputFiles() throws -> [String] {
+        var files = [sourceName]
+        if case .split(let file, _) = trainingSet { files.append(resolvePath(file)) }
+        files += try trainingFrames().map(\.path)
+        files += descriptors.compactMap { $0.sparse.file.map(resolvePath) }
+        return files
+    }
+
     /// The files and frames to read, with paths resolved. For a split, frames are grouped by file
     /// in order of first appearance; within a file they keep the split's order.
     public func trainingFrames() throws -> [FrameSource] {

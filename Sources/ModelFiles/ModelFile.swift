@@ -60,9 +60,13 @@ public struct ModelProvenance: Sendable {
 /// U per species and l, base64 float64, species then l, each row-major), `eigenvalues` (P per
 /// species and l, descending, base64 float64), `environments`, and `combine_species`: true when
 /// one (species · P) x n_max matrix per l mixes the species}; and `selected_features` (the
-/// kept power-spectrum components, a JSON array of integers into the full layout). A model
-/// without them is written as version 1, byte for byte as before, so that older readers read
-/// every model they can predict with correctly and refuse the others.
+/// kept power-spectrum components, a JSON array of integers into the full layout). Version 2
+/// was written only for models with them (version 1 otherwise).
+///
+/// Version 3 (every model written now) adds the `checksum` line (``ModelChecksum``): the
+/// SHA-256 of the file without that line, verified before anything is parsed. Loading also
+/// checks the model's consistency (species of every term have e0, counts agree, numbers are
+/// finite). Versions 1 and 2 still load, with ``integrityNote`` saying they carry no checksum.
 ///
 /// Optional at the top level in any version: `posterior_factor` {`size` (M, all terms' sparse
 /// points), `packed_upper` (base64 float64, the upper triangle of R packed by columns, M(M+1)/2
@@ -71,9 +75,8 @@ public struct ModelProvenance: Sendable {
 public struct ModelFile: Sendable {
     /// The format name in every model file.
     public static let formatName = "swiftgap-model"
-    /// The newest schema version written by this code (2 only for models with an optimal radial
-    /// basis or feature selection); loading accepts 1 ... this.
-    public static let currentVersion = 2
+    /// The schema version written by this code; loading accepts 1 ... this.
+    public static let currentVersion = 3
 
     /// The fitted potential.
     public var potential: Potential
@@ -81,6 +84,9 @@ public struct ModelFile: Sendable {
     public var sparseSources: [[SparsePointSource]]
     /// How the model was made.
     public var provenance: ModelProvenance
+    /// Set by loading when the file's integrity could not be verified (a version 1 or 2 file,
+    /// or a gap_fit XML): a one-line note for the user. Nil for checksummed files.
+    public var integrityNote: String?
 
     /// Creates a model file.
     public init(potential: Potential, sparseSources: [[SparsePointSource]], provenance: ModelProvenance) {
@@ -158,18 +164,11 @@ public struct ModelFile: Sendable {
                 ("packed_upper", .string(ModelFile.base64(factor.packedUpper))),
             ])))
         }
-        return JSONWriter.write(JSONWriter.object(top))
+        return ModelChecksum.seal(JSONWriter.write(JSONWriter.object(top)))
     }
 
-    /// The version this model is written as: 2 if a soap term has an optimal radial basis or
-    /// feature selection, else 1.
-    public var formatVersion: Int {
-        let extended = potential.terms.contains { term in
-            guard let soap = term as? SOAPTerm else { return false }
-            return soap.calculator.radialContraction != nil || soap.calculator.selectedFeatures != nil
-        }
-        return extended ? 2 : 1
-    }
+    /// The version this model is written as: always ``currentVersion`` (3, with a checksum).
+    public var formatVersion: Int { ModelFile.currentVersion }
 
     /// Writes the model atomically (never a half-written file at `path`).
     public func write(to path: String) throws {

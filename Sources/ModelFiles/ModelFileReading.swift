@@ -25,7 +25,20 @@ extension ModelFile {
     /// Decodes a model from its bytes (JSON, or gap_fit XML whose sparse-point side files are
     /// looked up next to `name`); `name` is used in errors.
     public static func decode(_ bytes: [UInt8], name: String) throws -> ModelFile {
-        if GAPXMLReader.looksLikeXML(bytes) { return try importGAPXML(bytes, name: name) }
+        var model: ModelFile
+        if GAPXMLReader.looksLikeXML(bytes) {
+            model = try importGAPXML(bytes, name: name)
+            model.integrityNote = "\(name) is a gap_fit XML model, which carries no checksum of its own (side files' md5 sums were checked); gap-export --format gapjson converts it to a checksummed model file"
+        } else {
+            let verified = try ModelChecksum.verify(bytes, name: name)
+            model = try decodeJSON(bytes, name: name, checksumVerified: verified)
+        }
+        try model.checkConsistency(name: name)
+        return model
+    }
+
+    /// Decodes SwiftGAP's JSON format (after the checksum line, if any, has been verified).
+    static func decodeJSON(_ bytes: [UInt8], name: String, checksumVerified: Bool) throws -> ModelFile {
         let root = try JSONParser.parse(bytes, fileName: name)
         let r = ModelReader(name: name)
         let top = try r.object(root, "")
@@ -39,6 +52,11 @@ extension ModelFile {
                 message: version > currentVersion
                     ? "model file version \(version) is newer than this program reads (version \(currentVersion)); use a newer SwiftGAP"
                     : "model file version \(version) is not supported (this program reads versions 1 to \(currentVersion))")
+        }
+        if version >= 3 && !checksumVerified {
+            throw InputError(
+                file: name, line: 2, field: "checksum",
+                message: "a version \(version) model file carries its checksum on line 2, and this one has none: the file is damaged or was edited")
         }
         var e0: [Int: Double] = [:]
         for member in try r.object(top["e0"], "e0").members {
@@ -145,7 +163,11 @@ extension ModelFile {
             }
             potential.posteriorFactor = factor
         }
-        return ModelFile(potential: potential, sparseSources: sources, provenance: provenance)
+        var model = ModelFile(potential: potential, sparseSources: sources, provenance: provenance)
+        if !checksumVerified {
+            model.integrityNote = "\(name) is a version \(version) model file, which carries no checksum: corruption cannot be detected (gap-export --format gapjson rewrites it with one)"
+        }
+        return model
     }
 }
 

@@ -83,6 +83,15 @@ public final class ProgressReporter: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
+    /// Prints a warning: like ``note(_:)``, but also when quiet, since it is not progress but
+    /// something the user must know (e.g. a checkpoint that could not be written).
+    public func warn(_ message: String) {
+        pthread_mutex_lock(&mutex)
+        if isEnabled && interactive && !phase.isEmpty { fputs("\n", stderr) }
+        fputs(message + "\n", stderr)
+        pthread_mutex_unlock(&mutex)
+    }
+
     private func finishLineLocked() {
         guard isEnabled, !phase.isEmpty else { return }
         printLocked(now: monotonicSeconds(), final: true)

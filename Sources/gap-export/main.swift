@@ -4,6 +4,7 @@ import CommandLineSupport
 import GAPXML
 import ModelFiles
 import Prediction
+import Support
 
 /// `gap-export MODEL --format gap-xml|gapjson --output PATH`: converts models between SwiftGAP's
 /// format and QUIP/GAP XML.
@@ -13,15 +14,17 @@ struct GapExport: ParsableCommand {
         abstract: "Convert a model between SwiftGAP's format and QUIP/GAP XML (gap_fit's format).",
         discussion: """
             MODEL is a SwiftGAP model (.gapjson) or a gap_fit XML model (told apart by content).
-            --format gap-xml writes an XML that quippy loads (Potential(param_filename=...); quip and
-            LAMMPS pair_style quip use the same QUIP reader) and that predicts what gap-predict
-            predicts, to round-off.
-            Sparse points go to side files next to it (OUTPUT.sparseX.LABELk, md5 sums in the XML),
-            or inside it with --inline. A model QUIP cannot express exactly (a normalised optimal
-            radial basis or n_features selection) is refused with the reason and the remedy;
-            there is no approximate export. A posterior factor (uncertainty) is not exported.
-            --format gapjson writes SwiftGAP's model file, e.g. to convert a gap_fit XML once
-            (gap-predict also reads the XML directly). See docs/gap_fit.md, "Exchanging models".
+
+            --format gap-xml writes an XML that quippy (Potential(param_filename=...)) and LAMMPS \
+            (pair_style quip; pair_coeff * * gap.xml "IP GAP label=LABEL" Z...) load and that \
+            predicts what gap-predict predicts, to round-off. Sparse points go to side files next \
+            to it (OUTPUT.sparseX.LABELk, md5 sums in the XML), or inside it with --inline. A model \
+            QUIP cannot express exactly (a normalised optimal radial basis or n_features selection) \
+            is refused with the reason and the remedy; there is no approximate export. A posterior \
+            factor (uncertainty) is not exported.
+
+            --format gapjson writes SwiftGAP's model file, e.g. to convert a gap_fit XML once \
+            (gap-predict also reads the XML directly). See docs/gap_fit.md, section 9.
             """
     )
 
@@ -58,6 +61,10 @@ struct GapExport: ParsableCommand {
     func run() throws {
         runReportingErrors("gap-export") {
             let modelFile = try ModelFile.load(path: model)
+            if let note = modelFile.integrityNote, !quiet { printError("gap-export: note: \(note)") }
+            // The XML's side files are named after it: OUTPUT.sparseX.LABEL1, LABEL2, ...
+            let sideFiles = format == .gapXML && !inline ? modelFile.potential.terms.indices.map { "\(output).sparseX.\(label)\($0 + 1)" } : []
+            try reserveOutputs([.file(output, option: "--output", companions: sideFiles)], inputs: [model], tool: "gap-export", quiet: quiet)
             switch format {
             case .gapjson:
                 try modelFile.write(to: output)

@@ -75,6 +75,9 @@ struct GapFeatures: ParsableCommand {
         runReportingErrors("gap-features") {
             if let threads { ThreadCount.current = threads }
             let progress = ProgressReporter(enabled: !quiet)
+            let outputs = [("--output", output), ("--gradients", gradients), ("--centres", centres)]
+                .compactMap { name, path in path.map { PlannedOutput.file($0, option: name) } }
+            try reserveOutputs(outputs, inputs: inputs + [config], tool: "gap-features", quiet: quiet)
             let descriptor = try TrainingConfig.loadSOAPDescriptor(path: config)
             let options = FeatureExportOptions(
                 featuresPath: output, gradientsPath: gradients, centresPath: centres, threads: ThreadCount.current)

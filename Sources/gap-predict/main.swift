@@ -62,7 +62,11 @@ struct GapPredict: ParsableCommand {
     func predict() throws {
         if let threads { ThreadCount.current = threads }
         let progress = ProgressReporter(enabled: !quiet)
+        if let output {
+            try reserveOutputs([.file(output, option: "--output")], inputs: [model] + inputs, tool: "gap-predict", quiet: quiet)
+        }
         let modelFile = try ModelFile.load(path: model)
+        if let note = modelFile.integrityNote { progress.note("gap-predict: note: \(note)") }
         if uncertainty && modelFile.potential.posteriorFactor == nil {
             throw InputError(
                 file: model, field: "posterior_factor",
@@ -70,6 +74,7 @@ struct GapPredict: ParsableCommand {
         }
         var structures: [Structure] = []
         for input in inputs { structures += try ExtendedXYZReader.readAll(path: input) }
+        for structure in structures { try structure.requireAtoms(for: "prediction") }
         let labelKeys = keys.labelKeys
         let labels = try structures.map { try labelKeys.labels(of: $0) }
         try checkMemory(modelFile.potential, structures: structures, progress: progress)

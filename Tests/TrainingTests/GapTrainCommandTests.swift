@@ -71,19 +71,19 @@ final class GapTrainCommandTests: XCTestCase {
         return (process.terminationStatus, try String(contentsOf: stderr, encoding: .utf8))
     }
 
-    /// Batches recorded in the checkpoint header, or nil while there is none.
-    func batchesInCheckpoint() -> Int? {
+    /// Structures recorded as done in the checkpoint header, or nil while there is none.
+    func framesInCheckpoint() -> Int? {
         guard let data = FileManager.default.contents(atPath: path("model.gapjson.checkpoint")),
               let text = String(data: data.prefix(400), encoding: .ascii) ?? String(data: data.prefix(400), encoding: .isoLatin1),
-              let range = text.range(of: "\"batches_done\":") else { return nil }
+              let range = text.range(of: "\"frames_done\":") else { return nil }
         return Int(text[range.upperBound...].prefix { $0.isNumber })
     }
 
-    /// Waits until the checkpoint shows at least `batches` batches folded, or the process ends.
-    func waitForCheckpoint(_ process: Process, batches: Int) {
+    /// Waits until the checkpoint shows at least `frames` structures folded, or the process ends.
+    func waitForCheckpoint(_ process: Process, frames: Int) {
         let deadline = Date().addingTimeInterval(300)
         while process.isRunning && Date() < deadline {
-            if let done = batchesInCheckpoint(), done >= batches { return }
+            if let done = framesInCheckpoint(), done >= frames { return }
             usleep(2000)
         }
     }
@@ -98,13 +98,13 @@ final class GapTrainCommandTests: XCTestCase {
     func testKilledRunResumesToTheByteIdenticalModel() throws {
         let reference = try referenceModel()
         let process = try start(["--quiet", "--checkpoint-interval", "0"])
-        waitForCheckpoint(process, batches: 3)
+        waitForCheckpoint(process, frames: 3)
         XCTAssertTrue(process.isRunning, "the run finished before it could be killed; the test needs a slower fit")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("model.gapjson")), "no model from a killed run")
-        let killedAt = try XCTUnwrap(batchesInCheckpoint())
+        let killedAt = try XCTUnwrap(framesInCheckpoint())
         XCTAssertGreaterThanOrEqual(killedAt, 3)
 
         let resumed = try run(["--resume", "--checkpoint-interval", "0"])
@@ -118,13 +118,13 @@ final class GapTrainCommandTests: XCTestCase {
     func testInterruptStopsCleanlyAndResumes() throws {
         let reference = try referenceModel()
         let process = try start(["--checkpoint-interval", "0"])
-        waitForCheckpoint(process, batches: 2)
+        waitForCheckpoint(process, frames: 2)
         XCTAssertTrue(process.isRunning)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 130)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("model.gapjson")), "no partial model")
-        XCTAssertNotNil(batchesInCheckpoint())
+        XCTAssertNotNil(framesInCheckpoint())
         let resumed = try run(["--resume", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertEqual(FileManager.default.contents(atPath: path("model.gapjson")), reference)
@@ -145,7 +145,7 @@ final class GapTrainCommandTests: XCTestCase {
     /// --resume refuses a checkpoint of another run.
     func testResumeRejectsACheckpointOfAnotherRun() throws {
         let process = try start(["--quiet", "--checkpoint-interval", "0"])
-        waitForCheckpoint(process, batches: 1)
+        waitForCheckpoint(process, frames: 1)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         // Change the config: the checkpoint no longer applies.

@@ -28,13 +28,14 @@ func soapConfig(_ term: String) throws -> TrainingConfig {
 }
 
 final class OptimalBasisTrainingTests: XCTestCase {
-    /// A gap-basis model is written as version 1 with none of the new keys (older readers read it).
-    func testGapModelsKeepVersionOne() throws {
+    /// A gap-basis model has none of the data-driven keys (it is version 3, with its checksum,
+    /// like every model now).
+    func testGapModelsHaveNoDataDrivenKeys() throws {
         let config = try smallConfig(sparse: 10)
         let data = try smallData(config, frames: 3)
         let trainer = Trainer(config: config)
         let text = trainer.modelFile(for: try trainer.fit(data, options: FitOptions(threads: 1)), data: data).encoded()
-        XCTAssertTrue(text.contains("\"version\": 1"))
+        XCTAssertTrue(text.contains("\"version\": 3"))
         for key in ["radial_basis", "radial_contraction", "selected_features", "n_max_primitive"] { XCTAssertFalse(text.contains(key), key) }
     }
 
@@ -48,7 +49,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
         let two = try trainer.fit(data, options: FitOptions(threads: 2))
         let text = trainer.modelFile(for: one, data: data).encoded()
         XCTAssertEqual(text, trainer.modelFile(for: two, data: data).encoded())
-        XCTAssertTrue(text.contains("\"version\": 2"))
+        XCTAssertTrue(text.contains("\"version\": 3"))
         let soap = try XCTUnwrap(one.potential.terms[0] as? SOAPTerm)
         let contraction = try XCTUnwrap(soap.calculator.radialContraction)
         XCTAssertEqual(contraction.primitiveCount, 10)
@@ -139,7 +140,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
             provenance: ModelProvenance(config: .null, trainingFiles: [], seed: 1, frameCount: 2, atomCount: 14, observationCount: 0))
         let text = model.encoded()
         XCTAssertTrue(text.contains("\"combine_species\": true"))
-        XCTAssertTrue(text.contains("\"version\": 2"))
+        XCTAssertTrue(text.contains("\"version\": 3"))
         let loaded = try ModelFile.decode(Array(text.utf8), name: "m.gapjson")
         XCTAssertEqual(loaded.encoded(), text)
         let soap = try XCTUnwrap(loaded.potential.terms[0] as? SOAPTerm)
@@ -152,7 +153,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
             XCTAssertEqual(a.virial.map(\.bitPattern), b.virial.map(\.bitPattern))
         }
         // A damaged contraction is an InputError naming the field.
-        let broken = text.replacingOccurrences(of: "\"combine_species\": true", with: "\"combine_species\": false")
+        let broken = uncheckedVersion2(text).replacingOccurrences(of: "\"combine_species\": true", with: "\"combine_species\": false")
         XCTAssertThrowsError(try ModelFile.decode(Array(broken.utf8), name: "m.gapjson")) { error in
             guard let e = error as? InputError else { return XCTFail("\(error)") }
             XCTAssertTrue(e.field?.hasPrefix("terms[0].descriptor.") ?? false, "\(e)")

@@ -102,7 +102,7 @@ final class GapTuneCommandTests: XCTestCase {
             (["--budget-fits", "10"], "--output is required"),
             (["--output", "b.json", "--budget-fits", "2"], "--budget-fits must be at least --folds"),
             (["--output", "b.json", "--budget-fits", "10", "--objective", "energy=1,stress=2"], "unknown error \"stress\""),
-            (["--output", config, "--budget-fits", "10"], "refusing to overwrite an input"),
+            (["--output", config, "--budget-fits", "10"], "would be overwritten"),
         ] {
             let result = try run([config] + arguments, in: directory)
             XCTAssertNotEqual(result.status, 0, "\(arguments)")
