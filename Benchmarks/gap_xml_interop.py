@@ -141,6 +141,7 @@ def export_case(name, config, structures, big, bin_dir, workdir):
     _, export_seconds = run([os.path.join(bin_dir, "gap-export"), "--quiet", model, "--format", "gap-xml", "--output", xml])
     xyz = os.path.join(workdir, name + "_structures.xyz")
     write(xyz, structures)
+    structures = read(xyz, ":")  # the positions gap-predict reads (extended XYZ keeps 8 decimals)
     ours = gap_predict(bin_dir, model, xyz, workdir)
     theirs, load_seconds = quippy_predict(xml, structures)
     sizes = {p: os.path.getsize(os.path.join(workdir, p)) for p in os.listdir(workdir) if p.startswith(name + ".xml")}
@@ -158,6 +159,7 @@ def import_case(name, gap_fit_args, train, structures, bin_dir, workdir):
     _, fit_seconds = run(["gap_fit", f"at_file={train_path}", f"gp_file={xml}", "rnd_seed=1", "do_copy_at_file=F"] + gap_fit_args, cwd=workdir)
     xyz = os.path.join(workdir, name + "_structures.xyz")
     write(xyz, structures)
+    structures = read(xyz, ":")  # the positions gap-predict reads
     ours = gap_predict(bin_dir, xml, xyz, workdir)
     converted = os.path.join(workdir, name + "_converted.gapjson")
     run([os.path.join(bin_dir, "gap-export"), "--quiet", xml, "--format", "gapjson", "--output", converted])

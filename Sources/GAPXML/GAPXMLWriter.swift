@@ -2,9 +2,8 @@ import AtomicStructures
 import Prediction
 import Support
 
-/// Writing a ``Potential`` as a QUIP/GAP XML model that quippy loads (`Potential(param_filename=…)`;
-/// the `quip` program and LAMMPS `pair_style quip` use the same QUIP reader), predicting what
-/// SwiftGAP predicts.
+/// Writing a ``Potential`` as a QUIP/GAP XML model that quippy (`Potential(param_filename=…)`) and
+/// LAMMPS `pair_style quip` load, predicting what SwiftGAP predicts.
 ///
 /// The file follows gap_fit 0.10.x (docs/gap_fit.md §2): `signal_variance` holds δ (not δ²),
 /// soap sparse points carry QUIP's extra trailing component (0, `covariance_sigma0`), distance_2b

@@ -14,15 +14,17 @@ struct GapExport: ParsableCommand {
         abstract: "Convert a model between SwiftGAP's format and QUIP/GAP XML (gap_fit's format).",
         discussion: """
             MODEL is a SwiftGAP model (.gapjson) or a gap_fit XML model (told apart by content).
-            --format gap-xml writes an XML that quippy loads (Potential(param_filename=...); quip and
-            LAMMPS pair_style quip use the same QUIP reader) and that predicts what gap-predict
-            predicts, to round-off.
-            Sparse points go to side files next to it (OUTPUT.sparseX.LABELk, md5 sums in the XML),
-            or inside it with --inline. A model QUIP cannot express exactly (a normalised optimal
-            radial basis or n_features selection) is refused with the reason and the remedy;
-            there is no approximate export. A posterior factor (uncertainty) is not exported.
-            --format gapjson writes SwiftGAP's model file, e.g. to convert a gap_fit XML once
-            (gap-predict also reads the XML directly). See docs/gap_fit.md, "Exchanging models".
+
+            --format gap-xml writes an XML that quippy (Potential(param_filename=...)) and LAMMPS \
+            (pair_style quip; pair_coeff * * gap.xml "IP GAP label=LABEL" Z...) load and that \
+            predicts what gap-predict predicts, to round-off. Sparse points go to side files next \
+            to it (OUTPUT.sparseX.LABELk, md5 sums in the XML), or inside it with --inline. A model \
+            QUIP cannot express exactly (a normalised optimal radial basis or n_features selection) \
+            is refused with the reason and the remedy; there is no approximate export. A posterior \
+            factor (uncertainty) is not exported.
+
+            --format gapjson writes SwiftGAP's model file, e.g. to convert a gap_fit XML once \
+            (gap-predict also reads the XML directly). See docs/gap_fit.md, section 9.
             """
     )
 
