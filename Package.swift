@@ -24,7 +24,10 @@ import PackageDescription
 
 /// Swift 5 language mode: the numeric kernels share unsafe buffers across Dispatch workers
 /// by design (disjoint writes), which the Swift 6 checker cannot prove.
-let languageMode: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+/// MemberImportVisibility: a file sees members (methods, properties, operators) only of modules
+/// it imports itself, so every target's imports, and with them the dependency lists below,
+/// stay exactly what it uses.
+let languageMode: [SwiftSetting] = [.swiftLanguageMode(.v5), .enableUpcomingFeature("MemberImportVisibility")]
 
 let package = Package(
     name: "SwiftGAP",
@@ -38,6 +41,7 @@ let package = Package(
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Prediction", targets: ["Prediction"]),
         .library(name: "JSON", targets: ["JSON"]),
+        .library(name: "GAPXML", targets: ["GAPXML"]),
         .library(name: "ModelFiles", targets: ["ModelFiles"]),
         .library(name: "Configuration", targets: ["Configuration"]),
         .library(name: "Training", targets: ["Training"]),
@@ -48,6 +52,7 @@ let package = Package(
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
+        .executable(name: "gap-export", targets: ["gap-export"]),
         .executable(name: "gap-cv", targets: ["gap-cv"]),
         .executable(name: "gap-features", targets: ["gap-features"]),
         .executable(name: "gap-tune", targets: ["gap-tune"]),
@@ -65,53 +70,67 @@ let package = Package(
         ),
         // The base every module may use: text formatting (more shared pieces join it).
         .target(name: "Support", swiftSettings: languageMode),
-        .target(name: "Parallelism", swiftSettings: languageMode),
-        .target(name: "LinearAlgebra", dependencies: ["CLapack", "Parallelism"], swiftSettings: languageMode),
+        .target(name: "Parallelism", dependencies: ["Support"], swiftSettings: languageMode),
+        .target(name: "LinearAlgebra", dependencies: ["CLapack"], swiftSettings: languageMode),
         .target(
             name: "AtomicStructures",
-            dependencies: [.product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: [
+                "JSON", "Support", .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: languageMode
         ),
-        .target(name: "NeighbourLists", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
+        .target(name: "NeighbourLists", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
         .target(
             name: "Descriptors",
-            dependencies: ["AtomicStructures", "NeighbourLists", "LinearAlgebra", "Parallelism", "Support"],
+            dependencies: ["AtomicStructures", "LinearAlgebra", "NeighbourLists", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Selection",
-            dependencies: ["AtomicStructures", "LinearAlgebra", "Parallelism", "CLapack"],
+            dependencies: ["AtomicStructures", "LinearAlgebra", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Kernels",
-            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "CLapack"],
+            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
         // Everything an MD engine needs to evaluate a fitted model; nothing of training.
         .target(
             name: "Prediction",
-            dependencies: ["AtomicStructures", "NeighbourLists", "Descriptors", "Kernels", "LinearAlgebra", "Parallelism", "Support", "CLapack"],
+            dependencies: [
+                "AtomicStructures", "Descriptors", "Kernels", "LinearAlgebra", "NeighbourLists",
+                "Parallelism", "Support", .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: languageMode
         ),
-        .target(name: "JSON", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
+        .target(name: "JSON", dependencies: ["Support"], swiftSettings: languageMode),
+        // QUIP/GAP XML models (gap_fit's format) read into and written from a Potential.
+        .target(
+            name: "GAPXML",
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "Support"],
+            swiftSettings: languageMode
+        ),
         // A model file is a Potential plus provenance, so it sits on Prediction (not the reverse):
         // loading a model gives the Potential that predicts.
         .target(
             name: "ModelFiles",
-            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "Prediction", "JSON"],
+            dependencies: [
+                "AtomicStructures", "Descriptors", "GAPXML", "JSON", "Kernels", "Prediction", "Support",
+            ],
             swiftSettings: languageMode
         ),
         .target(
             name: "Configuration",
-            dependencies: ["AtomicStructures", "Descriptors", "JSON"],
+            dependencies: ["AtomicStructures", "Descriptors", "JSON", "Support"],
             swiftSettings: languageMode
         ),
         .target(
             name: "Training",
             dependencies: [
-                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Kernels", "Prediction",
-                "ModelFiles", "Configuration", "JSON", "LinearAlgebra", "Parallelism", "Support",
+                "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
+                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: languageMode
         ),
@@ -119,32 +138,42 @@ let package = Package(
         .target(
             name: "CrossValidation",
             dependencies: [
-                "AtomicStructures", "NeighbourLists", "Descriptors", "Selection", "Kernels", "Prediction", "ModelFiles",
-                "Configuration", "JSON", "Training", "LinearAlgebra", "Parallelism",
+                "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
+                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
+                "Training", .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: languageMode
         ),
         // Hyper-parameter search by k-fold cross-validation (gap-tune).
         .target(
             name: "Tuning",
-            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction", "Selection", "Support", "Training"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction",
+                "Selection", "Support", "Training",
+            ],
             swiftSettings: languageMode
         ),
         .target(
             name: "DataAudit",
-            dependencies: ["AtomicStructures", "NeighbourLists"],
+            dependencies: [
+                "AtomicStructures", "JSON", "NeighbourLists", "Support",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: languageMode
         ),
-        .target(name: "ArrayFiles", dependencies: ["AtomicStructures"], swiftSettings: languageMode),
+        .target(name: "ArrayFiles", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
         .target(
             name: "FeatureExport",
-            dependencies: ["ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "JSON", "LinearAlgebra", "Parallelism", "Selection", "Support"],
+            dependencies: [
+                "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "JSON", "LinearAlgebra", "Parallelism",
+                "Selection", "Support",
+            ],
             swiftSettings: languageMode
         ),
         .target(
             name: "CommandLineSupport",
             dependencies: [
-                "AtomicStructures", "Parallelism",
+                "AtomicStructures", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -152,7 +181,7 @@ let package = Package(
         .executableTarget(
             name: "gap-data",
             dependencies: [
-                "AtomicStructures", "DataAudit", "CommandLineSupport",
+                "AtomicStructures", "CommandLineSupport", "DataAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -160,7 +189,8 @@ let package = Package(
         .executableTarget(
             name: "gap-train",
             dependencies: [
-                "CommandLineSupport", "Training", "Configuration",
+                "AtomicStructures", "CommandLineSupport", "Configuration", "LinearAlgebra", "ModelFiles",
+                "Parallelism", "Support", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -168,7 +198,16 @@ let package = Package(
         .executableTarget(
             name: "gap-predict",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "Parallelism", "Prediction", "ModelFiles",
+                "AtomicStructures", "CommandLineSupport", "Kernels", "ModelFiles", "Parallelism",
+                "Prediction", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: languageMode
+        ),
+        // Converts models between SwiftGAP's format and QUIP/GAP XML (gap-export).
+        .executableTarget(
+            name: "gap-export",
+            dependencies: [
+                "AtomicStructures", "CommandLineSupport", "GAPXML", "ModelFiles", "Prediction", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -176,7 +215,8 @@ let package = Package(
         .executableTarget(
             name: "gap-cv",
             dependencies: [
-                "CommandLineSupport", "CrossValidation", "Training", "Configuration", "Parallelism",
+                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "Parallelism",
+                "Prediction", "Support", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -184,7 +224,8 @@ let package = Package(
         .executableTarget(
             name: "gap-tune",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "JSON", "Parallelism", "Training", "Tuning",
+                "AtomicStructures", "CommandLineSupport", "Configuration", "CrossValidation", "JSON",
+                "Parallelism", "Support", "Training", "Tuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
@@ -192,8 +233,8 @@ let package = Package(
         .executableTarget(
             name: "gap-features",
             dependencies: [
-                "CommandLineSupport", "FeatureExport", "Descriptors", "Configuration", "AtomicStructures", "Parallelism",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Configuration", "Descriptors", "FeatureExport",
+                "Parallelism", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
@@ -201,78 +242,127 @@ let package = Package(
         .executableTarget(
             name: "gap-bench",
             dependencies: [
-                "CommandLineSupport", "AtomicStructures", "NeighbourLists", "Descriptors", "Parallelism", "ModelFiles", "Kernels", "Prediction",
-                "LinearAlgebra", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AtomicStructures", "CommandLineSupport", "Descriptors", "Kernels", "LinearAlgebra",
+                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Support",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism"], swiftSettings: languageMode),
+        // Shared by the test targets: package root, scratch directories, process runners, built
+        // executables, seeded test numbers (the library's SplitMix64).
+        .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport", swiftSettings: languageMode),
+        // End-to-end tests of the command-line tools: they run the built executables (found next to
+        // the test bundle; `swift test` builds every product first), so they need no dependency
+        // on the executable targets.
+        .testTarget(name: "CommandLineTests", dependencies: ["ModelFiles", "TestSupport", "Training"], swiftSettings: languageMode),
+        .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"], swiftSettings: languageMode),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "Support"], swiftSettings: languageMode),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism", "Support", "TestSupport"], swiftSettings: languageMode),
         .testTarget(
             name: "AtomicStructuresTests",
-            dependencies: ["AtomicStructures"],
+            dependencies: [
+                "AtomicStructures", "Support", "TestSupport",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "KernelsTests",
-            dependencies: ["Kernels", "Descriptors", "NeighbourLists", "AtomicStructures"],
+            dependencies: [
+                "AtomicStructures", "Descriptors", "Kernels", "NeighbourLists", "Support", "TestSupport",
+            ],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles", "Prediction"], swiftSettings: languageMode),
+        // Reads Fixtures/ by path (made once by Fixtures/make_gap_xml_fixtures.py with gap_fit and quippy);
+        // QuippyLiveTests also runs real quippy (Scripts/quippy_predict.py; .ci/run installs quippy-ase).
+        .testTarget(
+            name: "GAPXMLTests",
+            dependencies: [
+                "AtomicStructures", "Configuration", "Descriptors", "GAPXML", "Kernels", "ModelFiles",
+                "Prediction", "Support", "TestSupport", "Training",
+            ],
+            exclude: ["Fixtures", "Scripts"],
+            swiftSettings: languageMode
+        ),
+        // The adversarial suite of issue 15 (one test per defect found by a hostile user): runs
+        // the built tools (found next to the test bundle) as well as the libraries.
+        .testTarget(
+            name: "AdversarialTests",
+            dependencies: [
+                "Configuration", "LinearAlgebra", "ModelFiles", "Support", "TestSupport", "Training",
+            ],
+            swiftSettings: languageMode
+        ),
+        .testTarget(name: "ModelFilesTests", dependencies: ["AtomicStructures", "ModelFiles", "Prediction", "Support"], swiftSettings: languageMode),
         .testTarget(name: "ParallelismTests", dependencies: ["Parallelism"], swiftSettings: languageMode),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "ModelFiles", "Configuration", "Kernels", "Prediction", "Descriptors", "AtomicStructures", "Parallelism", "Selection"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
+                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
+                "TestSupport", "Training", .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "CrossValidationTests",
-            dependencies: ["CrossValidation", "Training", "Configuration", "ModelFiles", "Kernels", "Prediction", "AtomicStructures"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "CrossValidation", "Descriptors", "Kernels",
+                "ModelFiles", "Prediction", "Support", "TestSupport", "Training",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             exclude: ["Scripts"],
             swiftSettings: languageMode
         ),
         // Search logic on synthetic objectives, and the built `gap-tune` end to end.
         .testTarget(
             name: "TuningTests",
-            dependencies: ["Tuning", "CrossValidation", "Training", "Configuration", "JSON", "AtomicStructures"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "CrossValidation", "JSON", "TestSupport", "Tuning",
+            ],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "ConfigurationTests",
-            dependencies: ["Configuration", "JSON", "AtomicStructures", "Descriptors"],
+            dependencies: ["AtomicStructures", "Configuration", "Descriptors", "Support", "TestSupport"],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "SelectionTests",
-            dependencies: ["Selection", "LinearAlgebra", "AtomicStructures"],
+            dependencies: ["AtomicStructures", "LinearAlgebra", "Selection", "Support"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "DescriptorsTests",
-            dependencies: ["Descriptors", "AtomicStructures", "NeighbourLists"],
+            dependencies: ["AtomicStructures", "Descriptors", "NeighbourLists", "Support", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "NeighbourListsTests",
-            dependencies: ["NeighbourLists", "AtomicStructures"],
+            dependencies: ["AtomicStructures", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles"], swiftSettings: languageMode),
+        .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles", "AtomicStructures", "Support", "TestSupport"], swiftSettings: languageMode),
         // Also runs the built `gap-features` executable (found like gap-data's, below).
         .testTarget(
             name: "FeatureExportTests",
-            dependencies: ["FeatureExport", "ArrayFiles", "Descriptors", "Configuration", "AtomicStructures", "LinearAlgebra"],
+            dependencies: [
+                "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "FeatureExport", "LinearAlgebra",
+                "Support", "TestSupport",
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
-        // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`
-        // builds every product first), so it needs no dependency on the executable target.
         .testTarget(
             name: "DataAuditTests",
-            dependencies: ["DataAudit", "AtomicStructures"],
+            dependencies: [
+                "AtomicStructures", "DataAudit", "Support", "TestSupport",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             swiftSettings: languageMode
         ),
     ]

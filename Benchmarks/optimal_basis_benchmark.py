@@ -156,7 +156,7 @@ def main():
         train_seconds = run([binary + "gap-train", config_path, "--threads", str(args.threads)],
                             os.path.join(args.out, name + ".train.log"))
         entry["train_wall_seconds"] = train_seconds
-        bench = subprocess.run([binary + "gap-bench", "predict", model] + template["train_files"] + ["--repeats", "3", "--json"],
+        bench = subprocess.run([binary + "gap-bench", "predict", model] + template["train_files"] + ["--repeats", "3", "--no-virial", "--json"],
                                check=True, capture_output=True, text=True)
         entry["predict"] = json.loads(bench.stdout)
         if not args.skip_cv:

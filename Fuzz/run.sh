@@ -57,9 +57,9 @@ main() {
     # about 13 s in this instrumented build on an idle core (over 30 s on a busy machine).
     declare -A timeout_seconds=([xyz]=5 [config]=5 [model]=60)
     declare -A harness_modules=(
-        [xyz]="AtomicStructures OrderedCollections InternalCollectionsUtilities NeighbourLists"
+        [xyz]="AtomicStructures JSON Support OrderedCollections InternalCollectionsUtilities NeighbourLists"
         [config]="Configuration JSON Descriptors Support NeighbourLists LinearAlgebra Parallelism AtomicStructures OrderedCollections InternalCollectionsUtilities"
-        [model]="ModelFiles JSON Prediction Kernels Descriptors Support NeighbourLists LinearAlgebra Parallelism AtomicStructures OrderedCollections InternalCollectionsUtilities"
+        [model]="ModelFiles GAPXML JSON Prediction Kernels Descriptors Support NeighbourLists LinearAlgebra Parallelism AtomicStructures OrderedCollections InternalCollectionsUtilities"
     )
 
     echo "== building library modules with -sanitize=$sanitizers into $scratch"

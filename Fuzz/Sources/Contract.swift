@@ -1,6 +1,7 @@
 // The contract every harness checks: a reader answers bad input with an InputError, nothing else.
 // Compiled into each harness by Fuzz/run.sh.
 import AtomicStructures
+import Support
 
 /// Turns any error other than `InputError` into a crash, so that libFuzzer records it as a finding.
 @inline(never)

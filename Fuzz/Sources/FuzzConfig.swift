@@ -4,6 +4,7 @@
 import AtomicStructures
 import Configuration
 import JSON
+import Support
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzConfiguration(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

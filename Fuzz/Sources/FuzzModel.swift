@@ -10,6 +10,7 @@ import AtomicStructures
 import Kernels
 import ModelFiles
 import Prediction
+import Support
 
 let probes: [Structure] = [
     Structure(

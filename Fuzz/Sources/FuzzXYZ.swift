@@ -6,6 +6,7 @@
 // another error type, a hang, an unbounded allocation) is a finding.
 import AtomicStructures
 import NeighbourLists
+import Support
 
 /// Frames with more atoms than this skip the neighbour list (its cost grows with N²·images,
 /// which is a property of the input, not a defect; the reader itself has no such limit).

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 /// One array being streamed into a `.npy` file or an `.npz` entry, row by row.
 ///

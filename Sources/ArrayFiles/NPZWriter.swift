@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 /// Writes a NumPy `.npz` archive: a ZIP file of uncompressed (stored) `.npy` entries, as
 /// `np.savez` writes, readable with `np.load(path)["name"]`.

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 /// The element types ArrayFiles reads and writes: little-endian 8-byte floats and integers.
 public enum NumPyElementType: Hashable, Sendable {

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,7 +12,7 @@ extension NumPyArray {
     /// The whole array is loaded into memory.
     /// - Throws: ``InputError`` naming the file for anything unreadable or unsupported.
     public static func readNPY(path: String) throws -> NumPyArray {
-        try NumPyArray(npyBytes: readWholeFile(path), name: path)
+        try NumPyArray(npyBytes: readFile(path, what: "NumPy file"), name: path)
     }
 
     /// Parses the bytes of a `.npy` file; `name` stands for the file in errors.
@@ -47,7 +48,7 @@ extension NumPyArray {
     /// - Throws: ``InputError`` for a malformed archive, a compressed entry (`np.savez_compressed`),
     ///   a checksum mismatch or an unreadable array.
     public static func readNPZ(path: String) throws -> [String: NumPyArray] {
-        let bytes = try readWholeFile(path)
+        let bytes = try readFile(path, what: "NumPy file")
         return try bytes.withUnsafeBytes { try ZIPReader(bytes: $0, name: path).arrays() }
     }
 }
@@ -138,23 +139,4 @@ private struct ZIPReader {
         }
         return result
     }
-}
-
-/// Reads a whole file; throws ``InputError`` with the system's reason.
-func readWholeFile(_ path: String) throws -> [UInt8] {
-    guard let file = fopen(path, "rb") else {
-        throw InputError(file: path, message: "cannot read: \(String(cString: strerror(errno)))")
-    }
-    defer { fclose(file) }
-    var result: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let got = chunk.withUnsafeMutableBytes { fread($0.baseAddress!, 1, $0.count, file) }
-        if got > 0 { result += chunk[0..<got] }
-        if got < chunk.count {
-            if ferror(file) != 0 { throw InputError(file: path, message: "cannot read: \(String(cString: strerror(errno)))") }
-            break
-        }
-    }
-    return result
 }

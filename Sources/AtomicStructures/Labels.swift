@@ -1,3 +1,6 @@
+import OrderedCollections
+import Support
+
 /// Reference labels of one structure, as used for training and error reports.
 ///
 /// Units and signs (the QUIP/GAP convention, also ASE's):

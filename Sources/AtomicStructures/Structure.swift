@@ -1,4 +1,5 @@
 import OrderedCollections
+import Support
 
 /// A value in a frame's header (`key=value` in extended XYZ).
 public enum InfoValue: Hashable, Sendable {
@@ -123,6 +124,20 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(file):\(line) (frame \(frameIndex))" }
+}
+
+extension Structure {
+    /// Throws unless the structure has at least one atom. Extended XYZ allows empty frames, but
+    /// fitting and predicting need atoms: an empty frame's energy per atom is 0/0, and with
+    /// labels it would reach the fit as NaN rows far from its file. `use` says what needs atoms.
+    ///
+    /// - Throws: ``InputError`` naming the file, line and frame.
+    public func requireAtoms(for use: String) throws {
+        guard atomicNumbers.isEmpty else { return }
+        throw InputError(
+            file: source?.file ?? "<memory>", line: source?.line, field: "atom count",
+            message: "frame \(source.map { "\($0.frameIndex)" } ?? "?") (0-based) has no atoms; \(use) needs atoms in every frame: remove the frame")
+    }
 }
 
 /// One atomic configuration: species, positions, cell, and everything else its file carried.

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 /// Parses a memory size given on the command line: "8G", "500M", "1.5GB", "123456" (bytes; K, M,
 /// G, T are powers of 1024). `option` names the option in the error.

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Descriptors
 import JSON
 
 extension TrainingConfig {
@@ -31,6 +32,7 @@ extension TrainingConfig {
         switch e0 {
         case .isolatedAtoms: pairs.append(("e0", .string("isolated")))
         case .averagePerAtom: pairs.append(("e0", .string("average")))
+        case .leastSquares: pairs.append(("e0", .string("fit")))
         case .perSpecies(let table):
             pairs.append(("e0", W.object(table.sorted { $0.key < $1.key }.map {
                 (Element(atomicNumber: $0.key)?.symbol ?? "\($0.key)", W.number($0.value))
@@ -42,33 +44,33 @@ extension TrainingConfig {
             case .soap(let t):
                 let d = t.descriptor
                 var p: [(String, JSONValue.Kind)] = [
-                    ("type", .string(d.correlation.typeName)), ("cutoff", W.number(d.cutoffRadius)),
-                    ("cutoff_transition_width", W.number(d.cutoffTransitionWidth)), ("n_max", W.number(d.nMax)),
-                    ("atom_sigma", W.number(d.atomSigma)),
-                    ("central_weight", W.number(d.centralWeight)), ("normalise", .bool(d.normalise)),
+                    ("type", .string(d.correlation.typeName)), (SOAPKeys.cutoff.name, W.number(d.cutoffRadius)),
+                    (SOAPKeys.transitionWidth.name, W.number(d.cutoffTransitionWidth)), (SOAPKeys.nMax.name, W.number(d.nMax)),
+                    (SOAPKeys.atomSigma.name, W.number(d.atomSigma)),
+                    (SOAPKeys.centralWeight.name, W.number(d.centralWeight)), (SOAPKeys.normalise.name, .bool(d.normalise)),
                     ("delta", W.number(t.delta)), ("zeta", W.number(t.zeta)),
                 ]
-                if d.correlation != .radialSpectrum { p.append(("l_max", W.number(d.lMax))) }
-                if case .bispectrum(true) = d.correlation { p.append(("pseudoscalars", .bool(true))) }
-                if let s = d.neighbourSpecies { p.append(("species_Z", ints(s))) }
-                if let s = d.centreSpecies { p.append(("Z", ints(s))) }
+                if d.correlation != .radialSpectrum { p.append((SOAPKeys.lMax.name, W.number(d.lMax))) }
+                if case .bispectrum(true) = d.correlation { p.append((SOAPKeys.pseudoscalars.name, .bool(true))) }
+                if let s = d.neighbourSpecies { p.append((SOAPKeys.neighbourSpecies.name, ints(s))) }
+                if let s = d.centreSpecies { p.append((SOAPKeys.centreSpecies.name, ints(s))) }
                 if let r = d.radialScaling {
-                    p.append(("radial_scaling", W.object([("c", W.number(r.c)), ("r0", W.number(r.r0)), ("m", W.number(r.m))])))
+                    p.append((SOAPKeys.radialScaling.name, W.object([("c", W.number(r.c)), ("r0", W.number(r.r0)), ("m", W.number(r.m))])))
                 }
                 // The data-driven keys only when used, so that gap_fit-style configs keep their
                 // canonical form (and model provenance) unchanged.
                 if case .optimal(let o) = d.radialBasis {
-                    p.append(("radial_basis", .string("optimal")))
-                    p.append(("n_max_primitive", W.number(o.primitiveCount)))
-                    if let v = o.retainedVariance { p.append(("retained_variance", W.number(v))) }
-                    if o.combinesSpecies { p.append(("combine_species", .bool(true))) }
+                    p.append((SOAPKeys.radialBasis.name, .string("optimal")))
+                    p.append((SOAPKeys.primitiveCount.name, W.number(o.primitiveCount)))
+                    if let v = o.retainedVariance { p.append((SOAPKeys.retainedVariance.name, W.number(v))) }
+                    if o.combinesSpecies { p.append((SOAPKeys.combineSpecies.name, .bool(true))) }
                 }
                 if let f = d.featureSelection {
-                    p.append(("n_features", W.number(f.count)))
-                    p.append(("feature_selection", .string(f.method.rawValue)))
+                    p.append((SOAPKeys.featureCount.name, W.number(f.count)))
+                    p.append((SOAPKeys.featureSelection.name, .string(f.method.rawValue)))
                 }
-                if let k = d.speciesChannels { p.append(("species_channels", W.number(k))) }
-                if d.isDataDriven { p.append(("basis_sample", W.number(d.sampleSize))) }
+                if let k = d.speciesChannels { p.append((SOAPKeys.speciesChannels.name, W.number(k))) }
+                if d.isDataDriven { p.append((SOAPKeys.basisSample.name, W.number(d.sampleSize))) }
                 return W.object(p + sparse(t.sparse))
             case .distance2b(let t):
                 let d = t.descriptor
@@ -77,7 +79,7 @@ extension TrainingConfig {
                     ("cutoff_transition_width", W.number(d.cutoffTransitionWidth)),
                     ("theta_uniform", W.number(t.theta)), ("delta", W.number(t.delta)),
                 ]
-                if let pair = d.speciesPair { p += [("Z1", W.number(pair.first)), ("Z2", W.number(pair.second))] }
+                if let pair = d.speciesPair { p += [("Z1", W.number(pair.z1)), ("Z2", W.number(pair.z2))] }
                 return W.object(p + sparse(t.sparse))
             }
         })))

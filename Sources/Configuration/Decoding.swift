@@ -1,5 +1,6 @@
 import AtomicStructures
 import JSON
+import Support
 
 /// The edit distance between two strings for "did you mean" hints: insertions, deletions,
 /// substitutions and transpositions of adjacent characters each count 1 (optimal string

@@ -1,5 +1,6 @@
 import AtomicStructures
 import JSON
+import Support
 
 /// A train/test split file such as `datasets/splits/si_gap18_80_20.json`:
 ///

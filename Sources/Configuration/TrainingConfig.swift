@@ -1,6 +1,7 @@
 import AtomicStructures
 import Descriptors
 import JSON
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,6 +36,10 @@ public enum E0Spec: Hashable, Sendable {
     /// The average energy per atom of the training data, the same for every species
     /// (JSON `"average"`, gap_fit's `e0_method=average`).
     case averagePerAtom
+    /// Fitted per species by least squares of the labelled frames' energies per atom on their
+    /// composition (fraction of each species), before the GP is fitted (JSON `"fit"`; not in
+    /// gap_fit). With one species it equals `average`.
+    case leastSquares
 }
 
 /// Names of optional per-frame σ overrides in the data (gap_fit's `*_sigma_parameter_name`).
@@ -205,6 +210,18 @@ public struct TrainingConfig: Hashable, Sendable {
     /// The resolved output path.
     public var resolvedOutput: String { resolvePath(output) }
 
+    /// Every file the config makes a run read, paths resolved: the config itself, the split file
+    /// if any, the training files, and the sparse-point index files. Outputs must be none of them.
+    ///
+    /// - Throws: ``InputError`` if the split file cannot be read.
+    public func inputFiles() throws -> [String] {
+        var files = [sourceName]
+        if case .split(let file, _) = trainingSet { files.append(resolvePath(file)) }
+        files += try trainingFrames().map(\.path)
+        files += descriptors.compactMap { $0.sparse.file.map(resolvePath) }
+        return files
+    }
+
     /// The files and frames to read, with paths resolved. For a split, frames are grouped by file
     /// in order of first appearance; within a file they keep the split's order.
     public func trainingFrames() throws -> [FrameSource] {
@@ -323,9 +340,10 @@ public struct TrainingConfig: Hashable, Sendable {
                 switch s {
                 case "isolated": e0 = .isolatedAtoms
                 case "average": e0 = .averagePerAtom
+                case "fit": e0 = .leastSquares
                 default:
-                    var message = "unknown e0 method \"\(s)\" (use \"isolated\", \"average\" or per-species numbers like {\"Si\": -158.54})"
-                    if let hint = closestMatch(to: s, among: ["isolated", "average"]) { message += "; did you mean `\(hint)`?" }
+                    var message = "unknown e0 method \"\(s)\" (use \"isolated\", \"average\", \"fit\" or per-species numbers like {\"Si\": -158.54})"
+                    if let hint = closestMatch(to: s, among: ["isolated", "average", "fit"]) { message += "; did you mean `\(hint)`?" }
                     throw context.error(path, v, message)
                 }
             case .object(let object):
@@ -341,9 +359,9 @@ public struct TrainingConfig: Hashable, Sendable {
                 }
                 e0 = .perSpecies(table)
             case .number(let n):
-                throw context.error(path, v, "expected per-species values such as {\"Si\": \(n.literal)}, \"isolated\" or \"average\", found a bare number")
+                throw context.error(path, v, "expected per-species values such as {\"Si\": \(n.literal)}, \"isolated\", \"average\" or \"fit\", found a bare number")
             default:
-                throw context.error(path, v, "expected per-species values such as {\"Si\": -158.54}, \"isolated\" or \"average\", found \(v.kindDescription)")
+                throw context.error(path, v, "expected per-species values such as {\"Si\": -158.54}, \"isolated\", \"average\" or \"fit\", found \(v.kindDescription)")
             }
         }
         let e0Offset = try r.optionalDouble("e0_offset") ?? 0
@@ -509,28 +527,6 @@ extension DecodingContext {
             forces: try component("forces", "eV/Å", defaults?.forces),
             virial: try component("virial", "eV", defaults?.virial))
     }
-}
-
-/// Reads a whole file, or throws an ``InputError`` explaining why it cannot.
-func readFile(_ path: String, what: String) throws -> [UInt8] {
-    guard let file = fopen(path, "rb") else {
-        let reason = String(cString: strerror(errno))
-        throw InputError(file: path, message: "cannot open the \(what): \(reason)")
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if n > 0 { bytes.append(contentsOf: buffer[0..<n]) }
-        if n < buffer.count {
-            if ferror(file) != 0 {
-                throw InputError(file: path, message: "cannot read the \(what): \(String(cString: strerror(errno)))")
-            }
-            break
-        }
-    }
-    return bytes
 }
 
 /// Whether `path` names an existing regular file that can be read.

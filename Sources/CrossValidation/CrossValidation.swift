@@ -7,6 +7,7 @@ import ModelFiles
 import NeighbourLists
 import Parallelism
 import Prediction
+import Support
 import Training
 #if canImport(Glibc)
 import Glibc
@@ -403,7 +404,6 @@ struct Engine {
         var results = [Prediction?](repeating: nil, count: frames.count)
         var failures = [Error?](repeating: nil, count: frames.count)
         let threads = options.threads
-        let cache = self.cache
         progress.begin(phase, total: frames.count, unit: "structures")
         results.withUnsafeMutableBufferPointer { out in
             failures.withUnsafeMutableBufferPointer { errors in
@@ -412,11 +412,9 @@ struct Engine {
                         let f = frames[i]
                         let frame = data.frames[f]
                         do {
-                            if let cached = cache?.frames[f] {
-                                out[i] = try potential.predict(frame.structure, neighbours: cached.neighbours, features: cached.terms)
-                            } else {
-                                out[i] = try potential.predict(frame.structure, forces: true, virial: frame.virial != nil)
-                            }
+                            // Reverse mode, as gap-predict, whether or not descriptors are cached:
+                            // predictions (and reports) do not depend on the memory budget.
+                            out[i] = try potential.predict(frame.structure, forces: true, virial: frame.virial != nil)
                         } catch {
                             errors[i] = error
                         }

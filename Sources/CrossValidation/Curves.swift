@@ -1,7 +1,9 @@
 import AtomicStructures
 import Configuration
+import Descriptors
 import Prediction
 import Selection
+import Support
 import Training
 
 extension Engine {

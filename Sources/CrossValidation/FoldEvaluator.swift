@@ -1,6 +1,7 @@
 import AtomicStructures
 import Configuration
 import Parallelism
+import Support
 import Training
 
 /// Cross-validates many configs of one data set on the same folds, one fold at a time: what a

@@ -1,6 +1,7 @@
 import AtomicStructures
 import NeighbourLists
 import Selection
+import Support
 import Training
 
 /// An assignment of frames to K cross-validation folds: split by frame, stratified by config

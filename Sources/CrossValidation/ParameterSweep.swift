@@ -1,6 +1,7 @@
 import AtomicStructures
 import Configuration
 import JSON
+import Support
 
 /// A sweep over one setting of the training config: `KEY=V1,V2,...` on the command line.
 ///

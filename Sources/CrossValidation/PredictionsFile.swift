@@ -1,5 +1,6 @@
 import AtomicStructures
 import Kernels
+import OrderedCollections
 import Training
 
 /// The out-of-fold predictions as extended XYZ (`predictions.xyz`), from which every number of

@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import ModelFiles
 import Prediction
+import Support
 import Training
 
 /// The cross-validation report: `report.json` (every number), `report.md`, a self-contained

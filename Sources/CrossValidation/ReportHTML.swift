@@ -1,4 +1,7 @@
+import Configuration
 import Foundation
+import Kernels
+import Prediction
 import Training
 
 extension CrossValidationReport {

@@ -3,6 +3,8 @@ import Configuration
 import Foundation
 import ModelFiles
 import Parallelism
+import Prediction
+import Support
 import Training
 
 /// A table rendered as Markdown or HTML.

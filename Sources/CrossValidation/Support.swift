@@ -1,6 +1,7 @@
 import Configuration
 import Descriptors
 import Parallelism
+import Support
 import Training
 #if canImport(Glibc)
 import Glibc

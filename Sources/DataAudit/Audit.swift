@@ -1,5 +1,8 @@
 import AtomicStructures
+import JSON
 import NeighbourLists
+import OrderedCollections
+import Support
 
 /// How serious a finding is: errors make `gap-data check` exit with status 1.
 public enum Severity: String, Hashable, Sendable, Comparable {
@@ -248,7 +251,7 @@ public struct DatasetAuditor: Sendable {
         if structure.cell.isFullyPeriodic, geometryIsFinite, n > 0 {
             let perAtom = structure.cell.volume / Double(n)
             if perAtom < options.minimumVolumePerAtom {
-                report(.warning, "tiny-volume", "cell volume per atom is \(formatted(perAtom)) Å³ (below \(formatted(options.minimumVolumePerAtom)) Å³): lattice in the wrong units or wrong lattice vectors?")
+                report(.warning, "tiny-volume", "cell volume per atom is \(formatSignificant(perAtom)) Å³ (below \(formatSignificant(options.minimumVolumePerAtom)) Å³): lattice in the wrong units or wrong lattice vectors?")
             }
         }
 
@@ -267,7 +270,7 @@ public struct DatasetAuditor: Sendable {
                     let which = i == j
                         ? "\(atom(i)) and its own periodic image (lattice shift \(shift.x) \(shift.y) \(shift.z))"
                         : "\(atom(min(i, j))) and \(atom(max(i, j)))" + (shift == .zero ? "" : " (periodic image, lattice shift \(shift.x) \(shift.y) \(shift.z))")
-                    report(.error, "overlap", "\(pairs) pair\(pairs == 1 ? "" : "s") of atoms closer than \(formatted(options.minimumDistance)) Å; closest: \(which) at \(formatted(list.distances[closest])) Å")
+                    report(.error, "overlap", "\(pairs) pair\(pairs == 1 ? "" : "s") of atoms closer than \(formatSignificant(options.minimumDistance)) Å; closest: \(which) at \(formatSignificant(list.distances[closest])) Å")
                 }
             } catch let error as InputError {
                 report(.error, "cell", (error.field.map { "\($0): " } ?? "") + error.message)
@@ -306,14 +309,14 @@ public struct DatasetAuditor: Sendable {
             let tolerance = Double(n).squareRoot() * max(options.netForceFloor, options.netForceRelative * rms)
             let net = length(sum)
             if net > tolerance {
-                report(.warning, "net-force", "net force |ΣF| = \(formatted(net)) eV/Å exceeds \(formatted(tolerance)) eV/Å (√N · max(\(formatted(options.netForceFloor)), \(formatted(options.netForceRelative)) · F_rms), F_rms = \(formatted(rms)) eV/Å): zeroed forces of fixed atoms or a wrong force column?")
+                report(.warning, "net-force", "net force |ΣF| = \(formatSignificant(net)) eV/Å exceeds \(formatSignificant(tolerance)) eV/Å (√N · max(\(formatSignificant(options.netForceFloor)), \(formatSignificant(options.netForceRelative)) · F_rms), F_rms = \(formatSignificant(rms)) eV/Å): zeroed forces of fixed atoms or a wrong force column?")
             }
         }
         if let w = labels.virial, w.rowMajor.allSatisfy({ $0.isFinite }) {
             let asymmetry = max(abs(w[0, 1] - w[1, 0]), abs(w[0, 2] - w[2, 0]), abs(w[1, 2] - w[2, 1]))
             let scale = max(1, w.rowMajor.map(abs).max() ?? 0)
             if asymmetry > options.virialAsymmetryTolerance * scale {
-                report(.warning, "asymmetric-virial", "\(labels.sourceKeys.virial ?? "virial") is not symmetric (largest |W_ij − W_ji| = \(formatted(asymmetry)) eV): components in the wrong order?")
+                report(.warning, "asymmetric-virial", "\(labels.sourceKeys.virial ?? "virial") is not symmetric (largest |W_ij − W_ji| = \(formatSignificant(asymmetry)) eV): components in the wrong order?")
             }
         }
 
@@ -326,7 +329,7 @@ public struct DatasetAuditor: Sendable {
                 if let l = earlier.line { message += " (line \(l))" }
                 switch (earlier.energy, labels.energy) {
                 case let (a?, b?) where a.bitPattern == b.bitPattern: message += "; energies equal"
-                case let (a?, b?): message += "; energies differ by \(formatted(b - a)) eV"
+                case let (a?, b?): message += "; energies differ by \(formatSignificant(b - a)) eV"
                 default: break
                 }
                 report(.warning, "duplicate", message)
@@ -357,7 +360,7 @@ public struct DatasetAuditor: Sendable {
                 if abs(z) > options.outlierThreshold {
                     all.append(Finding(
                         severity: .warning, check: "energy-outlier", file: r.file, line: r.line, frame: r.frame,
-                        message: "energy per atom \(formatted(r.perAtom)) eV is \(formatted(z)) robust SDs from the median \(formatted(median)) eV of \(group) (\(records.count) frames, robust SD \(formatted(scale)) eV/atom; threshold \(formatted(options.outlierThreshold)))"))
+                        message: "energy per atom \(formatSignificant(r.perAtom)) eV is \(formatSignificant(z)) robust SDs from the median \(formatSignificant(median)) eV of \(group) (\(records.count) frames, robust SD \(formatSignificant(scale)) eV/atom; threshold \(formatSignificant(options.outlierThreshold)))"))
                 }
             }
         }
@@ -415,92 +418,33 @@ public struct AuditReport: Sendable {
     /// The report as JSON with a fixed key order: counts, thresholds, files, findings.
     public func json() -> String {
         let o = options
-        let value = JSONValue.object([
-            ("frames", .integer(frameCount)),
-            ("errors", .integer(errorCount)),
-            ("warnings", .integer(warningCount)),
-            ("thresholds", .object([
-                ("min_distance", .finite(o.minimumDistance)),
-                ("net_force_floor", .finite(o.netForceFloor)),
-                ("net_force_relative", .finite(o.netForceRelative)),
-                ("outlier_threshold", .finite(o.outlierThreshold)),
-                ("outlier_scale_floor", .finite(o.outlierScaleFloor)),
-                ("outlier_min_group_size", .integer(o.outlierMinimumGroupSize)),
-                ("min_volume_per_atom", .finite(o.minimumVolumePerAtom)),
-                ("virial_asymmetry_tolerance", .finite(o.virialAsymmetryTolerance)),
+        let value = JSONWriter.object([
+            ("frames", JSONWriter.number(frameCount)),
+            ("errors", JSONWriter.number(errorCount)),
+            ("warnings", JSONWriter.number(warningCount)),
+            ("thresholds", JSONWriter.object([
+                ("min_distance", JSONWriter.finiteOrNull(o.minimumDistance)),
+                ("net_force_floor", JSONWriter.finiteOrNull(o.netForceFloor)),
+                ("net_force_relative", JSONWriter.finiteOrNull(o.netForceRelative)),
+                ("outlier_threshold", JSONWriter.finiteOrNull(o.outlierThreshold)),
+                ("outlier_scale_floor", JSONWriter.finiteOrNull(o.outlierScaleFloor)),
+                ("outlier_min_group_size", JSONWriter.number(o.outlierMinimumGroupSize)),
+                ("min_volume_per_atom", JSONWriter.finiteOrNull(o.minimumVolumePerAtom)),
+                ("virial_asymmetry_tolerance", JSONWriter.finiteOrNull(o.virialAsymmetryTolerance)),
             ])),
-            ("files", .array(files.map { .object([("file", .string($0.file)), ("frames", .integer($0.frames))]) })),
-            ("findings", .array(findings.map { f in
-                .object([
+            ("files", JSONWriter.array(files.map { JSONWriter.object([("file", .string($0.file)), ("frames", JSONWriter.number($0.frames))]) })),
+            ("findings", JSONWriter.array(findings.map { f in
+                JSONWriter.object([
                     ("severity", .string(f.severity.rawValue)),
                     ("check", .string(f.check)),
                     ("file", .string(f.file)),
-                    ("line", f.line.map { .integer($0) } ?? .null),
-                    ("frame", .integer(f.frame)),
+                    ("line", f.line.map { JSONWriter.number($0) } ?? .null),
+                    ("frame", JSONWriter.number(f.frame)),
                     ("message", .string(f.message)),
                 ])
             })),
         ])
-        return value.rendered() + "\n"
-    }
-}
-
-/// A number with up to 6 significant digits for messages (round-trip precision is noise there).
-func formatted(_ x: Double) -> String {
-    guard x.isFinite else { return "\(x)" }
-    if x == 0 { return "0" }
-    let magnitude = abs(x)
-    if magnitude >= 1e-4 && magnitude < 1e7 {
-        // Fixed notation with 6 significant digits, trailing zeros trimmed.
-        let decimals = max(0, 5 - Int((magnitude).log10Floor))
-        var text = fixed(x, decimals: decimals)
-        if text.contains(".") {
-            while text.hasSuffix("0") { text.removeLast() }
-            if text.hasSuffix(".") { text.removeLast() }
-        }
-        return text
-    }
-    // Scientific: mantissa with 6 significant digits.
-    let exponent = magnitude.log10Floor
-    guard abs(exponent) < 300 else { return "\(x)" }
-    var mantissa = formatted(x / pow10Signed(exponent))
-    if mantissa == "10" || mantissa == "-10" { return formatted(x / pow10Signed(exponent + 1)) + "e\(exponent + 1)" }
-    if mantissa.isEmpty { mantissa = "0" }
-    return mantissa + "e\(exponent)"
-}
-
-private func pow10Signed(_ n: Int) -> Double {
-    n >= 0 ? pow10(n) : 1 / pow10(-n)
-}
-
-private func fixed(_ x: Double, decimals: Int) -> String {
-    let scale = pow10(decimals)
-    let scaled = (abs(x) * scale).rounded()
-    let integerPart = (scaled / scale).rounded(.down)
-    let fraction = scaled - integerPart * scale
-    var text = x < 0 && scaled != 0 ? "-" : ""
-    text += String(Int64(integerPart))
-    if decimals > 0 {
-        let digits = String(Int64(fraction))
-        text += "." + String(repeating: "0", count: decimals - digits.count) + digits
-    }
-    return text
-}
-
-private func pow10(_ n: Int) -> Double {
-    var p = 1.0
-    for _ in 0..<n { p *= 10 }
-    return p
-}
-
-private extension Double {
-    /// floor(log10(self)) for positive finite values, computed without Foundation.
-    var log10Floor: Int {
-        var k = 0
-        var v = self
-        while v >= 10 { v /= 10; k += 1 }
-        while v < 1 { v *= 10; k -= 1 }
-        return k
+        return JSONWriter.write(value, style: .insertionOrder)
     }
 }
 

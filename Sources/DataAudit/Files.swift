@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 extension DatasetSummary {
     /// Summarizes extended XYZ files, streaming one frame at a time.

@@ -1,4 +1,6 @@
 import AtomicStructures
+import JSON
+import Support
 
 /// Counts over a set of frames (one file, or all files together).
 public struct FrameCounts: Hashable, Sendable {
@@ -80,23 +82,23 @@ public struct FrameCounts: Hashable, Sendable {
     }
 
     /// The JSON form: counts first, then species, config types, labels and their keys.
-    var json: [(String, JSONValue)] {
-        func counts(_ table: [String: Int]) -> JSONValue {
-            .object(table.keys.sorted().map { ($0, .integer(table[$0]!)) })
+    var json: [(String, JSONValue.Kind)] {
+        func counts(_ table: [String: Int]) -> JSONValue.Kind {
+            JSONWriter.object(table.keys.sorted().map { ($0, JSONWriter.number(table[$0]!)) })
         }
         return [
-            ("configs", .integer(configs)),
-            ("atoms", .integer(atoms)),
-            ("species", .object(atomsBySpecies.keys.sorted().map { (symbol(of: $0), .integer(atomsBySpecies[$0]!)) })),
+            ("configs", JSONWriter.number(configs)),
+            ("atoms", JSONWriter.number(atoms)),
+            ("species", JSONWriter.object(atomsBySpecies.keys.sorted().map { (symbol(of: $0), JSONWriter.number(atomsBySpecies[$0]!)) })),
             ("config_types", counts(configsByType)),
-            ("configs_without_config_type", .integer(configsWithoutType)),
-            ("labels", .object([
-                ("energy", .integer(withEnergy)),
-                ("forces", .integer(withForces)),
-                ("virial", .integer(withVirial)),
-                ("virial_from_stress", .integer(virialFromStress)),
+            ("configs_without_config_type", JSONWriter.number(configsWithoutType)),
+            ("labels", JSONWriter.object([
+                ("energy", JSONWriter.number(withEnergy)),
+                ("forces", JSONWriter.number(withForces)),
+                ("virial", JSONWriter.number(withVirial)),
+                ("virial_from_stress", JSONWriter.number(virialFromStress)),
             ])),
-            ("label_keys", .object([
+            ("label_keys", JSONWriter.object([
                 ("energy", counts(energyKeys)),
                 ("forces", counts(forceKeys)),
                 ("virial", counts(virialKeys)),
@@ -163,10 +165,11 @@ public struct DatasetSummary: Sendable {
     /// The summary as JSON: `{"files": [{"file": ..., counts...}], "total": {counts...}}` with a
     /// fixed key order (counts, species, config types, labels, label keys).
     public func json() -> String {
-        let fileValues: [JSONValue] = files.map { .object([("file", .string($0.file))] + $0.counts.json) }
-        return JSONValue.object([
-            ("files", .array(fileValues)),
-            ("total", .object(total.json)),
-        ]).rendered() + "\n"
+        let fileValues: [JSONValue.Kind] = files.map { JSONWriter.object([("file", .string($0.file))] + $0.counts.json) }
+        let value = JSONWriter.object([
+            ("files", JSONWriter.array(fileValues)),
+            ("total", JSONWriter.object(total.json)),
+        ])
+        return JSONWriter.write(value, style: .insertionOrder)
     }
 }

@@ -1,6 +1,7 @@
 import AtomicStructures
 import NeighbourLists
 import Parallelism
+import Support
 
 /// The bispectrum: the density correlation of body order ν = 3 (four-body), the rotation
 /// invariants of three copies of the density expansion coupled by Clebsch–Gordan coefficients

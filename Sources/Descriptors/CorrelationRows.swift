@@ -1,6 +1,7 @@
 import AtomicStructures
 import NeighbourLists
 import Parallelism
+import Support
 
 /// The parallel driver and the row scaffolding shared by the density correlations of body order
 /// ν = 1 (``RadialSpectrumCalculator``) and ν = 3 (``BispectrumCalculator``).

@@ -1,5 +1,6 @@
 import AtomicStructures
 import LinearAlgebra
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -163,20 +163,13 @@ public struct RadialContraction: Hashable, Sendable {
             for l in 0...lMax {
                 var line = "  " + (symbol + String(repeating: " ", count: max(0, 7 - symbol.count))) + String(l).leftPadded(2) + "  "
                 for (k, fraction) in retainedVariance(speciesIndex: s, l: l).enumerated() {
-                    line += RadialContraction.fixed4(fraction).leftPadded(7) + (k + 1 == contractedCount ? "*" : " ")
+                    line += formatFixed(fraction, 4).leftPadded(7) + (k + 1 == contractedCount ? "*" : " ")
                 }
                 lines.append(line)
             }
         }
         lines.append("  (* = the kept count n_max)")
         return lines.joined(separator: "\n")
-    }
-
-    /// `x` (0 ≤ x ≤ 1) with four decimals.
-    static func fixed4(_ x: Double) -> String {
-        let scaled = Int((x * 10_000).rounded())
-        let fraction = String(scaled % 10_000)
-        return "\(scaled / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
     }
 
     /// Fits the contraction to environments.

@@ -1,6 +1,7 @@
 import AtomicStructures
 import NeighbourLists
 import Parallelism
+import Support
 
 /// The radial spectrum: the density correlation of body order ν = 1 (two-body), the l = 0 part
 /// of the density expansion (Willatt, Musil and Ceriotti, J. Chem. Phys. 150, 154110 (2019)).

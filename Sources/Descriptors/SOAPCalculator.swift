@@ -1,6 +1,7 @@
 import AtomicStructures
 import NeighbourLists
 import Parallelism
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

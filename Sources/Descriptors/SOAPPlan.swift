@@ -1,5 +1,6 @@
 import AtomicStructures
 import NeighbourLists
+import Support
 
 /// What one `compute` call will do, worked out serially before the parallel part: the rows
 /// (centres), the pairs each row uses, and where each row's gradient entries go.

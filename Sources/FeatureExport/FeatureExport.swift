@@ -3,6 +3,7 @@ import AtomicStructures
 import Configuration
 import Descriptors
 import Parallelism
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -151,26 +152,11 @@ public enum FeatureExport {
     }
 
     /// Rejects output paths that coincide with each other or with an input (data or config),
-    /// and outputs that cannot be created, before any work.
+    /// and outputs that cannot be created, before any work (``OutputGuard``).
     static func checkOutputs(inputs: [String], options: FeatureExportOptions) throws {
         let outputs = [("--output", options.featuresPath), ("--gradients", options.gradientsPath), ("--centres", options.centresPath)]
-            .compactMap { name, path in path.map { (name, $0) } }
-        for (k, (name, path)) in outputs.enumerated() {
-            for (otherName, other) in outputs[..<k] where sameFile(path, other) {
-                throw InputError(file: path, message: "\(name) and \(otherName) name the same file")
-            }
-            for input in inputs where sameFile(path, input) {
-                throw InputError(file: path, message: "\(name) names the input file; it would be overwritten")
-            }
-            try checkOutputPath(path)
-        }
-    }
-
-    /// Whether two paths are the same string or name the same existing file.
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        if a == b { return true }
-        var sa = stat(), sb = stat()
-        return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
+            .compactMap { name, path in path.map { PlannedOutput.file($0, option: name) } }
+        try OutputGuard.check(outputs, inputs: inputs)
     }
 
     static func symbols(_ numbers: [Int]) -> String {

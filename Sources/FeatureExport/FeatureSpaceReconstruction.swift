@@ -1,5 +1,5 @@
 import LinearAlgebra
-import Selection
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,4 @@
-import AtomicStructures
+import Support
 
 /// A place in a text file: one-based line and column (the column counts Unicode scalars).
 public struct SourcePosition: Hashable, Sendable, CustomStringConvertible {

@@ -1,11 +1,24 @@
-/// Writes JSON values canonically: object keys sorted by their UTF-8 bytes, no comments,
-/// numbers in the shortest form that reads back to the same double, non-ASCII text as UTF-8.
-/// The same value always gives the same bytes, which is what model provenance needs.
+import Support
+
+/// Writes JSON values: numbers in the shortest form that reads back to the same double,
+/// non-ASCII text as UTF-8, no comments, strings escaped by one rule (``appendQuoted(_:to:)``)
+/// for every JSON the package writes.
 public enum JSONWriter {
-    /// The canonical text of `value`: compact (no spaces), or indented by two spaces per level.
-    public static func write(_ value: JSONValue.Kind, pretty: Bool = true) -> String {
+    /// How objects and arrays are laid out.
+    public enum Style: Sendable {
+        /// Object keys sorted by their UTF-8 bytes, arrays of scalars on one line: the same value
+        /// always gives the same bytes, which is what model files and their provenance need.
+        case canonical
+        /// Object keys in the order they were built and every array element on its own line: for
+        /// reports read by people (`gap-data --json`), in a deliberate order.
+        case insertionOrder
+    }
+
+    /// The text of `value`: compact (no spaces), or indented by two spaces per level and ending
+    /// in a newline.
+    public static func write(_ value: JSONValue.Kind, pretty: Bool = true, style: Style = .canonical) -> String {
         var out = ""
-        write(value, pretty: pretty, indent: 0, into: &out)
+        write(value, pretty: pretty, style: style, indent: 0, into: &out)
         if pretty { out += "\n" }
         return out
     }
@@ -21,6 +34,9 @@ public enum JSONWriter {
         .number(JSONNumber(literal: "\(n)", doubleValue: Double(n), integerValue: n))
     }
 
+    /// A number value from a double, or null when it is not finite (JSON has no NaN or infinity).
+    public static func finiteOrNull(_ x: Double) -> JSONValue.Kind { x.isFinite ? number(x) : .null }
+
     /// An object value from key-value pairs (keys must be distinct).
     public static func object(_ pairs: [(String, JSONValue.Kind)]) -> JSONValue.Kind {
         .object(JSONObject(members: pairs.map {
@@ -33,44 +49,57 @@ public enum JSONWriter {
         .array(elements.map { JSONValue($0) })
     }
 
-    private static func write(_ value: JSONValue.Kind, pretty: Bool, indent: Int, into out: inout String) {
+    private static func write(_ value: JSONValue.Kind, pretty: Bool, style: Style, indent: Int, into out: inout String) {
         switch value {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let n):
             if let i = n.integerValue { out += "\(i)" } else { out += "\(n.doubleValue)" }
-        case .string(let s): writeString(s, into: &out)
+        case .string(let s): appendQuoted(s, to: &out)
         case .array(let elements):
             if elements.isEmpty { out += "[]"; return }
-            // Arrays of scalars stay on one line; they are short lists (species, files, indices).
-            let scalars = elements.allSatisfy {
+            // Canonically, arrays of scalars stay on one line: they are short lists (species,
+            // files, indices).
+            let scalars = style == .canonical && elements.allSatisfy {
                 switch $0.kind { case .array, .object: return false; default: return true }
             }
             out += "["
             for (i, e) in elements.enumerated() {
                 if i > 0 { out += pretty && scalars ? ", " : "," }
                 if pretty && !scalars { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                write(e.kind, pretty: pretty, indent: indent + 1, into: &out)
+                write(e.kind, pretty: pretty, style: style, indent: indent + 1, into: &out)
             }
             if pretty && !scalars { out += "\n" + String(repeating: "  ", count: indent) }
             out += "]"
         case .object(let object):
             if object.members.isEmpty { out += "{}"; return }
-            let sorted = object.members.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            let members = style == .insertionOrder
+                ? object.members
+                : object.members.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
             out += "{"
-            for (i, m) in sorted.enumerated() {
+            for (i, m) in members.enumerated() {
                 if i > 0 { out += "," }
                 if pretty { out += "\n" + String(repeating: "  ", count: indent + 1) }
-                writeString(m.key, into: &out)
+                appendQuoted(m.key, to: &out)
                 out += pretty ? ": " : ":"
-                write(m.value.kind, pretty: pretty, indent: indent + 1, into: &out)
+                write(m.value.kind, pretty: pretty, style: style, indent: indent + 1, into: &out)
             }
             if pretty { out += "\n" + String(repeating: "  ", count: indent) }
             out += "}"
         }
     }
 
-    private static func writeString(_ s: String, into out: inout String) {
+    /// `s` as a JSON string literal.
+    public static func quoted(_ s: String) -> String {
+        var out = ""
+        appendQuoted(s, to: &out)
+        return out
+    }
+
+    /// Appends `s` as a JSON string literal: `"` and `\` escaped, the short escapes `\n`, `\r`,
+    /// `\t`, `\b`, `\f`, and `\u00XX` for the other control characters and DEL (which extended
+    /// XYZ readers do not take raw); everything else as UTF-8.
+    public static func appendQuoted(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -82,9 +111,8 @@ public enum JSONWriter {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 {
-                    let h = String(scalar.value, radix: 16, uppercase: true)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\u" + String(scalar.value, radix: 16, uppercase: true).leftPadded(4, with: "0")
                 } else {
                     out.unicodeScalars.append(scalar)
                 }

@@ -1,5 +1,5 @@
-import CLapack
 import Descriptors
+import LinearAlgebra
 
 /// The GAP dot-product kernel on descriptor vectors, k(d, x) = δ² (d · x)^ζ, with its sparse
 /// (representative) points.
@@ -38,8 +38,9 @@ public struct DotProductKernel: Sendable {
         sparsePoints.withUnsafeBufferPointer { x in
             g.withUnsafeMutableBufferPointer { out in
                 // Column-major G = X Xᵀ: X row-major M x F is column-major F x M, so G = Xsᵀ Xs.
-                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(m), Int32(featureCount), 1,
-                            x.baseAddress, Int32(featureCount), 0, out.baseAddress, Int32(m))
+                RawBLAS.syrk(
+                    triangle: .upper, transpose: true, n: m, k: featureCount, alpha: 1,
+                    a: x.baseAddress, lda: featureCount, beta: 0, c: out.baseAddress, ldc: m)
             }
         }
         let d2 = delta * delta
@@ -63,9 +64,10 @@ public struct DotProductKernel: Sendable {
         sparsePoints.withUnsafeBufferPointer { x in
             g.withUnsafeMutableBufferPointer { out in
                 // values row-major rows x F == column-major F x rows (A); X row-major == column-major F x M (B).
-                cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(rows), Int32(m), Int32(featureCount), 1,
-                            values.baseAddress, Int32(featureCount), x.baseAddress, Int32(featureCount), 0,
-                            out.baseAddress, Int32(rows))
+                RawBLAS.gemm(
+                    transposeA: true, transposeB: false, m: rows, n: m, k: featureCount, alpha: 1,
+                    a: values.baseAddress, lda: featureCount, b: x.baseAddress, ldb: featureCount, beta: 0,
+                    c: out.baseAddress, ldc: rows)
             }
         }
         return g
@@ -143,9 +145,10 @@ public struct DotProductKernel: Sendable {
                         if scratch.count < h * m { scratch = [Double](repeating: 0, count: h * m) }
                         scratch.withUnsafeMutableBufferPointer { hp in
                             // H = grad X ᵀ, column-major h x M.
-                            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(h), Int32(m), Int32(f), 1,
-                                        grad.baseAddress! + 3 * p0 * f, Int32(f), x.baseAddress, Int32(f), 0,
-                                        hp.baseAddress, Int32(h))
+                            RawBLAS.gemm(
+                                transposeA: true, transposeB: false, m: h, n: m, k: f, alpha: 1,
+                                a: grad.baseAddress! + 3 * p0 * f, lda: f, b: x.baseAddress, ldb: f, beta: 0,
+                                c: hp.baseAddress, ldc: h)
                             for c in 0..<m {
                                 let column = out.baseAddress! + (columnOffset + c) * ld + forceRow
                                 let hc = hp.baseAddress! + c * h
@@ -184,9 +187,10 @@ public struct DotProductKernel: Sendable {
                     while rowStart < n {
                         let rowEnd = min(n, rowStart + rowsPerChunk)
                         let h = 9 * (rowEnd - rowStart)
-                        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(h), Int32(m), Int32(f), 1,
-                                    strain.baseAddress! + 9 * rowStart * f, Int32(f), x.baseAddress, Int32(f), 0,
-                                    hp.baseAddress, Int32(h))
+                        RawBLAS.gemm(
+                            transposeA: true, transposeB: false, m: h, n: m, k: f, alpha: 1,
+                            a: strain.baseAddress! + 9 * rowStart * f, lda: f, b: x.baseAddress, ldb: f, beta: 0,
+                            c: hp.baseAddress, ldc: h)
                         for c in 0..<m {
                             let column = out.baseAddress! + (columnOffset + c) * ld + virialRow
                             let hc = hp.baseAddress! + c * h
@@ -238,8 +242,9 @@ public struct DotProductKernel: Sendable {
             sparsePoints.withUnsafeBufferPointer { x in
                 w.withUnsafeBufferPointer { wp in
                     v.withUnsafeMutableBufferPointer { vp in
-                        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, Int32(f), Int32(n), Int32(m), 1,
-                                    x.baseAddress, Int32(f), wp.baseAddress, Int32(n), 0, vp.baseAddress, Int32(f))
+                        RawBLAS.gemm(
+                            transposeA: false, transposeB: true, m: f, n: n, k: m, alpha: 1,
+                            a: x.baseAddress, lda: f, b: wp.baseAddress, ldb: n, beta: 0, c: vp.baseAddress, ldc: f)
                     }
                 }
             }
@@ -252,7 +257,7 @@ public struct DotProductKernel: Sendable {
                                 let k = Int(d.gradientAtoms[p])
                                 for alpha in 0..<3 {
                                     let gp = grad.baseAddress! + (3 * p + alpha) * f
-                                    result.forces[3 * k + alpha] -= cblas_ddot(Int32(f), vr, 1, gp, 1)
+                                    result.forces[3 * k + alpha] -= RawBLAS.dot(f, vr, gp)
                                 }
                             }
                         }
@@ -263,7 +268,7 @@ public struct DotProductKernel: Sendable {
                         for row in 0..<n {
                             let vr = vp.baseAddress! + row * f
                             for ab in 0..<9 {
-                                result.virial[ab] -= cblas_ddot(Int32(f), vr, 1, strain.baseAddress! + (9 * row + ab) * f, 1)
+                                result.virial[ab] -= RawBLAS.dot(f, vr, strain.baseAddress! + (9 * row + ab) * f)
                             }
                         }
                     }

@@ -2,6 +2,7 @@ import AtomicStructures
 import Descriptors
 import Foundation
 import NeighbourLists
+import Support
 
 /// The GAP `distance_2b` term: a squared-exponential kernel on pair distances, exactly as QUIP's
 /// `gap_fit` defines it (docs/gap_fit.md §4).

@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import Kernels
 import Prediction
+import Support
 
 /// The version of this package, recorded in every model it writes.
 public let swiftGAPVersion = "0.1.0"
@@ -59,9 +60,13 @@ public struct ModelProvenance: Sendable {
 /// U per species and l, base64 float64, species then l, each row-major), `eigenvalues` (P per
 /// species and l, descending, base64 float64), `environments`, and `combine_species`: true when
 /// one (species · P) x n_max matrix per l mixes the species}; and `selected_features` (the
-/// kept power-spectrum components, a JSON array of integers into the full layout). A model
-/// without them is written as version 1, byte for byte as before, so that older readers read
-/// every model they can predict with correctly and refuse the others.
+/// kept power-spectrum components, a JSON array of integers into the full layout). Version 2
+/// was written only for models with them (version 1 otherwise).
+///
+/// Version 3 (every model written now) adds the `checksum` line (``ModelChecksum``): the
+/// SHA-256 of the file without that line, verified before anything is parsed. Loading also
+/// checks the model's consistency (species of every term have e0, counts agree, numbers are
+/// finite). Versions 1 and 2 still load, with ``integrityNote`` saying they carry no checksum.
 ///
 /// Optional at the top level in any version: `posterior_factor` {`size` (M, all terms' sparse
 /// points), `packed_upper` (base64 float64, the upper triangle of R packed by columns, M(M+1)/2
@@ -70,8 +75,7 @@ public struct ModelProvenance: Sendable {
 public struct ModelFile: Sendable {
     /// The format name in every model file.
     public static let formatName = "swiftgap-model"
-    /// The newest schema version written by this code (2 only for models with an optimal radial
-    /// basis or feature selection); loading accepts 1 ... this.
+    /// The schema version written by this code; loading accepts 1 ... this.
     public static let currentVersion = 3
 
     /// The fitted potential.
@@ -80,6 +84,9 @@ public struct ModelFile: Sendable {
     public var sparseSources: [[SparsePointSource]]
     /// How the model was made.
     public var provenance: ModelProvenance
+    /// Set by loading when the file's integrity could not be verified (a version 1 or 2 file,
+    /// or a gap_fit XML): a one-line note for the user. Nil for checksummed files.
+    public var integrityNote: String?
 
     /// Creates a model file.
     public init(potential: Potential, sparseSources: [[SparsePointSource]], provenance: ModelProvenance) {
@@ -157,19 +164,11 @@ public struct ModelFile: Sendable {
                 ("packed_upper", .string(ModelFile.base64(factor.packedUpper))),
             ])))
         }
-        return JSONWriter.write(JSONWriter.object(top))
+        return ModelChecksum.seal(JSONWriter.write(JSONWriter.object(top)))
     }
 
-    /// The version this model is written as: 3 if a term is a radial_spectrum or bispectrum,
-    /// else 2 if a soap term has an optimal radial basis or feature selection, else 1.
-    public var formatVersion: Int {
-        let soapTerms = potential.terms.compactMap { $0 as? SOAPTerm }
-        if soapTerms.contains(where: { $0.calculator.correlation != .powerSpectrum }) { return 3 }
-        let extended = soapTerms.contains { soap in
-            soap.calculator.radialContraction != nil || (soap.calculator as? SOAPCalculator)?.selectedFeatures != nil
-        }
-        return extended ? 2 : 1
-    }
+    /// The version this model is written as: always ``currentVersion`` (3, with a checksum).
+    public var formatVersion: Int { ModelFile.currentVersion }
 
     /// Writes the model atomically (never a half-written file at `path`).
     public func write(to path: String) throws {
@@ -179,30 +178,30 @@ public struct ModelFile: Sendable {
     static func encode(_ calculator: any DensityDescriptor) -> JSONValue.Kind {
         let h = calculator.hyperparameters
         var fields: [(String, JSONValue.Kind)] = [
-            ("cutoff", JSONWriter.number(h.cutoffRadius)),
-            ("cutoff_transition_width", JSONWriter.number(h.cutoffTransitionWidth)),
-            ("n_max", JSONWriter.number(h.nMax)),
-            ("l_max", JSONWriter.number(h.lMax)),
-            ("atom_sigma", JSONWriter.number(h.atomSigma)),
-            ("central_weight", JSONWriter.number(h.centralWeight)),
-            ("normalise", .bool(h.normalise)),
-            ("species_Z", JSONWriter.array(h.neighbourSpecies.map { JSONWriter.number($0) })),
-            ("Z", JSONWriter.array(h.centreSpecies.map { JSONWriter.number($0) })),
+            (SOAPKeys.cutoff.name, JSONWriter.number(h.cutoffRadius)),
+            (SOAPKeys.transitionWidth.name, JSONWriter.number(h.cutoffTransitionWidth)),
+            (SOAPKeys.nMax.name, JSONWriter.number(h.nMax)),
+            (SOAPKeys.lMax.name, JSONWriter.number(h.lMax)),
+            (SOAPKeys.atomSigma.name, JSONWriter.number(h.atomSigma)),
+            (SOAPKeys.centralWeight.name, JSONWriter.number(h.centralWeight)),
+            (SOAPKeys.normalise.name, .bool(h.normalise)),
+            (SOAPKeys.neighbourSpecies.name, JSONWriter.array(h.neighbourSpecies.map { JSONWriter.number($0) })),
+            (SOAPKeys.centreSpecies.name, JSONWriter.array(h.centreSpecies.map { JSONWriter.number($0) })),
         ]
         if let s = h.radialScaling {
-            fields.append(("radial_scaling", JSONWriter.object([
+            fields.append((SOAPKeys.radialScaling.name, JSONWriter.object([
                 ("c", JSONWriter.number(s.c)), ("r0", JSONWriter.number(s.r0)), ("m", JSONWriter.number(s.m)),
             ])))
         }
         if let c = calculator.radialContraction {
-            fields.append(("radial_basis", .string("optimal")))
-            fields.append(("n_max_primitive", JSONWriter.number(c.primitiveCount)))
+            fields.append((SOAPKeys.radialBasis.name, .string("optimal")))
+            fields.append((SOAPKeys.primitiveCount.name, JSONWriter.number(c.primitiveCount)))
             var contraction: [(String, JSONValue.Kind)] = [
                 ("matrices", .string(base64(c.matrices))),
                 ("eigenvalues", .string(base64(c.eigenvalues))),
                 ("environments", JSONWriter.number(c.environmentCount)),
             ]
-            if c.combinesSpecies { contraction.append(("combine_species", .bool(true))) }
+            if c.combinesSpecies { contraction.append((SOAPKeys.combineSpecies.name, .bool(true))) }
             fields.append(("radial_contraction", JSONWriter.object(contraction)))
         }
         if case .bispectrum(true) = calculator.correlation { fields.append(("pseudoscalars", .bool(true))) }

@@ -1,34 +1,44 @@
 import AtomicStructures
 import Descriptors
+import GAPXML
 import JSON
 import Kernels
 import Prediction
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
 
 extension ModelFile {
-    /// Reads and checks a model file.
+    /// Reads and checks a model file: SwiftGAP's JSON format, or a gap_fit (QUIP/GAP XML) model,
+    /// told apart by content (an XML file starts with `<`), whatever the file's extension.
+    /// The one entry point for loading models: gap-predict, gap-export and the C library use it.
     ///
-    /// - Throws: ``InputError`` naming the file and the JSON field for anything malformed, and
-    ///   a clear message for a file of another format or an unknown version.
+    /// - Throws: ``InputError`` naming the file and the JSON field (or XML element) for anything
+    ///   malformed, and a clear message for a file of another format, an unknown version, or a
+    ///   gap_fit model with parts SwiftGAP does not evaluate (see ``GAPXMLReader``).
     public static func load(path: String) throws -> ModelFile {
-        guard let file = fopen(path, "rb") else {
-            throw InputError(file: path, message: "cannot open the model file: \(String(cString: strerror(errno)))")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: chunk[0..<n])
-            if n < chunk.count { break }
-        }
-        fclose(file)
+        let bytes = try readFile(path, what: "model file")
         return try decode(bytes, name: path)
     }
 
-    /// Decodes a model from its JSON bytes; `name` is used in errors.
+    /// Decodes a model from its bytes (JSON, or gap_fit XML whose sparse-point side files are
+    /// looked up next to `name`); `name` is used in errors.
     public static func decode(_ bytes: [UInt8], name: String) throws -> ModelFile {
+        var model: ModelFile
+        if GAPXMLReader.looksLikeXML(bytes) {
+            model = try importGAPXML(bytes, name: name)
+            model.integrityNote = "\(name) is a gap_fit XML model, which carries no checksum of its own (side files' md5 sums were checked); gap-export --format gapjson converts it to a checksummed model file"
+        } else {
+            let verified = try ModelChecksum.verify(bytes, name: name)
+            model = try decodeJSON(bytes, name: name, checksumVerified: verified)
+        }
+        try model.checkConsistency(name: name)
+        return model
+    }
+
+    /// Decodes SwiftGAP's JSON format (after the checksum line, if any, has been verified).
+    static func decodeJSON(_ bytes: [UInt8], name: String, checksumVerified: Bool) throws -> ModelFile {
         let root = try JSONParser.parse(bytes, fileName: name)
         let r = ModelReader(name: name)
         let top = try r.object(root, "")
@@ -42,6 +52,11 @@ extension ModelFile {
                 message: version > currentVersion
                     ? "model file version \(version) is newer than this program reads (version \(currentVersion)); use a newer SwiftGAP"
                     : "model file version \(version) is not supported (this program reads versions 1 to \(currentVersion))")
+        }
+        if version >= 3 && !checksumVerified {
+            throw InputError(
+                file: name, line: 2, field: "checksum",
+                message: "a version \(version) model file carries its checksum on line 2, and this one has none: the file is damaged or was edited")
         }
         var e0: [Int: Double] = [:]
         for member in try r.object(top["e0"], "e0").members {
@@ -149,7 +164,11 @@ extension ModelFile {
             }
             potential.posteriorFactor = factor
         }
-        return ModelFile(potential: potential, sparseSources: sources, provenance: provenance)
+        var model = ModelFile(potential: potential, sparseSources: sources, provenance: provenance)
+        if !checksumVerified {
+            model.integrityNote = "\(name) is a version \(version) model file, which carries no checksum: corruption cannot be detected (gap-export --format gapjson rewrites it with one)"
+        }
+        return model
     }
 }
 
@@ -215,20 +234,20 @@ struct ModelReader {
     func soapDataDrivenParts(_ value: JSONValue?, _ path: String, hyperparameters h: SOAPHyperparameters) throws -> (RadialContraction?, [Int]?) {
         let o = try object(value, path)
         var contraction: RadialContraction?
-        if let basis = o["radial_basis"] {
-            let name = try string(basis, "\(path).radial_basis")
+        if let basis = o[SOAPKeys.radialBasis.name] {
+            let name = try string(basis, "\(path).\(SOAPKeys.radialBasis.name)")
             guard name == "gap" || name == "optimal" else {
-                throw fail(basis, "\(path).radial_basis", "unknown radial basis \"\(name)\" (gap or optimal)")
+                throw fail(basis, "\(path).\(SOAPKeys.radialBasis.name)", "unknown radial basis \"\(name)\" (gap or optimal)")
             }
             if name == "optimal" {
-                let primitive = try integer(o["n_max_primitive"], "\(path).n_max_primitive")
+                let primitive = try integer(o[SOAPKeys.primitiveCount.name], "\(path).\(SOAPKeys.primitiveCount.name)")
                 let c = try object(o["radial_contraction"], "\(path).radial_contraction")
                 let combined = try c["combine_species"].map { try bool($0, "\(path).radial_contraction.combine_species") } ?? false
                 let speciesCount = h.neighbourSpecies.count
                 let blocks = (combined ? 1 : speciesCount) * (h.lMax + 1)
                 let rows = (combined ? speciesCount : 1) * primitive
                 guard primitive >= 1, rows >= h.nMax, primitive <= SOAPCalculator.maximumNMax, blocks > 0 else {
-                    throw fail(o["n_max_primitive"], "\(path).n_max_primitive", "must be between n_max (\(h.nMax)\(combined ? " / species" : "")) and \(SOAPCalculator.maximumNMax)")
+                    throw fail(o[SOAPKeys.primitiveCount.name], "\(path).\(SOAPKeys.primitiveCount.name)", "must be between n_max (\(h.nMax)\(combined ? " / species" : "")) and \(SOAPCalculator.maximumNMax)")
                 }
                 let matrices = try doubles(c["matrices"], "\(path).radial_contraction.matrices", count: blocks * rows * h.nMax)
                 let eigenvalues = try doubles(c["eigenvalues"], "\(path).radial_contraction.eigenvalues", count: blocks * rows)
@@ -263,18 +282,18 @@ struct ModelReader {
     func soapHyperparameters(_ value: JSONValue?, _ path: String) throws -> SOAPHyperparameters {
         let o = try object(value, path)
         var scaling: RadialScaling?
-        if let s = o["radial_scaling"] {
-            let so = try object(s, "\(path).radial_scaling")
-            scaling = RadialScaling(c: try double(so["c"], "\(path).radial_scaling.c"), r0: try double(so["r0"], "\(path).radial_scaling.r0"), m: try double(so["m"], "\(path).radial_scaling.m"))
+        if let s = o[SOAPKeys.radialScaling.name] {
+            let so = try object(s, "\(path).\(SOAPKeys.radialScaling.name)")
+            scaling = RadialScaling(c: try double(so["c"], "\(path).\(SOAPKeys.radialScaling.name).c"), r0: try double(so["r0"], "\(path).\(SOAPKeys.radialScaling.name).r0"), m: try double(so["m"], "\(path).\(SOAPKeys.radialScaling.name).m"))
         }
         return SOAPHyperparameters(
-            cutoffRadius: try double(o["cutoff"], "\(path).cutoff"),
-            cutoffTransitionWidth: try double(o["cutoff_transition_width"], "\(path).cutoff_transition_width"),
-            nMax: try integer(o["n_max"], "\(path).n_max"), lMax: try integer(o["l_max"], "\(path).l_max"),
-            atomSigma: try double(o["atom_sigma"], "\(path).atom_sigma"),
-            centralWeight: try double(o["central_weight"], "\(path).central_weight"),
-            normalise: try bool(o["normalise"], "\(path).normalise"),
-            neighbourSpecies: try integers(o["species_Z"], "\(path).species_Z"),
-            centreSpecies: try integers(o["Z"], "\(path).Z"), radialScaling: scaling)
+            cutoffRadius: try double(o[SOAPKeys.cutoff.name], "\(path).\(SOAPKeys.cutoff.name)"),
+            cutoffTransitionWidth: try double(o[SOAPKeys.transitionWidth.name], "\(path).\(SOAPKeys.transitionWidth.name)"),
+            nMax: try integer(o[SOAPKeys.nMax.name], "\(path).\(SOAPKeys.nMax.name)"), lMax: try integer(o[SOAPKeys.lMax.name], "\(path).\(SOAPKeys.lMax.name)"),
+            atomSigma: try double(o[SOAPKeys.atomSigma.name], "\(path).\(SOAPKeys.atomSigma.name)"),
+            centralWeight: try double(o[SOAPKeys.centralWeight.name], "\(path).\(SOAPKeys.centralWeight.name)"),
+            normalise: try bool(o[SOAPKeys.normalise.name], "\(path).\(SOAPKeys.normalise.name)"),
+            neighbourSpecies: try integers(o[SOAPKeys.neighbourSpecies.name], "\(path).\(SOAPKeys.neighbourSpecies.name)"),
+            centreSpecies: try integers(o[SOAPKeys.centreSpecies.name], "\(path).\(SOAPKeys.centreSpecies.name)"), radialScaling: scaling)
     }
 }

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 extension NeighbourList {
     /// Builds the full neighbour list of `structure` with cell lists (binning), in O(N) time

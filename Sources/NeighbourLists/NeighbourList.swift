@@ -1,4 +1,5 @@
 import AtomicStructures
+import Support
 
 /// A full neighbour list: for every centre atom i, every atom j (including periodic images of j,
 /// and images of i itself) with 0 < |r_j + S·H − r_i| < cutoffRadius.

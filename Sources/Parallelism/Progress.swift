@@ -1,3 +1,4 @@
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -82,6 +83,15 @@ public final class ProgressReporter: @unchecked Sendable {
         pthread_mutex_unlock(&mutex)
     }
 
+    /// Prints a warning: like ``note(_:)``, but also when quiet, since it is not progress but
+    /// something the user must know (e.g. a checkpoint that could not be written).
+    public func warn(_ message: String) {
+        pthread_mutex_lock(&mutex)
+        if isEnabled && interactive && !phase.isEmpty { fputs("\n", stderr) }
+        fputs(message + "\n", stderr)
+        pthread_mutex_unlock(&mutex)
+    }
+
     private func finishLineLocked() {
         guard isEnabled, !phase.isEmpty else { return }
         printLocked(now: monotonicSeconds(), final: true)
@@ -113,34 +123,3 @@ public func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-/// A rate or small quantity as "1.2M", "45.6k", "456", "0.5".
-public func formatRate(_ rate: Double) -> String {
-    if rate >= 1e6 { return String(format1(rate / 1e6)) + "M" }
-    if rate >= 1e4 { return String(format1(rate / 1e3)) + "k" }
-    if rate >= 10 { return String(Int(rate.rounded())) }
-    return format1(rate)
-}
-
-/// "42 s", "3 min 05 s", "1 h 02 min".
-public func formatDuration(_ seconds: Double) -> String {
-    if seconds < 60 { return seconds < 10 ? format1(seconds) + " s" : "\(Int(seconds.rounded())) s" }
-    let total = Int(seconds.rounded())
-    if total < 3600 { return "\(total / 60) min \(twoDigits(total % 60)) s" }
-    return "\(total / 3600) h \(twoDigits((total % 3600) / 60)) min"
-}
-
-private func format1(_ x: Double) -> String {
-    let tenths = Int((x * 10).rounded())
-    return "\(tenths / 10).\(tenths % 10)"
-}
-
-private func twoDigits(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-
-/// Bytes as "1.2 GB", "340 MB", "12 kB" (decimal units).
-public func formatBytes(_ bytes: Int) -> String {
-    let b = Double(bytes)
-    if b >= 1e9 { return format1(b / 1e9) + " GB" }
-    if b >= 1e6 { return "\(Int((b / 1e6).rounded())) MB" }
-    if b >= 1e3 { return "\(Int((b / 1e3).rounded())) kB" }
-    return "\(bytes) B"
-}

@@ -1,18 +1,61 @@
 import AtomicStructures
 import Kernels
 import LinearAlgebra
+import OrderedCollections
 import Parallelism
+import Support
 
 /// Predicting with a fitted potential over many structures, in parallel, in input order.
 public enum BatchPrediction {
     /// Predicts every structure; results are in input order and identical for any thread count.
+    ///
+    /// Structures of fewer than ``largeStructureAtoms`` atoms per thread run in parallel, one per
+    /// thread; larger ones run one at a time with every thread inside (so memory is that of one
+    /// large structure, see ``memoryEstimate(_:structures:threads:)``).
     public static func predict(
         _ potential: Potential, structures: [Structure], threads: Int = ThreadCount.current,
         progress: ProgressReporter = .silent
     ) throws -> [Prediction] {
-        try mapStructures(structures, of: potential, threads: threads, progress: progress, phase: "predicting") { s, buffers in
-            try predictChecked(potential, s, reusing: &buffers)
+        let threads = max(1, threads)
+        let isLarge = structures.map { $0.count >= largeStructureAtoms * threads }
+        let smallIndices = structures.indices.filter { !isLarge[$0] }
+        var results = [Prediction?](repeating: nil, count: structures.count)
+        progress.begin("predicting", total: structures.count, unit: "structures")
+        defer { progress.end() }
+        let small = try mapStructures(smallIndices.map { structures[$0] }, of: potential, threads: threads, progress: progress) { s, _ in
+            try predictChecked(potential, s, threads: 1)
         }
+        for (i, p) in zip(smallIndices, small) { results[i] = p }
+        let previousBLASThreads = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(previousBLASThreads) }
+        for i in structures.indices where isLarge[i] {
+            results[i] = try predictChecked(potential, structures[i], threads: threads)
+            progress.advance()
+        }
+        return results.map { $0! }
+    }
+
+    /// Structures with at least this many atoms per thread are predicted one at a time with every
+    /// thread inside (enough blocks of centres to keep the threads busy).
+    public static let largeStructureAtoms = 4 * DotProductKernel.predictionBlockSize
+
+    /// Bytes ``predict(_:structures:threads:progress:)`` holds at its peak besides the model and
+    /// the structures: the larger of `threads` small structures at once and one large structure
+    /// with every thread, plus the predictions kept (forces and virial of every structure).
+    public static func memoryEstimate(_ potential: Potential, structures: [Structure], threads: Int) -> Int {
+        let threads = max(1, threads)
+        var smallSizes: [Int] = [], large = 0, kept = 0
+        for s in structures {
+            kept += 8 * (3 * s.count + 9 + 1) + 8 * s.count
+            if s.count >= largeStructureAtoms * threads {
+                large = max(large, potential.predictionBytes(for: s, threads: threads))
+            } else {
+                smallSizes.append(potential.predictionBytes(for: s, threads: 1))
+            }
+        }
+        let concurrentSmall = smallSizes.sorted(by: >).prefix(threads).reduce(0, +)
+        return max(concurrentSmall, large) + kept
     }
 
     /// Predictive standard deviations of every structure's energy and force components (see
@@ -25,7 +68,9 @@ public enum BatchPrediction {
         progress: ProgressReporter = .silent
     ) throws -> [PredictiveStandardDeviation] {
         guard potential.posteriorFactor != nil else { throw MissingPosteriorFactor() }
-        return try mapStructures(structures, of: potential, threads: threads, progress: progress, phase: "uncertainties") { s, buffers in
+        progress.begin("uncertainties", total: structures.count, unit: "structures")
+        defer { progress.end() }
+        return try mapStructures(structures, of: potential, threads: threads, progress: progress) { s, buffers in
             try potential.standardDeviation(of: s, forces: true, reusing: &buffers)
         }
     }
@@ -33,11 +78,9 @@ public enum BatchPrediction {
     /// `body` applied to every structure in parallel, results in input order and identical for any
     /// thread count; the first error (in input order) is thrown.
     private static func mapStructures<Result>(
-        _ structures: [Structure], of potential: Potential, threads: Int, progress: ProgressReporter, phase: String,
+        _ structures: [Structure], of potential: Potential, threads: Int, progress: ProgressReporter,
         _ body: (Structure, inout [TermFeatures?]) throws -> Result
     ) throws -> [Result] {
-        progress.begin(phase, total: structures.count, unit: "structures")
-        defer { progress.end() }
         // Parallelism comes from the chunks below. Multi-threaded BLAS inside each worker's kernel
         // products would oversubscribe the cores (measured: 29 % longer wall time and 10x the
         // system time with 2 workers on 2 cores), and its results would depend on the machine's
@@ -69,8 +112,8 @@ public enum BatchPrediction {
     }
 
     /// One prediction, with non-finite results reported against the structure.
-    static func predictChecked(_ potential: Potential, _ s: Structure, reusing buffers: inout [TermFeatures?]) throws -> Prediction {
-        let p = try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic, reusing: &buffers)
+    static func predictChecked(_ potential: Potential, _ s: Structure, threads: Int) throws -> Prediction {
+        let p = try potential.predict(s, forces: true, virial: s.cell.isFullyPeriodic, threads: threads)
         guard p.energy.isFinite, p.forces.allSatisfy(\.isFinite), p.virial.allSatisfy(\.isFinite) else {
             throw InputError(
                 file: s.source?.file ?? "<memory>", line: s.source?.line, field: "prediction",

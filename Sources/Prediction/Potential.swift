@@ -2,6 +2,7 @@ import AtomicStructures
 import Descriptors
 import Kernels
 import NeighbourLists
+import Support
 
 /// What one term computes from a structure before its kernel is applied: the input of its
 /// design rows and of its predictions.
@@ -59,6 +60,15 @@ public protocol PotentialTerm: Sendable {
     /// The term's contribution to energy, forces and virial for coefficients `alpha`, from the
     /// structure's features (forces and virial are zero where the features lack gradients).
     func predict(from features: TermFeatures, structure: Structure, neighbours: NeighbourList, alpha: [Double]) throws -> Prediction
+    /// The term's contribution to energy, forces and virial of `structure` for coefficients
+    /// `alpha`, computed the cheapest way (for SOAP: reverse mode, in blocks of centres, so
+    /// memory stays that of one block per thread), with up to `threads` threads inside the
+    /// structure. Equal to ``predict(from:structure:neighbours:alpha:)`` on features with
+    /// gradients up to round-off (tested to 1e-10 relative), identical for any thread count.
+    /// `neighbours` was built for `structure` with a cutoff at least ``cutoffRadius``.
+    func predict(
+        _ structure: Structure, neighbours: NeighbourList, alpha: [Double], forces: Bool, virial: Bool, threads: Int
+    ) throws -> Prediction
     /// As ``features(of:neighbours:gradients:strainGradients:)``, reusing the memory of the
     /// features of a previous structure held in `buffer` (which is emptied). Loops over many
     /// structures hand each result back as the next call's buffer: large gradient arrays are then
@@ -88,13 +98,20 @@ extension PotentialTerm {
         try addDesignRows(from: f, structure: structure, neighbours: neighbours, rows: rows, into: &block, columnOffset: columnOffset)
     }
 
-    /// The term's contribution to energy, forces and virial for coefficients `alpha`, computing
-    /// its features first.
+    /// Terms without a reverse mode compute their features (with gradients as needed) and
+    /// predict from them.
     public func predict(
-        _ structure: Structure, neighbours: NeighbourList, alpha: [Double], forces: Bool, virial: Bool
+        _ structure: Structure, neighbours: NeighbourList, alpha: [Double], forces: Bool, virial: Bool, threads: Int
     ) throws -> Prediction {
         let f = try features(of: structure, neighbours: neighbours, gradients: forces, strainGradients: virial)
         return try predict(from: f, structure: structure, neighbours: neighbours, alpha: alpha)
+    }
+
+    /// ``predict(_:neighbours:alpha:forces:virial:threads:)`` on one thread.
+    public func predict(
+        _ structure: Structure, neighbours: NeighbourList, alpha: [Double], forces: Bool, virial: Bool
+    ) throws -> Prediction {
+        try predict(structure, neighbours: neighbours, alpha: alpha, forces: forces, virial: virial, threads: 1)
     }
 }
 
@@ -165,6 +182,20 @@ public struct SOAPTerm: PotentialTerm {
         guard case .descriptors(let d) = features else { throw TermFeaturesMismatch(term: name) }
         return kernel.predict(d, atomCount: structure.count, alpha: alpha)
     }
+
+    /// Reverse mode: ∂E/∂descriptor per block of centres (two GEMMs against the sparse points),
+    /// pulled back through the power spectrum and density expansion to the atoms.
+    public func predict(
+        _ structure: Structure, neighbours: NeighbourList, alpha: [Double], forces: Bool, virial: Bool, threads: Int
+    ) throws -> Prediction {
+        guard let reverse = calculator as? any ReverseModeDescriptor else {
+            // Radial spectrum and bispectrum: forward gradients contracted with the kernel
+            // derivative (reverse mode is SOAP's so far).
+            let d = try calculator.values(structure, gradients: forces, strainGradients: virial, threads: threads)
+            return kernel.predict(d, atomCount: structure.count, alpha: alpha)
+        }
+        return try kernel.predict(structure, descriptor: reverse, neighbours: neighbours, alpha: alpha, forces: forces, virial: virial, threads: threads)
+    }
 }
 
 /// A fitted GAP potential: per-species reference energies plus additive kernel terms.
@@ -196,40 +227,32 @@ public struct Potential: Sendable {
     /// The largest descriptor cutoff, Å (one neighbour list serves every term).
     public var cutoffRadius: Double { terms.map(\.cutoffRadius).max() ?? 0 }
 
-    /// Predicts energy (eV), forces (eV/Å) and, if asked, the virial (eV) of `structure`.
+    /// Predicts energy (eV), forces (eV/Å) and, if asked, the virial (eV) of `structure`, with
+    /// up to `threads` threads inside the structure (results are identical for any count).
+    ///
+    /// Memory is that of the neighbour list, the outputs and one block of centres per thread
+    /// (see ``memoryEstimate(atomCount:threads:)``), whatever the structure's size.
     ///
     /// - Throws: ``InputError`` if the structure contains a species without e0 or the structure
     ///   is unusable (for example overlapping atoms).
-    public func predict(_ structure: Structure, forces: Bool = true, virial: Bool = true) throws -> Prediction {
-        var buffers = [TermFeatures?](repeating: nil, count: terms.count)
-        return try predict(structure, forces: forces, virial: virial, reusing: &buffers)
-    }
-
-    /// As ``predict(_:forces:virial:)``, reusing per-term feature memory across calls: keep one
-    /// `buffers` array (``terms``.count entries, initially nil) per thread and pass it to every
-    /// call. Results are bit for bit the same; large structures run markedly faster.
-    public func predict(_ structure: Structure, forces: Bool = true, virial: Bool = true, reusing buffers: inout [TermFeatures?]) throws -> Prediction {
-        precondition(buffers.count == terms.count, "one buffer per term")
+    public func predict(_ structure: Structure, forces: Bool = true, virial: Bool = true, threads: Int = 1) throws -> Prediction {
         let reference = try referenceEnergy(of: structure)
-        guard !terms.isEmpty else {
-            var total = Prediction(atomCount: structure.count)
-            total.energy = reference
-            return total
-        }
+        var total = Prediction(atomCount: structure.count)
+        total.energy = reference
+        guard !terms.isEmpty else { return total }
         let list = try NeighbourList(structure, cutoffRadius: cutoffRadius)
-        var features: [TermFeatures] = []
-        for (t, term) in terms.enumerated() {
-            features.append(try term.features(of: structure, neighbours: list, gradients: forces, strainGradients: virial, reusing: &buffers[t]))
+        for (term, alpha) in zip(terms, alphas) {
+            total.add(try term.predict(structure, neighbours: list, alpha: alpha, forces: forces, virial: virial, threads: threads))
         }
-        let result = try predict(structure, neighbours: list, features: features, referenceEnergy: reference)
-        for t in terms.indices { buffers[t] = features[t] }  // hand the memory back for the next call
-        return result
+        return total
     }
 
     /// Predicts from precomputed features: `features[t]` is term t's, computed from `structure`
     /// with `neighbours` (a list with a cutoff of at least ``cutoffRadius``). Forces and virial
-    /// come out zero where the features lack the gradients. Bit for bit the same as
-    /// ``predict(_:forces:virial:)`` given the same neighbour list and gradients.
+    /// come out zero where the features lack the gradients. This is the forward path (descriptor
+    /// gradients contracted with the kernel derivative), for callers that hold features with
+    /// gradients anyway (training); it equals ``predict(_:forces:virial:threads:)`` (reverse
+    /// mode) up to round-off, about 1e-14 relative.
     ///
     /// - Throws: ``InputError`` for a species without e0.
     public func predict(_ structure: Structure, neighbours: NeighbourList, features: [TermFeatures]) throws -> Prediction {

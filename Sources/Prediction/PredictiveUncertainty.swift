@@ -1,7 +1,8 @@
 import AtomicStructures
-import CLapack
 import Kernels
+import LinearAlgebra
 import NeighbourLists
+import Support
 
 /// The upper-triangular M x M factor R of the posterior precision of a potential's
 /// coefficients: RᵀR = K_MM + jitter + K_MN Λ⁻¹ K_NM, the R of the QR factorisation whose
@@ -63,9 +64,9 @@ public struct PosteriorFactor: Sendable {
         guard rowCount > 0, size > 0 else { return }
         upper.withUnsafeBufferPointer { r in
             rows.withUnsafeMutableBufferPointer { b in
-                cblas_dtrsm(
-                    CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(rowCount), Int32(size), 1,
-                    r.baseAddress, Int32(size), b.baseAddress, Int32(rowCount))
+                RawBLAS.trsm(
+                    side: .right, triangle: .upper, transpose: false, unitDiagonal: false, m: rowCount, n: size, alpha: 1,
+                    a: r.baseAddress, lda: size, b: b.baseAddress, ldb: rowCount)
             }
         }
     }
@@ -105,8 +106,9 @@ extension Potential {
         return try standardDeviation(of: structure, forces: forces, reusing: &buffers)
     }
 
-    /// As ``standardDeviation(of:forces:)``, reusing per-term feature memory across calls (see
-    /// ``predict(_:forces:virial:reusing:)``).
+    /// As ``standardDeviation(of:forces:)``, reusing per-term feature memory across calls: keep
+    /// one `buffers` array (``terms``.count entries, initially nil) per thread and pass it to
+    /// every call. Results are bit for bit the same.
     public func standardDeviation(
         of structure: Structure, forces: Bool = true, reusing buffers: inout [TermFeatures?]
     ) throws -> PredictiveStandardDeviation {

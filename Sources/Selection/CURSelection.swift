@@ -1,6 +1,6 @@
-import CLapack
 import LinearAlgebra
 import Parallelism
+import Support
 
 /// CUR selection of sparse points: rows (environments) of the descriptor matrix X (N x F) with
 /// high statistical leverage, i.e. rows that matter most for X's dominant singular directions.
@@ -166,8 +166,9 @@ public struct LeverageScores: Sendable {
                     var start = 0
                     while start < n {
                         let rows = min(block, n - start)
-                        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(kk), Int32(rows), Int32(f), 1,
-                                    pw.baseAddress, Int32(f), px.baseAddress! + start * f, Int32(f), 0, pt.baseAddress, Int32(kk))
+                        RawBLAS.gemm(
+                            transposeA: true, transposeB: false, m: kk, n: rows, k: f, alpha: 1,
+                            a: pw.baseAddress, lda: f, b: px.baseAddress! + start * f, ldb: f, beta: 0, c: pt.baseAddress, ldc: kk)
                         for i in 0..<rows { p[start + i] = dot(pt.baseAddress! + i * kk, pt.baseAddress! + i * kk, kk) }
                         start += rows
                     }

@@ -1,4 +1,5 @@
 import Parallelism
+import Support
 
 /// Farthest-point sampling: start from one row, then repeatedly pick the row farthest from all
 /// rows picked so far (the largest minimum distance), as `skmatter.sample_selection.FPS`.

@@ -1,3 +1,5 @@
+import Support
+
 /// Uniform random rows without replacement, from a seeded ``Xoshiro256StarStar`` (gap_fit's
 /// `random`, but reproducible on every platform and Swift version).
 ///

@@ -1,12 +1,15 @@
 import AtomicStructures
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A file of environment indices that fixes the sparse points (`sparse_method: "index_file"`).
 ///
-/// Format: one integer per line, the index of an environment (a row of the descriptor matrix,
-/// in the order environments are generated: frame by frame, then atom by atom within a frame).
+/// Format: integers, the indices of environments (rows of the descriptor matrix, in the order
+/// environments are generated: frame by frame, then atom by atom within a frame), one per line
+/// (gap_fit's `sparse_file`) or several on a line separated by spaces or tabs (the one-line file
+/// gap_fit's `print_sparse_index` writes).
 /// Blank lines and lines starting with `#` are ignored; spaces around the number are allowed.
 /// Indices are 1-based by default, as gap_fit's `sparse_file` and the `print_sparse_index`
 /// files gap_fit writes; pass `.zeroBased` for files made with Python. Duplicates and indices
@@ -24,17 +27,7 @@ public enum SparseIndexFile {
     ///
     /// - Parameter rowCount: the number of environments; when given, indices must lie below it.
     public static func read(path: String, base: Base = .oneBased, rowCount: Int? = nil) throws -> [Int] {
-        guard let file = fopen(path, "rb") else {
-            throw InputError(file: path, message: "cannot open the sparse index file: \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            bytes.append(contentsOf: buffer[0..<n])
-            if n < buffer.count { break }
-        }
+        let bytes = try readFile(path, what: "sparse index file")
         return try parse(String(decoding: bytes, as: UTF8.self), name: path, base: base, rowCount: rowCount)
     }
 
@@ -48,22 +41,25 @@ public enum SparseIndexFile {
             lineNumber += 1
             let line = Substring(String(decoding: rawLine, as: UTF8.self)).trimmingCharacters()
             if line.isEmpty || line.hasPrefix("#") { continue }
-            guard let value = Int(line) else {
-                let shown = line.count > 40 ? String(line.prefix(40)) + "…" : String(line)
-                throw InputError(file: name, line: lineNumber, message: "expected one integer (an environment index) per line, found \"\(shown)\"")
+            // gap_fit's print_sparse_index writes all indices on one line, separated by spaces.
+            for field in line.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                guard let value = Int(field) else {
+                    let shown = field.count > 40 ? String(field.prefix(40)) + "…" : String(field)
+                    throw InputError(file: name, line: lineNumber, message: "expected integers (environment indices, one per line or several separated by spaces), found \"\(shown)\"")
+                }
+                let index = value - base.rawValue
+                guard index >= 0 else {
+                    throw InputError(file: name, line: lineNumber, message: "index \(value) is below the first environment (\(base.rawValue); indices are \(base == .oneBased ? "1-based" : "0-based"))")
+                }
+                if let rowCount, index >= rowCount {
+                    throw InputError(file: name, line: lineNumber, message: "index \(value) is past the last environment (\(rowCount - 1 + base.rawValue); there are \(rowCount), indices are \(base == .oneBased ? "1-based" : "0-based"))")
+                }
+                if let first = firstLine[index] {
+                    throw InputError(file: name, line: lineNumber, message: "index \(value) is listed twice (first on line \(first))")
+                }
+                firstLine[index] = lineNumber
+                result.append(index)
             }
-            let index = value - base.rawValue
-            guard index >= 0 else {
-                throw InputError(file: name, line: lineNumber, message: "index \(value) is below the first environment (\(base.rawValue); indices are \(base == .oneBased ? "1-based" : "0-based"))")
-            }
-            if let rowCount, index >= rowCount {
-                throw InputError(file: name, line: lineNumber, message: "index \(value) is past the last environment (\(rowCount - 1 + base.rawValue); there are \(rowCount), indices are \(base == .oneBased ? "1-based" : "0-based"))")
-            }
-            if let first = firstLine[index] {
-                throw InputError(file: name, line: lineNumber, message: "index \(value) is listed twice (first on line \(first))")
-            }
-            firstLine[index] = lineNumber
-            result.append(index)
         }
         guard !result.isEmpty else { throw InputError(file: name, message: "the sparse index file lists no indices") }
         return result.sorted()

@@ -1,4 +1,5 @@
 import AtomicStructures
+import Descriptors
 import Kernels
 import NeighbourLists
 import Parallelism

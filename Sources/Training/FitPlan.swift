@@ -5,6 +5,7 @@ import Kernels
 import NeighbourLists
 import Parallelism
 import Prediction
+import Support
 
 /// What a fit will do and need, computed before any large allocation (`gap-train --dry-run`
 /// prints it; a real run prints it too before starting).
@@ -36,6 +37,8 @@ public struct FitPlan: Sendable {
     /// Rows per design block and worker threads.
     public var blockRows: Int
     public var threads: Int
+    /// Observations of the largest frame (a block holds at least one whole frame).
+    public var largestFrameRows: Int
     /// Memory of each phase of the fit, item by item, bytes. The phases follow one another,
     /// so the peak is the largest phase, not the sum.
     public var phases: [(phase: String, items: [(item: String, bytes: Int)])]
@@ -60,6 +63,7 @@ public struct FitPlan: Sendable {
         var columns = 0
         var passOneBytes = 0
         var gradientBytes = 0
+        var gradientEntries = 0
         let largest = data.frames.max { $0.atomCount < $1.atomCount }
         for (t, spec) in specs.enumerated() {
             switch spec {
@@ -78,6 +82,7 @@ public struct FitPlan: Sendable {
                     let list = try NeighbourList(frame.structure, cutoffRadius: calculator.hyperparameters.cutoffRadius)
                     let entries = frame.atomCount + list.pairCount
                     gradientBytes = max(gradientBytes, (entries * 3 + frame.atomCount * 9) * features * 8)
+                    gradientEntries = max(gradientEntries, entries)
                 }
             case .distance2b(let kernel, let termConfig):
                 var pairs = 0
@@ -95,22 +100,33 @@ public struct FitPlan: Sendable {
         let forceRows = data.frames.reduce(0) { $0 + ($1.forces?.count ?? 0) }
         let virialRows = data.frames.filter { $0.virial != nil }.count * 6
         let blockRows = options.blockRows ?? FitOptions.defaultBlockRows(columns: columns)
-        let threads = options.threads
+        // Workers beyond the number of frames have nothing to hold.
+        let threads = max(1, min(options.threads, data.frames.count))
         var plan = FitPlan(
             terms: terms, frames: data.frames.count, atoms: data.atomCount, energyRows: energyRows, forceRows: forceRows,
-            virialRows: virialRows, columns: columns, blockRows: blockRows, threads: threads, phases: [])
-        // What the process already holds (runtime, libraries, the data as read) plus BLAS's
-        // per-thread work buffers, which OpenBLAS maps on first use (about 32 MB each).
-        let baseline = (residentMemoryBytes() ?? (data.atomCount * 120 + data.frames.count * 600)) + (threads + 1) * (32 << 20)
+            virialRows: virialRows, columns: columns, blockRows: blockRows, threads: threads,
+            largestFrameRows: data.frames.map(\.observationCount).max() ?? 0, phases: [])
+        // What the process already holds (runtime, libraries, the data as read), measured.
+        let baseline = residentMemoryBytes() ?? (data.atomCount * 120 + data.frames.count * 600)
+        let largestTerm = terms.map(\.sparsePoints).max() ?? 0
+        // OpenBLAS packs GEMM operands into per-thread buffers it maps once (32 MB) but touches
+        // only as far as the operands reach: a k x n panel of B (k ≤ 256) and a 512 x 256 block
+        // of A, with n at most the M columns here.
+        let blasBytes = (threads + 1) * min(32 << 20, (256 * max(columns, 1) + 512 * 256) * 8)
+        // A kernel's design-row scratch per worker: at most 16 MB (Potential's chunking), else the
+        // largest frame's gradient entries times the largest term's sparse points.
+        let scratch = min(16 << 20, gradientEntries * 3 * largestTerm * 8) + (largest?.atomCount ?? 0) * largestTerm * 8
         plan.setPhases(
-            structureBytes: baseline, passOneBytes: passOneBytes,
-            largestTermColumns: terms.map(\.sparsePoints).max() ?? 0, gradientBytes: gradientBytes,
+            structureBytes: baseline + blasBytes, passOneBytes: passOneBytes,
+            largestTermColumns: largestTerm, gradientBytes: gradientBytes, kernelScratchBytes: scratch,
             sparsePointBytes: terms.reduce(0) { $0 + $1.sparsePoints * $1.features * 8 })
         return plan
     }
 
     /// Fills ``phases`` from the sizes (called again when the block size changes).
-    mutating func setPhases(structureBytes: Int, passOneBytes: Int, largestTermColumns: Int, gradientBytes: Int, sparsePointBytes: Int) {
+    mutating func setPhases(
+        structureBytes: Int, passOneBytes: Int, largestTermColumns: Int, gradientBytes: Int, kernelScratchBytes: Int, sparsePointBytes: Int
+    ) {
         let m = columns
         let m2 = m * m * 8
         let common = [("this process now (runtime, training data) and BLAS buffers", structureBytes)]
@@ -127,7 +143,7 @@ public struct FitPlan: Sendable {
                 ("sparse points", sparsePointBytes),
                 ("QR triangle R (M x M) and its checkpoint copy", m2 + m2 / 2 + 64 * m * 8),
                 ("descriptor gradients in flight (largest frame x \(threads))", threads * gradientBytes),
-                ("kernel scratch (\(threads) x 16 MB)", threads * (16 << 20)),
+                ("kernel scratch (\(threads) x \(formatBytes(kernelScratchBytes)))", threads * kernelScratchBytes),
             ]),
         ]
         passTwoBase = phases[2].items
@@ -136,18 +152,31 @@ public struct FitPlan: Sendable {
 
     private var passTwoBase: [(item: String, bytes: Int)] = []
 
-    /// Bytes of the design blocks in flight for a block size: two waves (one being formed, one
-    /// being folded) of `threads` blocks, plus the copy of one block the QR fold overwrites.
-    func blockBytes(_ rows: Int) -> Int { (2 * threads + 1) * rows * (columns + 3) * 8 }
+    /// Bytes of the design blocks in flight for a block size, as the data gives them: up to two
+    /// waves (one being formed, one being folded) of `threads` blocks, no more blocks than the
+    /// data fills, each no larger than the data (and no smaller than its largest frame); plus
+    /// the QR panel being filled and the copy the fold overwrites.
+    func blockBytes(_ rows: Int) -> Int {
+        let rows = max(1, rows)
+        let perBlock = min(observations, max(rows, largestFrameRows))
+        let blocks = min(2 * threads, (observations + rows - 1) / rows)
+        return blocks * perBlock * (columns + 3) * 8 + panelBytes
+    }
+
+    /// An upper bound of ``blockBytes(_:)`` linear in the block size: two full waves.
+    func blockBytesBound(_ rows: Int) -> Int { 2 * threads * rows * (columns + 3) * 8 + panelBytes }
+
+    /// The QR panel being filled and the copy of it that the fold overwrites.
+    var panelBytes: Int { 2 * min(FitOptions.panelRows, observations) * (columns + 1) * 8 }
 
     mutating func setBlockRows(_ rows: Int) {
         blockRows = rows
         guard phases.count == 3 else { return }
-        phases[2].items = [("design blocks in flight (2 waves x \(threads) + 1 being folded, \(rows) rows x M)", blockBytes(rows))] + passTwoBase
+        phases[2].items = [("design blocks in flight (2 waves x \(threads), \(rows) rows x M) and the QR panel", blockBytes(rows))] + passTwoBase
     }
 
     /// The plan fitted into `budget` bytes: unchanged if it fits; otherwise with smaller blocks
-    /// (unless `fixedBlockRows`), which changes the model only at round-off level.
+    /// (unless `fixedBlockRows`), which leaves the model unchanged (the QR folds fixed panels).
     ///
     /// - Throws: ``TrainingError/memoryBudget(_:)`` saying what to reduce, before anything large
     ///   is allocated, when even the smallest blocks (256 rows) do not fit.
@@ -156,8 +185,8 @@ public struct FitPlan: Sendable {
         var plan = self
         let otherPhases = phaseBytes.dropLast().max() ?? 0
         if !fixedBlockRows && otherPhases <= budget {
-            let spare = budget - plan.phaseBytes[2] + blockBytes(blockRows)
-            let rows = spare / max(1, (2 * threads + 1) * (columns + 3) * 8)
+            let spare = budget - plan.phaseBytes[2] + blockBytes(blockRows) - panelBytes
+            let rows = spare / max(1, 2 * threads * (columns + 3) * 8)
             if rows >= 256 {
                 plan.setBlockRows(min(blockRows, rows))
                 return plan

@@ -1,6 +1,8 @@
 import AtomicStructures
 import Configuration
+import LinearAlgebra
 import NeighbourLists
+import Support
 
 /// Per-species reference energies e0 (eV per atom), resolved as gap_fit does (docs/gap_fit.md §1.6).
 public enum ReferenceEnergies {
@@ -10,6 +12,8 @@ public enum ReferenceEnergies {
     ///   of that species with no neighbour (periodic images included) within `cutoffRadius`.
     ///   Missing or ambiguous (two such frames) is an error, as in gap_fit.
     /// - `average`: the unweighted mean over labelled frames of E/N, the same for every species.
+    /// - `fit`: per species, the least-squares fit of E/N over labelled frames to the composition
+    ///   (see ``leastSquares(frames:species:source:)``).
     /// - per species: the given numbers (coverage was checked against the data).
     public static func resolve(
         _ config: TrainingConfig, frames: [TrainingFrame], species: [Int], cutoffRadius: Double
@@ -26,6 +30,8 @@ public enum ReferenceEnergies {
             }
             let mean = labelled.reduce(0, +) / Double(labelled.count)
             for z in species { table[z] = mean }
+        case .leastSquares:
+            table = try leastSquares(frames: frames, species: species, source: config.sourceName)
         case .isolatedAtoms:
             var found: [Int: (Double, String)] = [:]
             for frame in frames where frame.atomCount == 1 {
@@ -51,6 +57,46 @@ public enum ReferenceEnergies {
             }
         }
         for z in species { table[z]! += config.e0Offset }
+        return table
+    }
+
+    /// e0 per species minimising Σ_f (E_f/N_f − Σ_s c_fs e0_s)² over frames with an energy,
+    /// c_fs the fraction of species s in frame f: the unweighted per-atom residual, so that with
+    /// one species it is `average` (to round-off). Solved from the S x S normal equations by a
+    /// symmetric eigendecomposition; directions the compositions do not determine (every frame
+    /// with the same Ti:Al ratio, say) get the minimum-norm solution, which leaves those frames'
+    /// energies exactly as well fitted (the GP then learns the rest).
+    static func leastSquares(frames: [TrainingFrame], species: [Int], source: String) throws -> [Int: Double] {
+        let s = species.count
+        var normal = Matrix(rows: s, columns: s)
+        var rhs = [Double](repeating: 0, count: s)
+        var labelled = 0
+        for frame in frames {
+            guard let energy = frame.energy else { continue }
+            labelled += 1
+            let n = Double(frame.atomCount)
+            var fraction = [Double](repeating: 0, count: s)
+            for z in frame.structure.atomicNumbers {
+                if let k = species.firstIndex(of: z) { fraction[k] += 1 / n }
+            }
+            for a in 0..<s {
+                rhs[a] += fraction[a] * energy / n
+                for b in 0..<s { normal[a, b] += fraction[a] * fraction[b] }
+            }
+        }
+        guard labelled > 0 else {
+            throw InputError(file: source, field: "e0", message: "\"fit\" needs frames with energies, and none has one")
+        }
+        let eigen = try symmetricEigendecomposition(normal)
+        let largest = eigen.values.last ?? 0
+        var e0 = [Double](repeating: 0, count: s)
+        for (k, value) in eigen.values.enumerated() where value > 1e-12 * largest {
+            var projection = 0.0
+            for a in 0..<s { projection += eigen.vectors[a, k] * rhs[a] }
+            for a in 0..<s { e0[a] += eigen.vectors[a, k] * projection / value }
+        }
+        var table: [Int: Double] = [:]
+        for (k, z) in species.enumerated() { table[z] = e0[k] }
         return table
     }
 

@@ -1,7 +1,6 @@
 import AtomicStructures
 import Configuration
 import Descriptors
-import Dispatch
 import Kernels
 import LinearAlgebra
 import ModelFiles
@@ -9,6 +8,7 @@ import NeighbourLists
 import Parallelism
 import Prediction
 import Selection
+import Support
 
 /// Options of a fit that are not part of the model (they never change the result).
 public struct FitOptions: Sendable {
@@ -46,11 +46,18 @@ public struct FitOptions: Sendable {
     }
 
     /// The default block size for `columns` sparse points: blocks of about 64 MB (at least 256
-    /// rows). It depends only on the model size, so the same config gives the same batches (and
-    /// the same model bits) on every machine.
+    /// rows). Blocks only decide how many rows are formed at once: the model does not depend
+    /// on them (see ``panelRows``).
     public static func defaultBlockRows(columns: Int) -> Int {
         max(256, (64 << 20) / max(1, 8 * columns))
     }
+
+    /// Rows per QR panel: the design rows, in frame order, are folded into the triangular
+    /// factor in panels of exactly this many rows (``PanelledLeastSquares``), so the model's
+    /// bytes depend on the data and the config only, never on the block size, the memory budget
+    /// or the thread count. A few hundred rows keep dtpqrt's updates matrix-matrix; changing it
+    /// changes models at round-off level (and invalidates checkpoints, via their fingerprint).
+    public static let panelRows = 512
 }
 
 /// One resolved model term before fitting: its descriptor and kernel settings.
@@ -148,7 +155,7 @@ public struct Trainer: Sendable {
             case .distance2b(let pair, let termConfig):
                 let kernel = PairDistanceKernel(
                     cutoffRadius: termConfig.descriptor.cutoffRadius, transitionWidth: termConfig.descriptor.cutoffTransitionWidth,
-                    theta: termConfig.theta, delta: termConfig.delta, species: PairDistanceKernel.SpeciesPair(pair.first, pair.second),
+                    theta: termConfig.theta, delta: termConfig.delta, species: pair,
                     sparseDistances: [])
                 specs.append(.distance2b(kernel, termConfig))
             }
@@ -199,91 +206,51 @@ public struct Trainer: Sendable {
         // with the rows U of K_MM + jitter = UᵀU.
         var terms: [any PotentialTerm]
         var sources: [[SparsePointSource]]
-        var solver: IncrementalLeastSquares
-        var firstBatch = 0
-        let blockRows: Int
+        var solver: PanelledLeastSquares
+        var framesBefore = 0
         if let checkpoint = options.resume {
-            guard let policy = options.checkpoint, policy.fingerprint == checkpoint.fingerprint else {
+            guard let policy = options.checkpoint, policy.fingerprint == checkpoint.fingerprint,
+                  checkpoint.solver.panelRows == FitOptions.panelRows
+            else {
                 throw TrainingError.checkpointMismatch(path: options.checkpoint?.path ?? "")
             }
             terms = checkpoint.model.potential.terms
             sources = checkpoint.model.sparseSources
             solver = checkpoint.solver
-            firstBatch = checkpoint.batchesDone
-            blockRows = checkpoint.blockRows
-            guard checkpoint.model.potential.e0 == e0, terms.count == specs.count else {
+            framesBefore = checkpoint.framesDone
+            guard checkpoint.model.potential.e0 == e0, terms.count == specs.count, framesBefore <= data.frames.count else {
                 throw TrainingError.checkpointMismatch(path: policy.path)
             }
             lap("resumed from checkpoint")
         } else {
             (terms, sources) = try selectTerms(specs, data: data, features: features, cutoff: cutoff, options: options)
             lap("descriptors and sparse points")
-            solver = try startSolver(terms: terms, sources: sources)
-            blockRows = options.blockRows ?? FitOptions.defaultBlockRows(columns: solver.columns)
+            solver = PanelledLeastSquares(try startSolver(terms: terms, sources: sources), panelRows: FitOptions.panelRows)
             lap("sparse covariance")
         }
+        let blockRows = options.blockRows ?? FitOptions.defaultBlockRows(columns: solver.columns)
         let columnOffsets = terms.reduce(into: [0]) { $0.append($0.last! + $1.sparseCount) }
-        func saveCheckpoint(batchesDone: Int, solver: IncrementalLeastSquares) throws {
-            guard let policy = options.checkpoint else { return }
-            let model = ModelFile(
+        let checkpoints = CheckpointWriter(policy: options.checkpoint, progress: progress) {
+            ModelFile(
                 potential: Potential(e0: e0, terms: terms, alphas: terms.map { [Double](repeating: 0, count: $0.sparseCount) }),
                 sparseSources: sources,
                 provenance: ModelProvenance(config: config.jsonValue, trainingFiles: data.files, seed: config.seed, frameCount: data.frames.count, atomCount: data.atomCount, observationCount: 0))
-            try Checkpoint(fingerprint: policy.fingerprint, batchesDone: batchesDone, blockRows: blockRows, model: model, solver: solver)
-                .write(to: policy.path)
         }
-        if options.resume == nil { try saveCheckpoint(batchesDone: 0, solver: solver) }
+        if options.resume == nil { checkpoints.save(framesDone: 0, solver: solver) }
 
-        // Pass 2: weighted design rows in fixed batches of frames. Workers form the blocks of one
-        // wave while the previous wave is folded into R on another thread, always in batch
-        // order, so the result does not depend on the thread count.
-        let batches = Trainer.batches(data.frames, maxRows: blockRows)
+        // Pass 2: every frame's weighted design rows, folded into the triangle.
+        let pass = DesignPass(
+            data: data, terms: terms, columnOffsets: columnOffsets, e0: e0, cutoff: cutoff, features: features,
+            blockRows: blockRows, options: options, checkpoints: checkpoints)
+        // Handed over, not copied: a second reference would copy R on the first fold.
+        solver = try pass.run(from: framesBefore, solver: consume solver)
         let observations = data.frames.reduce(0) { $0 + $1.observationCount }
-        let framesBefore = firstBatch < batches.count ? batches[firstBatch].lowerBound : data.frames.count
-        let folding = FoldingQueue(solver)
-        solver = IncrementalLeastSquares(columns: 0)  // hand the state over: no copy-on-write of R
-        let estimate = options.estimatedPeakBytes
-        progress.begin(options.phasePrefix + "design matrix", total: data.frames.count - framesBefore, unit: "structures") {
-            var text = "\(folding.rowsFolded) rows folded"
-            if let rss = residentMemoryBytes() {
-                text += ", memory \(formatBytes(rss))" + (estimate > 0 ? " of \(formatBytes(estimate)) estimated" : "")
-            }
-            return text
-        }
-        var lastCheckpoint = monotonicSeconds()
-        var next = firstBatch
-        while next < batches.count {
-            let wave = Array(batches[next ..< min(batches.count, next + options.threads)])
-            let blocks = try parallelMap(count: wave.count, threads: options.threads, chunkCount: wave.count) { chunk in
-                let block = try Trainer.designBlock(
-                    frames: data.frames, range: wave[chunk], terms: terms, columnOffsets: columnOffsets,
-                    e0: e0, cutoff: cutoff, features: features)
-                progress.advance(by: wave[chunk].count)
-                return block
-            }
-            // Everything before this wave is folded once the queue is idle: a consistent state.
-            try folding.waitUntilIdle()
-            if let policy = options.checkpoint, monotonicSeconds() - lastCheckpoint >= policy.intervalSeconds {
-                try saveCheckpoint(batchesDone: next, solver: folding.state)
-                lastCheckpoint = monotonicSeconds()
-            }
-            if options.stopsOnInterrupt && Interruption.isRequested {
-                try saveCheckpoint(batchesDone: next, solver: folding.state)
-                progress.end()
-                throw TrainingError.interrupted(checkpoint: options.checkpoint?.path)
-            }
-            folding.fold(blocks)
-            next += wave.count
-        }
-        try folding.waitUntilIdle()
-        solver = folding.state
-        progress.end()
-        try saveCheckpoint(batchesDone: batches.count, solver: solver)
         lap("design matrix and QR")
+        let qr = solver.solver
 
         let alpha: [Double]
         do {
-            alpha = try solver.solve()
+            alpha = try qr.solve()
         } catch let error as LinearAlgebraError {
             throw TrainingError.rankDeficient(detail: explainColumn(error.index, terms: terms, sources: sources, offsets: columnOffsets) ?? error.message)
         }
@@ -291,12 +258,12 @@ public struct Trainer: Sendable {
         var potential = Potential(e0: e0, terms: terms, alphas: alphas)
         if config.storesUncertainty {
             // The same R whose solve gave α: RᵀR is the posterior precision of α.
-            potential.posteriorFactor = PosteriorFactor(size: solver.columns, upperColumnMajor: solver.r.storage)
+            potential.posteriorFactor = PosteriorFactor(size: qr.columns, upperColumnMajor: qr.r.storage)
         }
         lap("solve")
         return FitResult(
             potential: potential, sparseSources: sources,
-            reciprocalCondition: solver.reciprocalConditionEstimate, observationCount: observations,
+            reciprocalCondition: qr.reciprocalConditionEstimate, observationCount: observations,
             phaseSeconds: phases)
     }
 
@@ -439,14 +406,15 @@ public struct Trainer: Sendable {
         return (distances, origins)
     }
 
-    /// Splits frames into consecutive batches of at most `maxRows` observations (a frame larger
-    /// than that gets a batch of its own). Depends only on the data, never on the thread count.
-    static func batches(_ frames: [TrainingFrame], maxRows: Int) -> [Range<Int>] {
+    /// Splits frames `first...` into consecutive batches of at most `maxRows` observations (a
+    /// frame larger than that gets a batch of its own). Batches only decide how many rows are
+    /// formed at once; the rows are folded in fixed panels whatever the batches.
+    static func batches(_ frames: [TrainingFrame], from first: Int = 0, maxRows: Int) -> [Range<Int>] {
         var result: [Range<Int>] = []
-        var start = 0
+        var start = first
         var rows = 0
-        for (i, frame) in frames.enumerated() {
-            let r = frame.observationCount
+        for i in first..<frames.count {
+            let r = frames[i].observationCount
             if rows > 0 && rows + r > maxRows {
                 result.append(start ..< i)
                 start = i
@@ -581,46 +549,6 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
             return "the checkpoint \(path) belongs to another run (the config, the training files, the code version or the block size differ); remove it or start without --resume"
         }
     }
-}
-
-/// Folds blocks of design rows into the QR state on a serial background queue, so that forming
-/// the next blocks overlaps with folding; blocks are always folded in the order given.
-final class FoldingQueue: @unchecked Sendable {
-    private var solver: IncrementalLeastSquares
-    private var failure: Error?
-    private let queue = DispatchQueue(label: "swiftgap.fold")
-    private let group = DispatchGroup()
-    private var folded = 0
-
-    init(_ solver: IncrementalLeastSquares) { self.solver = solver }
-
-    /// Rows folded so far (read from progress lines; approximate while a fold runs).
-    var rowsFolded: Int { folded }
-
-    /// Queues `blocks` for folding, in order.
-    func fold(_ blocks: [(DesignBlock, [Double])]) {
-        queue.async(group: group) {
-            guard self.failure == nil else { return }
-            do {
-                for (block, targets) in blocks {
-                    let rows = Matrix(rows: block.rowCount, columns: block.columnCount, columnMajor: block.storage)
-                    try self.solver.add(rows: rows, targets: targets)
-                    self.folded += block.rowCount
-                }
-            } catch {
-                self.failure = error
-            }
-        }
-    }
-
-    /// Waits for queued folds; rethrows the first fold error.
-    func waitUntilIdle() throws {
-        group.wait()
-        if let failure { throw failure }
-    }
-
-    /// The state (call only when idle; holding the copy across a fold would copy R).
-    var state: IncrementalLeastSquares { solver }
 }
 
 /// The descriptor values of every training environment of one term (pass 1), with origins.

@@ -1,7 +1,9 @@
 import AtomicStructures
 import Configuration
 import ModelFiles
+import OrderedCollections
 import Parallelism
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -64,7 +66,8 @@ public struct TrainingData: Sendable {
         var files: [(String, String)] = []
         progress.begin("reading", total: sources.count, unit: "files")
         for source in sources {
-            let bytes = try readAllBytes(source.path)
+            // One read serves both parsing and hashing (one file at a time is held).
+            let bytes = try readFile(source.path, what: "training file")
             files.append((source.path, hexDigest(bytes)))
             var reader = ExtendedXYZReader(bytes: bytes, name: source.path)
             if let wanted = source.frames {
@@ -96,6 +99,7 @@ public struct TrainingData: Sendable {
 
     /// Builds a training frame from a structure, reading labels and σ per the config.
     public static func makeFrame(_ s: Structure, config: TrainingConfig) throws -> TrainingFrame {
+        try s.requireAtoms(for: "training")
         let labels = try config.labelKeys.labels(of: s)
         let file = s.source?.file ?? "<memory>"
         let line = s.source?.line
@@ -150,25 +154,6 @@ public struct TrainingData: Sendable {
             structure: compact, energy: labels.energy, forces: forces, virial: virial, configType: labels.configType,
             energySigma: energySigma, forceSigmas: forceSigmas, virialSigma: virialSigma)
     }
-}
-
-/// Reads a whole file, so that it is parsed and hashed from one read (one file at a time is held).
-func readAllBytes(_ path: String) throws -> [UInt8] {
-    guard let file = fopen(path, "rb") else {
-        throw InputError(file: path, message: "cannot open the file: \(String(cString: strerror(errno)))")
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
-        if n < chunk.count {
-            if ferror(file) != 0 { throw InputError(file: path, message: "read error") }
-            break
-        }
-    }
-    return bytes
 }
 
 func hexDigest(_ bytes: [UInt8]) -> String { SHA256.hex(of: bytes) }

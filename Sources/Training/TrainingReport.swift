@@ -1,5 +1,6 @@
 import Configuration
 import Descriptors
+import Foundation
 import Kernels
 import ModelFiles
 import Prediction

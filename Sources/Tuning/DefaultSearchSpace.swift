@@ -1,7 +1,8 @@
 import AtomicStructures
 import Configuration
-import JSON
 import CrossValidation
+import JSON
+import Support
 
 /// What the default search space needs to know about the training data.
 public struct DataFacts: Hashable, Sendable {
@@ -13,13 +14,16 @@ public struct DataFacts: Hashable, Sendable {
     public var hasVirials: Bool
     /// Environments (atoms) in all frames.
     public var atomCount: Int
+    /// Species present.
+    public var speciesCount: Int
 
     /// Creates facts.
-    public init(configTypes: [String], framesPerConfigType: [String: Int], hasVirials: Bool, atomCount: Int) {
+    public init(configTypes: [String], framesPerConfigType: [String: Int], hasVirials: Bool, atomCount: Int, speciesCount: Int = 1) {
         self.configTypes = configTypes
         self.framesPerConfigType = framesPerConfigType
         self.hasVirials = hasVirials
         self.atomCount = atomCount
+        self.speciesCount = speciesCount
     }
 }
 
@@ -31,10 +35,11 @@ extension SearchSpace {
     ///   `n_max` and `l_max` (±2), `zeta` (2 to 6), `n_sparse` (½x, 1x, 2x, at most the number of
     ///   environments); later soap terms' `delta` as a ratio of the first's;
     /// - per pair term: `delta` as a ratio of the first soap term's (¼x to 4x the base ratio);
+    /// - `e0`: `average` or `fit` when the data has several species and the config averages;
     /// - `default_sigma`: energy ¼x to 4x, forces 0.1x to 2x, virial ¼x to 4x (with virial labels);
-    /// - per config type (with at least two types): energy and force σ as 1x to 8x and 1x to 4x
-    ///   `default_sigma`'s (rare, hard frames such as liquids or high temperatures usually want
-    ///   a looser σ so they do not dominate the fit);
+    /// - per config type (with at least two types): energy and force σ as ¼x to 8x and ¼x to 4x
+    ///   `default_sigma`'s (hard frames such as liquids or high temperatures may want a looser σ
+    ///   so that they do not spoil the rest, or a tighter one when they carry most of the error);
     /// - `extra_terms`: none, or a second, longer-ranged and coarser soap term (cutoff +1.5 Å,
     ///   n_max 4, l_max 4, atom_sigma 0.6 Å, δ a tenth of the first term's, 200 sparse points).
     public static func defaultSpace(for base: TrainingConfig, facts: DataFacts) throws -> SearchSpace {
@@ -75,6 +80,9 @@ extension SearchSpace {
                 try add(prefix + ".delta", .ratio(reference: try ConfigPaths.parse(firstDelta, file: base.sourceName)), numbers([0.25, 0.5, 1, 2, 4].map { $0 * ratio }))
             }
         }
+        if facts.speciesCount > 1, case .averagePerAtom = base.e0 {
+            try add("e0", .setting, [.string("average"), .string("fit")])
+        }
         let sigma = base.defaultSigma
         try add("default_sigma.energy", .setting, numbers([0.25, 0.5, 1, 2, 4].map { $0 * sigma.energy }))
         try add("default_sigma.forces", .setting, numbers([0.1, 0.2, 0.5, 1, 2].map { $0 * sigma.forces }))
@@ -83,7 +91,7 @@ extension SearchSpace {
         }
         if facts.configTypes.count >= 2 {
             for type in facts.configTypes {
-                for (component, factors) in [("energy", [1.0, 2, 4, 8]), ("forces", [1.0, 2, 4])] {
+                for (component, factors) in [("energy", [0.25, 0.5, 1, 2, 4, 8]), ("forces", [0.25, 0.5, 1, 2, 4])] {
                     let reference = try ConfigPaths.parse("default_sigma.\(component)", file: base.sourceName)
                     let path: [ParameterSweep.Step] = [.key("config_type_sigma"), .key(type), .key(component)]
                     dimensions.append(try dimension(

@@ -1,7 +1,8 @@
 import AtomicStructures
 import Configuration
-import JSON
 import CrossValidation
+import JSON
+import Support
 
 /// One searched setting of a training config and the values it may take.
 public struct SearchDimension: Hashable, Sendable {

@@ -1,7 +1,8 @@
 import AtomicStructures
 import Configuration
-import JSON
 import CrossValidation
+import JSON
+import Support
 
 extension SearchSpace {
     /// Reads a search space (JSON with comments), checked against the base config:

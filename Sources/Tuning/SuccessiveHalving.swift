@@ -1,4 +1,5 @@
 import Selection
+import Support
 
 /// Settings of a successive-halving search.
 public struct SearchSettings: Hashable, Sendable {

@@ -1,9 +1,10 @@
 import AtomicStructures
 import Configuration
-import JSON
 import CrossValidation
+import JSON
 import Parallelism
 import Prediction
+import Support
 import Training
 
 /// What the search minimises: a weighted sum of out-of-fold MAEs, each divided by the base
@@ -179,7 +180,8 @@ public struct Tuner {
             if counts[t] == nil { types.append(t) }
             counts[t, default: 0] += 1
         }
-        return DataFacts(configTypes: types, framesPerConfigType: counts, hasVirials: data.frames.contains { $0.virial != nil }, atomCount: data.atomCount)
+        return DataFacts(configTypes: types, framesPerConfigType: counts, hasVirials: data.frames.contains { $0.virial != nil }, atomCount: data.atomCount,
+            speciesCount: data.speciesPresent.count)
     }
 
     /// The validated config of a point.
@@ -211,6 +213,9 @@ public struct Tuner {
                 let t0 = monotonicSeconds()
                 let result = try evaluator.evaluate(pointConfig, folds: [fold], label: point == space.basePoint ? "base" : "candidate")
                 seconds[point, default: []].append(monotonicSeconds() - t0)
+                let errors = PooledErrors([result[0].statistics])
+                let changes = space.changes(point)
+                progress.note("tuning: fold \(fold + 1) of [\(changes.isEmpty ? "base" : changes.joined(separator: ", "))]: E MAE \(fixed(errors.energy, 3)) meV/atom, F MAE \(fixed(errors.forces, 4)) eV/Å")
                 return result[0].statistics
             },
             score: { records in PooledErrors(records).score(options.objective, reference: reference!) },

@@ -69,7 +69,11 @@ public struct TuningReport {
         lines.append("Objective: MAE relative to the base config's, weights \(r.options.objective.text).")
         lines.append("Command: \(command)")
         let changes = r.space.changes(r.points[r.best].point)
-        lines.append(changes.isEmpty ? "No setting beat the base config: it is kept as it was." : "Changed from the base config:")
+        if r.points.count == 1 {
+            lines.append("The budget covered only the base config's cross-validation: it is kept as it was.")
+        } else {
+            lines.append(changes.isEmpty ? "No config tried beat the base config: it is kept as it was." : "Changed from the base config:")
+        }
         for c in changes { lines.append("  \(c)") }
         lines.append("Out-of-fold errors over all \(r.testFramesPerFold.reduce(0, +)) frames (pooled; per-fold MAE mean ± sd):")
         lines.append("  chosen: " + errorSummary(r.best))

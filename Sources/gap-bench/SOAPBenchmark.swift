@@ -4,6 +4,7 @@ import Descriptors
 import Foundation
 import NeighbourLists
 import Parallelism
+import Support
 
 /// `gap-bench soap FILE...`: times the SOAP descriptor (values alone, and values with position
 /// gradients) per atom on the first frame of each extended XYZ file, neighbour list included (its

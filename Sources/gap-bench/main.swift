@@ -2,6 +2,7 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import LinearAlgebra
+import Support
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -4,6 +4,8 @@ import CommandLineSupport
 import Configuration
 import CrossValidation
 import Parallelism
+import Prediction
+import Support
 import Training
 
 /// `gap-cv CONFIG.json`: k-fold cross-validation of a training config, with a report.
@@ -71,6 +73,10 @@ struct GapCV: ParsableCommand {
         let config = try TrainingConfig.load(path: self.config)
         ThreadCount.current = threads ?? config.threads ?? ThreadCount.current
         let progress = ProgressReporter(enabled: !quiet)
+        let names = CrossValidationReport.fileNames
+        try reserveOutputs(
+            [.directory(report, option: "--report", fileNames: [names.json, names.markdown, names.html, names.predictions])],
+            inputs: try config.inputFiles(), tool: "gap-cv", quiet: quiet)
         let data = try TrainingData.load(config, progress: progress)
         progress.note(data.labelTable())
         var options = CrossValidationOptions(

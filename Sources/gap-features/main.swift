@@ -2,8 +2,10 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
+import Descriptors
 import FeatureExport
 import Parallelism
+import Support
 
 /// `gap-features [export] CONFIG.json INPUT.xyz --output FEATURES.npy [--gradients GRADIENTS.npz]`:
 /// density descriptors (and their gradients) as NumPy arrays; `gap-features compare A.json
@@ -85,6 +87,9 @@ struct Export: ParsableCommand {
         runReportingErrors("gap-features") {
             if let threads { ThreadCount.current = threads }
             let progress = ProgressReporter(enabled: !quiet)
+            let outputs = [("--output", output), ("--gradients", gradients), ("--centres", centres)]
+                .compactMap { name, path in path.map { PlannedOutput.file($0, option: name) } }
+            try reserveOutputs(outputs, inputs: inputs + [config], tool: "gap-features", quiet: quiet)
             let descriptor = try TrainingConfig.loadSOAPDescriptor(path: config)
             let options = FeatureExportOptions(
                 featuresPath: output, gradientsPath: gradients, centresPath: centres, threads: ThreadCount.current)

@@ -1,9 +1,11 @@
 import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
+import Kernels
 import ModelFiles
 import Parallelism
 import Prediction
+import Support
 
 /// `gap-predict --model MODEL INPUT.xyz...`: energies, forces and virials for new structures.
 struct GapPredict: ParsableCommand {
@@ -23,7 +25,7 @@ struct GapPredict: ParsableCommand {
             """
     )
 
-    @Option(help: "The model file written by gap-train.")
+    @Option(help: "The model file written by gap-train, or a gap_fit (QUIP/GAP XML) model; the format is told by content.")
     var model: String
 
     @Argument(help: "Extended XYZ files to predict.")
@@ -39,6 +41,9 @@ struct GapPredict: ParsableCommand {
 
     @Flag(help: "Also write predictive standard deviations (energy_std, forces_std) to --output; needs a model trained with \"uncertainty\": true.")
     var uncertainty = false
+
+    @Option(help: ArgumentHelp("Memory budget such as 8G or 500M (default: the memory available now). Predictions that would need more are refused before they start.", valueName: "size"))
+    var maxMemory: String?
 
     @Flag(help: "No progress on stderr.")
     var quiet = false
@@ -57,7 +62,11 @@ struct GapPredict: ParsableCommand {
     func predict() throws {
         if let threads { ThreadCount.current = threads }
         let progress = ProgressReporter(enabled: !quiet)
+        if let output {
+            try reserveOutputs([.file(output, option: "--output")], inputs: [model] + inputs, tool: "gap-predict", quiet: quiet)
+        }
         let modelFile = try ModelFile.load(path: model)
+        if let note = modelFile.integrityNote { progress.note("gap-predict: note: \(note)") }
         if uncertainty && modelFile.potential.posteriorFactor == nil {
             throw InputError(
                 file: model, field: "posterior_factor",
@@ -65,8 +74,10 @@ struct GapPredict: ParsableCommand {
         }
         var structures: [Structure] = []
         for input in inputs { structures += try ExtendedXYZReader.readAll(path: input) }
+        for structure in structures { try structure.requireAtoms(for: "prediction") }
         let labelKeys = keys.labelKeys
         let labels = try structures.map { try labelKeys.labels(of: $0) }
+        try checkMemory(modelFile.potential, structures: structures, progress: progress)
         let start = monotonicSeconds()
         let predictions = try BatchPrediction.predict(modelFile.potential, structures: structures, progress: progress)
         let seconds = monotonicSeconds() - start
@@ -101,6 +112,23 @@ struct GapPredict: ParsableCommand {
             progress.note("uncertainties in \(formatDuration(uncertaintySeconds)) (\(formatRate(1e6 * uncertaintySeconds / Double(max(1, structures.reduce(0) { $0 + $1.count })))) µs/atom, energy + forces)")
         }
         progress.note("\(structures.count) structures, \(atoms) atoms in \(formatDuration(seconds)) (\(formatRate(1e6 * seconds / Double(max(1, atoms)))) µs/atom, energy + forces + virial)")
+    }
+
+    /// Prints the memory estimate and refuses, before any work, a prediction above the budget.
+    func checkMemory(_ potential: Potential, structures: [Structure], progress: ProgressReporter) throws {
+        let threads = ThreadCount.current
+        let budget = try maxMemory.map { try parseByteCount($0, option: "--max-memory") } ?? availableMemoryBytes()
+        let prediction = BatchPrediction.memoryEstimate(potential, structures: structures, threads: threads)
+        let estimate = prediction + potential.modelBytes
+        let largest = structures.max { $0.count < $1.count }
+        var note = "memory: estimated \(formatBytes(estimate)) for prediction (model \(formatBytes(potential.modelBytes)), largest structure \(largest?.count ?? 0) atoms, \(threads) thread\(threads == 1 ? "" : "s"))"
+        if let budget { note += ", budget \(formatBytes(budget))\(maxMemory == nil ? " (available now)" : "")" }
+        progress.note(note)
+        if let budget, estimate > budget {
+            throw InputError(
+                file: "<command line>", field: "--max-memory",
+                message: "predicting needs about \(formatBytes(estimate)), more than the budget of \(formatBytes(budget)); the largest structure (\(largest?.sourceDescription ?? "-"), \(largest?.count ?? 0) atoms) alone needs \(formatBytes(largest.map { potential.predictionBytes(for: $0, threads: threads) } ?? 0)). Raise --max-memory, lower --threads, or split the input")
+        }
     }
 }
 

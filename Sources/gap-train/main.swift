@@ -2,7 +2,10 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
+import LinearAlgebra
+import ModelFiles
 import Parallelism
+import Support
 import Training
 #if canImport(Glibc)
 import Glibc
@@ -81,11 +84,20 @@ struct GapTrain: ParsableCommand {
         let config = try TrainingConfig.load(path: self.config)
         ThreadCount.current = threads ?? config.threads ?? ThreadCount.current
         let progress = ProgressReporter(enabled: !quiet)
+        // Before any work: the model (and its checkpoint) must not overwrite an input, and must
+        // be writable; a second run on the same output stops here.
+        let path = output ?? config.resolvedOutput
+        let planned = PlannedOutput.file(path, option: output == nil ? "output" : "--output", companions: [path + ".checkpoint"])
+        if dryRun {
+            try OutputGuard.check([planned], inputs: try config.inputFiles())
+        } else {
+            try reserveOutputs([planned], inputs: try config.inputFiles(), tool: "gap-train", quiet: quiet)
+        }
         let data = try TrainingData.load(config, progress: progress)
         var options = FitOptions(threads: ThreadCount.current, blockRows: blockRows, progress: progress)
         let budget = try maxMemory.map { try parseByteCount($0, option: "--max-memory") } ?? availableMemoryBytes()
         var plan = try FitPlan.make(config, data: data, options: options)
-        if let budget { plan = try plan.fitting(budget: budget, fixedBlockRows: blockRows != nil || resume) }
+        if let budget { plan = try plan.fitting(budget: budget, fixedBlockRows: blockRows != nil) }
         if dryRun {
             print(data.labelTable())
             print(plan.formatted())
@@ -95,25 +107,21 @@ struct GapTrain: ParsableCommand {
         progress.note(data.labelTable())
         progress.note(plan.formatted())
 
-        let path = output ?? config.resolvedOutput
         options.blockRows = plan.blockRows
         options.estimatedPeakBytes = plan.peakBytes
         options.stopsOnInterrupt = true
         let checkpointPath = path + ".checkpoint"
         if !noCheckpoint {
-            var blocks = plan.blockRows
             if resume {
                 let checkpoint = try Checkpoint.load(path: checkpointPath)
-                blocks = checkpoint.blockRows
-                options.blockRows = blocks
                 options.resume = checkpoint
-                progress.note("resuming from \(checkpointPath): \(checkpoint.solver.rowCount) rows already folded")
+                progress.note("resuming from \(checkpointPath): \(checkpoint.solver.rowsAppended) rows of \(checkpoint.framesDone) structures already folded")
             } else if access(checkpointPath, F_OK) == 0 {
                 progress.note("note: replacing the checkpoint \(checkpointPath) of an earlier run (use --resume to continue it instead)")
             }
             options.checkpoint = CheckpointPolicy(
                 path: checkpointPath, intervalSeconds: checkpointInterval,
-                fingerprint: CheckpointPolicy.fingerprint(config: config, data: data, blockRows: blocks))
+                fingerprint: CheckpointPolicy.fingerprint(config: config, data: data))
         }
         Interruption.installHandler()
         let trainer = Trainer(config: config)

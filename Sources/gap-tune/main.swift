@@ -2,9 +2,10 @@ import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
 import Configuration
-import JSON
 import CrossValidation
+import JSON
 import Parallelism
+import Support
 import Training
 import Tuning
 
@@ -98,6 +99,11 @@ struct GapTune: ParsableCommand {
         ThreadCount.current = threads ?? base.threads ?? ThreadCount.current
         let progress = ProgressReporter(enabled: !quiet)
         let weights = try TuningObjective.parse(objective)
+        if !printSpace, let output {
+            var outputs = [PlannedOutput.file(output, option: "--output")]
+            if let report = self.report { outputs.append(.directory(report, option: "--report", fileNames: ["report.json", "report.md"])) }
+            try reserveOutputs(outputs, inputs: try base.inputFiles() + (space.map { [$0] } ?? []), tool: "gap-tune", quiet: quiet)
+        }
         let data = try TrainingData.load(base, progress: progress)
         let searchSpace: SearchSpace
         if let space {
@@ -109,7 +115,6 @@ struct GapTune: ParsableCommand {
             print(searchSpace.spaceFileJSON(), terminator: "")
             return
         }
-        if let output { try checkOutput(output) }
         progress.note(data.labelTable())
         progress.note("search space: \(searchSpace.dimensions.count) settings, \(Int(searchSpace.size)) configs")
         let settings = SearchSettings(
@@ -127,27 +132,8 @@ struct GapTune: ParsableCommand {
     }
 
     func readSpaceFile(_ path: String) throws -> [UInt8] {
-        do {
-            return Array(try String(contentsOfFile: path, encoding: .utf8).utf8)
-        } catch {
-            throw InputError(file: path, message: "cannot read the search space file")
-        }
+        try readFile(path, what: "search space file")
     }
-
-    /// Refuses to overwrite the base config or a training file with the result.
-    func checkOutput(_ output: String) throws {
-        let base = try TrainingConfig.load(path: config)
-        let protected = [config] + (try base.trainingFrames().map(\.path))
-        if protected.contains(where: { realPath($0) == realPath(output) }) {
-            throw InputError(file: output, field: "--output", message: "refusing to overwrite an input (the base config or a training file); choose another path")
-        }
-    }
-}
-
-import Foundation
-
-func realPath(_ path: String) -> String {
-    URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
 }
 
 GapTune.main()

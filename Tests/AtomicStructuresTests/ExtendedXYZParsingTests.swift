@@ -1,4 +1,6 @@
 import Foundation
+import OrderedCollections
+import Support
 import XCTest
 @testable import AtomicStructures
 

@@ -1,4 +1,5 @@
 import OrderedCollections
+import Support
 import XCTest
 @testable import AtomicStructures
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import OrderedCollections
 import XCTest
 @testable import AtomicStructures
 

@@ -1,4 +1,5 @@
 import Configuration
+import Support
 import XCTest
 @testable import CrossValidation
 

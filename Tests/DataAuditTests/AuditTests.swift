@@ -1,5 +1,6 @@
-import XCTest
 import AtomicStructures
+import OrderedCollections
+import XCTest
 @testable import DataAudit
 
 /// Builds test frames: a cubic cell of silicon-like atoms with optional labels.
@@ -258,18 +259,5 @@ final class AuditTests: XCTestCase {
         XCTAssertThrowsError(try DatasetAuditor(options: AuditOptions(minimumDistance: .nan)))
         XCTAssertThrowsError(try DatasetAuditor(options: AuditOptions(outlierThreshold: -1)))
         XCTAssertThrowsError(try DatasetAuditor(options: AuditOptions(outlierMinimumGroupSize: 1)))
-    }
-
-    func testNumberFormatting() {
-        XCTAssertEqual(formatted(0), "0")
-        XCTAssertEqual(formatted(0.5), "0.5")
-        XCTAssertEqual(formatted(-5.1299975893925875e-06), "-5.13e-6")
-        XCTAssertEqual(formatted(2.0000000001), "2")
-        XCTAssertEqual(formatted(-23805.43840308), "-23805.4")
-        XCTAssertEqual(formatted(9.9999996), "10")
-        XCTAssertEqual(formatted(0.22912878474779197), "0.229129")
-        XCTAssertEqual(formatted(1.5e12), "1.5e12")
-        XCTAssertEqual(formatted(9.9999999e-7), "1e-6")
-        XCTAssertEqual(formatted(.nan), "nan")
     }
 }

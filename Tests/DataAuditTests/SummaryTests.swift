@@ -1,5 +1,7 @@
-import XCTest
 import AtomicStructures
+import OrderedCollections
+import Support
+import XCTest
 @testable import DataAudit
 
 final class SummaryTests: XCTestCase {
@@ -78,11 +80,5 @@ final class SummaryTests: XCTestCase {
             XCTAssertEqual((error as? InputError)?.field, "dft_virial")
             XCTAssertEqual((error as? InputError)?.line, 1)
         }
-    }
-
-    func testJSONEscaping() {
-        XCTAssertEqual(JSONValue.string("a\"b\\c\nd\u{1}").rendered(), "\"a\\\"b\\\\c\\nd\\u0001\"")
-        XCTAssertEqual(JSONValue.finite(.nan).rendered(), "null")
-        XCTAssertEqual(JSONValue.object([]).rendered(), "{}")
     }
 }

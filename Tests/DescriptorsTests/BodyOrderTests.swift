@@ -1,5 +1,6 @@
-import XCTest
 import AtomicStructures
+import Support
+import XCTest
 @testable import Descriptors
 
 /// The radial spectrum (ν = 1) and the bispectrum (ν = 3): coupling coefficients, feature

@@ -1,5 +1,6 @@
-import XCTest
 import AtomicStructures
+import Support
+import XCTest
 @testable import Descriptors
 
 /// SOAP hyper-parameters found by fuzzing model files (Fuzz/README.md) that trapped or asked for

@@ -1,5 +1,6 @@
 import XCTest
 import AtomicStructures
+import Support
 @testable import Descriptors
 
 /// Alchemical compression: the species mixing is a PCA of the species covariance, the

@@ -1,9 +1,11 @@
-import AtomicStructures
-import Foundation
-import XCTest
 import ArrayFiles
+import AtomicStructures
 import Configuration
 import Descriptors
+import Foundation
+import Support
+import TestSupport
+import XCTest
 @testable import FeatureExport
 
 final class FeatureExportTests: XCTestCase {

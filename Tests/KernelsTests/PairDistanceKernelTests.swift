@@ -1,4 +1,5 @@
 import AtomicStructures
+import Descriptors
 import Foundation
 import NeighbourLists
 import XCTest

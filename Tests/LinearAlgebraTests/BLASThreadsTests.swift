@@ -1,5 +1,6 @@
-import XCTest
 import Parallelism
+import Support
+import XCTest
 @testable import LinearAlgebra
 
 final class BLASThreadsTests: XCTestCase {

@@ -1,5 +1,7 @@
-import XCTest
 import AtomicStructures
+import Prediction
+import Support
+import XCTest
 @testable import ModelFiles
 
 /// Corrupt model files found by fuzzing `ModelFile.decode` (Fuzz/README.md): what gap-predict

@@ -1,6 +1,7 @@
-import Foundation
-import XCTest
 import AtomicStructures
+import Foundation
+import Support
+import XCTest
 @testable import NeighbourLists
 
 /// Inputs found by fuzzing (Fuzz/README.md) that made the neighbour list hang or exhaust memory.

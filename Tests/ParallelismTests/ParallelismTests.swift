@@ -32,12 +32,4 @@ final class ParallelismTests: XCTestCase {
         }
         XCTAssertEqual(seen, [Int](repeating: 1, count: 1001))
     }
-
-    func testDurationsAndBytesReadWell() {
-        XCTAssertEqual(formatDuration(4.31), "4.3 s")
-        XCTAssertEqual(formatDuration(75), "1 min 15 s")
-        XCTAssertEqual(formatDuration(3725), "1 h 02 min")
-        XCTAssertEqual(formatBytes(1_500_000_000), "1.5 GB")
-        XCTAssertEqual(formatBytes(340_000_000), "340 MB")
-    }
 }

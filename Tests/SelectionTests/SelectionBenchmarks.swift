@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
 import LinearAlgebra
 import Selection
+import Support
+import XCTest
 
 /// Timings of the selections on a large synthetic descriptor matrix. Skipped unless asked for:
 ///

@@ -1,7 +1,8 @@
-import Foundation
-import XCTest
 import AtomicStructures
+import Foundation
 import LinearAlgebra
+import Support
+import XCTest
 @testable import Selection
 
 /// The committed skmatter fixtures (see Fixtures/generate_skmatter_fixtures.py).
@@ -361,8 +362,12 @@ final class DeterminismAndErrorTests: XCTestCase {
                 XCTAssertTrue(e.message.contains(fragment), "\(e)", file: file, line: l)
             }
         }
-        assertError("1\n2 3\n", line: 2, "expected one integer")
+        // gap_fit's print_sparse_index: one line, separated by spaces (and a trailing space).
+        XCTAssertEqual(try SparseIndexFile.parse("1 3 5 6 8 15 \n", name: "s.idx"), [0, 2, 4, 5, 7, 14])
+        XCTAssertEqual(try SparseIndexFile.parse("4\t2\n1\n", name: "s.idx"), [0, 1, 3])
+        assertError("1\n2 x\n", line: 2, "found \"x\"")
         assertError("1\nx\n", line: 2, "found \"x\"")
+        assertError("1 2\n3 2\n", line: 2, "listed twice (first on line 1)")
         assertError("1\n0\n", line: 2, "below the first environment (1; indices are 1-based)")
         assertError("-1\n", base: .zeroBased, line: 1, "below the first environment (0")
         assertError("11\n", line: 1, "past the last environment (10; there are 10")
@@ -375,5 +380,16 @@ final class DeterminismAndErrorTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: path, encoding: .utf8), "5\n1\n8\n")
         XCTAssertEqual(try SparseIndexFile.read(path: path, rowCount: 8), [0, 4, 7])
         XCTAssertThrowsError(try SparseIndexFile.read(path: path + ".missing")) { XCTAssertTrue("\($0)".contains("cannot open")) }
+    }
+
+    /// A sparse index file that opens but cannot be read (here a directory) is a read error, not
+    /// an empty or truncated list of indices.
+    func testUnreadableSparseIndexFileIsAReadError() throws {
+        let directory = NSTemporaryDirectory() + "swiftgap-sparse-dir-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        XCTAssertThrowsError(try SparseIndexFile.read(path: directory)) { error in
+            XCTAssertTrue("\(error)".contains("cannot read the sparse index file"), "\(error)")
+        }
     }
 }

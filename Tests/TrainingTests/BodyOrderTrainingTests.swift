@@ -3,7 +3,8 @@ import Configuration
 import Descriptors
 import ModelFiles
 import Kernels
-import Prediction
+@testable import Prediction
+import TestSupport
 import XCTest
 @testable import Training
 

@@ -1,7 +1,9 @@
 import AtomicStructures
 import Configuration
 import Foundation
+import ModelFiles
 import Parallelism
+import TestSupport
 import XCTest
 @testable import Training
 
@@ -42,11 +44,13 @@ final class FailureExplanationTests: XCTestCase {
         let config = try smallConfig(sparse: 100)
         let data = try smallData(config)
         let plan = try FitPlan.make(config, data: data, options: FitOptions(threads: 2, blockRows: 20_000))
-        let blocks = plan.blockBytes(plan.blockRows)
-        let smaller = try plan.fitting(budget: plan.peakBytes - blocks / 2, fixedBlockRows: false)
+        // Room for two waves of blocks of 300 rows, less than the data's rows in one block.
+        let budget = plan.peakBytes - plan.blockBytes(plan.blockRows) + plan.blockBytesBound(300)
+        XCTAssertLessThan(budget, plan.peakBytes)
+        let smaller = try plan.fitting(budget: budget, fixedBlockRows: false)
         XCTAssertLessThan(smaller.blockRows, plan.blockRows)
-        XCTAssertLessThanOrEqual(smaller.peakBytes, plan.peakBytes - blocks / 2)
-        XCTAssertThrowsError(try plan.fitting(budget: plan.peakBytes - blocks / 2, fixedBlockRows: true))
+        XCTAssertLessThanOrEqual(smaller.peakBytes, budget)
+        XCTAssertThrowsError(try plan.fitting(budget: budget, fixedBlockRows: true))
         XCTAssertThrowsError(try plan.fitting(budget: 1 << 20, fixedBlockRows: false)) { error in
             XCTAssertTrue("\(error)".contains("more than the budget"), "\(error)")
         }
@@ -61,7 +65,7 @@ final class FailureExplanationTests: XCTestCase {
         let reference = trainer.modelFile(for: try trainer.fit(data, options: FitOptions(threads: 2, blockRows: 300)), data: data).encoded()
         let path = NSTemporaryDirectory() + "/swiftgap-checkpoint-\(getpid())"
         defer { unlink(path) }
-        let policy = CheckpointPolicy(path: path, intervalSeconds: 0, fingerprint: CheckpointPolicy.fingerprint(config: config, data: data, blockRows: 300))
+        let policy = CheckpointPolicy(path: path, intervalSeconds: 0, fingerprint: CheckpointPolicy.fingerprint(config: config, data: data))
         Interruption.request()
         defer { Interruption.reset() }
         XCTAssertThrowsError(try trainer.fit(data, options: FitOptions(threads: 2, blockRows: 300, checkpoint: policy, stopsOnInterrupt: true))) { error in
@@ -70,7 +74,7 @@ final class FailureExplanationTests: XCTestCase {
         }
         Interruption.reset()
         let checkpoint = try Checkpoint.load(path: path)
-        XCTAssertEqual(checkpoint.batchesDone, 0, "stopped before folding the first wave")
+        XCTAssertEqual(checkpoint.framesDone, 0, "stopped before folding the first wave")
         let resumed = try trainer.fit(data, options: FitOptions(threads: 1, blockRows: 300, checkpoint: policy, resume: checkpoint))
         XCTAssertEqual(trainer.modelFile(for: resumed, data: data).encoded(), reference)
     }

@@ -1,10 +1,12 @@
 import AtomicStructures
 import Configuration
+import Descriptors
 import Foundation
 import Kernels
 import ModelFiles
 import NeighbourLists
 @testable import Prediction
+import TestSupport
 import XCTest
 @testable import Training
 

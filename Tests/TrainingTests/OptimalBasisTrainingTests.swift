@@ -1,11 +1,14 @@
 import AtomicStructures
 import Configuration
 import Descriptors
+import JSON
 import Kernels
 import ModelFiles
 import Parallelism
 @testable import Prediction
 import Selection
+import Support
+import TestSupport
 import XCTest
 @testable import Training
 
@@ -26,13 +29,14 @@ func soapConfig(_ term: String) throws -> TrainingConfig {
 }
 
 final class OptimalBasisTrainingTests: XCTestCase {
-    /// A gap-basis model is written as version 1 with none of the new keys (older readers read it).
-    func testGapModelsKeepVersionOne() throws {
+    /// A gap-basis model has none of the data-driven keys (it is version 3, with its checksum,
+    /// like every model now).
+    func testGapModelsHaveNoDataDrivenKeys() throws {
         let config = try smallConfig(sparse: 10)
         let data = try smallData(config, frames: 3)
         let trainer = Trainer(config: config)
         let text = trainer.modelFile(for: try trainer.fit(data, options: FitOptions(threads: 1)), data: data).encoded()
-        XCTAssertTrue(text.contains("\"version\": 1"))
+        XCTAssertTrue(text.contains("\"version\": 3"))
         for key in ["radial_basis", "radial_contraction", "selected_features", "n_max_primitive"] { XCTAssertFalse(text.contains(key), key) }
     }
 
@@ -46,7 +50,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
         let two = try trainer.fit(data, options: FitOptions(threads: 2))
         let text = trainer.modelFile(for: one, data: data).encoded()
         XCTAssertEqual(text, trainer.modelFile(for: two, data: data).encoded())
-        XCTAssertTrue(text.contains("\"version\": 2"))
+        XCTAssertTrue(text.contains("\"version\": 3"))
         let soap = try XCTUnwrap(one.potential.terms[0] as? SOAPTerm)
         let contraction = try XCTUnwrap(soap.calculator.radialContraction)
         XCTAssertEqual(contraction.primitiveCount, 10)
@@ -124,7 +128,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
                 atomicNumbers: (0..<count).map { $0 % 3 == 0 ? 14 : 8 }, positions: positions,
                 cell: Cell(matrix: Matrix3(rows: Vector3(5, 0, 0), Vector3(0, 5, 0), Vector3(0, 0, 5)), periodic: (true, true, true))))
         }
-        let h = SOAPHyperparameters(cutoffRadius: 4.0, nMax: 7, lMax: 3, atomSigma: 0.5, neighbourSpecies: [8, 14], centreSpecies: [8, 14])
+        let h = SOAPHyperparameters(cutoffRadius: 4.0, cutoffTransitionWidth: 1.0, nMax: 7, lMax: 3, atomSigma: 0.5, neighbourSpecies: [8, 14], centreSpecies: [8, 14])
         let contraction = try RadialContraction.fit(
             h, primitiveCount: 6, combineSpecies: true, structures: structures, centres: structures.map { Array(0..<$0.count) })
         let calculator = try SOAPCalculator(h, radialContraction: contraction, selectedFeatures: Array(stride(from: 3, to: 112, by: 2)))
@@ -137,7 +141,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
             provenance: ModelProvenance(config: .null, trainingFiles: [], seed: 1, frameCount: 2, atomCount: 14, observationCount: 0))
         let text = model.encoded()
         XCTAssertTrue(text.contains("\"combine_species\": true"))
-        XCTAssertTrue(text.contains("\"version\": 2"))
+        XCTAssertTrue(text.contains("\"version\": 3"))
         let loaded = try ModelFile.decode(Array(text.utf8), name: "m.gapjson")
         XCTAssertEqual(loaded.encoded(), text)
         let soap = try XCTUnwrap(loaded.potential.terms[0] as? SOAPTerm)
@@ -150,7 +154,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
             XCTAssertEqual(a.virial.map(\.bitPattern), b.virial.map(\.bitPattern))
         }
         // A damaged contraction is an InputError naming the field.
-        let broken = text.replacingOccurrences(of: "\"combine_species\": true", with: "\"combine_species\": false")
+        let broken = uncheckedVersion2(text).replacingOccurrences(of: "\"combine_species\": true", with: "\"combine_species\": false")
         XCTAssertThrowsError(try ModelFile.decode(Array(broken.utf8), name: "m.gapjson")) { error in
             guard let e = error as? InputError else { return XCTFail("\(error)") }
             XCTAssertTrue(e.field?.hasPrefix("terms[0].descriptor.") ?? false, "\(e)")

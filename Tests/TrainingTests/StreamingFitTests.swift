@@ -2,6 +2,8 @@ import AtomicStructures
 import Configuration
 import Kernels
 import LinearAlgebra
+import Prediction
+import TestSupport
 import XCTest
 @testable import Training
 

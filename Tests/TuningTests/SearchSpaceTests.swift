@@ -108,6 +108,12 @@ final class SearchSpaceTests: XCTestCase {
         let baseConfig = try TrainingConfig.parse(bytes: Array(JSONWriter.write(try space.configJSON(space.basePoint, base: root)).utf8), name: "b", baseDirectory: "configs", checkFiles: false)
         XCTAssertEqual(baseConfig.descriptors, try base().descriptors)
         XCTAssertEqual(baseConfig.defaultSigma, try base().defaultSigma)
+        // Several species with an averaged e0: e0 "fit" is tried too.
+        let binary = try SearchSpace.defaultSpace(for: try base(), facts: DataFacts(configTypes: [], framesPerConfigType: [:], hasVirials: true, atomCount: 900, speciesCount: 2))
+        let e0 = try XCTUnwrap(binary.dimensions.first { $0.name == "e0" })
+        XCTAssertEqual(e0.values, [.string("average"), .string("fit")])
+        XCTAssertTrue(binary.dimensions.contains { $0.name == "default_sigma.virial" })
+        XCTAssertEqual(binary.dimensions.first { $0.name == "descriptors[0].n_sparse" }?.values.map(number), [500, 1000], "2000 is over 3/4 of the environments; the base value stays")
         // The text form reads back to the same space.
         XCTAssertEqual(try parse(space.spaceFileJSON()).spaceFileJSON(), space.spaceFileJSON())
     }

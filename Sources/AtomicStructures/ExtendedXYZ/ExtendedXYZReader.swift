@@ -1,4 +1,5 @@
 import OrderedCollections
+import Support
 
 /// Streams ``Structure`` values out of an extended XYZ file, one frame at a time.
 ///
@@ -880,16 +881,10 @@ func describeToken<C: Collection>(_ bytes: C) -> String where C.Element == UInt8
         if byte >= 0x20 && byte < 0x7F {
             text.append(Character(UnicodeScalar(byte)))
         } else {
-            text += "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            text += "\\x" + String(byte, radix: 16, uppercase: true).leftPadded(2, with: "0")
         }
     }
     return text
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
 }
 
 /// Why a lattice cannot be used with the given periodicity, or nil if it can.

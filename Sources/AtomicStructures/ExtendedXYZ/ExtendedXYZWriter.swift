@@ -1,3 +1,7 @@
+import JSON
+import OrderedCollections
+import Support
+
 /// Writes structures as extended XYZ that ASE and ``ExtendedXYZReader`` read back exactly.
 ///
 /// Layout of a frame: the atom count; a header with `Lattice` (only when the cell is not
@@ -227,7 +231,7 @@ public enum ExtendedXYZWriter {
             if let plain = plainForm(s) {
                 out.append(contentsOf: plain)
             } else {
-                appendQuoted(jsonPrefix + jsonString(s), to: &out)
+                appendQuoted(jsonPrefix + JSONWriter.quoted(s), to: &out)
             }
         case .integers(let v):
             if v.isEmpty {
@@ -251,7 +255,7 @@ public enum ExtendedXYZWriter {
                 appendQuoted(jsonPrefix + "[" + v.map { $0 ? "true" : "false" }.joined(separator: ", ") + "]", to: &out)
             }
         case .strings(let v):
-            appendQuoted(jsonPrefix + "[" + v.map(jsonString).joined(separator: ", ") + "]", to: &out)
+            appendQuoted(jsonPrefix + "[" + v.map(JSONWriter.quoted).joined(separator: ", ") + "]", to: &out)
         }
     }
 
@@ -264,27 +268,6 @@ public enum ExtendedXYZWriter {
         if x.isNaN { return "NaN" }
         if x.isInfinite { return x < 0 ? "-Infinity" : "Infinity" }
         return x.description
-    }
-
-    private static func jsonString(_ s: String) -> String {
-        var text = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return text + "\""
     }
 
     /// The bytes that read back as exactly `.string(s)` without JSON, or nil if there are none.

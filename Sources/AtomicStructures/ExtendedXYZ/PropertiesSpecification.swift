@@ -1,3 +1,5 @@
+import Support
+
 /// One `name:TYPE:count` entry of a `Properties=` header value.
 struct PropertyColumn: Equatable {
     var name: String

@@ -1,0 +1,335 @@
+import AtomicStructures
+import NeighbourLists
+import Parallelism
+import Support
+
+/// Reverse mode of the SOAP power spectrum (see ``ReverseModeDescriptor``).
+///
+/// Per row, given u = ∂E/∂v:
+/// 1. through the normalisation v = p/|p|: ∂E/∂p = (u − v (v · u))/|p|;
+/// 2. through the power spectrum p_{ABl} = s_AB k_l Σ_m c_{Alm} c_{Blm} (s_AB = √2 if A ≠ B,
+///    k_l = 1/√(2l+1)): G_{Alm} = ∂E/∂c_{Alm} = Σ_B t_{ABl} c_{Blm}, with t = s_AB k_l ∂E/∂p_{ABl}
+///    counted once for each of A and B (twice on the diagonal);
+/// 3. through the density expansion c_{Anlm} = Σ_j w R_nl(r_j) Y_lm(r̂_j): for each pair,
+///    ∂E/∂r_j = r̂_j Σ_{nlm} G (wR)′_nl Y_lm + Σ_{nlm} G wR_nl ∇Y_lm, that is
+///    2 n_max (l_max+1)² + 4 (l_max+1)² multiply-adds per pair instead of the 3 F (n_max + …)
+///    of a forward gradient.
+/// The pair's force goes to its atom (−) and its centre (+), and −r ⊗ ∂E/∂r to the virial.
+extension SOAPCalculator: ReverseModeDescriptor {
+    public func evaluateReverse(
+        _ structure: Structure, neighbours list: NeighbourList, forces: Bool, virial: Bool, blockSize: Int, threads: Int,
+        energy: (ReverseModeBlock) -> Void
+    ) throws -> ReverseModeResult {
+        guard list.centreCount <= structure.count, list.cutoffRadius >= hyperparameters.cutoffRadius else {
+            throw InputError(
+                file: structure.source?.file ?? "<memory>", line: structure.source?.line, field: "cutoff",
+                message: "the neighbour list (\(list.centreCount) atoms, cutoff \(list.cutoffRadius) Å) does not fit this structure (\(structure.count) atoms) and SOAP cutoff (\(hyperparameters.cutoffRadius) Å)")
+        }
+        let plan = try SOAPPlan(calculator: self, structure: structure, list: list, needsEntries: false)
+        let rows = plan.rowCount
+        let blockSize = max(1, blockSize)
+        let blockCount = (rows + blockSize - 1) / blockSize
+        let slots = ReverseModeBlock.slotCount(rowCount: rows, blockSize: blockSize, threads: threads)
+        let needsGradients = forces || virial
+        var localEnergies = [Double](repeating: 0, count: rows)
+        var forceValues = forces ? [Double](repeating: 0, count: 3 * structure.count) : []
+        var virialValues = [Double](repeating: 0, count: 9)
+        guard rows > 0 else {
+            return ReverseModeResult(centres: plan.centres, localEnergies: localEnergies, forces: forceValues, virial: virialValues)
+        }
+        let states = (0..<slots).map { _ in
+            SOAPBlockState(calculator: self, blockSize: min(blockSize, rows), pairCapacity: plan.maximumPairCount, gradients: needsGradients)
+        }
+        localEnergies.withUnsafeMutableBufferPointer { energies in
+        forceValues.withUnsafeMutableBufferPointer { forcesOut in
+        virialValues.withUnsafeMutableBufferPointer { virialOut in
+            SOAPEvaluator.withRowInputs(calculator: self, structure: structure, list: list, plan: plan, entryAtoms: false) { inputs in
+                // Waves of `slots` blocks: evaluated concurrently, then reduced in block order.
+                var waveStart = 0
+                while waveStart < blockCount {
+                    let waveEnd = min(blockCount, waveStart + slots)
+                    parallelChunks(count: waveEnd - waveStart, chunkCount: waveEnd - waveStart, threads: slots) { slot, _ in
+                        let block = waveStart + slot
+                        let range = (block * blockSize) ..< min(rows, (block + 1) * blockSize)
+                        let state = states[slot]
+                        state.forward(range, plan: plan, inputs: inputs, needsPairGradients: needsGradients)
+                        energy(ReverseModeBlock(
+                            rows: range, slot: slot, values: state.values,
+                            valueGradients: needsGradients ? state.valueGradients : nil,
+                            localEnergies: energies.baseAddress! + range.lowerBound))
+                        if needsGradients { state.backward(range, plan: plan, inputs: inputs) }
+                    }
+                    if needsGradients {
+                        for block in waveStart..<waveEnd {
+                            let range = (block * blockSize) ..< min(rows, (block + 1) * blockSize)
+                            states[block - waveStart].accumulate(
+                                range, plan: plan, inputs: inputs, forces: forces ? forcesOut.baseAddress : nil,
+                                virial: virial ? virialOut.baseAddress : nil)
+                        }
+                    }
+                    waveStart = waveEnd
+                }
+            }
+        }
+        }
+        }
+        return ReverseModeResult(centres: plan.centres, localEnergies: localEnergies, forces: forceValues, virial: virialValues)
+    }
+
+    public func reverseModeBlockBytes(blockSize: Int, pairsPerRow: Int) -> Int {
+        let lCount = hyperparameters.lMax + 1
+        let lm = lCount * lCount, nl = hyperparameters.nMax * lCount
+        let p = max(1, pairsPerRow)
+        // Per row: one SOAPWorkspace (pair tables with gradients, coefficients, scratch), its
+        // values, ∂E/∂v and pair forces; per block: the coefficient adjoints and pair scratch.
+        let perRow = 2 * p * nl + 4 * p * lm + channelCount * lm + 8 * featureCount + 2 * nl + 4 * channelCount * lCount
+            + 3 * nl + nl + harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 3 * p + 4 * p
+        let perBlock = channelCount * lm + 2 * lm + featureCount
+        return 8 * (blockSize * perRow + perBlock)
+    }
+}
+
+/// The memory of one concurrent block: a ``SOAPWorkspace`` per row (its expansion and pair
+/// tables stay alive from the forward to the backward pass), the block's values and ∂E/∂v, and
+/// each pair's ∂E/∂r until the serial reduction.
+final class SOAPBlockState {
+    let calculator: SOAPCalculator
+    let featureCount: Int, channelCount: Int, nMax: Int, lCount: Int, lmCount: Int, nlCount: Int
+    let pairCapacity: Int
+    let normalise: Bool
+    let rowWorkspaces: [SOAPWorkspace]
+    /// Values and ∂E/∂v of the block, row-major.
+    let values: UnsafeMutablePointer<Double>
+    let valueGradients: UnsafeMutablePointer<Double>
+    /// |p| of each row (0 for a row without any density).
+    let norms: UnsafeMutablePointer<Double>
+    /// ∂E/∂r of every pair, 3 per pair, `pairCapacity` pairs per row.
+    let pairGradients: UnsafeMutablePointer<Double>
+    /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM), h and h′ (LM each).
+    let spectrumAdjoint: UnsafeMutablePointer<Double>
+    let coefficientAdjoint: UnsafeMutablePointer<Double>
+    let harmonicWeights: UnsafeMutablePointer<Double>
+    let slopeWeights: UnsafeMutablePointer<Double>
+    let inverseRootDegeneracy: [Double]
+
+    init(calculator: SOAPCalculator, blockSize: Int, pairCapacity: Int, gradients: Bool) {
+        self.calculator = calculator
+        let h = calculator.hyperparameters
+        featureCount = calculator.featureCount
+        channelCount = calculator.channelCount
+        nMax = h.nMax
+        lCount = h.lMax + 1
+        lmCount = lCount * lCount
+        nlCount = nMax * lCount
+        normalise = h.normalise
+        self.pairCapacity = max(1, pairCapacity)
+        rowWorkspaces = (0..<blockSize).map { _ in SOAPWorkspace(calculator: calculator, pairCapacity: pairCapacity, gradients: gradients) }
+        values = .allocate(capacity: blockSize * featureCount)
+        valueGradients = .allocate(capacity: blockSize * featureCount)
+        norms = .allocate(capacity: blockSize)
+        pairGradients = .allocate(capacity: 3 * blockSize * self.pairCapacity)
+        spectrumAdjoint = .allocate(capacity: featureCount)
+        coefficientAdjoint = .allocate(capacity: channelCount * lmCount)
+        harmonicWeights = .allocate(capacity: lmCount)
+        slopeWeights = .allocate(capacity: lmCount)
+        inverseRootDegeneracy = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
+    }
+
+    deinit {
+        values.deallocate()
+        valueGradients.deallocate()
+        norms.deallocate()
+        pairGradients.deallocate()
+        spectrumAdjoint.deallocate()
+        coefficientAdjoint.deallocate()
+        harmonicWeights.deallocate()
+        slopeWeights.deallocate()
+    }
+
+    /// Expands every row of the block and writes its (normalised) power spectrum to `values`,
+    /// exactly as the forward evaluator does.
+    func forward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs, needsPairGradients: Bool) {
+        let f = featureCount
+        for (k, row) in rows.enumerated() {
+            let workspace = rowWorkspaces[k]
+            workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: needsPairGradients)
+            let spectrum = workspace.spectrum
+            if let selection = calculator.selection {
+                selection.powerSpectrum(coefficients: workspace.coefficients, lmCount: lmCount, into: spectrum)
+            } else {
+                SOAPKernels.powerSpectrum(
+                    coefficients: workspace.coefficients, channelCount: channelCount, lCount: lCount,
+                    inverseRootDegeneracy: workspace.inverseRootDegeneracy, into: spectrum)
+            }
+            var squaredNorm = 0.0
+            for i in 0..<f { squaredNorm += spectrum[i] * spectrum[i] }
+            let norm = squaredNorm.squareRoot()
+            norms[k] = norm
+            let scale = normalise ? (norm == 0 ? 0 : 1 / norm) : 1
+            let out = values + k * f
+            for i in 0..<f { out[i] = spectrum[i] * scale }
+        }
+    }
+
+    /// From ∂E/∂v in `valueGradients`, each pair's ∂E/∂r_pair into `pairGradients`.
+    func backward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
+        let f = featureCount
+        for (k, row) in rows.enumerated() {
+            let workspace = rowWorkspaces[k]
+            let pairCount = plan.pairOffsets[row + 1] - plan.pairOffsets[row]
+            let out = pairGradients + 3 * k * pairCapacity
+            let u = valueGradients + k * f, v = values + k * f
+            if normalise && norms[k] == 0 {
+                // No density: the row and its gradients are zero.
+                out.update(repeating: 0, count: 3 * pairCount)
+                continue
+            }
+            // (1) ∂E/∂p.
+            if normalise {
+                var projection = 0.0
+                for i in 0..<f { projection += u[i] * v[i] }
+                let inverseNorm = 1 / norms[k]
+                for i in 0..<f { spectrumAdjoint[i] = (u[i] - v[i] * projection) * inverseNorm }
+            } else {
+                spectrumAdjoint.update(from: u, count: f)
+            }
+            // (2) G = ∂E/∂c.
+            coefficientAdjoint.update(repeating: 0, count: channelCount * lmCount)
+            if let selection = calculator.selection {
+                selection.coefficientAdjoint(
+                    spectrumAdjoint: spectrumAdjoint, coefficients: workspace.coefficients, into: coefficientAdjoint)
+            } else {
+                powerSpectrumAdjoint(coefficients: workspace.coefficients)
+            }
+            // (3) each pair.
+            for q in 0..<pairCount {
+                let p = workspace.pairIndex[q]
+                let g = pairGradient(workspace: workspace, pair: q, vector: inputs.vectors[p], distance: inputs.distances[p])
+                out[3 * q] = g.x
+                out[3 * q + 1] = g.y
+                out[3 * q + 2] = g.z
+            }
+        }
+    }
+
+    /// G_A += Σ_B t_ABl c_B for the full layout (see the type's documentation).
+    private func powerSpectrumAdjoint(coefficients: UnsafePointer<Double>) {
+        let lm = lmCount, lc = lCount
+        let root2 = 2.0.squareRoot()
+        var offset = 0
+        for a in 0..<channelCount {
+            let ca = coefficients + a * lm, ga = coefficientAdjoint + a * lm
+            for b in 0...a {
+                let cb = coefficients + b * lm, gb = coefficientAdjoint + b * lm
+                if a == b {
+                    for l in 0..<lc {
+                        let t = 2 * inverseRootDegeneracy[l] * spectrumAdjoint[offset + l]
+                        for i in (l * l)..<((l + 1) * (l + 1)) { ga[i] += t * ca[i] }
+                    }
+                } else {
+                    for l in 0..<lc {
+                        let t = root2 * inverseRootDegeneracy[l] * spectrumAdjoint[offset + l]
+                        for i in (l * l)..<((l + 1) * (l + 1)) {
+                            ga[i] += t * cb[i]
+                            gb[i] += t * ca[i]
+                        }
+                    }
+                }
+                offset += lc
+            }
+        }
+    }
+
+    /// ∂E/∂r of pair `q` of the row held by `workspace`, from G in `coefficientAdjoint`.
+    @inline(__always)
+    private func pairGradient(workspace: SOAPWorkspace, pair q: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
+        let lm = lmCount, nl = nlCount, lc = lCount
+        let block = coefficientAdjoint + workspace.pairChannel[q] * nMax * lm
+        let wr = workspace.weightedRadial + q * nl, ws = workspace.weightedSlope + q * nl
+        let y = workspace.harmonicValues + q * lm
+        let dy = workspace.harmonicGradients + 3 * q * lm
+        let h = harmonicWeights, hs = slopeWeights
+        h.update(repeating: 0, count: lm)
+        hs.update(repeating: 0, count: lm)
+        // h_lm = Σ_n G_nlm wR_nl, h′_lm = Σ_n G_nlm (wR)′_nl.
+        for n in 0..<nMax {
+            let gn = block + n * lm
+            for l in 0..<lc {
+                let a = wr[n * lc + l], s = ws[n * lc + l]
+                for i in (l * l)..<((l + 1) * (l + 1)) {
+                    h[i] += a * gn[i]
+                    hs[i] += s * gn[i]
+                }
+            }
+        }
+        var radial = 0.0, bx = 0.0, by = 0.0, bz = 0.0
+        let dx = dy, dyy = dy + lm, dz = dy + 2 * lm
+        for i in 0..<lm {
+            radial += hs[i] * y[i]
+            bx += h[i] * dx[i]
+            by += h[i] * dyy[i]
+            bz += h[i] * dz[i]
+        }
+        let scale = radial / r
+        return SIMD3(scale * vector.x + bx, scale * vector.y + by, scale * vector.z + bz)
+    }
+
+    /// Adds the block's pair gradients to forces (−∂E/∂r on the neighbour, + on the centre) and
+    /// virial (−r ⊗ ∂E/∂r), pair by pair in row order.
+    func accumulate(
+        _ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs, forces: UnsafeMutablePointer<Double>?,
+        virial: UnsafeMutablePointer<Double>?
+    ) {
+        for (k, row) in rows.enumerated() {
+            let centre = Int(plan.centres[row])
+            let start = plan.pairOffsets[row]
+            let g = pairGradients + 3 * k * pairCapacity
+            for q in 0..<(plan.pairOffsets[row + 1] - start) {
+                let p = Int(plan.pairs[start + q])
+                let gx = g[3 * q], gy = g[3 * q + 1], gz = g[3 * q + 2]
+                if let forces {
+                    let j = Int(inputs.neighbours[p])
+                    if j != centre {
+                        forces[3 * j] -= gx
+                        forces[3 * j + 1] -= gy
+                        forces[3 * j + 2] -= gz
+                        forces[3 * centre] += gx
+                        forces[3 * centre + 1] += gy
+                        forces[3 * centre + 2] += gz
+                    }
+                }
+                if let virial {
+                    let r = inputs.vectors[p]
+                    virial[0] -= r.x * gx; virial[1] -= r.x * gy; virial[2] -= r.x * gz
+                    virial[3] -= r.y * gx; virial[4] -= r.y * gy; virial[5] -= r.y * gz
+                    virial[6] -= r.z * gx; virial[7] -= r.z * gy; virial[8] -= r.z * gz
+                }
+            }
+        }
+    }
+}
+
+extension SelectedFeatureTables {
+    /// G += ∂E/∂c for the kept components: each adds t c_B to G_A and t c_A to G_B with
+    /// t = s_AB k_l ∂E/∂p (so twice on the diagonal A = B, as d(c_A · c_A) = 2 c_A).
+    func coefficientAdjoint(
+        spectrumAdjoint: UnsafePointer<Double>, coefficients: UnsafePointer<Double>, into adjoint: UnsafeMutablePointer<Double>
+    ) {
+        firstCoefficient.withUnsafeBufferPointer { c1 in
+        secondCoefficient.withUnsafeBufferPointer { c2 in
+        degeneracy.withUnsafeBufferPointer { dg in
+        valueScale.withUnsafeBufferPointer { vs in
+            for k in 0..<count {
+                let t = vs[k] * spectrumAdjoint[k]
+                let a = Int(c1[k]), b = Int(c2[k])
+                for m in 0..<Int(dg[k]) {
+                    adjoint[a + m] += t * coefficients[b + m]
+                    adjoint[b + m] += t * coefficients[a + m]
+                }
+            }
+        }
+        }
+        }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import AtomicStructures
+import Descriptors
+import LinearAlgebra
+import NeighbourLists
+
+extension DotProductKernel {
+    /// The rows evaluated together: the kernel against the sparse points is then a matrix product
+    /// of this many rows (efficient from a few dozen rows on), while the descriptor's memory stays
+    /// that of one block per thread. Fixed, so that results never depend on memory or threads.
+    public static let predictionBlockSize = 64
+
+    /// Predicts this term's energy, forces and virial of one structure in reverse mode: per block
+    /// of rows, G = D Xᵀ (one GEMM against the sparse points X), local energies
+    /// Σ_m α_m δ² G^ζ, ∂E/∂d = W X with W = α δ² ζ G^(ζ−1) (a second GEMM), then the descriptor
+    /// pulls ∂E/∂d back to the atoms (``ReverseModeDescriptor``). No descriptor gradient is ever
+    /// formed; memory is one block per thread. Equal to ``predict(_:atomCount:alpha:)`` on the
+    /// forward gradients up to round-off, and identical for any thread count.
+    ///
+    /// - Parameters:
+    ///   - threads: threads inside the structure (blocks run concurrently).
+    /// - Throws: as the descriptor's ``ReverseModeDescriptor/evaluateReverse(_:neighbours:forces:virial:blockSize:threads:energy:)``.
+    public func predict(
+        _ structure: Structure, descriptor: any ReverseModeDescriptor, neighbours: NeighbourList, alpha: [Double],
+        forces: Bool, virial: Bool, threads: Int = 1, blockSize: Int = DotProductKernel.predictionBlockSize
+    ) throws -> Prediction {
+        let m = sparseCount, f = featureCount
+        precondition(alpha.count == m, "one coefficient per sparse point")
+        precondition(descriptor.featureCount == f, "descriptor and kernel feature counts differ")
+        let slots = max(1, threads)
+        // Per slot: G and W, blockSize x M each.
+        let scratchPerSlot = 2 * blockSize * m
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, slots * scratchPerSlot))
+        defer { scratch.deallocate() }
+        let d2 = delta * delta
+        let evaluation = try sparsePoints.withUnsafeBufferPointer { x in
+            try alpha.withUnsafeBufferPointer { a in
+                try descriptor.evaluateReverse(
+                    structure, neighbours: neighbours, forces: forces, virial: virial, blockSize: blockSize, threads: threads
+                ) { block in
+                    let g = scratch + block.slot * scratchPerSlot, w = g + blockSize * m
+                    blockEnergies(block, x: x.baseAddress!, alpha: a.baseAddress!, d2: d2, g: g, w: w)
+                }
+            }
+        }
+        var result = Prediction(atomCount: structure.count)
+        if forces { result.forces = evaluation.forces }
+        result.virial = evaluation.virial
+        result.localEnergies = evaluation.localEnergies
+        result.energy = evaluation.localEnergies.reduce(0, +)
+        return result
+    }
+
+    /// One block: G = D Xᵀ, the local energies and, if asked, ∂E/∂d = W X.
+    private func blockEnergies(
+        _ block: ReverseModeBlock, x: UnsafePointer<Double>, alpha: UnsafePointer<Double>, d2: Double,
+        g: UnsafeMutablePointer<Double>, w: UnsafeMutablePointer<Double>
+    ) {
+        let n = block.rows.count, m = sparseCount, f = featureCount
+        // G row-major n x M.
+        RawBLAS.gemmRowMajor(
+            transposeA: false, transposeB: true, m: n, n: m, k: f, alpha: 1,
+            a: block.values, lda: f, b: x, ldb: f, beta: 0, c: g, ldc: m)
+        let z = Double(zeta)
+        for i in 0..<n {
+            let gi = g + i * m, wi = w + i * m
+            var energy = 0.0
+            for c in 0..<m {
+                let s = gi[c]
+                let power = integerPower(s, zeta - 1)
+                energy += alpha[c] * d2 * power * s
+                wi[c] = alpha[c] * d2 * z * power
+            }
+            block.localEnergies[i] = energy
+        }
+        guard let u = block.valueGradients else { return }
+        // ∂E/∂d = W X: row-major n x F.
+        RawBLAS.gemmRowMajor(
+            transposeA: false, transposeB: false, m: n, n: f, k: m, alpha: 1,
+            a: w, lda: m, b: x, ldb: f, beta: 0, c: u, ldc: f)
+    }
+}

@@ -1,0 +1,78 @@
+import TestSupport
+import XCTest
+@testable import Support
+
+final class CRC32Tests: XCTestCase {
+    /// The bit-at-a-time definition, as a reference for the table-driven code.
+    func referenceCRC(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return crc ^ 0xFFFF_FFFF
+    }
+
+    func testKnownValues() {
+        XCTAssertEqual(CRC32.checksum([]), 0)
+        XCTAssertEqual(CRC32.checksum(Array("123456789".utf8)), 0xCBF4_3926)  // the standard check value
+        XCTAssertEqual(CRC32.checksum(Array("The quick brown fox jumps over the lazy dog".utf8)), 0x414F_A339)
+    }
+
+    func testMatchesBitwiseDefinitionForEveryLengthAndAlignment() {
+        var random = SplitMix64(seed: 7)
+        let data = random.bytes(300)
+        for start in 0..<9 {
+            for length in 0...(data.count - start) where length < 80 || length % 37 == 0 {
+                let slice = Array(data[start ..< start + length])
+                var crc = CRC32()
+                data.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[start ..< start + length])) }
+                XCTAssertEqual(crc.value, referenceCRC(slice), "start \(start) length \(length)")
+            }
+        }
+    }
+
+    func testIncrementalUpdatesEqualOneShot() {
+        var random = SplitMix64(seed: 11)
+        let data = random.bytes(10_000)
+        var crc = CRC32()
+        var offset = 0
+        for size in [1, 7, 8, 9, 1000, 3, 4096] {
+            crc.update(Array(data[offset ..< offset + size]))
+            offset += size
+        }
+        crc.update(Array(data[offset...]))
+        XCTAssertEqual(crc.value, referenceCRC(data))
+    }
+
+    func testCombineEqualsChecksumOfConcatenation() {
+        var random = SplitMix64(seed: 3)
+        for (a, b) in [(0, 0), (0, 5), (5, 0), (1, 1), (13, 64), (128, 1_000_003), (1000, 65_536)] {
+            let first = random.bytes(a), second = random.bytes(b)
+            XCTAssertEqual(
+                CRC32.combine(CRC32.checksum(first), CRC32.checksum(second), secondLength: b),
+                CRC32.checksum(first + second), "lengths \(a) + \(b)")
+        }
+    }
+
+    func testCombineWithLengthsBeyondFourGigabytes() {
+        // A run of zero bytes extends a CRC like the combine's shift; check the shift for a
+        // 5 GiB second part against squaring: shifting by n bytes twice equals shifting by 2n.
+        let n = 5 << 30
+        let a: UInt32 = 0x1234_5678
+        let twice = CRC32.combine(CRC32.combine(a, 0, secondLength: n), 0, secondLength: n)
+        XCTAssertEqual(twice, CRC32.combine(a, 0, secondLength: 2 * n))
+        // And with real zero bytes for a length the test can afford.
+        let zeros = [UInt8](repeating: 0, count: 100_000)
+        var crc = CRC32()
+        crc.update([1, 2, 3])
+        let prefix = crc.value
+        crc.update(zeros)
+        XCTAssertEqual(CRC32.combine(prefix, CRC32.checksum(zeros), secondLength: zeros.count), crc.value)
+    }
+}
+
+private extension SplitMix64 {
+    /// `count` bytes, the low byte of each 64-bit output.
+    mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
+}
