@@ -247,13 +247,20 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "SupportTests", dependencies: ["Support"], swiftSettings: languageMode),
+        // Shared by the test targets: package root, scratch directories, process runners, built
+        // executables, seeded test numbers (the library's SplitMix64).
+        .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport", swiftSettings: languageMode),
+        // End-to-end tests of the command-line tools: they run the built executables (found next to
+        // the test bundle; `swift test` builds every product first), so they need no dependency
+        // on the executable targets.
+        .testTarget(name: "CommandLineTests", dependencies: ["ModelFiles", "TestSupport", "Training"], swiftSettings: languageMode),
+        .testTarget(name: "SupportTests", dependencies: ["Support", "TestSupport"], swiftSettings: languageMode),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "Support"], swiftSettings: languageMode),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism", "Support"], swiftSettings: languageMode),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "Parallelism", "Support", "TestSupport"], swiftSettings: languageMode),
         .testTarget(
             name: "AtomicStructuresTests",
             dependencies: [
-                "AtomicStructures", "Support",
+                "AtomicStructures", "Support", "TestSupport",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             resources: [.copy("Fixtures")],
@@ -261,7 +268,9 @@ let package = Package(
         ),
         .testTarget(
             name: "KernelsTests",
-            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "NeighbourLists", "Support"],
+            dependencies: [
+                "AtomicStructures", "Descriptors", "Kernels", "NeighbourLists", "Support", "TestSupport",
+            ],
             swiftSettings: languageMode
         ),
         // Reads Fixtures/ by path (made once by Fixtures/make_gap_xml_fixtures.py with gap_fit and quippy);
@@ -270,7 +279,7 @@ let package = Package(
             name: "GAPXMLTests",
             dependencies: [
                 "AtomicStructures", "Configuration", "Descriptors", "GAPXML", "Kernels", "ModelFiles",
-                "Prediction", "Support", "Training",
+                "Prediction", "Support", "TestSupport", "Training",
             ],
             exclude: ["Fixtures", "Scripts"],
             swiftSettings: languageMode
@@ -279,7 +288,9 @@ let package = Package(
         // the built tools (found next to the test bundle) as well as the libraries.
         .testTarget(
             name: "AdversarialTests",
-            dependencies: ["Configuration", "LinearAlgebra", "ModelFiles", "Support", "Training"],
+            dependencies: [
+                "Configuration", "LinearAlgebra", "ModelFiles", "Support", "TestSupport", "Training",
+            ],
             swiftSettings: languageMode
         ),
         .testTarget(name: "ModelFilesTests", dependencies: ["AtomicStructures", "ModelFiles", "Prediction", "Support"], swiftSettings: languageMode),
@@ -289,7 +300,7 @@ let package = Package(
             dependencies: [
                 "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
                 "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
-                "Training", .product(name: "OrderedCollections", package: "swift-collections"),
+                "TestSupport", "Training", .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: languageMode
@@ -298,7 +309,7 @@ let package = Package(
             name: "CrossValidationTests",
             dependencies: [
                 "AtomicStructures", "Configuration", "CrossValidation", "Descriptors", "Kernels",
-                "ModelFiles", "Prediction", "Support", "Training",
+                "ModelFiles", "Prediction", "Support", "TestSupport", "Training",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             exclude: ["Scripts"],
@@ -307,12 +318,14 @@ let package = Package(
         // Search logic on synthetic objectives, and the built `gap-tune` end to end.
         .testTarget(
             name: "TuningTests",
-            dependencies: ["AtomicStructures", "Configuration", "CrossValidation", "JSON", "Tuning"],
+            dependencies: [
+                "AtomicStructures", "Configuration", "CrossValidation", "JSON", "TestSupport", "Tuning",
+            ],
             swiftSettings: languageMode
         ),
         .testTarget(
             name: "ConfigurationTests",
-            dependencies: ["AtomicStructures", "Configuration", "Descriptors", "Support"],
+            dependencies: ["AtomicStructures", "Configuration", "Descriptors", "Support", "TestSupport"],
             swiftSettings: languageMode
         ),
         .testTarget(
@@ -323,7 +336,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DescriptorsTests",
-            dependencies: ["AtomicStructures", "Descriptors", "NeighbourLists", "Support"],
+            dependencies: ["AtomicStructures", "Descriptors", "NeighbourLists", "Support", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
@@ -332,21 +345,20 @@ let package = Package(
             dependencies: ["AtomicStructures", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
-        .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles", "AtomicStructures", "Support"], swiftSettings: languageMode),
+        .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles", "AtomicStructures", "Support", "TestSupport"], swiftSettings: languageMode),
         // Also runs the built `gap-features` executable (found like gap-data's, below).
         .testTarget(
             name: "FeatureExportTests",
             dependencies: [
                 "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "FeatureExport", "Support",
+                "TestSupport",
             ],
             swiftSettings: languageMode
         ),
-        // Also runs the built `gap-data` executable (found next to the test bundle; `swift test`
-        // builds every product first), so it needs no dependency on the executable target.
         .testTarget(
             name: "DataAuditTests",
             dependencies: [
-                "AtomicStructures", "DataAudit", "Support",
+                "AtomicStructures", "DataAudit", "Support", "TestSupport",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: languageMode

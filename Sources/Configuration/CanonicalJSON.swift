@@ -44,30 +44,30 @@ extension TrainingConfig {
             case .soap(let t):
                 let d = t.descriptor
                 var p: [(String, JSONValue.Kind)] = [
-                    ("type", .string("soap")), ("cutoff", W.number(d.cutoffRadius)),
-                    ("cutoff_transition_width", W.number(d.cutoffTransitionWidth)), ("n_max", W.number(d.nMax)),
-                    ("l_max", W.number(d.lMax)), ("atom_sigma", W.number(d.atomSigma)),
-                    ("central_weight", W.number(d.centralWeight)), ("normalise", .bool(d.normalise)),
+                    ("type", .string("soap")), (SOAPKeys.cutoff.name, W.number(d.cutoffRadius)),
+                    (SOAPKeys.transitionWidth.name, W.number(d.cutoffTransitionWidth)), (SOAPKeys.nMax.name, W.number(d.nMax)),
+                    (SOAPKeys.lMax.name, W.number(d.lMax)), (SOAPKeys.atomSigma.name, W.number(d.atomSigma)),
+                    (SOAPKeys.centralWeight.name, W.number(d.centralWeight)), (SOAPKeys.normalise.name, .bool(d.normalise)),
                     ("delta", W.number(t.delta)), ("zeta", W.number(t.zeta)),
                 ]
-                if let s = d.neighbourSpecies { p.append(("species_Z", ints(s))) }
-                if let s = d.centreSpecies { p.append(("Z", ints(s))) }
+                if let s = d.neighbourSpecies { p.append((SOAPKeys.neighbourSpecies.name, ints(s))) }
+                if let s = d.centreSpecies { p.append((SOAPKeys.centreSpecies.name, ints(s))) }
                 if let r = d.radialScaling {
-                    p.append(("radial_scaling", W.object([("c", W.number(r.c)), ("r0", W.number(r.r0)), ("m", W.number(r.m))])))
+                    p.append((SOAPKeys.radialScaling.name, W.object([("c", W.number(r.c)), ("r0", W.number(r.r0)), ("m", W.number(r.m))])))
                 }
                 // The data-driven keys only when used, so that gap_fit-style configs keep their
                 // canonical form (and model provenance) unchanged.
                 if case .optimal(let o) = d.radialBasis {
-                    p.append(("radial_basis", .string("optimal")))
-                    p.append(("n_max_primitive", W.number(o.primitiveCount)))
-                    if let v = o.retainedVariance { p.append(("retained_variance", W.number(v))) }
-                    if o.combinesSpecies { p.append(("combine_species", .bool(true))) }
+                    p.append((SOAPKeys.radialBasis.name, .string("optimal")))
+                    p.append((SOAPKeys.primitiveCount.name, W.number(o.primitiveCount)))
+                    if let v = o.retainedVariance { p.append((SOAPKeys.retainedVariance.name, W.number(v))) }
+                    if o.combinesSpecies { p.append((SOAPKeys.combineSpecies.name, .bool(true))) }
                 }
                 if let f = d.featureSelection {
-                    p.append(("n_features", W.number(f.count)))
-                    p.append(("feature_selection", .string(f.method.rawValue)))
+                    p.append((SOAPKeys.featureCount.name, W.number(f.count)))
+                    p.append((SOAPKeys.featureSelection.name, .string(f.method.rawValue)))
                 }
-                if d.isDataDriven { p.append(("basis_sample", W.number(d.sampleSize))) }
+                if d.isDataDriven { p.append((SOAPKeys.basisSample.name, W.number(d.sampleSize))) }
                 return W.object(p + sparse(t.sparse))
             case .distance2b(let t):
                 let d = t.descriptor
@@ -76,7 +76,7 @@ extension TrainingConfig {
                     ("cutoff_transition_width", W.number(d.cutoffTransitionWidth)),
                     ("theta_uniform", W.number(t.theta)), ("delta", W.number(t.delta)),
                 ]
-                if let pair = d.speciesPair { p += [("Z1", W.number(pair.first)), ("Z2", W.number(pair.second))] }
+                if let pair = d.speciesPair { p += [("Z1", W.number(pair.z1)), ("Z2", W.number(pair.z2))] }
                 return W.object(p + sparse(t.sparse))
             }
         })))

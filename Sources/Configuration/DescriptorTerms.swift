@@ -77,7 +77,7 @@ public struct OptimalRadialBasisConfig: Hashable, Sendable {
     public var combinesSpecies: Bool
 
     /// The default primitive basis size.
-    public static let defaultPrimitiveCount = 20
+    public static let defaultPrimitiveCount = SOAPKeys.defaultPrimitiveCount
 
     /// Creates optimal-basis settings.
     public init(
@@ -151,9 +151,9 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     public var sampleSize: Int
 
     /// The gap_fit default transition width, Å.
-    public static let defaultTransitionWidth = 0.5
+    public static let defaultTransitionWidth = SOAPKeys.defaultTransitionWidth
     /// The default `basis_sample`.
-    public static let defaultSampleSize = 10_000
+    public static let defaultSampleSize = SOAPKeys.defaultBasisSample
 
     /// Whether anything is fitted to the training data (an optimal basis or feature selection).
     public var isDataDriven: Bool {
@@ -196,11 +196,7 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     }
 
     /// Keys of the descriptor part (without the kernel and sparse-point keys).
-    static let keys = [
-        "cutoff", "cutoff_transition_width", "n_max", "l_max", "atom_sigma", "central_weight",
-        "normalise", "species_Z", "Z", "radial_scaling", "radial_basis", "n_max_primitive", "retained_variance",
-        "combine_species", "n_features", "feature_selection", "basis_sample",
-    ]
+    static let keys = SOAPKeys.all.map(\.name)
 }
 
 /// A SOAP term of the model: descriptor, dot-product kernel δ² (k)^ζ and sparse points.
@@ -214,12 +210,47 @@ public struct SOAPTermConfig: Hashable, Sendable {
     /// Sparse points (`n_sparse`, `sparse_method` default `cur`, `sparse_file`).
     public var sparse: SparsePointsConfig
 
+    /// The default ζ (GAP-18's).
+    public static let defaultZeta = 4
+
     /// Creates a SOAP term.
-    public init(descriptor: SOAPDescriptorConfig, delta: Double, zeta: Int = 4, sparse: SparsePointsConfig) {
+    public init(descriptor: SOAPDescriptorConfig, delta: Double, zeta: Int = SOAPTermConfig.defaultZeta, sparse: SparsePointsConfig) {
         self.descriptor = descriptor
         self.delta = delta
         self.zeta = zeta
         self.sparse = sparse
+    }
+}
+
+extension SOAPTermConfig {
+    /// `delta`: the kernel's energy scale.
+    public static let deltaKey = SOAPKey(
+        "delta", type: "number > 0, eV", unit: "eV", default: .required, range: .positive,
+        meaning: "Energy scale δ of the kernel δ² (x·x')^ζ.")
+    /// `zeta`: the kernel's exponent (4 as in GAP-18).
+    public static let zetaKey = SOAPKey(
+        "zeta", type: "integer ≥ 1", default: .integer(defaultZeta), range: .atLeast(1), meaning: "Exponent ζ of the dot-product kernel.")
+    /// `n_sparse`.
+    public static let sparseCountKey = SOAPKey(
+        "n_sparse", type: "integer ≥ 1", default: .required, range: .atLeast(1),
+        meaning: "Number of sparse points (required unless `index_file`; with it, must match the file).")
+    /// `sparse_method`.
+    public static let sparseMethodKey = SOAPKey(
+        "sparse_method", type: "`cur`, `cur_iterative`, `fps`, `random`, `index_file`", default: .name("cur"),
+        meaning: "How sparse points are chosen (below).")
+    /// `sparse_file`.
+    public static let sparseFileKey = SOAPKey(
+        "sparse_file", type: "path", default: .required, meaning: "Environment indices, only with `index_file`.")
+
+    /// Every key of a `soap` term in documentation order: `type`, the descriptor's (``SOAPKeys``),
+    /// then the kernel's and the sparse points'.
+    public static let keys: [SOAPKey] =
+        [SOAPKey("type", type: "`\"soap\"`", default: .required, meaning: "")] + SOAPKeys.all
+        + [deltaKey, zetaKey, sparseCountKey, sparseMethodKey, sparseFileKey]
+
+    /// The rows of docs/config.md's `soap` table, generated from ``keys``.
+    public static var documentationTable: String {
+        (["| key | type | default | meaning |", "|---|---|---|---|"] + keys.map(\.documentationRow)).joined(separator: "\n")
     }
 }
 
@@ -235,21 +266,11 @@ public struct Distance2BDescriptorConfig: Hashable, Sendable {
     /// The pair of species (`Z1`, `Z2`) with Z1 ≤ Z2; nil means every pair in the training data.
     public var speciesPair: SpeciesPair?
 
-    /// An unordered pair of atomic numbers, stored with `first ≤ second`.
-    public struct SpeciesPair: Hashable, Sendable {
-        /// The smaller atomic number.
-        public var first: Int
-        /// The larger atomic number.
-        public var second: Int
-        /// Creates the pair {a, b}.
-        public init(_ a: Int, _ b: Int) {
-            first = min(a, b)
-            second = max(a, b)
-        }
-    }
+    /// A pair of atomic numbers, stored with `z1 ≤ z2` (see ``SpeciesPair/unordered(_:_:)``).
+    public typealias SpeciesPair = Descriptors.SpeciesPair
 
     /// Creates a distance_2b descriptor configuration.
-    public init(cutoffRadius: Double, cutoffTransitionWidth: Double = 0.5, speciesPair: SpeciesPair? = nil) {
+    public init(cutoffRadius: Double, cutoffTransitionWidth: Double = Distance2BDescriptorConfig.defaultTransitionWidth, speciesPair: SpeciesPair? = nil) {
         self.cutoffRadius = cutoffRadius
         self.cutoffTransitionWidth = cutoffTransitionWidth
         self.speciesPair = speciesPair
@@ -266,6 +287,9 @@ public struct Distance2BDescriptorConfig: Hashable, Sendable {
         }
         return pairs
     }
+
+    /// gap_fit's default transition width for distance_2b, Å (as for soap).
+    public static let defaultTransitionWidth = SOAPKeys.defaultTransitionWidth
 
     static let keys = ["cutoff", "cutoff_transition_width", "Z1", "Z2"]
 }
@@ -342,7 +366,7 @@ public enum ResolvedDescriptorTerm: Hashable, Sendable {
 // MARK: - Decoding
 
 extension DecodingContext {
-    static let soapTermKeys = ["type"] + SOAPDescriptorConfig.keys + ["delta", "zeta", "n_sparse", "sparse_method", "sparse_file"]
+    static let soapTermKeys = SOAPTermConfig.keys.map(\.name)
     static let distanceTermKeys = ["type"] + Distance2BDescriptorConfig.keys + ["theta_uniform", "delta", "n_sparse", "sparse_method", "sparse_file"]
 
     func descriptorTerm(_ v: JSONValue, path: JSONPath) throws -> DescriptorTermConfig {
@@ -374,98 +398,140 @@ extension DecodingContext {
         return x
     }
 
+    /// Throws the input error for `key` if `value` is outside its range (``SOAPKeys``).
+    func check(_ value: Double, _ key: SOAPKey, _ r: ObjectReader) throws {
+        if let problem = key.problem(with: value) { throw error(r.fieldPath(key.name), r.object[key.name] ?? r.value, problem) }
+    }
+
+    /// Throws the input error for `key` if the integer `value` is outside its range.
+    func check(_ value: Int, _ key: SOAPKey, _ r: ObjectReader) throws {
+        if let problem = key.problem(with: value) { throw error(r.fieldPath(key.name), r.object[key.name] ?? r.value, problem) }
+    }
+
     func soapDescriptor(_ r: ObjectReader) throws -> SOAPDescriptorConfig {
-        let cutoff = try positive(r.double("cutoff", "the SOAP cutoff radius in Å"), r, "cutoff", unit: " Å")
-        let width = try r.optionalDouble("cutoff_transition_width") ?? SOAPDescriptorConfig.defaultTransitionWidth
-        if r.has("cutoff_transition_width") {
-            guard width >= 0 else {
-                throw error(r.fieldPath("cutoff_transition_width"), r.object["cutoff_transition_width"]!, "cutoff_transition_width must be ≥ 0 Å, found \(width)")
+        typealias K = SOAPKeys
+        let cutoff = try r.double(K.cutoff.name, "the SOAP cutoff radius in Å")
+        try check(cutoff, K.cutoff, r)
+        let width = try transitionWidth(r, cutoff: cutoff, default: K.defaultTransitionWidth)
+        let radialBasis = try soapRadialBasis(r)
+        let nMax = try soapNMax(r, radialBasis: radialBasis)
+        let lMax = try r.integer(K.lMax.name, "the maximum angular momentum")
+        try check(lMax, K.lMax, r)
+        let atomSigma = try r.double(K.atomSigma.name, "the Gaussian smearing width in Å")
+        try check(atomSigma, K.atomSigma, r)
+        let centralWeight = try r.optionalDouble(K.centralWeight.name) ?? K.defaultCentralWeight
+        try check(centralWeight, K.centralWeight, r)
+        let normalise = try r.optionalBool(K.normalise.name) ?? K.defaultNormalise
+        let neighbours = try r.optionalValue(K.neighbourSpecies.name).map { try species($0, path: r.fieldPath(K.neighbourSpecies.name)) }
+        let centres = try r.optionalValue(K.centreSpecies.name).map { try species($0, path: r.fieldPath(K.centreSpecies.name)) }
+        let scaling = try r.optionalValue(K.radialScaling.name).map { try radialScaling($0, r) }
+        let selection = try featureSelection(r)
+        let sample = try r.optionalInteger(K.basisSample.name) ?? K.defaultBasisSample
+        if r.has(K.basisSample.name) {
+            guard radialBasis != .gap || selection != nil else {
+                throw error(r.fieldPath(K.basisSample.name), r.object[K.basisSample.name]!, "basis_sample is only used with radial_basis \"optimal\" or n_features (it sizes the sample of training environments they are fitted to)")
             }
-            guard width <= cutoff else {
-                throw error(r.fieldPath("cutoff_transition_width"), r.object["cutoff_transition_width"]!, "cutoff_transition_width must be ≤ cutoff (\(cutoff) Å), found \(width)")
-            }
-        } else if width > cutoff {
-            throw error(r.fieldPath("cutoff"), r.object["cutoff"]!, "cutoff (\(cutoff) Å) is smaller than the default cutoff_transition_width \(width) Å; set cutoff_transition_width")
-        }
-        let radialBasisName = try r.optionalString("radial_basis") ?? "gap"
-        guard RadialBasisConfig.names.contains(radialBasisName) else {
-            var message = "unknown radial_basis \"\(radialBasisName)\" (allowed: gap, optimal)"
-            if let hint = closestMatch(to: radialBasisName, among: RadialBasisConfig.names) { message += "; did you mean `\(hint)`?" }
-            throw error(r.fieldPath("radial_basis"), r.object["radial_basis"]!, message)
-        }
-        let optimal = radialBasisName == "optimal"
-        for key in ["n_max_primitive", "retained_variance", "combine_species"] where !optimal && r.has(key) {
-            throw error(r.fieldPath(key), r.object[key]!, "\(key) is only used with radial_basis \"optimal\" (this term uses \"gap\")")
-        }
-        let retained = try r.optionalDouble("retained_variance")
-        if let v = retained, !(v > 0 && v <= 1) {
-            throw error(r.fieldPath("retained_variance"), r.object["retained_variance"]!, "retained_variance must be a fraction in (0, 1], found \(v)")
-        }
-        let primitive = try r.optionalInteger("n_max_primitive") ?? OptimalRadialBasisConfig.defaultPrimitiveCount
-        if optimal, !(1...64).contains(primitive) {
-            throw error(r.fieldPath("n_max_primitive"), r.object["n_max_primitive"] ?? r.value, "n_max_primitive must be between 1 and 64, found \(primitive)")
-        }
-        let combine = try r.optionalBool("combine_species") ?? false
-        // With retained_variance, n_max is an upper limit and may be omitted (then n_max_primitive),
-        // except with combine_species, whose limit depends on the number of species.
-        if combine && !r.has("n_max") {
-            throw error(r.fieldPath("n_max"), r.value, "missing required key \"n_max\" (with combine_species, the number of shared channels, up to species × n_max_primitive; an upper limit with retained_variance)")
-        }
-        let nMax = try (optimal && retained != nil ? r.optionalInteger("n_max") : nil)
-            ?? (optimal && retained != nil ? primitive : r.integer("n_max", "the number of radial basis functions"))
-        guard nMax >= 1 else { throw error(r.fieldPath("n_max"), r.object["n_max"]!, "n_max must be ≥ 1, found \(nMax)") }
-        if optimal, !combine, nMax > primitive {
-            throw error(r.fieldPath("n_max"), r.object["n_max"]!, "n_max (\(nMax)) must not exceed n_max_primitive (\(primitive)): the optimal basis keeps n_max of the n_max_primitive primitive functions")
-        }
-        let lMax = try r.integer("l_max", "the maximum angular momentum")
-        guard lMax >= 0 else { throw error(r.fieldPath("l_max"), r.object["l_max"]!, "l_max must be ≥ 0, found \(lMax)") }
-        let atomSigma = try positive(r.double("atom_sigma", "the Gaussian smearing width in Å"), r, "atom_sigma", unit: " Å")
-        let centralWeight = try r.optionalDouble("central_weight") ?? 1
-        guard centralWeight >= 0 else {
-            throw error(r.fieldPath("central_weight"), r.object["central_weight"]!, "central_weight must be ≥ 0, found \(centralWeight)")
-        }
-        let normalise = try r.optionalBool("normalise") ?? true
-        let neighbours = try r.optionalValue("species_Z").map { try species($0, path: r.fieldPath("species_Z")) }
-        let centres = try r.optionalValue("Z").map { try species($0, path: r.fieldPath("Z")) }
-        var scaling: RadialScaling?
-        if let v = r.optionalValue("radial_scaling") {
-            let s = try ObjectReader(v, path: r.fieldPath("radial_scaling"), context: self, known: ["c", "r0", "m"], what: "radial_scaling")
-            let c = try positive(s.double("c", "the constant c of c / (c + (r/r0)^m)"), s, "c")
-            let r0 = try positive(s.double("r0", "the length r0 in Å"), s, "r0", unit: " Å")
-            let m = try positive(s.double("m", "the exponent m"), s, "m")
-            scaling = RadialScaling(c: c, r0: r0, m: m)
-        }
-        var selection: FeatureSelectionConfig?
-        if let count = try r.optionalInteger("n_features") {
-            guard count >= 1 else { throw error(r.fieldPath("n_features"), r.object["n_features"]!, "n_features must be ≥ 1, found \(count)") }
-            var method = FeatureSelectionMethod.cur
-            if let v = r.optionalValue("feature_selection") {
-                let name = try string(v, path: r.fieldPath("feature_selection"))
-                let names = FeatureSelectionMethod.allCases.map(\.rawValue)
-                guard let m = FeatureSelectionMethod(rawValue: name) else {
-                    var message = "unknown feature_selection \"\(name)\" (allowed: \(names.joined(separator: ", ")))"
-                    if let hint = closestMatch(to: name, among: names) { message += "; did you mean `\(hint)`?" }
-                    throw error(r.fieldPath("feature_selection"), v, message)
-                }
-                method = m
-            }
-            selection = FeatureSelectionConfig(count: count, method: method)
-        } else if r.has("feature_selection") {
-            throw error(r.fieldPath("feature_selection"), r.object["feature_selection"]!, "feature_selection is only used with n_features (the number of power-spectrum components to keep)")
-        }
-        let sample = try r.optionalInteger("basis_sample") ?? SOAPDescriptorConfig.defaultSampleSize
-        if r.has("basis_sample") {
-            guard optimal || selection != nil else {
-                throw error(r.fieldPath("basis_sample"), r.object["basis_sample"]!, "basis_sample is only used with radial_basis \"optimal\" or n_features (it sizes the sample of training environments they are fitted to)")
-            }
-            guard sample >= 1 else { throw error(r.fieldPath("basis_sample"), r.object["basis_sample"]!, "basis_sample must be ≥ 1, found \(sample)") }
+            try check(sample, K.basisSample, r)
         }
         return SOAPDescriptorConfig(
             cutoffRadius: cutoff, cutoffTransitionWidth: width, nMax: nMax, lMax: lMax, atomSigma: atomSigma,
             centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
-            radialScaling: scaling,
-            radialBasis: optimal ? .optimal(OptimalRadialBasisConfig(primitiveCount: primitive, retainedVariance: retained, combinesSpecies: combine)) : .gap,
-            featureSelection: selection, sampleSize: sample)
+            radialScaling: scaling, radialBasis: radialBasis, featureSelection: selection, sampleSize: sample)
+    }
+
+    /// `cutoff_transition_width` (same key and rules for soap and distance_2b terms): at least 0, at
+    /// most the cutoff; `defaultWidth` when absent, which must then fit below the cutoff too.
+    func transitionWidth(_ r: ObjectReader, cutoff: Double, default defaultWidth: Double) throws -> Double {
+        let key = SOAPKeys.transitionWidth
+        let width = try r.optionalDouble(key.name) ?? defaultWidth
+        if r.has(key.name) {
+            try check(width, key, r)
+            guard width <= cutoff else {
+                throw error(r.fieldPath(key.name), r.object[key.name]!, "cutoff_transition_width must be ≤ cutoff (\(cutoff) Å), found \(width)")
+            }
+        } else if width > cutoff {
+            throw error(r.fieldPath("cutoff"), r.object["cutoff"]!, "cutoff (\(cutoff) Å) is smaller than the default cutoff_transition_width \(width) Å; set cutoff_transition_width")
+        }
+        return width
+    }
+
+    /// `radial_basis` with the keys of the optimal basis (`n_max_primitive`, `retained_variance`,
+    /// `combine_species`), which only it may use.
+    func soapRadialBasis(_ r: ObjectReader) throws -> RadialBasisConfig {
+        typealias K = SOAPKeys
+        let name = try r.optionalString(K.radialBasis.name) ?? "gap"
+        guard RadialBasisConfig.names.contains(name) else {
+            var message = "unknown radial_basis \"\(name)\" (allowed: gap, optimal)"
+            if let hint = closestMatch(to: name, among: RadialBasisConfig.names) { message += "; did you mean `\(hint)`?" }
+            throw error(r.fieldPath(K.radialBasis.name), r.object[K.radialBasis.name]!, message)
+        }
+        let optimal = name == "optimal"
+        for key in [K.primitiveCount, K.retainedVariance, K.combineSpecies].map(\.name) where !optimal && r.has(key) {
+            throw error(r.fieldPath(key), r.object[key]!, "\(key) is only used with radial_basis \"optimal\" (this term uses \"gap\")")
+        }
+        let retained = try r.optionalDouble(K.retainedVariance.name)
+        if let v = retained { try check(v, K.retainedVariance, r) }
+        let primitive = try r.optionalInteger(K.primitiveCount.name) ?? K.defaultPrimitiveCount
+        if optimal { try check(primitive, K.primitiveCount, r) }
+        let combine = try r.optionalBool(K.combineSpecies.name) ?? false
+        guard optimal else { return .gap }
+        return .optimal(OptimalRadialBasisConfig(primitiveCount: primitive, retainedVariance: retained, combinesSpecies: combine))
+    }
+
+    /// `n_max`: required, except with an optimal basis and `retained_variance` (then an upper limit,
+    /// default `n_max_primitive`) unless species are combined.
+    func soapNMax(_ r: ObjectReader, radialBasis: RadialBasisConfig) throws -> Int {
+        let key = SOAPKeys.nMax
+        guard case .optimal(let o) = radialBasis else {
+            let nMax = try r.integer(key.name, "the number of radial basis functions")
+            try check(nMax, key, r)
+            return nMax
+        }
+        // With retained_variance, n_max is an upper limit and may be omitted (then n_max_primitive),
+        // except with combine_species, whose limit depends on the number of species.
+        if o.combinesSpecies && !r.has(key.name) {
+            throw error(r.fieldPath(key.name), r.value, "missing required key \"n_max\" (with combine_species, the number of shared channels, up to species × n_max_primitive; an upper limit with retained_variance)")
+        }
+        let nMax = try (o.retainedVariance != nil ? r.optionalInteger(key.name) : nil)
+            ?? (o.retainedVariance != nil ? o.primitiveCount : r.integer(key.name, "the number of radial basis functions"))
+        try check(nMax, key, r)
+        if !o.combinesSpecies, nMax > o.primitiveCount {
+            throw error(r.fieldPath(key.name), r.object[key.name]!, "n_max (\(nMax)) must not exceed n_max_primitive (\(o.primitiveCount)): the optimal basis keeps n_max of the n_max_primitive primitive functions")
+        }
+        return nMax
+    }
+
+    /// `radial_scaling` {`c`, `r0`, `m`}, all > 0.
+    func radialScaling(_ v: JSONValue, _ r: ObjectReader) throws -> RadialScaling {
+        let s = try ObjectReader(v, path: r.fieldPath(SOAPKeys.radialScaling.name), context: self, known: ["c", "r0", "m"], what: "radial_scaling")
+        let c = try positive(s.double("c", "the constant c of c / (c + (r/r0)^m)"), s, "c")
+        let r0 = try positive(s.double("r0", "the length r0 in Å"), s, "r0", unit: " Å")
+        let m = try positive(s.double("m", "the exponent m"), s, "m")
+        return RadialScaling(c: c, r0: r0, m: m)
+    }
+
+    /// `n_features` with `feature_selection` (which needs it).
+    func featureSelection(_ r: ObjectReader) throws -> FeatureSelectionConfig? {
+        typealias K = SOAPKeys
+        guard let count = try r.optionalInteger(K.featureCount.name) else {
+            if r.has(K.featureSelection.name) {
+                throw error(r.fieldPath(K.featureSelection.name), r.object[K.featureSelection.name]!, "feature_selection is only used with n_features (the number of power-spectrum components to keep)")
+            }
+            return nil
+        }
+        try check(count, K.featureCount, r)
+        var method = FeatureSelectionMethod.cur
+        if let v = r.optionalValue(K.featureSelection.name) {
+            let name = try string(v, path: r.fieldPath(K.featureSelection.name))
+            let names = FeatureSelectionMethod.allCases.map(\.rawValue)
+            guard let m = FeatureSelectionMethod(rawValue: name) else {
+                var message = "unknown feature_selection \"\(name)\" (allowed: \(names.joined(separator: ", ")))"
+                if let hint = closestMatch(to: name, among: names) { message += "; did you mean `\(hint)`?" }
+                throw error(r.fieldPath(K.featureSelection.name), v, message)
+            }
+            method = m
+        }
+        return FeatureSelectionConfig(count: count, method: method)
     }
 
     func sparsePoints(_ r: ObjectReader, allowed: [SparseMethod], defaultMethod: SparseMethod) throws -> SparsePointsConfig {
@@ -503,8 +569,10 @@ extension DecodingContext {
 
     func soapTerm(_ r: ObjectReader) throws -> SOAPTermConfig {
         let descriptor = try soapDescriptor(r)
-        let delta = try positive(r.double("delta", "the kernel energy scale δ in eV"), r, "delta", unit: " eV")
-        let zeta = try r.optionalInteger("zeta") ?? 4
+        let delta = try r.double(SOAPTermConfig.deltaKey.name, "the kernel energy scale δ in eV")
+        try check(delta, SOAPTermConfig.deltaKey, r)
+        let zeta = try r.optionalInteger(SOAPTermConfig.zetaKey.name) ?? SOAPTermConfig.defaultZeta
+        // The message says "an integer": zeta is also read from numbers such as 4.0.
         guard zeta >= 1 else { throw error(r.fieldPath("zeta"), r.object["zeta"]!, "zeta must be an integer ≥ 1, found \(zeta)") }
         let sparse = try sparsePoints(r, allowed: [.cur, .curIterative, .fps, .random, .indexFile], defaultMethod: .cur)
         return SOAPTermConfig(descriptor: descriptor, delta: delta, zeta: zeta, sparse: sparse)
@@ -512,22 +580,12 @@ extension DecodingContext {
 
     func distanceTerm(_ r: ObjectReader) throws -> Distance2BTermConfig {
         let cutoff = try positive(r.double("cutoff", "the pair cutoff radius in Å"), r, "cutoff", unit: " Å")
-        let width = try r.optionalDouble("cutoff_transition_width") ?? 0.5
-        if r.has("cutoff_transition_width") {
-            guard width >= 0 else {
-                throw error(r.fieldPath("cutoff_transition_width"), r.object["cutoff_transition_width"]!, "cutoff_transition_width must be ≥ 0 Å, found \(width)")
-            }
-            guard width <= cutoff else {
-                throw error(r.fieldPath("cutoff_transition_width"), r.object["cutoff_transition_width"]!, "cutoff_transition_width must be ≤ cutoff (\(cutoff) Å), found \(width)")
-            }
-        } else if width > cutoff {
-            throw error(r.fieldPath("cutoff"), r.object["cutoff"]!, "cutoff (\(cutoff) Å) is smaller than the default cutoff_transition_width \(width) Å; set cutoff_transition_width")
-        }
+        let width = try transitionWidth(r, cutoff: cutoff, default: Distance2BDescriptorConfig.defaultTransitionWidth)
         var pair: Distance2BDescriptorConfig.SpeciesPair?
         switch (r.optionalValue("Z1"), r.optionalValue("Z2")) {
         case (nil, nil): pair = nil
         case (let z1?, let z2?):
-            pair = .init(try atomicNumber(z1, path: r.fieldPath("Z1")), try atomicNumber(z2, path: r.fieldPath("Z2")))
+            pair = .unordered(try atomicNumber(z1, path: r.fieldPath("Z1")), try atomicNumber(z2, path: r.fieldPath("Z2")))
         case (let z1?, nil):
             throw error(r.fieldPath("Z2"), z1, "Z1 is given but Z2 is not: give both, or neither for every species pair")
         case (nil, let z2?):

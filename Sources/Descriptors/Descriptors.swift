@@ -3,17 +3,13 @@ import NeighbourLists
 
 /// Optional radial scaling of neighbour weights (Willatt, Musil, Ceriotti 2018/2019):
 /// each neighbour's contribution is multiplied by u(r) = c / (c + (r / r0)^m).
-public struct RadialScaling: Hashable, Sendable, Codable {
+public struct RadialScaling: Hashable, Sendable {
     /// The constant c (dimensionless, > 0).
     public var c: Double
     /// The length r0 in Å (> 0).
     public var r0: Double
     /// The exponent m (dimensionless, > 0).
     public var m: Double
-
-    enum CodingKeys: String, CodingKey {
-        case c, r0, m
-    }
 
     /// Creates a radial scaling u(r) = c / (c + (r / r0)^m).
     public init(c: Double, r0: Double, m: Double) {
@@ -24,8 +20,9 @@ public struct RadialScaling: Hashable, Sendable, Codable {
 }
 
 /// Hyper-parameters of the SOAP power spectrum, named after gap_fit's where the concept is the
-/// same (JSON keys in brackets). Defaults reproduce QUIP/GAP's `soap` descriptor exactly.
-public struct SOAPHyperparameters: Hashable, Sendable, Codable {
+/// same (JSON keys in brackets; the keys, defaults and ranges are in ``SOAPKeys``). Defaults
+/// reproduce QUIP/GAP's `soap` descriptor exactly.
+public struct SOAPHyperparameters: Hashable, Sendable {
     /// Cutoff radius in Å (`cutoff`).
     public var cutoffRadius: Double
     /// Width of the shifted-cosine switching region below the cutoff, Å (`cutoff_transition_width`).
@@ -47,25 +44,11 @@ public struct SOAPHyperparameters: Hashable, Sendable, Codable {
     /// Optional radial scaling of neighbour weights (`radial_scaling`); nil keeps gap_fit's SOAP.
     public var radialScaling: RadialScaling?
 
-    /// JSON keys: gap_fit's names.
-    enum CodingKeys: String, CodingKey {
-        case cutoffRadius = "cutoff"
-        case cutoffTransitionWidth = "cutoff_transition_width"
-        case nMax = "n_max"
-        case lMax = "l_max"
-        case atomSigma = "atom_sigma"
-        case centralWeight = "central_weight"
-        case normalise
-        case neighbourSpecies = "species_Z"
-        case centreSpecies = "Z"
-        case radialScaling = "radial_scaling"
-    }
-
-    /// Creates SOAP hyper-parameters. Defaults follow gap_fit: transition width 1 Å, central
-    /// weight 1, normalised, no radial scaling.
+    /// Creates SOAP hyper-parameters. Defaults follow gap_fit (``SOAPKeys``): transition width
+    /// 0.5 Å, central weight 1, normalised, no radial scaling.
     public init(
-        cutoffRadius: Double, cutoffTransitionWidth: Double = 1.0, nMax: Int, lMax: Int,
-        atomSigma: Double, centralWeight: Double = 1.0, normalise: Bool = true,
+        cutoffRadius: Double, cutoffTransitionWidth: Double = SOAPKeys.defaultTransitionWidth, nMax: Int, lMax: Int,
+        atomSigma: Double, centralWeight: Double = SOAPKeys.defaultCentralWeight, normalise: Bool = SOAPKeys.defaultNormalise,
         neighbourSpecies: [Int], centreSpecies: [Int], radialScaling: RadialScaling? = nil
     ) {
         self.cutoffRadius = cutoffRadius

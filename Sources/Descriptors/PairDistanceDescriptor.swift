@@ -25,6 +25,9 @@ public struct SpeciesPair: Hashable, Sendable {
     /// Every pair of species.
     public static let any = SpeciesPair(0, 0)
 
+    /// The pair {a, b} stored with `z1 ≤ z2` (how configs name a pair, whatever the order given).
+    public static func unordered(_ a: Int, _ b: Int) -> SpeciesPair { SpeciesPair(min(a, b), max(a, b)) }
+
     /// Whether the ordered pair of atoms with atomic numbers `first` → `second` is covered.
     @inlinable
     public func includes(_ first: Int, _ second: Int) -> Bool {

@@ -1,5 +1,6 @@
 import AtomicStructures
 import NeighbourLists
+import Support
 
 /// One block of descriptor rows handed to the energy model during a reverse-mode evaluation
 /// (``ReverseModeDescriptor``): the model reads the rows' values and writes each row's energy

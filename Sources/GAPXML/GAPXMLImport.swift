@@ -177,7 +177,7 @@ public enum GAPXMLReader {
             scaling = RadialScaling(c: rate, r0: scale, m: Double(m))
         }
         let h = SOAPHyperparameters(
-            cutoffRadius: cutoff, cutoffTransitionWidth: try a.double("cutoff_transition_width") ?? 0.5, nMax: nMax, lMax: lMax,
+            cutoffRadius: cutoff, cutoffTransitionWidth: try a.double("cutoff_transition_width") ?? SOAPKeys.defaultTransitionWidth, nMax: nMax, lMax: lMax,
             atomSigma: sigma, centralWeight: try a.double("central_weight") ?? 1, normalise: try a.bool("normalise") ?? a.bool("normalize") ?? true,
             neighbourSpecies: speciesList, centreSpecies: centres == [0] ? Array(1...SOAPCalculator.maximumAtomicNumber) : centres,
             radialScaling: scaling)

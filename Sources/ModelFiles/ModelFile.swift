@@ -178,30 +178,30 @@ public struct ModelFile: Sendable {
     static func encode(_ calculator: SOAPCalculator) -> JSONValue.Kind {
         let h = calculator.hyperparameters
         var fields: [(String, JSONValue.Kind)] = [
-            ("cutoff", JSONWriter.number(h.cutoffRadius)),
-            ("cutoff_transition_width", JSONWriter.number(h.cutoffTransitionWidth)),
-            ("n_max", JSONWriter.number(h.nMax)),
-            ("l_max", JSONWriter.number(h.lMax)),
-            ("atom_sigma", JSONWriter.number(h.atomSigma)),
-            ("central_weight", JSONWriter.number(h.centralWeight)),
-            ("normalise", .bool(h.normalise)),
-            ("species_Z", JSONWriter.array(h.neighbourSpecies.map { JSONWriter.number($0) })),
-            ("Z", JSONWriter.array(h.centreSpecies.map { JSONWriter.number($0) })),
+            (SOAPKeys.cutoff.name, JSONWriter.number(h.cutoffRadius)),
+            (SOAPKeys.transitionWidth.name, JSONWriter.number(h.cutoffTransitionWidth)),
+            (SOAPKeys.nMax.name, JSONWriter.number(h.nMax)),
+            (SOAPKeys.lMax.name, JSONWriter.number(h.lMax)),
+            (SOAPKeys.atomSigma.name, JSONWriter.number(h.atomSigma)),
+            (SOAPKeys.centralWeight.name, JSONWriter.number(h.centralWeight)),
+            (SOAPKeys.normalise.name, .bool(h.normalise)),
+            (SOAPKeys.neighbourSpecies.name, JSONWriter.array(h.neighbourSpecies.map { JSONWriter.number($0) })),
+            (SOAPKeys.centreSpecies.name, JSONWriter.array(h.centreSpecies.map { JSONWriter.number($0) })),
         ]
         if let s = h.radialScaling {
-            fields.append(("radial_scaling", JSONWriter.object([
+            fields.append((SOAPKeys.radialScaling.name, JSONWriter.object([
                 ("c", JSONWriter.number(s.c)), ("r0", JSONWriter.number(s.r0)), ("m", JSONWriter.number(s.m)),
             ])))
         }
         if let c = calculator.radialContraction {
-            fields.append(("radial_basis", .string("optimal")))
-            fields.append(("n_max_primitive", JSONWriter.number(c.primitiveCount)))
+            fields.append((SOAPKeys.radialBasis.name, .string("optimal")))
+            fields.append((SOAPKeys.primitiveCount.name, JSONWriter.number(c.primitiveCount)))
             var contraction: [(String, JSONValue.Kind)] = [
                 ("matrices", .string(base64(c.matrices))),
                 ("eigenvalues", .string(base64(c.eigenvalues))),
                 ("environments", JSONWriter.number(c.environmentCount)),
             ]
-            if c.combinesSpecies { contraction.append(("combine_species", .bool(true))) }
+            if c.combinesSpecies { contraction.append((SOAPKeys.combineSpecies.name, .bool(true))) }
             fields.append(("radial_contraction", JSONWriter.object(contraction)))
         }
         if let selected = calculator.selectedFeatures {

@@ -233,20 +233,20 @@ struct ModelReader {
     func soapDataDrivenParts(_ value: JSONValue?, _ path: String, hyperparameters h: SOAPHyperparameters) throws -> (RadialContraction?, [Int]?) {
         let o = try object(value, path)
         var contraction: RadialContraction?
-        if let basis = o["radial_basis"] {
-            let name = try string(basis, "\(path).radial_basis")
+        if let basis = o[SOAPKeys.radialBasis.name] {
+            let name = try string(basis, "\(path).\(SOAPKeys.radialBasis.name)")
             guard name == "gap" || name == "optimal" else {
-                throw fail(basis, "\(path).radial_basis", "unknown radial basis \"\(name)\" (gap or optimal)")
+                throw fail(basis, "\(path).\(SOAPKeys.radialBasis.name)", "unknown radial basis \"\(name)\" (gap or optimal)")
             }
             if name == "optimal" {
-                let primitive = try integer(o["n_max_primitive"], "\(path).n_max_primitive")
+                let primitive = try integer(o[SOAPKeys.primitiveCount.name], "\(path).\(SOAPKeys.primitiveCount.name)")
                 let c = try object(o["radial_contraction"], "\(path).radial_contraction")
                 let combined = try c["combine_species"].map { try bool($0, "\(path).radial_contraction.combine_species") } ?? false
                 let speciesCount = h.neighbourSpecies.count
                 let blocks = (combined ? 1 : speciesCount) * (h.lMax + 1)
                 let rows = (combined ? speciesCount : 1) * primitive
                 guard primitive >= 1, rows >= h.nMax, primitive <= SOAPCalculator.maximumNMax, blocks > 0 else {
-                    throw fail(o["n_max_primitive"], "\(path).n_max_primitive", "must be between n_max (\(h.nMax)\(combined ? " / species" : "")) and \(SOAPCalculator.maximumNMax)")
+                    throw fail(o[SOAPKeys.primitiveCount.name], "\(path).\(SOAPKeys.primitiveCount.name)", "must be between n_max (\(h.nMax)\(combined ? " / species" : "")) and \(SOAPCalculator.maximumNMax)")
                 }
                 let matrices = try doubles(c["matrices"], "\(path).radial_contraction.matrices", count: blocks * rows * h.nMax)
                 let eigenvalues = try doubles(c["eigenvalues"], "\(path).radial_contraction.eigenvalues", count: blocks * rows)
@@ -270,18 +270,18 @@ struct ModelReader {
     func soapHyperparameters(_ value: JSONValue?, _ path: String) throws -> SOAPHyperparameters {
         let o = try object(value, path)
         var scaling: RadialScaling?
-        if let s = o["radial_scaling"] {
-            let so = try object(s, "\(path).radial_scaling")
-            scaling = RadialScaling(c: try double(so["c"], "\(path).radial_scaling.c"), r0: try double(so["r0"], "\(path).radial_scaling.r0"), m: try double(so["m"], "\(path).radial_scaling.m"))
+        if let s = o[SOAPKeys.radialScaling.name] {
+            let so = try object(s, "\(path).\(SOAPKeys.radialScaling.name)")
+            scaling = RadialScaling(c: try double(so["c"], "\(path).\(SOAPKeys.radialScaling.name).c"), r0: try double(so["r0"], "\(path).\(SOAPKeys.radialScaling.name).r0"), m: try double(so["m"], "\(path).\(SOAPKeys.radialScaling.name).m"))
         }
         return SOAPHyperparameters(
-            cutoffRadius: try double(o["cutoff"], "\(path).cutoff"),
-            cutoffTransitionWidth: try double(o["cutoff_transition_width"], "\(path).cutoff_transition_width"),
-            nMax: try integer(o["n_max"], "\(path).n_max"), lMax: try integer(o["l_max"], "\(path).l_max"),
-            atomSigma: try double(o["atom_sigma"], "\(path).atom_sigma"),
-            centralWeight: try double(o["central_weight"], "\(path).central_weight"),
-            normalise: try bool(o["normalise"], "\(path).normalise"),
-            neighbourSpecies: try integers(o["species_Z"], "\(path).species_Z"),
-            centreSpecies: try integers(o["Z"], "\(path).Z"), radialScaling: scaling)
+            cutoffRadius: try double(o[SOAPKeys.cutoff.name], "\(path).\(SOAPKeys.cutoff.name)"),
+            cutoffTransitionWidth: try double(o[SOAPKeys.transitionWidth.name], "\(path).\(SOAPKeys.transitionWidth.name)"),
+            nMax: try integer(o[SOAPKeys.nMax.name], "\(path).\(SOAPKeys.nMax.name)"), lMax: try integer(o[SOAPKeys.lMax.name], "\(path).\(SOAPKeys.lMax.name)"),
+            atomSigma: try double(o[SOAPKeys.atomSigma.name], "\(path).\(SOAPKeys.atomSigma.name)"),
+            centralWeight: try double(o[SOAPKeys.centralWeight.name], "\(path).\(SOAPKeys.centralWeight.name)"),
+            normalise: try bool(o[SOAPKeys.normalise.name], "\(path).\(SOAPKeys.normalise.name)"),
+            neighbourSpecies: try integers(o[SOAPKeys.neighbourSpecies.name], "\(path).\(SOAPKeys.neighbourSpecies.name)"),
+            centreSpecies: try integers(o[SOAPKeys.centreSpecies.name], "\(path).\(SOAPKeys.centreSpecies.name)"), radialScaling: scaling)
     }
 }

@@ -176,7 +176,7 @@ extension Trainer {
                 case .soap(let t): return t.descriptor.isDataDriven ? .dataDriven(t.descriptor) : .soap
                 // Pair terms expand to one resolved term per species pair unless Z1/Z2 are given:
                 // the pair decides where the soap terms sit among the resolved terms.
-                case .distance2b(let t): return .pair(t.descriptor.speciesPair.map { [$0.first, $0.second] })
+                case .distance2b(let t): return .pair(t.descriptor.speciesPair.map { [$0.z1, $0.z2] })
                 }
             },
             seed: config.seed)

@@ -154,7 +154,7 @@ public struct Trainer: Sendable {
             case .distance2b(let pair, let termConfig):
                 let kernel = PairDistanceKernel(
                     cutoffRadius: termConfig.descriptor.cutoffRadius, transitionWidth: termConfig.descriptor.cutoffTransitionWidth,
-                    theta: termConfig.theta, delta: termConfig.delta, species: PairDistanceKernel.SpeciesPair(pair.first, pair.second),
+                    theta: termConfig.theta, delta: termConfig.delta, species: pair,
                     sparseDistances: [])
                 specs.append(.distance2b(kernel, termConfig))
             }

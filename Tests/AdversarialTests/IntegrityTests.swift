@@ -3,6 +3,7 @@ import Foundation
 import LinearAlgebra
 import ModelFiles
 import Support
+import TestSupport
 import XCTest
 @testable import Training
 

@@ -1,22 +1,6 @@
 import Foundation
+import TestSupport
 import XCTest
-
-/// The package root, found from this file's path.
-let packageRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    parts.removeLast(3)  // Tests/AdversarialTests/TestSupport.swift
-    return parts.joined(separator: "/")
-}()
-
-/// A built tool next to the test binary (`swift test` builds every product first).
-func executable(_ name: String) throws -> URL {
-    let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    let candidates = [
-        me.deletingLastPathComponent().appendingPathComponent(name),
-        URL(fileURLWithPath: packageRoot + "/.build/debug/" + name),
-    ]
-    return try XCTUnwrap(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "\(name) was not built next to the tests")
-}
 
 /// A scratch directory with a small training set and config, and helpers to run the tools in it
 /// as a careless or hostile user would.
@@ -72,7 +56,7 @@ final class Sandbox {
     /// Starts `tool` with `arguments` in the sandbox (the working directory), stderr to a file.
     func start(_ tool: String, _ arguments: [String]) throws -> (Process, URL) {
         let process = Process()
-        process.executableURL = try executable(tool)
+        process.executableURL = try builtExecutable(tool)
         process.arguments = arguments
         process.currentDirectoryURL = root
         let stderr = root.appendingPathComponent(".stderr-\(UUID().uuidString)")

@@ -1,6 +1,7 @@
 import AtomicStructures
 import Foundation
 import Support
+import TestSupport
 import XCTest
 @testable import ArrayFiles
 
@@ -20,17 +21,17 @@ final class NPZTests: XCTestCase {
         let samples = try archive.addArray(named: "samples", elementType: .int64, trailingShape: [2])
         let strain = try archive.addArray(named: "strain", elementType: .float64, trailingShape: [3, 3, 5])
         try archive.add(NumPyArray(shape: [0], int64: []), named: "strain_samples")
-        var random = TestRandom(state: 5)
+        var random = SplitMix64(seed: 5)
         var all: (values: [Double], samples: [Int64], strain: [Double]) = ([], [], [])
         for entries in [3, 0, 7, 1] {
-            let v = (0..<(entries * 15)).map { _ in random.double() }
+            let v = (0..<(entries * 15)).map { _ in random.symmetricUnit() }
             let s = (0..<(entries * 2)).map { _ in Int64(bitPattern: random.next()) }
             try values.append(v)
             try samples.append(s)
             all.values += v
             all.samples += s
         }
-        let st = (0..<90).map { _ in random.double() }
+        let st = (0..<90).map { _ in random.symmetricUnit() }
         try strain.append(st)
         all.strain = st
         try archive.finish()

@@ -1,4 +1,5 @@
 import Support
+import TestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -6,12 +7,8 @@ import Glibc
 
 /// Paths used by the tests, found relative to this source file (no resource bundle needed).
 enum TestPaths {
-    /// The package root (two directories above this file's directory).
-    static let packageRoot: String = {
-        var components = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        components.removeLast(3)  // TestSupport.swift, AtomicStructuresTests, Tests
-        return components.joined(separator: "/")
-    }()
+    /// The package root.
+    static let packageRoot = TestSupport.packageRoot
 
     /// This test target's fixtures directory.
     static let fixtures = packageRoot + "/Tests/AtomicStructuresTests/Fixtures"

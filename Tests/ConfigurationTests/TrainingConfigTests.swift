@@ -1,15 +1,9 @@
 import AtomicStructures
 import Descriptors
 import Support
+import TestSupport
 import XCTest
 @testable import Configuration
-
-/// The package root (…/Tests/ConfigurationTests/ThisFile.swift → up three levels).
-let packageRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
-    parts.removeLast(3)
-    return parts.joined(separator: "/")
-}()
 
 final class TrainingConfigTests: XCTestCase {
     private func parse(_ text: String, checkFiles: Bool = false) throws -> TrainingConfig {
@@ -156,7 +150,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(h1.centreSpecies, [8])
         XCTAssertEqual(h0.cutoffTransitionWidth, 0.5)
         let pairs = terms.dropFirst(2).compactMap { term -> [Int]? in
-            if case .distance2b(let p, _) = term { return [p.first, p.second] }
+            if case .distance2b(let p, _) = term { return [p.z1, p.z2] }
             return nil
         }
         XCTAssertEqual(pairs, [[1, 1], [1, 8], [1, 14], [8, 8], [8, 14], [14, 14]])

@@ -5,6 +5,7 @@ import Kernels
 import ModelFiles
 import OrderedCollections
 import Prediction
+import TestSupport
 import XCTest
 @testable import CrossValidation
 @testable import Training
@@ -318,7 +319,7 @@ final class CrossValidationTests: XCTestCase {
 
     /// Sparse points from an index file cannot be cross-validated: an input error, not a leak.
     func testIndexFileSparsePointsAreRefused() throws {
-        let path = try tinyDataPath()
+        let path = try Datasets.tinySilicon()
         let json = """
             {"train_files": ["\(path)"], "e0": "isolated",
              "descriptors": [{"type": "soap", "cutoff": 4.5, "n_max": 4, "l_max": 3, "atom_sigma": 0.5, "delta": 1,

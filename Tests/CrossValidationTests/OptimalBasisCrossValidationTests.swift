@@ -3,6 +3,7 @@ import Descriptors
 import Foundation
 import Kernels
 import Prediction
+import TestSupport
 import XCTest
 @testable import CrossValidation
 @testable import Training
@@ -13,7 +14,7 @@ final class OptimalBasisCrossValidationTests: XCTestCase {
     func optimalConfig() throws -> TrainingConfig {
         let json = """
             {
-              "train_files": ["\(try tinyDataPath())"],
+              "train_files": ["\(try Datasets.tinySilicon())"],
               "e0": "isolated",
               "descriptors": [
                 {"type": "soap", "cutoff": 4.5, "cutoff_transition_width": 1.0, "n_max": 3, "l_max": 3,

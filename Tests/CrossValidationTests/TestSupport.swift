@@ -1,29 +1,14 @@
 import Configuration
 import Foundation
+import TestSupport
 import XCTest
-
-/// The package root, found from this file's path.
-let packageRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    parts.removeLast(3)  // Tests/CrossValidationTests/TestSupport.swift
-    return parts.joined(separator: "/")
-}()
-
-/// ../shared Si_tiny: 53 frames (isolated atom, dia, bt, liq), energies, forces, virials.
-func tinyDataPath() throws -> String {
-    let path = packageRoot + "/../shared/datasets/si_gap18_tiny/Si_tiny.xyz"
-    guard FileManager.default.fileExists(atPath: path) else {
-        throw XCTSkip("../shared/datasets/si_gap18_tiny/Si_tiny.xyz is absent (it is present in CI)")
-    }
-    return path
-}
 
 /// A small SOAP + 2-body config on Si_tiny (as configs/ci.json, with fewer sparse points).
 func tinyConfig(e0: String = "\"isolated\"", sparse: Int = 20) throws -> TrainingConfig {
     let json = """
         {
           "description": "tiny cross-validation test",
-          "train_files": ["\(try tinyDataPath())"],
+          "train_files": ["\(try Datasets.tinySilicon())"],
           "e0": \(e0),
           "descriptors": [
             {"type": "soap", "cutoff": 4.5, "cutoff_transition_width": 1.0, "n_max": 4, "l_max": 3,

@@ -1,28 +1,12 @@
-import XCTest
 import AtomicStructures
 import DataAudit
-
-/// The package root (three levels above this file) and the shared datasets next to it.
-enum TestPaths {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shippedDataset = packageRoot.appendingPathComponent("datasets/si_zuo2020/Si_train.xyz").path
-    static let gap18Directory = packageRoot.appendingPathComponent("../shared/datasets/si_gap18_bartok2018").standardized
-
-    /// The 24 GAP-18 files, or a skip if the shared datasets are absent.
-    static func gap18Files() throws -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: gap18Directory.path)) ?? []
-        let files = names.filter { $0.hasSuffix(".xyz") }.sorted().map { gap18Directory.appendingPathComponent($0).path }
-        guard files.count == 24 else {
-            throw XCTSkip("the shared GAP-18 dataset is not at \(gap18Directory.path) (expected 24 .xyz files, found \(files.count))")
-        }
-        return files
-    }
-}
+import TestSupport
+import XCTest
 
 /// Facts about the real datasets (see ../shared/datasets/SOURCES.md and datasets/si_zuo2020/SOURCE.md).
 final class DatasetTests: XCTestCase {
     func testShippedZuoDatasetSummaryAndCleanCheck() throws {
-        let summary = try DatasetSummary.of(paths: [TestPaths.shippedDataset])
+        let summary = try DatasetSummary.of(paths: [Datasets.shippedSilicon])
         XCTAssertEqual(summary.total.configs, 214)
         XCTAssertEqual(summary.total.atoms, 13_233)
         XCTAssertEqual(summary.total.configsByType, [:])
@@ -31,13 +15,13 @@ final class DatasetTests: XCTestCase {
         XCTAssertEqual(summary.total.withVirial, 0)
         XCTAssertEqual(summary.total.atomsBySpecies, [14: 13_233])
 
-        let report = try DatasetAuditor.audit(paths: [TestPaths.shippedDataset])
+        let report = try DatasetAuditor.audit(paths: [Datasets.shippedSilicon])
         XCTAssertEqual(report.findings, [], report.formatted())
         XCTAssertEqual(report.frameCount, 214)
     }
 
     func testGAP18SummaryAndCheck() throws {
-        let files = try TestPaths.gap18Files()
+        let files = try Datasets.gap18Files()
         let summary = try DatasetSummary.of(paths: files)
         XCTAssertEqual(summary.total.configs, 2_071)
         XCTAssertEqual(summary.total.atoms, 100_003)

@@ -175,7 +175,7 @@ final class BuildingBlockTests: XCTestCase {
     func testSplineAccuracy() throws {
         for (nMax, lMax, sigma, cutoff) in [(8, 6, 0.5, 5.0), (10, 12, 0.5, 5.0), (12, 8, 0.3, 6.0), (6, 4, 1.0, 4.0)] {
             let calculator = try SOAPCalculator(SOAPHyperparameters(
-                cutoffRadius: cutoff, nMax: nMax, lMax: lMax, atomSigma: sigma, neighbourSpecies: [14], centreSpecies: [14]))
+                cutoffRadius: cutoff, cutoffTransitionWidth: 1.0, nMax: nMax, lMax: lMax, atomSigma: sigma, neighbourSpecies: [14], centreSpecies: [14]))
             let accuracy = calculator.splineAccuracy
             print("spline n_max \(nMax) l_max \(lMax) σ \(sigma) cutoff \(cutoff): \(calculator.splineIntervalCount) intervals, value error \(accuracy.value), derivative error \(accuracy.derivative)")
             XCTAssertLessThanOrEqual(accuracy.value, 1e-13)
@@ -187,7 +187,7 @@ final class BuildingBlockTests: XCTestCase {
     func testSplinedDescriptorsMatchExactEvaluation() throws {
         let structure = TestStructures.periodic(count: 6, species: [14, 8], seed: 21, lattice: TestStructures.skewedLattice, minimumDistance: 1.6)
         for normalise in [true, false] {
-            let h = SOAPHyperparameters(cutoffRadius: 5, nMax: 8, lMax: 6, atomSigma: 0.5, normalise: normalise, neighbourSpecies: [8, 14], centreSpecies: [8, 14])
+            let h = SOAPHyperparameters(cutoffRadius: 5, cutoffTransitionWidth: 1.0, nMax: 8, lMax: 6, atomSigma: 0.5, normalise: normalise, neighbourSpecies: [8, 14], centreSpecies: [8, 14])
             let splined = try SOAPCalculator(h).compute(structure, gradients: true, strainGradients: true)
             let exact = try SOAPCalculator(h, radialEvaluation: .exact).compute(structure, gradients: true, strainGradients: true)
             func relative(_ a: [Double], _ b: [Double]) -> Double {

@@ -155,7 +155,7 @@ final class FeatomicComparisonTests: XCTestCase {
         let isolatedPresent: Set<[Int]> = Set([0, 1, 2].flatMap { atom in [[atom, 8, 8], [atom, 8, 14], [atom, 14, 14]] } + [[3, 8, 8]])
         for (structure, expected) in [(shared, present), (isolated, isolatedPresent)] {
             let calculator = try SOAPCalculator(SOAPHyperparameters(
-                cutoffRadius: 5, nMax: 4, lMax: 3, atomSigma: 0.5, normalise: false, neighbourSpecies: [8, 14], centreSpecies: [8, 14]))
+                cutoffRadius: 5, cutoffTransitionWidth: 1.0, nMax: 4, lMax: 3, atomSigma: 0.5, normalise: false, neighbourSpecies: [8, 14], centreSpecies: [8, 14]))
             let d = try calculator.compute(structure)
             let nMax = 4, lCount = 4
             for row in 0..<d.rowCount {

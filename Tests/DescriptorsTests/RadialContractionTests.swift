@@ -1,5 +1,6 @@
 import AtomicStructures
 import Support
+import TestSupport
 import XCTest
 @testable import Descriptors
 
@@ -249,8 +250,8 @@ final class RadialContractionTests: XCTestCase {
         for normalise in [false, true] {
             let h = TestStructures.soap(nMax: 3, lMax: 3, species: [8, 14], normalise: normalise)
             let full = try SOAPCalculator(TestStructures.soap(nMax: 3, lMax: 3, species: [8, 14], normalise: false))
-            var random = TestRandom(state: 5)
-            let kept = (0..<full.featureCount).filter { _ in random.next() < 0.3 }
+            var random = SplitMix64(seed: 5)
+            let kept = (0..<full.featureCount).filter { _ in random.unitInterval() < 0.3 }
             let selected = try SOAPCalculator(h, selectedFeatures: kept.reversed())
             XCTAssertEqual(selected.featureCount, kept.count)
             XCTAssertEqual(selected.selectedFeatures, kept)

@@ -1,30 +1,17 @@
 import AtomicStructures
 import Support
+import TestSupport
 import XCTest
 @testable import Descriptors
-
-/// A small deterministic generator (SplitMix64) for test structures.
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53)
-    }
-    mutating func uniform(_ range: ClosedRange<Double>) -> Double { range.lowerBound + (range.upperBound - range.lowerBound) * next() }
-}
 
 enum TestStructures {
     /// A skewed periodic cell with `count` atoms of the given species (cycled), at least
     /// `minimumDistance` Å apart (minimum image), some given outside the cell.
     static func periodic(count: Int, species: [Int], seed: UInt64, lattice: Matrix3, minimumDistance: Double = 2.0) -> Structure {
-        var random = TestRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         var fractional: [Vector3] = []
         while fractional.count < count {
-            let f = Vector3(random.next(), random.next(), random.next())
+            let f = Vector3(random.unitInterval(), random.unitInterval(), random.unitInterval())
             let ok = fractional.allSatisfy { g in
                 var d = f - g
                 d = d - d.rounded(.toNearestOrEven)
@@ -42,7 +29,7 @@ enum TestStructures {
 
     /// A cluster of `count` atoms in a box, at least `minimumDistance` Å apart.
     static func cluster(count: Int, species: [Int], seed: UInt64, box: Double, minimumDistance: Double = 2.0) -> Structure {
-        var random = TestRandom(state: seed)
+        var random = SplitMix64(seed: seed)
         var positions: [Vector3] = []
         while positions.count < count {
             let p = Vector3(random.uniform(0...box), random.uniform(0...box), random.uniform(0...box))

@@ -1,6 +1,8 @@
-import XCTest
 import AtomicStructures
 import NeighbourLists
+import Support
+import TestSupport
+import XCTest
 @testable import Descriptors
 
 /// Reverse mode (``ReverseModeDescriptor``) against the forward gradients: for a smooth energy of
@@ -11,9 +13,9 @@ final class SOAPReverseModeTests: XCTestCase {
     struct QuadraticEnergy {
         let a: [Double], b: [Double]
         init(featureCount: Int, seed: UInt64) {
-            var random = TestRandom(state: seed)
-            a = (0..<featureCount).map { _ in random.next() - 0.5 }
-            b = (0..<featureCount).map { _ in random.next() - 0.5 }
+            var random = SplitMix64(seed: seed)
+            a = (0..<featureCount).map { _ in random.unitInterval() - 0.5 }
+            b = (0..<featureCount).map { _ in random.unitInterval() - 0.5 }
         }
         func energy(_ v: UnsafePointer<Double>) -> Double {
             var av = 0.0, bv = 0.0

@@ -7,7 +7,7 @@ import NeighbourLists
 /// Hyper-parameter validation and bad structures: errors name the gap_fit field and the range.
 final class SOAPValidationTests: XCTestCase {
     func base() -> SOAPHyperparameters {
-        SOAPHyperparameters(cutoffRadius: 5, nMax: 4, lMax: 3, atomSigma: 0.5, neighbourSpecies: [14], centreSpecies: [14])
+        SOAPHyperparameters(cutoffRadius: 5, cutoffTransitionWidth: 1.0, nMax: 4, lMax: 3, atomSigma: 0.5, neighbourSpecies: [14], centreSpecies: [14])
     }
 
     func expectError(_ field: String, containing text: String, _ modify: (inout SOAPHyperparameters) -> Void,
@@ -122,7 +122,7 @@ extension SOAPValidationTests {
 final class SOAPFeatureLabelTests: XCTestCase {
     func testLabelsRoundTripAndFollowQUIPOrder() throws {
         let calculator = try SOAPCalculator(SOAPHyperparameters(
-            cutoffRadius: 5, nMax: 3, lMax: 2, atomSigma: 0.5, neighbourSpecies: [14, 8], centreSpecies: [14]))
+            cutoffRadius: 5, cutoffTransitionWidth: 1.0, nMax: 3, lMax: 2, atomSigma: 0.5, neighbourSpecies: [14, 8], centreSpecies: [14]))
         // QUIP order for species_Z={8 14}: (A, B ≤ A, l) with A = s n_max + n.
         var expected: [SOAPFeature] = []
         for a in 0..<6 {

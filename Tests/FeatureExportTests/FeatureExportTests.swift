@@ -4,6 +4,7 @@ import Configuration
 import Descriptors
 import Foundation
 import Support
+import TestSupport
 import XCTest
 @testable import FeatureExport
 

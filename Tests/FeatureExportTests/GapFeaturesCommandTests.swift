@@ -1,8 +1,9 @@
-import AtomicStructures
-import Foundation
-import XCTest
 import ArrayFiles
+import AtomicStructures
 import Configuration
+import Foundation
+import TestSupport
+import XCTest
 
 /// Runs the built `gap-features` executable (next to the test binary; `swift test` builds
 /// every product first).
@@ -14,16 +15,7 @@ final class GapFeaturesCommandTests: XCTestCase {
 
     func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
-    static var executable: URL? {
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [
-            me.deletingLastPathComponent().appendingPathComponent("gap-features"),
-            Bundle.main.bundleURL.appendingPathComponent("gap-features"),
-            package.appendingPathComponent(".build/debug/gap-features"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static var executable: URL? { (try? builtExecutable("gap-features")) }
 
     func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let binary = try XCTUnwrap(GapFeaturesCommandTests.executable, "gap-features was not built next to the tests; run `swift build` first")

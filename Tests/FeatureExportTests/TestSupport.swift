@@ -78,34 +78,3 @@ struct ExpectedFiles {
 }
 
 func bits(_ values: [Double]?) -> [UInt64] { (values ?? []).map(\.bitPattern) }
-
-func makeScratchDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("features-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
-/// Runs a program, capturing stdout and stderr through files (pipes could block).
-func runProcess(_ executable: URL, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let directory = FileManager.default.temporaryDirectory
-    let outURL = directory.appendingPathComponent("out-\(UUID().uuidString)")
-    let errURL = directory.appendingPathComponent("err-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outURL)
-        try? FileManager.default.removeItem(at: errURL)
-    }
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    let out = try FileHandle(forWritingTo: outURL)
-    let err = try FileHandle(forWritingTo: errURL)
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    process.waitUntilExit()
-    try out.close()
-    try err.close()
-    return (process.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
-}

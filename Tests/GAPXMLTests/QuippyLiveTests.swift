@@ -5,6 +5,7 @@ import GAPXML
 import Kernels
 import ModelFiles
 import Prediction
+import TestSupport
 import Training
 import XCTest
 

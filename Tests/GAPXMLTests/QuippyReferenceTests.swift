@@ -4,14 +4,8 @@ import GAPXML
 import Kernels
 import ModelFiles
 import Prediction
+import TestSupport
 import XCTest
-
-/// The package root, found from this file's path.
-let packageRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    parts.removeLast(3)  // Tests/GAPXMLTests/QuippyReferenceTests.swift
-    return parts.joined(separator: "/")
-}()
 
 let fixtures = packageRoot + "/Tests/GAPXMLTests/Fixtures"
 

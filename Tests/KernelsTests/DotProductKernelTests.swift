@@ -1,5 +1,7 @@
 import AtomicStructures
 import Descriptors
+import Support
+import TestSupport
 import XCTest
 @testable import Kernels
 
@@ -10,8 +12,8 @@ final class DotProductKernelTests: XCTestCase {
         // Sparse points: toy descriptors of a different structure.
         let sparse = try toy.compute(makeTestStructure(seed: 99, atoms: 4))
         let kernel = DotProductKernel(delta: 1.7, zeta: zeta, featureCount: toy.featureCount, sparsePoints: sparse.values)
-        var rng = TestRandom(state: 5)
-        let alpha = (0..<kernel.sparseCount).map { _ in rng.next() - 0.5 }
+        var rng = SplitMix64(seed: 5)
+        let alpha = (0..<kernel.sparseCount).map { _ in rng.unitInterval() - 0.5 }
         return (kernel, alpha)
     }
 

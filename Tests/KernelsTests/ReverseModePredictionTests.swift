@@ -1,6 +1,8 @@
 import AtomicStructures
 import Descriptors
 import NeighbourLists
+import Support
+import TestSupport
 import XCTest
 @testable import Kernels
 
@@ -8,12 +10,12 @@ import XCTest
 /// against the forward path (descriptor gradients contracted with the kernel derivative).
 final class ReverseModePredictionTests: XCTestCase {
     func silicon(_ seed: UInt64, atoms: Int) -> Structure {
-        var rng = TestRandom(state: seed)
+        var rng = SplitMix64(seed: seed)
         let cell = Cell(
             matrix: Matrix3(rows: Vector3(5.6, 0.2, 0.0), Vector3(0.3, 5.4, 0.1), Vector3(-0.2, 0.1, 5.8)), periodic: (true, true, true))
         var positions: [Vector3] = []
         while positions.count < atoms {
-            let p = Vector3(5.5 * rng.next(), 5.5 * rng.next(), 5.5 * rng.next())
+            let p = Vector3(5.5 * rng.unitInterval(), 5.5 * rng.unitInterval(), 5.5 * rng.unitInterval())
             if positions.allSatisfy({ length($0 - p) > 1.9 }) { positions.append(p) }
         }
         return Structure(atomicNumbers: (0..<atoms).map { $0 % 3 == 2 ? 8 : 14 }, positions: positions, cell: cell)
@@ -22,8 +24,8 @@ final class ReverseModePredictionTests: XCTestCase {
     func kernel(for calculator: SOAPCalculator, zeta: Int, sparseFrom structure: Structure) throws -> (DotProductKernel, [Double]) {
         let sparse = try calculator.compute(structure).values
         let kernel = DotProductKernel(delta: 1.3, zeta: zeta, featureCount: calculator.featureCount, sparsePoints: sparse)
-        var rng = TestRandom(state: 17)
-        return (kernel, (0..<kernel.sparseCount).map { _ in rng.next() - 0.5 })
+        var rng = SplitMix64(seed: 17)
+        return (kernel, (0..<kernel.sparseCount).map { _ in rng.unitInterval() - 0.5 })
     }
 
     func relative(_ a: [Double], _ b: [Double]) -> Double {
@@ -33,9 +35,9 @@ final class ReverseModePredictionTests: XCTestCase {
 
     func testReverseModeEqualsForwardPrediction() throws {
         let hypers = [
-            SOAPHyperparameters(cutoffRadius: 4.5, nMax: 5, lMax: 4, atomSigma: 0.5, neighbourSpecies: [14], centreSpecies: [14]),
+            SOAPHyperparameters(cutoffRadius: 4.5, cutoffTransitionWidth: 1.0, nMax: 5, lMax: 4, atomSigma: 0.5, neighbourSpecies: [14], centreSpecies: [14]),
             SOAPHyperparameters(
-                cutoffRadius: 4.0, nMax: 3, lMax: 3, atomSigma: 0.45, neighbourSpecies: [8, 14], centreSpecies: [8, 14],
+                cutoffRadius: 4.0, cutoffTransitionWidth: 1.0, nMax: 3, lMax: 3, atomSigma: 0.45, neighbourSpecies: [8, 14], centreSpecies: [8, 14],
                 radialScaling: RadialScaling(c: 1, r0: 2, m: 4)),
         ]
         for h in hypers {

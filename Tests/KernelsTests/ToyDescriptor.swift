@@ -3,6 +3,7 @@ import Descriptors
 import Foundation
 import NeighbourLists
 import Support
+import TestSupport
 
 /// A small smooth descriptor for testing kernels independently of SOAP: for centre i,
 /// f_k = Σ_j fc(r_ij) exp(−a_k r_ij²), normalised to unit length, with exact position and strain
@@ -82,25 +83,12 @@ struct ToyDescriptor {
     }
 }
 
-/// A seeded generator for test structures (SplitMix64).
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> Double {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
-        return Double(z >> 11) / Double(1 << 53)
-    }
-}
-
 /// A small perturbed periodic cluster of Si-like atoms in a triclinic cell.
 func makeTestStructure(seed: UInt64, atoms: Int = 5) -> Structure {
-    var rng = TestRandom(state: seed)
+    var rng = SplitMix64(seed: seed)
     let cell = Cell(matrix: Matrix3(rows: Vector3(4.1, 0.2, 0.0), Vector3(0.3, 3.9, 0.1), Vector3(-0.2, 0.1, 4.3)), periodic: (true, true, true))
     var positions: [Vector3] = []
-    for _ in 0..<atoms { positions.append(Vector3(4 * rng.next(), 4 * rng.next(), 4 * rng.next())) }
+    for _ in 0..<atoms { positions.append(Vector3(4 * rng.unitInterval(), 4 * rng.unitInterval(), 4 * rng.unitInterval())) }
     return Structure(atomicNumbers: [Int](repeating: 14, count: atoms), positions: positions, cell: cell)
 }
 

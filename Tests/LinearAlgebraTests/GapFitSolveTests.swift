@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import LinearAlgebra
 
@@ -14,9 +15,7 @@ final class GapFitSolveTests: XCTestCase {
     }
 
     private func loadSystem() throws -> System {
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let url = packageRoot.appendingPathComponent("Tests/TrainingTests/Fixtures/gap_fit_small.json")
+        let url = URL(fileURLWithPath: packageRoot).appendingPathComponent("Tests/TrainingTests/Fixtures/gap_fit_small.json")
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw XCTSkip("gap_fit fixture not found at \(url.path); regenerate with Benchmarks/make_gap_fit_fixture.py")
         }

@@ -3,6 +3,7 @@ import Configuration
 import Foundation
 import ModelFiles
 import Parallelism
+import TestSupport
 import XCTest
 @testable import Training
 

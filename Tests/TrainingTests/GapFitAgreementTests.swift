@@ -6,6 +6,7 @@ import Kernels
 import ModelFiles
 import NeighbourLists
 @testable import Prediction
+import TestSupport
 import XCTest
 @testable import Training
 

@@ -8,6 +8,7 @@ import Parallelism
 @testable import Prediction
 import Selection
 import Support
+import TestSupport
 import XCTest
 @testable import Training
 
@@ -127,7 +128,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
                 atomicNumbers: (0..<count).map { $0 % 3 == 0 ? 14 : 8 }, positions: positions,
                 cell: Cell(matrix: Matrix3(rows: Vector3(5, 0, 0), Vector3(0, 5, 0), Vector3(0, 0, 5)), periodic: (true, true, true))))
         }
-        let h = SOAPHyperparameters(cutoffRadius: 4.0, nMax: 7, lMax: 3, atomSigma: 0.5, neighbourSpecies: [8, 14], centreSpecies: [8, 14])
+        let h = SOAPHyperparameters(cutoffRadius: 4.0, cutoffTransitionWidth: 1.0, nMax: 7, lMax: 3, atomSigma: 0.5, neighbourSpecies: [8, 14], centreSpecies: [8, 14])
         let contraction = try RadialContraction.fit(
             h, primitiveCount: 6, combineSpecies: true, structures: structures, centres: structures.map { Array(0..<$0.count) })
         let calculator = try SOAPCalculator(h, radialContraction: contraction, selectedFeatures: Array(stride(from: 3, to: 112, by: 2)))

@@ -3,6 +3,7 @@ import Configuration
 import Kernels
 import LinearAlgebra
 import Prediction
+import TestSupport
 import XCTest
 @testable import Training
 

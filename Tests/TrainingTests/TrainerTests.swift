@@ -4,15 +4,9 @@ import Kernels
 import ModelFiles
 import Parallelism
 @testable import Prediction
+import TestSupport
 import XCTest
 @testable import Training
-
-/// The package root, found from this file's path.
-let packageRoot: String = {
-    var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-    parts.removeLast(3)  // Tests/TrainingTests/TrainerTests.swift
-    return parts.joined(separator: "/")
-}()
 
 /// A small SOAP-only config on the first frames of the shipped Zuo data.
 func smallConfig(frames: Int = 12, sparse: Int = 40, nMax: Int = 4, lMax: Int = 3, extra: String = "") throws -> TrainingConfig {

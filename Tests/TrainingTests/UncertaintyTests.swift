@@ -8,6 +8,7 @@ import OrderedCollections
 @testable import Prediction
 import Selection
 import Support
+import TestSupport
 import XCTest
 @testable import Training
 

@@ -1,12 +1,13 @@
 import Configuration
 import Foundation
+import TestSupport
 import XCTest
 
 /// The tuned configs shipped in configs/zuo2020/ and configs/tial.json: valid, their data found
 /// from a clean clone, and commented with how they were chosen and their CV errors.
 final class ShippedConfigsTests: XCTestCase {
     func testTunedConfigsLoadAndSayHowTheyWereChosen() throws {
-        let root = GapTuneCommandTests.packageRoot
+        let root = packageRoot
         let zuo = root + "/configs/zuo2020"
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: zuo)) ?? []).filter { $0.hasSuffix(".json") }.sorted()
         XCTAssertFalse(names.isEmpty, "configs/zuo2020 holds the tuned per-element configs")

@@ -1,20 +1,14 @@
 import Foundation
+import TestSupport
 import XCTest
-@testable import Training
+import Training
 
 /// Runs the built `gap-train` (next to the test binary: `swift test` builds every product) to
 /// check what only a process shows: SIGKILL and SIGINT mid-fit, resuming, exit codes.
 final class GapTrainCommandTests: XCTestCase {
     var scratch: URL!
 
-    static var executable: URL? {
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        let candidates = [
-            me.deletingLastPathComponent().appendingPathComponent("gap-train"),
-            URL(fileURLWithPath: packageRoot + "/.build/debug/gap-train"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static var executable: URL? { (try? builtExecutable("gap-train")) }
 
     override func setUpWithError() throws {
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("gap-train-tests-\(UUID().uuidString)")

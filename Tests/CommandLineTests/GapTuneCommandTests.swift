@@ -1,20 +1,11 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `gap-tune` executable (built with every product by `swift test`, found next to
 /// the test binary) on the CI config's tiny data set.
 final class GapTuneCommandTests: XCTestCase {
-    static let packageRoot: String = {
-        var parts = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        parts.removeLast(3)  // Tests/TuningTests/GapTuneCommandTests.swift
-        return parts.joined(separator: "/")
-    }()
-
-    static var executable: String? {
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        return [me.appendingPathComponent("gap-tune").path, packageRoot + "/.build/debug/gap-tune"]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var executable: String? { (try? builtExecutable("gap-tune")).map(\.path) }
 
     func run(_ arguments: [String], in directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let binary = try XCTUnwrap(GapTuneCommandTests.executable, "gap-tune was not built next to the tests; run `swift build` first")
@@ -33,7 +24,7 @@ final class GapTuneCommandTests: XCTestCase {
     }
 
     func setUpDirectory() throws -> String {
-        let data = GapTuneCommandTests.packageRoot + "/../shared/datasets/si_gap18_tiny/Si_tiny.xyz"
+        let data = packageRoot + "/../shared/datasets/si_gap18_tiny/Si_tiny.xyz"
         guard FileManager.default.fileExists(atPath: data) else { throw XCTSkip("../shared/datasets/si_gap18_tiny is absent (it is present in CI)") }
         let directory = NSTemporaryDirectory() + "/swiftgap-tune-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/out", withIntermediateDirectories: true)
@@ -50,7 +41,7 @@ final class GapTuneCommandTests: XCTestCase {
     func testTunesTheCIConfigReproducibly() throws {
         let directory = try setUpDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let config = GapTuneCommandTests.packageRoot + "/configs/ci.json"
+        let config = packageRoot + "/configs/ci.json"
         var outputs: [(config: String, report: String)] = []
         for run in 0..<2 {
             let result = try self.run(
@@ -96,7 +87,7 @@ final class GapTuneCommandTests: XCTestCase {
     func testBadArgumentsAreReported() throws {
         let directory = try setUpDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let config = GapTuneCommandTests.packageRoot + "/configs/ci.json"
+        let config = packageRoot + "/configs/ci.json"
         for (arguments, expected) in [
             (["--output", "b.json"], "give a budget"),
             (["--budget-fits", "10"], "--output is required"),

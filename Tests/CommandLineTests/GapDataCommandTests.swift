@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 /// Runs the built `gap-data` executable.
@@ -13,14 +14,7 @@ final class GapDataCommandTests: XCTestCase {
         var stderr: String
     }
 
-    static var executable: URL? {
-        var candidates: [URL] = []
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        candidates.append(me.deletingLastPathComponent().appendingPathComponent("gap-data"))
-        candidates.append(Bundle.main.bundleURL.appendingPathComponent("gap-data"))
-        candidates.append(TestPaths.packageRoot.appendingPathComponent(".build/debug/gap-data"))
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static var executable: URL? { (try? builtExecutable("gap-data")) }
 
     var scratch: URL!
 
@@ -89,7 +83,7 @@ final class GapDataCommandTests: XCTestCase {
     }
 
     func testShippedDatasetSummaryAndCheck() throws {
-        let summary = try run(["summary", "--json", TestPaths.shippedDataset])
+        let summary = try run(["summary", "--json", Datasets.shippedSilicon])
         XCTAssertEqual(summary.status, 0, summary.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any])
         let total = try XCTUnwrap(object["total"] as? [String: Any])
@@ -98,23 +92,23 @@ final class GapDataCommandTests: XCTestCase {
         XCTAssertEqual((total["config_types"] as? [String: Int]) ?? ["?": 1], [:])
         XCTAssertEqual(total["labels"] as? [String: Int], ["energy": 214, "forces": 214, "virial": 0, "virial_from_stress": 0])
 
-        let table = try run(["summary", TestPaths.shippedDataset])
+        let table = try run(["summary", Datasets.shippedSilicon])
         XCTAssertEqual(table.status, 0)
         XCTAssertTrue(table.stdout.split(separator: "\n").last?.hasPrefix("total") ?? false, table.stdout)
 
         // Replacing the energy keys: no frame has `dft_energy`.
-        let other = try run(["summary", "--json", "--energy-key", "dft_energy", "--energy-key", "DFT_energy", TestPaths.shippedDataset])
+        let other = try run(["summary", "--json", "--energy-key", "dft_energy", "--energy-key", "DFT_energy", Datasets.shippedSilicon])
         let otherTotal = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(other.stdout.utf8)) as? [String: Any])?["total"] as? [String: Any])
         XCTAssertEqual((otherTotal["labels"] as? [String: Int])?["energy"], 0)
 
-        let check = try run(["check", TestPaths.shippedDataset])
+        let check = try run(["check", Datasets.shippedSilicon])
         XCTAssertEqual(check.status, 0, check.stdout + check.stderr)
         XCTAssertEqual(check.stdout, "checked 214 frames in 1 file: 0 errors, 0 warnings\n")
         XCTAssertEqual(check.stderr, "")
     }
 
     func testGAP18SummaryJSONTotals() throws {
-        let files = try TestPaths.gap18Files()
+        let files = try Datasets.gap18Files()
         let result = try run(["summary", "--json"] + files)
         XCTAssertEqual(result.status, 0, result.stderr)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])

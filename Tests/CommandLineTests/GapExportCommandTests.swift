@@ -1,15 +1,15 @@
 import Foundation
 import ModelFiles
+import TestSupport
 import XCTest
 
 /// Runs the built `gap-export` and `gap-predict` executables (built by `swift test` next to the
 /// test binary, as gap-data's tests find theirs).
+/// gap_fit XML fixtures (Tests/GAPXMLTests/Fixtures).
+private let fixtures = packageRoot + "/Tests/GAPXMLTests/Fixtures"
+
 final class GapExportCommandTests: XCTestCase {
-    static func executable(_ name: String) -> URL? {
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return [me.deletingLastPathComponent().appendingPathComponent(name), URL(fileURLWithPath: "\(packageRoot)/.build/debug/\(name)")]
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }
+    static func executable(_ name: String) -> URL? { try? builtExecutable(name) }
 
     func run(_ name: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()

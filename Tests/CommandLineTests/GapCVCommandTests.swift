@@ -1,14 +1,11 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Runs the built `gap-cv` executable (built with every product by `swift test`, found next to
 /// the test binary) on configs/ci.json's data.
 final class GapCVCommandTests: XCTestCase {
-    static var executable: String? {
-        let me = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        return [me.appendingPathComponent("gap-cv").path, packageRoot + "/.build/debug/gap-cv"]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
+    static var executable: String? { (try? builtExecutable("gap-cv")).map(\.path) }
 
     func run(_ arguments: [String], in directory: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let binary = try XCTUnwrap(GapCVCommandTests.executable, "gap-cv was not built next to the tests; run `swift build` first")
@@ -27,8 +24,8 @@ final class GapCVCommandTests: XCTestCase {
 
     /// The CI config, cross-validated with a learning curve and a sweep, in well under a minute.
     func testCIConfigRunsEndToEnd() throws {
-        _ = try tinyDataPath()
-        let directory = try scratchDirectory()
+        _ = try Datasets.tinySilicon()
+        let directory = try makeScratchDirectory("swiftgap-cv").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let start = Date()
         let result = try run(
@@ -49,8 +46,8 @@ final class GapCVCommandTests: XCTestCase {
 
     /// Bad arguments end with one clear line and exit status 1.
     func testBadArgumentsAreReported() throws {
-        _ = try tinyDataPath()
-        let directory = try scratchDirectory()
+        _ = try Datasets.tinySilicon()
+        let directory = try makeScratchDirectory("swiftgap-cv").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         for (arguments, expected) in [
             (["--sweep", "n_sparse=1,2"], "n_sparse occurs in descriptors[0] and descriptors[1]"),
