@@ -53,7 +53,7 @@ public enum GAPXMLReader {
     }
 
     static func convert(_ d: GAPXMLDocument, name: String) throws -> ImportedGAPModel {
-        let coreNote = "SwiftGAP evaluates pure GAP models only (soap and distance_2b terms plus e0); the silicon GAP-18 model (Bartók et al. 2018) is such a file: it adds a Glue core potential"
+        let coreNote = "SwiftGAP evaluates pure GAP models only (soap and distance_2b terms plus e0), so it cannot import this file; the silicon GAP-18 model (Bartók et al. 2018) is one of these, with a Glue core potential"
         if d.doCore {
             throw InputError(file: name, field: "GAP_data.do_core", message: "this model adds a core (baseline) potential to the GAP terms (gap_fit core_param_file, do_core=T\(d.potentialArguments.map { "; init_args \"\($0)\"" } ?? "")). \(coreNote)")
         }

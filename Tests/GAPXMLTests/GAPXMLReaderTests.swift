@@ -57,6 +57,13 @@ final class GAPXMLReaderTests: XCTestCase {
     }
 
     func testCorePotentialsAreRefusedNamingGAP18sGlue() throws {
+        // A real gap_fit model with a core potential (core_param_file, here Lennard-Jones).
+        XCTAssertThrowsError(try ModelFile.load(path: fixtures + "/gap_fit_core_lj.xml")) { error in
+            let message = "\(error)"
+            for fragment in ["gap_fit_core_lj.xml", "GAP_data.do_core", "core_param_file", "init_args_pot1={IP LJ}", "GAP-18", "Glue"] {
+                XCTAssertTrue(message.contains(fragment), "\"\(fragment)\" not in: \(message)")
+            }
+        }
         let text = try gapFitSi()
         assertRefused(text.replacingOccurrences(of: "do_core=\"F\"", with: "do_core=\"T\""), ["core", "core_param_file", "GAP-18", "Glue"])
         let label = try XCTUnwrap(text.range(of: "init_args=\"IP GAP label=")).upperBound

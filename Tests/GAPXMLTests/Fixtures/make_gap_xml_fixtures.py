@@ -11,6 +11,8 @@ Two directions, each checked against real QUIP (quippy-ase 0.10.3):
                                    species (add_species: one soap per centre species,
                                    species_Z={22 13}, 2b per species pair), sparse points inline
                                    (sparse_separate_file=F, sliced <sparseX> lines)
+* Refusal: gap_fit_core_lj.xml, a gap_fit model with a core potential (core_param_file with a
+  Lennard-Jones IP, as GAP-18 adds its Glue core): the importer must refuse it, naming the core.
 * Export: gap-train fits SwiftGAP models from the ours_*.json configs, gap-export writes them as
   XML (side files or --inline), and quippy predicts with those XML files:
     ours_si               soap + distance_2b, QUIP radial basis
@@ -110,6 +112,26 @@ def gap_fit_models():
             shutil.copy(path, HERE)
 
 
+LJ_CORE = """<LJ_params n_types="1" label="default">
+<per_type_data type="1" atomic_num="14" />
+<per_pair_data type1="1" type2="1" sigma="2.1" eps6="0.1" eps12="0.1" cutoff="4.0" energy_shift="T" linear_force_shift="F" />
+</LJ_params>
+"""
+
+
+def gap_fit_core_model():
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(os.path.join(HERE, "si_train.xyz"), tmp)
+        with open(os.path.join(tmp, "lj.xml"), "w") as f:
+            f.write(LJ_CORE)
+        run(["gap_fit", "at_file=si_train.xyz", "gp_file=gap_fit_core_lj.xml", "core_param_file=lj.xml", "core_ip_args={IP LJ}",
+             "e0_method=isolated", "energy_parameter_name=dft_energy", "force_parameter_name=dft_force",
+             "virial_parameter_name=dft_virial", "sparse_separate_file=F", "default_sigma={0.002 0.1 0.05 0}",
+             "rnd_seed=1", "do_copy_at_file=F",
+             "gap={distance_2b cutoff=5.0 covariance_type=ard_se delta=2.0 theta_uniform=0.5 n_sparse=5 sparse_method=uniform}"], tmp)
+        shutil.copy(os.path.join(tmp, "gap_fit_core_lj.xml"), HERE)
+
+
 def our_models(bin_dir):
     for name in ["ours_si", "ours_tial", "ours_si_optimal", "ours_tial_combined"]:
         for old in glob.glob(os.path.join(HERE, name + ".xml*")):
@@ -140,9 +162,14 @@ def quippy_reference(models):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", default=os.path.join(PACKAGE, ".build", "debug"), help="directory with gap-train and gap-export")
+    parser.add_argument("--only-core", action="store_true", help="only (re)make gap_fit_core_lj.xml")
     args = parser.parse_args()
+    if args.only_core:
+        gap_fit_core_model()
+        return
     write_data()
     gap_fit_models()
+    gap_fit_core_model()
     our_models(os.path.abspath(args.bin))
     models = [("gap_fit_si.xml", "structures_si.xyz"), ("gap_fit_tial.xml", "structures_tial.xyz"),
               ("ours_si.xml", "structures_si.xyz"), ("ours_tial.xml", "structures_tial.xyz"),
