@@ -6,9 +6,16 @@
 /// triangular factor by one ``IncrementalLeastSquares/add(rows:targets:)`` in panel order. The
 /// floating-point result therefore depends only on the rows and ``panelRows``: not on how many
 /// rows each ``append(columnMajor:rowCount:targets:)`` brings (a memory budget's block size), nor
-/// on which thread formed them. A distributed fit can give contiguous runs of panels to its ranks,
-/// fold each run into its own factor this way, and merge the factors in a fixed tree order
-/// (``IncrementalLeastSquares/merge(_:)``); for one rank that is exactly this sequence.
+/// on which thread formed them.
+///
+/// Panels are numbered by global row: panel k holds rows k·P ..< (k+1)·P of the stacked rows.
+/// A distributed fit can give each rank a contiguous run of panels k0 ..< k1: the rank forms the
+/// rows of every frame overlapping rows k0·P ..< k1·P, appends exactly those rows (dropping the
+/// parts of its first and last frames outside the run) to an accumulator started empty, and the
+/// ranks' factors are merged in a fixed tree order (``IncrementalLeastSquares/merge(_:)``), the
+/// rows the single-process fit starts with (K_MM's factor) merged in at the root. The same
+/// number of ranks then gives the same bytes on every run; one rank with the starting rows is
+/// exactly the single-process sequence.
 public struct PanelledLeastSquares: Sendable {
     /// Rows per panel.
     public let panelRows: Int

@@ -163,6 +163,10 @@ public struct Checkpoint: Sendable {
         let rowCount = try integer("rows_folded"), appended = try integer("rows_appended"), pendingCount = try integer("pending_rows")
         let model = try ModelFile.decode(Array(modelText.utf8), name: path + " (embedded model)")
         var offset = newline + 1 + length
+        // Sizes bounded by the bytes present before any arithmetic on them (no overflow).
+        guard m <= Int(Double(bytes.count).squareRoot()), pendingCount < max(1, panelRows), panelRows <= bytes.count else {
+            throw fail("its sizes (columns \(m), panel rows \(panelRows), pending rows \(pendingCount)) do not fit its \(bytes.count) bytes")
+        }
         let doubles: Int = m * (m + 1) / 2 + m + pendingCount * (m + 1)
         guard bytes.count - offset == 8 * doubles else { throw fail("it holds \(bytes.count - offset) bytes of data, expected \(8 * doubles)") }
         func next() -> Double {
