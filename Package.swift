@@ -1,25 +1,33 @@
 // swift-tools-version:6.0
 // GAP-style machine-learning interatomic potentials, trained end to end in Swift.
 //
-// The module graph is a picture of the pipeline:
+// The module graph is a picture of the pipeline (each module depends only on those above it):
+//   Support           the base: input errors, checked file reading, atomic writes, SHA-256/MD5/CRC-32,
+//                     the seeded generators, text formatting
+//   JSON              JSON with comments: parser with source positions; canonical and insertion-order writer
+//   LinearAlgebra     every BLAS/LAPACK call (CLapack), Matrix wrappers and RawBLAS for the kernels
+//   Parallelism       deterministic threading, progress reporting
 //   AtomicStructures  structures, labels, extended XYZ I/O
 //   NeighbourLists    periodic cell lists
-//   Descriptors       SOAP power spectrum and 2-body distances, with position/strain gradients
-//   Selection         sparse points: CUR, FPS, random, uniform, index files
+//   Descriptors       SOAP power spectrum (and its body-order relatives), the 2-body pair distances,
+//                     with position/strain gradients; SOAPKeys, the one table of SOAP keys and defaults
 //   Kernels           the kernels (SOAP dot product, 2-body squared exponential): design rows,
 //                     sparse covariances and per-term predictions
 //   Prediction        a fitted Potential and its evaluation: batch prediction, predictive
-//                     uncertainty, error statistics (links no training code)
-//   JSON              JSON with comments: parser with source positions, canonical writer
+//                     uncertainty, error statistics (links no training code: gap-predict, MD engines)
+//   GAPXML            gap_fit's XML models, read into and written from a Potential
 //   ModelFiles        versioned, self-contained model files (a Potential plus provenance)
 //   Configuration     declarative JSON training configs, validated before any work
+//   Selection         sparse points: CUR, FPS, random, uniform, index files
 //   Training          the fit pipeline tying the above together
 //   CrossValidation   k-fold cross-validation, learning curves, sweeps and their reports (gap-cv)
 //   Tuning            hyper-parameter search by cross-validation: successive halving (gap-tune)
 //   DataAudit         dataset summaries and checks (gap-data)
 //   ArrayFiles        NumPy .npy/.npz writing (streamed) and reading; FeatureExport: gap-features
-//   LinearAlgebra     OpenBLAS/LAPACKE (CLapack) wrappers; Parallelism: deterministic threading
-//   The executables in Sources/gap-* are thin shells over these libraries.
+//   CommandLineSupport  options and error reporting shared by the executables
+// The executables in Sources/gap-* are thin shells over these libraries. Tests mirror the
+// modules (Tests/<Module>Tests), share Tests/TestSupport, and the command-line tools' end-to-end
+// tests are in Tests/CommandLineTests.
 import PackageDescription
 
 /// Swift 5 language mode: the numeric kernels share unsafe buffers across Dispatch workers

@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// How many worker threads the numeric code uses. Set once by the command-line tools
 /// (`--threads`); defaults to the number of active processors.
@@ -48,17 +49,15 @@ public func parallelChunks(
 }
 
 /// A lock-protected counter handing out chunk indices.
-private final class ChunkCounter: @unchecked Sendable {
-    private var value = 0
-    private var mutex = pthread_mutex_t()
-    init() { pthread_mutex_init(&mutex, nil) }
-    deinit { pthread_mutex_destroy(&mutex) }
+private final class ChunkCounter: Sendable {
+    private let value = Mutex(0)
+
     func take(limit: Int) -> Int? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        guard value < limit else { return nil }
-        value += 1
-        return value - 1
+        value.withLock { value in
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
+        }
     }
 }
 

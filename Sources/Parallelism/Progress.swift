@@ -1,4 +1,5 @@
 import Support
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,26 +12,27 @@ import Glibc
 public final class ProgressReporter: @unchecked Sendable {
     /// Whether anything is printed (false for `--quiet`).
     public let isEnabled: Bool
-    private var mutex = pthread_mutex_t()
-    private var phase = ""
-    private var unit = ""
-    private var total = 0
-    private var done = 0
-    private var phaseStart = 0.0
-    private var detail: (() -> String)?
-    private var lastPrint = 0.0
+    private let state = Mutex(State())
     private let startTime: Double
     private let interactive: Bool
+
+    /// The current phase; guarded by the mutex.
+    private struct State {
+        var phase = ""
+        var unit = ""
+        var total = 0
+        var done = 0
+        var phaseStart = 0.0
+        var detail: (() -> String)?
+        var lastPrint = 0.0
+    }
 
     /// A reporter that prints to stderr if `enabled`.
     public init(enabled: Bool = true) {
         isEnabled = enabled
-        pthread_mutex_init(&mutex, nil)
         startTime = monotonicSeconds()
         interactive = isatty(STDERR_FILENO) != 0
     }
-
-    deinit { pthread_mutex_destroy(&mutex) }
 
     /// A reporter that never prints.
     public static let silent = ProgressReporter(enabled: false)
@@ -41,72 +43,72 @@ public final class ProgressReporter: @unchecked Sendable {
     /// Starts a phase of `total` units (`unit` names them, e.g. "structures"). `detail`, if
     /// given, is called for every printed line and appended to it (e.g. rows folded, memory).
     public func begin(_ phase: String, total: Int, unit: String, detail: (() -> String)? = nil) {
-        pthread_mutex_lock(&mutex)
-        finishLineLocked()
-        self.phase = phase
-        self.unit = unit
-        self.total = total
-        self.detail = detail
-        done = 0
-        phaseStart = monotonicSeconds()
-        lastPrint = 0
-        pthread_mutex_unlock(&mutex)
+        state.withLock { s in
+            finishLine(&s)
+            s.phase = phase
+            s.unit = unit
+            s.total = total
+            s.detail = detail
+            s.done = 0
+            s.phaseStart = monotonicSeconds()
+            s.lastPrint = 0
+        }
     }
 
     /// Records `count` more units done, printing if enough time has passed.
     public func advance(by count: Int = 1) {
         guard isEnabled else { return }
-        pthread_mutex_lock(&mutex)
-        done += count
-        let now = monotonicSeconds()
-        if now - lastPrint > (interactive ? 0.25 : 5.0) || done == total {
-            lastPrint = now
-            printLocked(now: now)
+        state.withLock { s in
+            s.done += count
+            let now = monotonicSeconds()
+            if now - s.lastPrint > (interactive ? 0.25 : 5.0) || s.done == s.total {
+                s.lastPrint = now
+                printLine(s, now: now)
+            }
         }
-        pthread_mutex_unlock(&mutex)
     }
 
     /// Ends the current phase, printing its final line with the elapsed time.
     public func end() {
-        pthread_mutex_lock(&mutex)
-        finishLineLocked()
-        phase = ""
-        pthread_mutex_unlock(&mutex)
+        state.withLock { s in
+            finishLine(&s)
+            s.phase = ""
+        }
     }
 
     /// Prints a one-line message (not a progress line), e.g. a memory estimate.
     public func note(_ message: String) {
         guard isEnabled else { return }
-        pthread_mutex_lock(&mutex)
-        if interactive && !phase.isEmpty { fputs("\n", stderr) }
-        fputs(message + "\n", stderr)
-        pthread_mutex_unlock(&mutex)
+        state.withLock { s in
+            if interactive && !s.phase.isEmpty { fputs("\n", stderr) }
+            fputs(message + "\n", stderr)
+        }
     }
 
     /// Prints a warning: like ``note(_:)``, but also when quiet, since it is not progress but
     /// something the user must know (e.g. a checkpoint that could not be written).
     public func warn(_ message: String) {
-        pthread_mutex_lock(&mutex)
-        if isEnabled && interactive && !phase.isEmpty { fputs("\n", stderr) }
-        fputs(message + "\n", stderr)
-        pthread_mutex_unlock(&mutex)
+        state.withLock { s in
+            if isEnabled && interactive && !s.phase.isEmpty { fputs("\n", stderr) }
+            fputs(message + "\n", stderr)
+        }
     }
 
-    private func finishLineLocked() {
-        guard isEnabled, !phase.isEmpty else { return }
-        printLocked(now: monotonicSeconds(), final: true)
+    private func finishLine(_ s: inout State) {
+        guard isEnabled, !s.phase.isEmpty else { return }
+        printLine(s, now: monotonicSeconds(), final: true)
     }
 
-    private func printLocked(now: Double, final: Bool = false) {
-        let elapsed = now - phaseStart
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        var line = "\(phase): \(done)/\(total) \(unit)"
-        if rate > 0 { line += ", \(formatRate(rate)) \(unit)/s" }
-        if let detail { line += ", " + detail() }
+    private func printLine(_ s: State, now: Double, final: Bool = false) {
+        let elapsed = now - s.phaseStart
+        let rate = elapsed > 0 ? Double(s.done) / elapsed : 0
+        var line = "\(s.phase): \(s.done)/\(s.total) \(s.unit)"
+        if rate > 0 { line += ", \(formatRate(rate)) \(s.unit)/s" }
+        if let detail = s.detail { line += ", " + detail() }
         if final {
             line += ", \(formatDuration(elapsed))"
-        } else if rate > 0 && total > done {
-            line += ", ETA \(formatDuration(Double(total - done) / rate))"
+        } else if rate > 0 && s.total > s.done {
+            line += ", ETA \(formatDuration(Double(s.total - s.done) / rate))"
         }
         if interactive {
             fputs("\r\u{1B}[K" + line + (final ? "\n" : ""), stderr)

@@ -35,7 +35,7 @@ import Support
 ///   can be chosen; skmatter instead keeps picking from rounding noise there.
 ///
 /// Results are sorted row indices, identical for every thread count. Ties go to the lower index.
-public struct CURSelection: Sendable {
+public struct CURSelection: OrderedSelection {
     /// The CUR variants; see ``CURSelection``.
     public enum Variant: String, Hashable, Sendable {
         /// Leverage scores, then seeded sampling (gap_fit's `cur_points`).
@@ -62,25 +62,6 @@ public struct CURSelection: Sendable {
         self.seed = seed
         self.variant = variant
         self.singularVectorCount = singularVectorCount
-    }
-
-    /// The picked rows of `matrix`, sorted ascending.
-    ///
-    /// - Throws: ``SelectionError`` for NaN/infinite features, an empty matrix, or more points
-    ///   than rows; ``LinearAlgebraError`` if an eigensolver fails.
-    public func select(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
-        try selectInOrder(from: matrix, threads: threads).sorted()
-    }
-
-    /// The picked columns (features) of `matrix`, sorted ascending: the rows picked from its
-    /// transpose. With ``Variant/iterative`` this is `skmatter.feature_selection.CUR`.
-    public func selectColumns(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
-        try select(from: matrix.transposed, threads: threads)
-    }
-
-    /// The picked columns in the order they were chosen (see ``selectInOrder(from:threads:)``).
-    public func selectColumnsInOrder(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
-        try selectInOrder(from: matrix.transposed, threads: threads)
     }
 
     /// The picked rows in the order they were chosen (for `iterative`; the leverage variants

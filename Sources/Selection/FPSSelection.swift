@@ -16,7 +16,7 @@ import Support
 /// decreasing in x·y. Each pick updates every row's minimum distance in O(N·F) (parallel over
 /// rows), O(M·N·F) in all. Ties go to the lowest index; the result is the same for every
 /// thread count.
-public struct FPSSelection: Sendable {
+public struct FPSSelection: OrderedSelection {
     /// How the first row is chosen.
     public enum Start: Hashable, Sendable {
         /// This row (0-based).
@@ -45,22 +45,6 @@ public struct FPSSelection: Sendable {
         self.count = count
         self.start = start
         self.metric = metric
-    }
-
-    /// The picked rows, sorted ascending.
-    public func select(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
-        try selectInOrder(from: matrix, threads: threads).sorted()
-    }
-
-    /// The picked columns (features) of `matrix`, sorted ascending: farthest-point sampling of
-    /// the columns, as `skmatter.feature_selection.FPS`.
-    public func selectColumns(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
-        try select(from: matrix.transposed, threads: threads)
-    }
-
-    /// The picked columns in the order they were chosen.
-    public func selectColumnsInOrder(from matrix: FeatureMatrix, threads: Int = ThreadCount.current) throws -> [Int] {
-        try selectInOrder(from: matrix.transposed, threads: threads)
     }
 
     /// The picked rows in the order they were chosen.

@@ -294,6 +294,10 @@ private func headerBool(_ word: UnsafeBufferPointer<UInt8>) -> Bool? {
 
 // MARK: - The JSON subset behind `_JSON ` values
 
+/// Not the JSON module's parser, on purpose (its string unescaping reads alike): `_JSON` header
+/// values follow Python's json module (NaN, Infinity), use the reader's exact number parsing,
+/// and a value that is not this subset stays a plain string instead of being an error.
+///
 /// Decodes JSON that maps onto an ``InfoValue``: a string, a number, a boolean, or a flat array
 /// whose elements are all integers, all numbers, all booleans or all strings (an empty array
 /// is an empty real array, as numpy makes it). Returns nil for anything else (objects, null,

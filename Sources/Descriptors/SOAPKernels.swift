@@ -1,0 +1,220 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+/// The small dense kernels, on raw pointers.
+enum SOAPKernels {
+    /// c[n][lm] += wR[n][l] Y[lm] for one pair, into its species' channel block.
+    @inline(__always)
+    static func accumulate(
+        coefficients: UnsafeMutablePointer<Double>, weightedRadial: UnsafePointer<Double>, harmonics: UnsafePointer<Double>,
+        nMax: Int, lCount: Int
+    ) {
+        let lm = lCount * lCount
+        for n in 0..<nMax {
+            let c = coefficients + n * lm
+            let wr = weightedRadial + n * lCount
+            for l in 0..<lCount {
+                let factor = wr[l]
+                let start = l * l
+                for k in start..<(start + 2 * l + 1) { c[k] += factor * harmonics[k] }
+            }
+        }
+    }
+
+    /// v[(A(A+1)/2 + B) L1 + l] = (√2 if A ≠ B) k_l Σ_m c[A][lm] c[B][lm].
+    static func powerSpectrum(
+        coefficients: UnsafePointer<Double>, channelCount: Int, lCount: Int, inverseRootDegeneracy: UnsafePointer<Double>,
+        into output: UnsafeMutablePointer<Double>
+    ) {
+        let lm = lCount * lCount
+        let root2 = 2.0.squareRoot()
+        var out = output
+        for a in 0..<channelCount {
+            let ca = coefficients + a * lm
+            for b in 0...a {
+                let cb = coefficients + b * lm
+                let pairScale = a == b ? 1.0 : root2
+                for l in 0..<lCount {
+                    var sum = 0.0
+                    let start = l * l
+                    for k in start..<(start + 2 * l + 1) { sum += ca[k] * cb[k] }
+                    out[l] = pairScale * inverseRootDegeneracy[l] * sum
+                }
+                out += lCount
+            }
+        }
+    }
+
+    /// y[A][l] = Σ_m Y_lm c[A][lm] and g_α[A][l] = Σ_m ∂_α Y_lm c[A][lm], from the transposed
+    /// coefficients cT[lm][A] so that the inner loop runs over A (contiguous, no reduction), into
+    /// `transposed` (4 x L1 x N: y, g_x, g_y, g_z), then transposed to the [A][l] layout.
+    @inline(__always)
+    static func projections(
+        transposedCoefficients: UnsafePointer<Double>, channelCount: Int, lCount: Int, harmonics: UnsafePointer<Double>,
+        harmonicGradients: UnsafePointer<Double>, transposed: UnsafeMutablePointer<Double>,
+        projections: UnsafeMutablePointer<Double>, gradientProjections: UnsafeMutablePointer<Double>
+    ) {
+        let lm = lCount * lCount
+        let n = channelCount
+        let gx = harmonicGradients, gy = harmonicGradients + lm, gz = harmonicGradients + 2 * lm
+        let block = lCount * n
+        let ty = transposed, tx = transposed + block, tyy = transposed + 2 * block, tz = transposed + 3 * block
+        for l in 0..<lCount {
+            let oy = ty + l * n, ox = tx + l * n, oyy = tyy + l * n, oz = tz + l * n
+            for a in 0..<n { oy[a] = 0; ox[a] = 0; oyy[a] = 0; oz[a] = 0 }
+            for k in (l * l)..<(l * l + 2 * l + 1) {
+                let c = transposedCoefficients + k * n
+                let h = harmonics[k], hx = gx[k], hy = gy[k], hz = gz[k]
+                for a in 0..<n {
+                    let ca = c[a]
+                    oy[a] += h * ca
+                    ox[a] += hx * ca
+                    oyy[a] += hy * ca
+                    oz[a] += hz * ca
+                }
+            }
+        }
+        let stride = n * lCount
+        for a in 0..<n {
+            for l in 0..<lCount {
+                let index = a * lCount + l, source = l * n + a
+                projections[index] = ty[source]
+                gradientProjections[index] = tx[source]
+                gradientProjections[stride + index] = tyy[source]
+                gradientProjections[2 * stride + index] = tz[source]
+            }
+        }
+    }
+
+    /// `pairGradient` for a single neighbour species (every channel is the pair's), with the
+    /// three directions in one pass so that the shared operands are loaded once.
+    @inline(__always)
+    static func pairGradientSingleChannel(
+        nMax: Int, lCount: Int, slopeTerms: UnsafePointer<Double>, radialTerms: UnsafePointer<Double>,
+        projections: UnsafePointer<Double>, gradientProjections: UnsafePointer<Double>, featureCount: Int,
+        unitValues: UnsafePointer<Double>?, into output: UnsafeMutablePointer<Double>
+    ) -> SIMD3<Double> {
+        let nl = nMax * lCount
+        let root2 = 2.0.squareRoot()
+        let px = slopeTerms, py = slopeTerms + nl, pz = slopeTerms + 2 * nl
+        let gx = gradientProjections, gy = gradientProjections + nl, gz = gradientProjections + 2 * nl
+        let ox = output, oy = output + featureCount, oz = output + 2 * featureCount
+        var dx = 0.0, dy = 0.0, dz = 0.0
+        var offset = 0
+        for a in 0..<nMax {
+            let ia = a * lCount
+            for b in 0...a {
+                let ib = b * lCount
+                // Diagonal blocks: both terms coincide, 2 (P_a y_a + Q_a g_a) = √2 · √2 (...).
+                let scale = a == b ? 2.0 : root2
+                if a == b {
+                    for l in 0..<lCount {
+                        let ya = projections[ia + l], qa = radialTerms[ia + l]
+                        let x = scale * (px[ia + l] * ya + qa * gx[ia + l])
+                        let y = scale * (py[ia + l] * ya + qa * gy[ia + l])
+                        let z = scale * (pz[ia + l] * ya + qa * gz[ia + l])
+                        ox[offset + l] = x
+                        oy[offset + l] = y
+                        oz[offset + l] = z
+                        if let unitValues {
+                            let v = unitValues[offset + l]
+                            dx += v * x
+                            dy += v * y
+                            dz += v * z
+                        }
+                    }
+                } else {
+                    for l in 0..<lCount {
+                        let ya = projections[ia + l], yb = projections[ib + l]
+                        let qa = radialTerms[ia + l], qb = radialTerms[ib + l]
+                        let x = scale * (px[ia + l] * yb + qa * gx[ib + l] + px[ib + l] * ya + qb * gx[ia + l])
+                        let y = scale * (py[ia + l] * yb + qa * gy[ib + l] + py[ib + l] * ya + qb * gy[ia + l])
+                        let z = scale * (pz[ia + l] * yb + qa * gz[ib + l] + pz[ib + l] * ya + qb * gz[ia + l])
+                        ox[offset + l] = x
+                        oy[offset + l] = y
+                        oz[offset + l] = z
+                        if let unitValues {
+                            let v = unitValues[offset + l]
+                            dx += v * x
+                            dy += v * y
+                            dz += v * z
+                        }
+                    }
+                }
+                offset += lCount
+            }
+        }
+        return SIMD3(dx, dy, dz)
+    }
+
+    /// ∂v/∂r_pair (before projecting out v̂) for a pair whose neighbour is in species `channel`:
+    /// out_α[(A,B,l)] = s_AB ([A ∈ channel] (P_α[n_A][l] y[B][l] + Q[n_A][l] g_α[B][l])
+    ///                      + [B ∈ channel] (P_α[n_B][l] y[A][l] + Q[n_B][l] g_α[A][l])),
+    /// with P_α = k_l (wR)′ r̂_α / |v| and Q = k_l w R / |v| (|v| = 1 when not normalising).
+    /// Returns v̂ · out_α for α = x, y, z if `unitValues` (v̂) is given, else zero.
+    @inline(__always)
+    static func pairGradient(
+        channel: Int, channelCount: Int, nMax: Int, lCount: Int, slopeTerms: UnsafePointer<Double>,
+        radialTerms: UnsafePointer<Double>, projections: UnsafePointer<Double>, gradientProjections: UnsafePointer<Double>,
+        featureCount: Int, unitValues: UnsafePointer<Double>?, into output: UnsafeMutablePointer<Double>
+    ) -> SIMD3<Double> {
+        let nl = nMax * lCount
+        let stride = channelCount * lCount
+        let root2 = 2.0.squareRoot()
+        let first = channel * nMax, last = first + nMax
+        let px = slopeTerms, py = slopeTerms + nl, pz = slopeTerms + 2 * nl
+        let gx = gradientProjections, gy = gradientProjections + stride, gz = gradientProjections + 2 * stride
+        let ox = output, oy = output + featureCount, oz = output + 2 * featureCount
+        var dx = 0.0, dy = 0.0, dz = 0.0
+        var offset = 0
+        for a in 0..<channelCount {
+            let aIn = a >= first && a < last
+            let ra = (a - first) * lCount     // radial index of channel a (valid if aIn)
+            let ia = a * lCount               // projection index of channel a
+            for b in 0...a {
+                let bIn = b >= first && b < last
+                let rb = (b - first) * lCount, ib = b * lCount
+                let scale = a == b ? 1.0 : root2
+                if aIn && bIn {
+                    for l in 0..<lCount {
+                        let ya = projections[ia + l], yb = projections[ib + l]
+                        let qa = radialTerms[ra + l], qb = radialTerms[rb + l]
+                        ox[offset + l] = scale * (px[ra + l] * yb + qa * gx[ib + l] + px[rb + l] * ya + qb * gx[ia + l])
+                        oy[offset + l] = scale * (py[ra + l] * yb + qa * gy[ib + l] + py[rb + l] * ya + qb * gy[ia + l])
+                        oz[offset + l] = scale * (pz[ra + l] * yb + qa * gz[ib + l] + pz[rb + l] * ya + qb * gz[ia + l])
+                    }
+                } else if aIn {
+                    for l in 0..<lCount {
+                        let yb = projections[ib + l], qa = radialTerms[ra + l]
+                        ox[offset + l] = scale * (px[ra + l] * yb + qa * gx[ib + l])
+                        oy[offset + l] = scale * (py[ra + l] * yb + qa * gy[ib + l])
+                        oz[offset + l] = scale * (pz[ra + l] * yb + qa * gz[ib + l])
+                    }
+                } else if bIn {
+                    for l in 0..<lCount {
+                        let ya = projections[ia + l], qb = radialTerms[rb + l]
+                        ox[offset + l] = scale * (px[rb + l] * ya + qb * gx[ia + l])
+                        oy[offset + l] = scale * (py[rb + l] * ya + qb * gy[ia + l])
+                        oz[offset + l] = scale * (pz[rb + l] * ya + qb * gz[ia + l])
+                    }
+                } else {
+                    for l in 0..<lCount {
+                        ox[offset + l] = 0
+                        oy[offset + l] = 0
+                        oz[offset + l] = 0
+                    }
+                }
+                if let unitValues, aIn || bIn {
+                    for l in 0..<lCount {
+                        let v = unitValues[offset + l]
+                        dx += v * ox[offset + l]
+                        dy += v * oy[offset + l]
+                        dz += v * oz[offset + l]
+                    }
+                }
+                offset += lCount
+            }
+        }
+        return SIMD3(dx, dy, dz)
+    }
+}
