@@ -3,6 +3,7 @@
 # one (QUIP basis, n_max 12) of the same body order, on the shipped silicon data: the shape of
 # Goscinski et al. 2021's silicon figures. Run from the package root after
 # `swift build -c release --product gap-features`; prints a table (one line per point).
+# (n_max 1 is left out: a normalised one-feature radial spectrum is constant.)
 # Usage: bash Benchmarks/body_orders/gfre_vs_nmax.sh [ENVIRONMENTS]
 set -euo pipefail
 G=.build/release/gap-features
@@ -16,7 +17,7 @@ echo "type basis n_max features GFRE(A->ref) GFRE(ref->A) GFRD(A->ref)"
 for type in radial_spectrum soap bispectrum; do
   ref_n=12; [ "$type" = bispectrum ] && ref_n=8
   echo "{\"type\": \"$type\", $common, \"n_max\": $ref_n${LMAX[$type]}}" > "$TMP/ref.json"
-  for n in 1 2 3 4 6 8; do
+  for n in 2 3 4 6 8; do
     for basis in gap optimal; do
       extra=""; [ "$basis" = optimal ] && extra=", \"radial_basis\": \"optimal\", \"n_max_primitive\": $ref_n"
       echo "{\"type\": \"$type\", $common, \"n_max\": $n${LMAX[$type]}$extra}" > "$TMP/a.json"
