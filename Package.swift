@@ -173,7 +173,8 @@ let package = Package(
         .target(
             name: "FeatureExport",
             dependencies: [
-                "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "Parallelism", "Support",
+                "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "JSON", "LinearAlgebra", "Parallelism",
+                "Selection", "Support",
             ],
             swiftSettings: languageMode
         ),
@@ -358,9 +359,10 @@ let package = Package(
         .testTarget(
             name: "FeatureExportTests",
             dependencies: [
-                "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "FeatureExport", "Support",
-                "TestSupport",
+                "ArrayFiles", "AtomicStructures", "Configuration", "Descriptors", "FeatureExport", "LinearAlgebra",
+                "Support", "TestSupport",
             ],
+            resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),
         .testTarget(

@@ -44,12 +44,14 @@ extension TrainingConfig {
             case .soap(let t):
                 let d = t.descriptor
                 var p: [(String, JSONValue.Kind)] = [
-                    ("type", .string("soap")), (SOAPKeys.cutoff.name, W.number(d.cutoffRadius)),
+                    ("type", .string(d.correlation.typeName)), (SOAPKeys.cutoff.name, W.number(d.cutoffRadius)),
                     (SOAPKeys.transitionWidth.name, W.number(d.cutoffTransitionWidth)), (SOAPKeys.nMax.name, W.number(d.nMax)),
-                    (SOAPKeys.lMax.name, W.number(d.lMax)), (SOAPKeys.atomSigma.name, W.number(d.atomSigma)),
+                    (SOAPKeys.atomSigma.name, W.number(d.atomSigma)),
                     (SOAPKeys.centralWeight.name, W.number(d.centralWeight)), (SOAPKeys.normalise.name, .bool(d.normalise)),
                     ("delta", W.number(t.delta)), ("zeta", W.number(t.zeta)),
                 ]
+                if d.correlation != .radialSpectrum { p.append((SOAPKeys.lMax.name, W.number(d.lMax))) }
+                if case .bispectrum(true) = d.correlation { p.append((SOAPKeys.pseudoscalars.name, .bool(true))) }
                 if let s = d.neighbourSpecies { p.append((SOAPKeys.neighbourSpecies.name, ints(s))) }
                 if let s = d.centreSpecies { p.append((SOAPKeys.centreSpecies.name, ints(s))) }
                 if let r = d.radialScaling {
@@ -67,6 +69,7 @@ extension TrainingConfig {
                     p.append((SOAPKeys.featureCount.name, W.number(f.count)))
                     p.append((SOAPKeys.featureSelection.name, .string(f.method.rawValue)))
                 }
+                if let k = d.speciesChannels { p.append((SOAPKeys.speciesChannels.name, W.number(k))) }
                 if d.isDataDriven { p.append((SOAPKeys.basisSample.name, W.number(d.sampleSize))) }
                 return W.object(p + sparse(t.sparse))
             case .distance2b(let t):

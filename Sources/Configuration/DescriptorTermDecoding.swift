@@ -9,23 +9,25 @@ extension DecodingContext {
     static let distanceTermKeys = ["type"] + Distance2BDescriptorConfig.keys + ["theta_uniform", "delta", "n_sparse", "sparse_method", "sparse_file"]
 
     func descriptorTerm(_ v: JSONValue, path: JSONPath) throws -> DescriptorTermConfig {
+        let types = DensityCorrelation.typeNames + ["distance_2b"]
+        let list = types.map { "\"\($0)\"" }.joined(separator: ", ")
         guard case .object(let object) = v.kind else {
-            throw error(path, v, "expected a descriptor term (an object with \"type\": \"soap\" or \"distance_2b\"), found \(v.kindDescription)")
+            throw error(path, v, "expected a descriptor term (an object with \"type\": one of \(list)), found \(v.kindDescription)")
         }
         guard let typeValue = object["type"] else {
-            throw error(path, v, "missing required key \"type\" (\"soap\" or \"distance_2b\")")
+            throw error(path, v, "missing required key \"type\" (one of \(list))")
         }
         let type = try string(typeValue, path: path.key("type"))
         switch type {
-        case "soap":
-            let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.soapTermKeys, what: "a soap term")
-            return .soap(try soapTerm(reader))
+        case "soap", "radial_spectrum", "bispectrum":
+            let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.soapTermKeys, what: "a \(type) term")
+            return .soap(try soapTerm(reader, type: type))
         case "distance_2b":
             let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.distanceTermKeys, what: "a distance_2b term")
             return .distance2b(try distanceTerm(reader))
         default:
-            var message = "unknown descriptor type \"\(type)\" (supported: \"soap\", \"distance_2b\")"
-            if let hint = closestMatch(to: type, among: ["soap", "distance_2b"]) { message += "; did you mean `\(hint)`?" }
+            var message = "unknown descriptor type \"\(type)\" (supported: \(list))"
+            if let hint = closestMatch(to: type, among: types) { message += "; did you mean `\(hint)`?" }
             throw error(path.key("type"), typeValue, message)
         }
     }
@@ -47,14 +49,50 @@ extension DecodingContext {
         if let problem = key.problem(with: value) { throw error(r.fieldPath(key.name), r.object[key.name] ?? r.value, problem) }
     }
 
-    func soapDescriptor(_ r: ObjectReader) throws -> SOAPDescriptorConfig {
+    /// The density-correlation kind of a term of `type` (`soap`, `radial_spectrum`,
+    /// `bispectrum`), reading `pseudoscalars` and refusing the keys that kind does not use.
+    func correlation(_ r: ObjectReader, type: String) throws -> DensityCorrelation {
+        let key = SOAPKeys.pseudoscalars.name
+        let pseudoscalars = try r.optionalBool(key)
+        if type != "bispectrum", pseudoscalars != nil {
+            throw error(r.fieldPath(key), r.object[key]!, "pseudoscalars is only used by the bispectrum (this term is \(type))")
+        }
+        if type != "soap" {
+            for key in ["n_features", "feature_selection"] where r.has(key) {
+                throw error(r.fieldPath(key), r.object[key]!, "\(key) (feature selection) is only available for soap terms (this term is \(type))")
+            }
+        }
+        switch type {
+        case "radial_spectrum":
+            if r.has("l_max") {
+                throw error(r.fieldPath("l_max"), r.object["l_max"]!, "the radial spectrum has no l_max (it is the l = 0 part of the density expansion); remove it")
+            }
+            return .radialSpectrum
+        case "bispectrum": return .bispectrum(pseudoscalars: pseudoscalars ?? false)
+        default: return .powerSpectrum
+        }
+    }
+
+    /// `species_channels`: ≥ 1, QUIP basis only.
+    func speciesChannels(_ r: ObjectReader, radialBasis: RadialBasisConfig) throws -> Int? {
+        let key = SOAPKeys.speciesChannels
+        guard let k = try r.optionalInteger(key.name) else { return nil }
+        try check(k, key, r)
+        guard radialBasis == .gap else {
+            throw error(r.fieldPath(key.name), r.object[key.name]!, "species_channels mixes species on QUIP's radial basis; with radial_basis \"optimal\" use combine_species for a joint species and radial compression")
+        }
+        return k
+    }
+
+    func soapDescriptor(_ r: ObjectReader, type: String = "soap") throws -> SOAPDescriptorConfig {
         typealias K = SOAPKeys
+        let correlation = try correlation(r, type: type)
         let cutoff = try r.double(K.cutoff.name, "the SOAP cutoff radius in Å")
         try check(cutoff, K.cutoff, r)
         let width = try transitionWidth(r, cutoff: cutoff, default: K.defaultTransitionWidth)
         let radialBasis = try soapRadialBasis(r)
         let nMax = try soapNMax(r, radialBasis: radialBasis)
-        let lMax = try r.integer(K.lMax.name, "the maximum angular momentum")
+        let lMax = correlation == .radialSpectrum ? 0 : try r.integer(K.lMax.name, "the maximum angular momentum")
         try check(lMax, K.lMax, r)
         let atomSigma = try r.double(K.atomSigma.name, "the Gaussian smearing width in Å")
         try check(atomSigma, K.atomSigma, r)
@@ -65,17 +103,19 @@ extension DecodingContext {
         let centres = try r.optionalValue(K.centreSpecies.name).map { try species($0, path: r.fieldPath(K.centreSpecies.name)) }
         let scaling = try r.optionalValue(K.radialScaling.name).map { try radialScaling($0, r) }
         let selection = try featureSelection(r)
+        let channels = try speciesChannels(r, radialBasis: radialBasis)
         let sample = try r.optionalInteger(K.basisSample.name) ?? K.defaultBasisSample
         if r.has(K.basisSample.name) {
-            guard radialBasis != .gap || selection != nil else {
-                throw error(r.fieldPath(K.basisSample.name), r.object[K.basisSample.name]!, "basis_sample is only used with radial_basis \"optimal\" or n_features (it sizes the sample of training environments they are fitted to)")
+            guard radialBasis != .gap || selection != nil || channels != nil else {
+                throw error(r.fieldPath(K.basisSample.name), r.object[K.basisSample.name]!, "basis_sample is only used with radial_basis \"optimal\", species_channels or n_features (it sizes the sample of training environments they are fitted to)")
             }
             try check(sample, K.basisSample, r)
         }
         return SOAPDescriptorConfig(
             cutoffRadius: cutoff, cutoffTransitionWidth: width, nMax: nMax, lMax: lMax, atomSigma: atomSigma,
             centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
-            radialScaling: scaling, radialBasis: radialBasis, featureSelection: selection, sampleSize: sample)
+            radialScaling: scaling, radialBasis: radialBasis, featureSelection: selection, sampleSize: sample,
+            correlation: correlation, speciesChannels: channels)
     }
 
     /// `cutoff_transition_width` (same key and rules for soap and distance_2b terms): at least 0, at
@@ -206,8 +246,8 @@ extension DecodingContext {
         return SparsePointsConfig(count: count, method: method, file: file)
     }
 
-    func soapTerm(_ r: ObjectReader) throws -> SOAPTermConfig {
-        let descriptor = try soapDescriptor(r)
+    func soapTerm(_ r: ObjectReader, type: String = "soap") throws -> SOAPTermConfig {
+        let descriptor = try soapDescriptor(r, type: type)
         let delta = try r.double(SOAPTermConfig.deltaKey.name, "the kernel energy scale δ in eV")
         try check(delta, SOAPTermConfig.deltaKey, r)
         let zeta = try r.optionalInteger(SOAPTermConfig.zetaKey.name) ?? SOAPTermConfig.defaultZeta

@@ -153,6 +153,14 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// The number of training environments (a seeded sample) the optimal basis and feature
     /// selection are fitted to (`basis_sample`, default 10,000; all if there are fewer).
     public var sampleSize: Int
+    /// The body order: the term's `"type"` (`radial_spectrum` ν = 1, `soap` ν = 2 (default),
+    /// `bispectrum` ν = 3, with `pseudoscalars`). All share the keys above, except that the
+    /// radial spectrum has no `l_max` (it is 0) and feature selection is for `soap` only.
+    public var correlation: DensityCorrelation
+    /// Alchemical compression (`species_channels`, QUIP radial basis only): the neighbour
+    /// species are mixed into this many channels by a PCA of the training environments (see
+    /// `RadialContraction.speciesChannels` in Descriptors); nil keeps one channel per species.
+    public var speciesChannels: Int?
 
     /// The gap_fit default transition width, Å.
     public static let defaultTransitionWidth = SOAPKeys.defaultTransitionWidth
@@ -162,7 +170,7 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// Whether anything is fitted to the training data (an optimal basis or feature selection).
     public var isDataDriven: Bool {
         if case .optimal = radialBasis { return true }
-        return featureSelection != nil
+        return featureSelection != nil || speciesChannels != nil
     }
 
     /// Creates a SOAP descriptor configuration.
@@ -171,8 +179,11 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
         nMax: Int, lMax: Int, atomSigma: Double, centralWeight: Double = 1, normalise: Bool = true,
         neighbourSpecies: [Int]? = nil, centreSpecies: [Int]? = nil, radialScaling: RadialScaling? = nil,
         radialBasis: RadialBasisConfig = .gap, featureSelection: FeatureSelectionConfig? = nil,
-        sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize
+        sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize, correlation: DensityCorrelation = .powerSpectrum,
+        speciesChannels: Int? = nil
     ) {
+        self.correlation = correlation
+        self.speciesChannels = speciesChannels
         self.radialBasis = radialBasis
         self.featureSelection = featureSelection
         self.sampleSize = sampleSize
@@ -249,7 +260,7 @@ extension SOAPTermConfig {
     /// Every key of a `soap` term in documentation order: `type`, the descriptor's (``SOAPKeys``),
     /// then the kernel's and the sparse points'.
     public static let keys: [SOAPKey] =
-        [SOAPKey("type", type: "`\"soap\"`", default: .required, meaning: "")] + SOAPKeys.all
+        [SOAPKey("type", type: "`\"soap\"`, `\"radial_spectrum\"`, `\"bispectrum\"`", default: .required, meaning: "The body order ν = 2, 1 or 3 (below).")] + SOAPKeys.all
         + [deltaKey, zetaKey, sparseCountKey, sparseMethodKey, sparseFileKey]
 
     /// The rows of docs/config.md's `soap` table, generated from ``keys``.
@@ -345,7 +356,7 @@ public enum DescriptorTermConfig: Hashable, Sendable {
     /// The `"type"` name.
     public var typeName: String {
         switch self {
-        case .soap: return "soap"
+        case .soap(let t): return t.descriptor.correlation.typeName
         case .distance2b: return "distance_2b"
         }
     }
@@ -361,7 +372,7 @@ public enum ResolvedDescriptorTerm: Hashable, Sendable {
     /// The `"type"` name.
     public var typeName: String {
         switch self {
-        case .soap: return "soap"
+        case .soap(_, let t): return t.descriptor.correlation.typeName
         case .distance2b: return "distance_2b"
         }
     }

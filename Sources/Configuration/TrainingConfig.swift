@@ -169,15 +169,16 @@ public struct TrainingConfig: Hashable, Sendable {
         return config
     }
 
-    /// Reads a SOAP descriptor for `gap-features`: either a bare descriptor object (the keys of a
-    /// soap term; `type`, `delta`, `zeta` and the sparse keys are accepted and ignored) or a
-    /// training config, whose first soap term is taken.
+    /// Reads a density descriptor (soap, radial_spectrum or bispectrum) for `gap-features`:
+    /// either a bare descriptor object (the keys of such a term, `type` defaulting to soap;
+    /// `delta`, `zeta` and the sparse keys are accepted and ignored) or a training config, whose
+    /// first such term is taken.
     public static func loadSOAPDescriptor(path: String) throws -> SOAPDescriptorConfig {
         let bytes = try readFile(path, what: "descriptor file")
         return try parseSOAPDescriptor(bytes: bytes, name: path)
     }
 
-    /// Parses a SOAP descriptor from memory; see ``loadSOAPDescriptor(path:)``.
+    /// Parses a density descriptor from memory; see ``loadSOAPDescriptor(path:)``.
     public static func parseSOAPDescriptor(bytes: [UInt8], name: String) throws -> SOAPDescriptorConfig {
         let root = try JSONParser.parse(bytes, fileName: name)
         let context = DecodingContext(fileName: name)
@@ -186,16 +187,17 @@ public struct TrainingConfig: Hashable, Sendable {
             for term in config.descriptors {
                 if case .soap(let soap) = term { return soap.descriptor }
             }
-            throw context.error(JSONPath.root.key("descriptors"), object["descriptors"]!, "the training config has no soap term")
+            throw context.error(JSONPath.root.key("descriptors"), object["descriptors"]!, "the training config has no soap term (nor a radial_spectrum or bispectrum term)")
         }
-        let reader = try ObjectReader(root, path: .root, context: context, known: DecodingContext.soapTermKeys, what: "a soap descriptor")
+        let reader = try ObjectReader(root, path: .root, context: context, known: DecodingContext.soapTermKeys, what: "a density descriptor")
+        var type = "soap"
         if let t = reader.optionalValue("type") {
-            let type = try context.string(t, path: reader.fieldPath("type"))
-            guard type == "soap" else {
-                throw context.error(reader.fieldPath("type"), t, "expected \"soap\", found \"\(type)\"")
+            type = try context.string(t, path: reader.fieldPath("type"))
+            guard DensityCorrelation.typeNames.contains(type) else {
+                throw context.error(reader.fieldPath("type"), t, "expected one of \(DensityCorrelation.typeNames.map { "\"\($0)\"" }.joined(separator: ", ")), found \"\(type)\"")
             }
         }
-        return try context.soapDescriptor(reader)
+        return try context.soapDescriptor(reader, type: type)
     }
 
     // MARK: - Resolution against the data

@@ -11,8 +11,8 @@ import Glibc
 /// configs with equal keys can share a ``FeatureCache``.
 struct FeatureKey: Hashable {
     enum Term: Hashable {
-        /// Hyper-parameters, and the fitted optimal radial basis and kept features if any.
-        case soap(SOAPHyperparameters, RadialContraction?, [Int]?)
+        /// The correlation, hyper-parameters, and the fitted optimal radial basis and kept features if any.
+        case soap(DensityCorrelation, SOAPHyperparameters, RadialContraction?, [Int]?)
         case pair
     }
 
@@ -25,7 +25,10 @@ struct FeatureKey: Hashable {
         cutoffRadius = specs.map(\.cutoffRadius).max() ?? 0
         terms = specs.map { spec in
             switch spec {
-            case .soap(let calculator, _): return .soap(calculator.hyperparameters, calculator.radialContraction, calculator.selectedFeatures)
+            case .soap(let calculator, _):
+                return .soap(
+                    calculator.correlation, calculator.hyperparameters, calculator.radialContraction,
+                    (calculator as? SOAPCalculator)?.selectedFeatures)
             case .distance2b: return .pair
             }
         }

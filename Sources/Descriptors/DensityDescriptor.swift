@@ -1,3 +1,4 @@
+import Support
 import AtomicStructures
 import NeighbourLists
 
@@ -12,14 +13,67 @@ public protocol DensityDescriptor: Sendable {
     var radialContraction: RadialContraction? { get }
     /// The number of features per row.
     var featureCount: Int { get }
-    /// The body order ν: how many neighbour densities each feature correlates.
-    var bodyOrder: Int { get }
+    /// Which correlation (body order and options) this is.
+    var correlation: DensityCorrelation { get }
     /// Computes every centre's row into `result`, reusing its memory; `neighbours` may be a list
     /// built for this structure with at least this cutoff (nil builds one).
     func compute(
         _ structure: Structure, neighbours: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
         into result: inout DescriptorValues
     ) throws
+}
+
+/// Which density correlation a descriptor computes: its body order and its options.
+public enum DensityCorrelation: Hashable, Sendable {
+    /// ν = 1, ``RadialSpectrumCalculator`` (config type `radial_spectrum`).
+    case radialSpectrum
+    /// ν = 2, ``SOAPCalculator`` (config type `soap`).
+    case powerSpectrum
+    /// ν = 3, ``BispectrumCalculator`` (config type `bispectrum`), with or without the
+    /// pseudoscalar (odd l1 + l2 + l3) invariants.
+    case bispectrum(pseudoscalars: Bool)
+
+    /// The body order ν.
+    public var bodyOrder: Int {
+        switch self {
+        case .radialSpectrum: return 1
+        case .powerSpectrum: return 2
+        case .bispectrum: return 3
+        }
+    }
+
+    /// The `"type"` of a config term or model-file term.
+    public var typeName: String {
+        switch self {
+        case .radialSpectrum: return "radial_spectrum"
+        case .powerSpectrum: return "soap"
+        case .bispectrum: return "bispectrum"
+        }
+    }
+
+    /// Every type name, in body order.
+    public static let typeNames = ["radial_spectrum", "soap", "bispectrum"]
+
+    /// The calculator for `hyperparameters` (l_max is ignored for the radial spectrum).
+    /// `selectedFeatures` is only supported by the power spectrum.
+    ///
+    /// - Throws: ``InputError`` for invalid hyper-parameters, or a feature selection with ν ≠ 2.
+    public func makeCalculator(
+        _ hyperparameters: SOAPHyperparameters, radialContraction: RadialContraction? = nil, selectedFeatures: [Int]? = nil
+    ) throws -> any DensityDescriptor {
+        if selectedFeatures != nil, self != .powerSpectrum {
+            throw InputError(
+                file: SOAPCalculator.errorSource, field: "selected_features",
+                message: "feature selection is only available for the power spectrum (soap), not the \(typeName)")
+        }
+        switch self {
+        case .radialSpectrum: return try RadialSpectrumCalculator(hyperparameters, radialContraction: radialContraction)
+        case .powerSpectrum:
+            return try SOAPCalculator(hyperparameters, radialContraction: radialContraction, selectedFeatures: selectedFeatures)
+        case .bispectrum(let odd):
+            return try BispectrumCalculator(hyperparameters, radialContraction: radialContraction, pseudoscalars: odd)
+        }
+    }
 }
 
 extension DensityDescriptor {
@@ -34,13 +88,13 @@ extension DensityDescriptor {
 }
 
 extension SOAPCalculator: DensityDescriptor {
-    public var bodyOrder: Int { 2 }
+    public var correlation: DensityCorrelation { .powerSpectrum }
 }
 
 extension RadialSpectrumCalculator: DensityDescriptor {
-    public var bodyOrder: Int { 1 }
+    public var correlation: DensityCorrelation { .radialSpectrum }
 }
 
 extension BispectrumCalculator: DensityDescriptor {
-    public var bodyOrder: Int { 3 }
+    public var correlation: DensityCorrelation { .bispectrum(pseudoscalars: includesPseudoscalars) }
 }

@@ -202,6 +202,68 @@ public struct RadialContraction: Hashable, Sendable {
         if let v = retainedVariance, !(v > 0 && v <= 1) {
             throw InputError(file: file, field: "retained_variance", message: "must be a fraction in (0, 1], got \(v)")
         }
+        let (h, sums, environmentCount) = try covariance(
+            hyperparameters, primitiveCount: primitiveCount, combineSpecies: combineSpecies, structures: structures,
+            centres: centres, threads: threads)
+        let speciesCount = h.neighbourSpecies.count
+        let lCount = h.lMax + 1
+        let p = primitiveCount
+        let rows = (combineSpecies ? speciesCount : 1) * p
+        let blockCount = (combineSpecies ? 1 : speciesCount) * lCount
+        let blockSize = rows * rows
+        // Eigenvectors per block, columns by descending eigenvalue.
+        var vectors: [[Double]] = []   // per block: rows x rows row-major, column j = j-th eigenvector
+        var values: [Double] = []
+        let scale = 1 / Double(environmentCount)
+        for block in 0..<blockCount {
+            var covariance = Matrix(rows: rows, columns: rows)
+            for i in 0..<rows {
+                for j in 0..<rows { covariance[i, j] = sums[block * blockSize + i * rows + j] * scale }
+            }
+            let decomposition = try symmetricEigendecomposition(covariance)
+            var block = [Double](repeating: 0, count: blockSize)
+            for j in 0..<rows {
+                let source = rows - 1 - j
+                values.append(decomposition.values[source])
+                // Sign: the largest-magnitude entry positive (the first of equals).
+                var pivot = 0
+                for i in 1..<rows where abs(decomposition.vectors[i, source]) > abs(decomposition.vectors[pivot, source]) { pivot = i }
+                let sign: Double = decomposition.vectors[pivot, source] < 0 ? -1 : 1
+                for i in 0..<rows { block[i * rows + j] = sign * decomposition.vectors[i, source] }
+            }
+            vectors.append(block)
+        }
+        var kept = hyperparameters.nMax
+        if let threshold = retainedVariance {
+            kept = 1
+            for block in 0..<blockCount {
+                let fractions = cumulativeFractions(Array(values[(block * rows) ..< ((block + 1) * rows)]))
+                let needed = (fractions.firstIndex { $0 >= threshold } ?? (rows - 1)) + 1
+                kept = max(kept, needed)
+            }
+            kept = min(kept, hyperparameters.nMax)
+        }
+        var matrices: [Double] = []
+        matrices.reserveCapacity(blockCount * rows * kept)
+        for block in vectors {
+            for i in 0..<rows {
+                for j in 0..<kept { matrices.append(block[i * rows + j]) }
+            }
+        }
+        return try RadialContraction(
+            primitiveCount: p, contractedCount: kept, lMax: h.lMax, species: h.neighbourSpecies, matrices: matrices,
+            eigenvalues: values, environmentCount: environmentCount, combinesSpecies: combineSpecies)
+    }
+
+    /// The summed uncentred covariance blocks of the primitive coefficients of `centres`
+    /// (per (species, l), or per l over every (species, p) when `combineSpecies`; row-major,
+    /// concatenated, not yet divided by N), the number N of environments, and the primitive
+    /// hyper-parameters (species sorted). Bit for bit the same for any `threads`.
+    static func covariance(
+        _ hyperparameters: SOAPHyperparameters, primitiveCount: Int, combineSpecies: Bool, structures: [Structure],
+        centres: [[Int]], threads: Int
+    ) throws -> (SOAPHyperparameters, [Double], Int) {
+        let file = SOAPCalculator.errorSource
         precondition(structures.count == centres.count, "one list of centres per structure")
         var primitiveParameters = hyperparameters
         primitiveParameters.nMax = primitiveCount
@@ -267,48 +329,7 @@ public struct RadialContraction: Hashable, Sendable {
         for chunk in partial {
             for k in 0..<sumSize { sums[k] += chunk[k] }
         }
-        // Eigenvectors per block, columns by descending eigenvalue.
-        var vectors: [[Double]] = []   // per block: rows x rows row-major, column j = j-th eigenvector
-        var values: [Double] = []
-        let scale = 1 / Double(environmentCount)
-        for block in 0..<blockCount {
-            var covariance = Matrix(rows: rows, columns: rows)
-            for i in 0..<rows {
-                for j in 0..<rows { covariance[i, j] = sums[block * blockSize + i * rows + j] * scale }
-            }
-            let decomposition = try symmetricEigendecomposition(covariance)
-            var block = [Double](repeating: 0, count: blockSize)
-            for j in 0..<rows {
-                let source = rows - 1 - j
-                values.append(decomposition.values[source])
-                // Sign: the largest-magnitude entry positive (the first of equals).
-                var pivot = 0
-                for i in 1..<rows where abs(decomposition.vectors[i, source]) > abs(decomposition.vectors[pivot, source]) { pivot = i }
-                let sign: Double = decomposition.vectors[pivot, source] < 0 ? -1 : 1
-                for i in 0..<rows { block[i * rows + j] = sign * decomposition.vectors[i, source] }
-            }
-            vectors.append(block)
-        }
-        var kept = hyperparameters.nMax
-        if let threshold = retainedVariance {
-            kept = 1
-            for block in 0..<blockCount {
-                let fractions = cumulativeFractions(Array(values[(block * rows) ..< ((block + 1) * rows)]))
-                let needed = (fractions.firstIndex { $0 >= threshold } ?? (rows - 1)) + 1
-                kept = max(kept, needed)
-            }
-            kept = min(kept, hyperparameters.nMax)
-        }
-        var matrices: [Double] = []
-        matrices.reserveCapacity(blockCount * rows * kept)
-        for block in vectors {
-            for i in 0..<rows {
-                for j in 0..<kept { matrices.append(block[i * rows + j]) }
-            }
-        }
-        return try RadialContraction(
-            primitiveCount: p, contractedCount: kept, lMax: h.lMax, species: h.neighbourSpecies, matrices: matrices,
-            eigenvalues: values, environmentCount: environmentCount, combinesSpecies: combineSpecies)
+        return (h, sums, environmentCount)
     }
 
     /// Adds one environment's Σ_m c_{s p l m} c_{s p′ l m} to the (s, l) blocks of `sums`, or

@@ -168,12 +168,18 @@ public enum SOAPKeys {
         meaning: "How the `n_features` components are chosen (only with `n_features`).")
     public static let basisSample = SOAPKey(
         "basis_sample", type: "integer ≥ 1", default: .integer(defaultBasisSample), range: .atLeast(1),
-        meaning: "Training environments (a seeded sample; all if fewer) that `optimal` and `n_features` are fitted to.")
+        meaning: "Training environments (a seeded sample; all if fewer) that `optimal`, `species_channels` and `n_features` are fitted to.")
+    public static let speciesChannels = SOAPKey(
+        "species_channels", type: "integer, 1 ... species", default: .described("one per species"), range: .atLeast(1),
+        meaning: "Alchemical compression (QUIP basis only): mix the neighbour species into this many channels by a PCA of the training environments (below).")
+    public static let pseudoscalars = SOAPKey(
+        "pseudoscalars", type: "bool", default: .bool(false),
+        meaning: "`bispectrum` only: also the odd (l1 + l2 + l3) invariants, which change sign under reflection (below).")
 
     /// Every descriptor key, in documentation order.
     public static let all: [SOAPKey] = [
         cutoff, transitionWidth, nMax, lMax, atomSigma, centralWeight, normalise, neighbourSpecies, centreSpecies,
         radialScaling, radialBasis, primitiveCount, retainedVariance, combineSpecies, featureCount, featureSelection,
-        basisSample,
+        basisSample, speciesChannels, pseudoscalars,
     ]
 }

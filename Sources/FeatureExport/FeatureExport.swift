@@ -56,8 +56,8 @@ public struct FeatureExportResult: Sendable {
     public var strainRowCount = 0
 }
 
-/// Computes SOAP descriptors of every frame of extended XYZ files and streams them to NumPy
-/// files, frame by frame (memory is bounded by a batch of frames, not by the output size).
+/// Computes density descriptors (soap, radial_spectrum or bispectrum) of every frame of extended
+/// XYZ files and streams them to NumPy files, frame by frame (memory is bounded by a batch of frames, not by the output size).
 ///
 /// ## The files (N rows, F features, P gradient entries, M periodic rows)
 /// - features `.npy`: float64 `(N, F)`. One row per **centre atom**, in file order (frames
@@ -79,7 +79,7 @@ public struct FeatureExportResult: Sendable {
 ///     rows (strain is undefined for the others).
 ///   - `strain_samples`: int64 `(M,)`, the global row index of each strain row, ascending. If
 ///     every frame is periodic, it is `arange(N)`.
-/// Values are exactly ``SOAPCalculator/compute(_:gradients:strainGradients:threads:)``'s, bit
+/// Values are exactly the calculator's (e.g. ``SOAPCalculator/compute(_:gradients:strainGradients:threads:)``), bit
 /// for bit, for any thread count.
 public enum FeatureExport {
     /// Reads every frame once, counting frames and atoms and collecting species, so that species
@@ -117,8 +117,8 @@ public enum FeatureExport {
         if descriptor.isDataDriven {
             // These are fitted to training data by gap-train and stored in its model.
             throw InputError(
-                file: descriptorSource, field: descriptor.featureSelection != nil ? "n_features" : "radial_basis",
-                message: "gap-features computes QUIP's radial basis with every power-spectrum component; radial_basis \"optimal\" and n_features are fitted to training data by gap-train (remove them here)")
+                file: descriptorSource, field: descriptor.featureSelection != nil ? "n_features" : (descriptor.speciesChannels != nil ? "species_channels" : "radial_basis"),
+                message: "gap-features computes QUIP's radial basis with every component; radial_basis \"optimal\", species_channels and n_features are fitted to training data by gap-train (remove them here; `gap-features compare` fits them to its input)")
         }
         try checkOutputs(inputs: inputs + [descriptorSource], options: options)
         let scan = try FeatureExport.scan(inputs)
@@ -131,7 +131,7 @@ public enum FeatureExport {
                 file: descriptorSource, field: "Z",
                 message: "none of the centre species \(symbols(hyperparameters.centreSpecies)) occurs in the input (species present: \(symbols(scan.speciesPresent)))")
         }
-        let calculator = try SOAPCalculator(hyperparameters)
+        let calculator = try descriptor.correlation.makeCalculator(hyperparameters)
         var exporter = try Exporter(calculator: calculator, options: options)
         do {
             progress.begin("descriptors", total: scan.atomCount, unit: "atoms")
@@ -166,7 +166,7 @@ public enum FeatureExport {
 
 /// The streaming part: batches of frames computed in parallel, written in order.
 struct Exporter {
-    let calculator: SOAPCalculator
+    let calculator: any DensityDescriptor
     let threads: Int
     let gradients: Bool
     let features: NPYWriter
@@ -191,7 +191,7 @@ struct Exporter {
     var batchAtomLimit: Int { gradients ? 16 * threads : 2048 * threads }
     static let batchFrameLimit = 4096
 
-    init(calculator: SOAPCalculator, options: FeatureExportOptions) throws {
+    init(calculator: any DensityDescriptor, options: FeatureExportOptions) throws {
         self.calculator = calculator
         threads = max(1, options.threads)
         gradients = options.gradientsPath != nil
@@ -257,12 +257,16 @@ struct Exporter {
         let gradients = self.gradients
         // A lone frame gets every thread; otherwise frames run concurrently, one thread each.
         let innerThreads = batch.count == 1 ? threads : 1
+        // Moved out (not copied), so the per-frame arrays stay uniquely referenced and reused.
+        var results = self.results
+        self.results = []
+        defer { self.results = results }
         results.withUnsafeMutableBufferPointer { out in
             failures.withUnsafeMutableBufferPointer { errors in
                 parallelChunks(count: batch.count, chunkCount: batch.count, threads: batch.count == 1 ? 1 : threads) { f, _ in
                     do {
                         try calculator.compute(
-                            batch[f], gradients: gradients, strainGradients: gradients && batch[f].cell.isFullyPeriodic,
+                            batch[f], neighbours: nil, gradients: gradients, strainGradients: gradients && batch[f].cell.isFullyPeriodic,
                             threads: innerThreads, into: &out[f])
                     } catch {
                         errors[f] = error

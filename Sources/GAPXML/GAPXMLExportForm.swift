@@ -53,7 +53,12 @@ enum GAPXMLExportForm {
     }
 
     static func soapTerm(_ term: SOAPTerm, alpha: [Double], label: String) throws -> QUIPTerm {
-        let calculator = term.calculator
+        guard let calculator = term.calculator as? SOAPCalculator else {
+            throw GAPXMLExportError(
+                term: label,
+                reason: "it is a \(term.calculator.correlation.typeName) term (body order \(term.calculator.correlation.bodyOrder)), which QUIP's GAP has no descriptor for",
+                remedy: "export models whose terms are soap and distance_2b only")
+        }
         var h = calculator.hyperparameters
         let m = alpha.count
         var featureCount = calculator.featureCount

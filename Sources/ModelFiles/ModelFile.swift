@@ -112,7 +112,7 @@ public struct ModelFile: Sendable {
             ]
             if let soap = term as? SOAPTerm {
                 fields += [
-                    ("type", .string("soap")),
+                    ("type", .string(soap.calculator.correlation.typeName)),
                     ("descriptor", ModelFile.encode(soap.calculator)),
                     ("delta", JSONWriter.number(soap.kernel.delta)),
                     ("zeta", JSONWriter.number(soap.kernel.zeta)),
@@ -175,7 +175,7 @@ public struct ModelFile: Sendable {
         try writeFileAtomically(Array(encoded().utf8), to: path)
     }
 
-    static func encode(_ calculator: SOAPCalculator) -> JSONValue.Kind {
+    static func encode(_ calculator: any DensityDescriptor) -> JSONValue.Kind {
         let h = calculator.hyperparameters
         var fields: [(String, JSONValue.Kind)] = [
             (SOAPKeys.cutoff.name, JSONWriter.number(h.cutoffRadius)),
@@ -204,7 +204,8 @@ public struct ModelFile: Sendable {
             if c.combinesSpecies { contraction.append((SOAPKeys.combineSpecies.name, .bool(true))) }
             fields.append(("radial_contraction", JSONWriter.object(contraction)))
         }
-        if let selected = calculator.selectedFeatures {
+        if case .bispectrum(true) = calculator.correlation { fields.append(("pseudoscalars", .bool(true))) }
+        if let selected = (calculator as? SOAPCalculator)?.selectedFeatures {
             fields.append(("selected_features", JSONWriter.array(selected.map { JSONWriter.number($0) })))
         }
         return JSONWriter.object(fields)

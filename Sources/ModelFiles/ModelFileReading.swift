@@ -75,11 +75,12 @@ extension ModelFile {
             let count = try r.integer(term["sparse_count"], "\(path).sparse_count")
             let alpha = try r.doubles(term["alpha"], "\(path).alpha", count: count)
             switch type {
-            case "soap":
+            case "soap", "radial_spectrum", "bispectrum":
                 let h = try r.soapHyperparameters(term["descriptor"], "\(path).descriptor")
                 let (contraction, selected) = try r.soapDataDrivenParts(term["descriptor"], "\(path).descriptor", hyperparameters: h)
-                let calculator: SOAPCalculator
-                do { calculator = try SOAPCalculator(h, radialContraction: contraction, selectedFeatures: selected) } catch var error as InputError {
+                let correlation = try r.correlation(type: type, term["descriptor"], "\(path).descriptor")
+                let calculator: any DensityDescriptor
+                do { calculator = try correlation.makeCalculator(h, radialContraction: contraction, selectedFeatures: selected) } catch var error as InputError {
                     error.file = name
                     error.field = "\(path).descriptor.\(error.field ?? "")"
                     throw error
@@ -265,6 +266,17 @@ struct ModelReader {
             selected = try integers(list, "\(path).selected_features")
         }
         return (contraction, selected)
+    }
+
+    /// The density correlation of a term of `type`, with the bispectrum's `pseudoscalars` flag
+    /// (version 3; absent means false).
+    func correlation(type: String, _ value: JSONValue?, _ path: String) throws -> DensityCorrelation {
+        let o = try object(value, path)
+        switch type {
+        case "radial_spectrum": return .radialSpectrum
+        case "bispectrum": return .bispectrum(pseudoscalars: try o["pseudoscalars"].map { try bool($0, "\(path).pseudoscalars") } ?? false)
+        default: return .powerSpectrum
+        }
     }
 
     func soapHyperparameters(_ value: JSONValue?, _ path: String) throws -> SOAPHyperparameters {

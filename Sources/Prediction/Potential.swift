@@ -129,28 +129,31 @@ public struct TermFeaturesMismatch: Error, CustomStringConvertible, Sendable {
     public var description: String { "the \(term) term was given features computed for another kind of term" }
 }
 
-/// The SOAP term: the QUIP `soap` power spectrum with the dot-product kernel δ² (d · x)^ζ.
+/// A density-correlation term with the dot-product kernel δ² (d · x)^ζ: the QUIP `soap` power
+/// spectrum (ν = 2), or the radial spectrum (ν = 1) or bispectrum (ν = 3) on the same density.
 public struct SOAPTerm: PotentialTerm {
-    /// The descriptor calculator.
-    public let calculator: SOAPCalculator
+    /// The descriptor calculator (``SOAPCalculator``, ``RadialSpectrumCalculator`` or ``BispectrumCalculator``).
+    public let calculator: any DensityDescriptor
     /// The kernel with its sparse points.
     public let kernel: DotProductKernel
 
     /// Creates a SOAP term.
-    public init(calculator: SOAPCalculator, kernel: DotProductKernel) {
+    public init(calculator: any DensityDescriptor, kernel: DotProductKernel) {
         precondition(calculator.featureCount == kernel.featureCount, "kernel and descriptor feature counts differ")
         self.calculator = calculator
         self.kernel = kernel
     }
 
-    public var name: String { "soap" }
+    public var name: String { calculator.correlation.typeName }
     public var cutoffRadius: Double { calculator.hyperparameters.cutoffRadius }
     public var sparseCount: Int { kernel.sparseCount }
     public func sparseCovariance() -> [Double] { kernel.sparseCovariance() }
 
     public func features(of structure: Structure, neighbours: NeighbourList, gradients: Bool, strainGradients: Bool) throws -> TermFeatures {
         // Single-threaded inside: training and prediction parallelise over structures.
-        .descriptors(try calculator.compute(structure, neighbours: neighbours, gradients: gradients, strainGradients: strainGradients, threads: 1))
+                var d = DescriptorValues(featureCount: calculator.featureCount, centres: [], values: [])
+        try calculator.compute(structure, neighbours: neighbours, gradients: gradients, strainGradients: strainGradients, threads: 1, into: &d)
+        return .descriptors(d)
     }
 
     public func features(
@@ -185,7 +188,13 @@ public struct SOAPTerm: PotentialTerm {
     public func predict(
         _ structure: Structure, neighbours: NeighbourList, alpha: [Double], forces: Bool, virial: Bool, threads: Int
     ) throws -> Prediction {
-        try kernel.predict(structure, descriptor: calculator, neighbours: neighbours, alpha: alpha, forces: forces, virial: virial, threads: threads)
+        guard let reverse = calculator as? any ReverseModeDescriptor else {
+            // Radial spectrum and bispectrum: forward gradients contracted with the kernel
+            // derivative (reverse mode is SOAP's so far).
+            let d = try calculator.values(structure, gradients: forces, strainGradients: virial, threads: threads)
+            return kernel.predict(d, atomCount: structure.count, alpha: alpha)
+        }
+        return try kernel.predict(structure, descriptor: reverse, neighbours: neighbours, alpha: alpha, forces: forces, virial: virial, threads: threads)
     }
 }
 

@@ -51,8 +51,13 @@ extension Potential {
         for term in terms {
             if let soap = term as? SOAPTerm {
                 // Per thread: the descriptor's block and the kernel's G and W (block x M each).
-                let perThread = soap.calculator.reverseModeBlockBytes(blockSize: block, pairsPerRow: rowPairs) + 2 * 8 * block * soap.sparseCount
-                bytes += max(1, threads) * perThread
+                if let reverse = soap.calculator as? any ReverseModeDescriptor {
+                    let perThread = reverse.reverseModeBlockBytes(blockSize: block, pairsPerRow: rowPairs) + 2 * 8 * block * soap.sparseCount
+                    bytes += max(1, threads) * perThread
+                } else {
+                    // Forward gradients of the whole structure: (1 + 3 · entries + 9) features per row.
+                    bytes += 8 * soap.calculator.featureCount * atomCount * (10 + 3 * rowPairs) + 8 * atomCount * soap.sparseCount
+                }
             } else {
                 bytes += 8 * pairs  // pair terms: one local energy per pair
             }

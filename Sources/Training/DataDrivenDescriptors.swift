@@ -45,7 +45,7 @@ enum DataDrivenDescriptors {
     static func makeCalculator(
         _ h: SOAPHyperparameters, descriptor: SOAPDescriptorConfig, frames: [TrainingFrame], seed: UInt64, threads: Int,
         source: String, field: String
-    ) throws -> SOAPCalculator {
+    ) throws -> any DensityDescriptor {
         func relabel(_ error: InputError) -> InputError {
             var e = error
             e.file = source
@@ -58,17 +58,24 @@ enum DataDrivenDescriptors {
                 throw InputError(file: source, field: "Z", message: "the training data has no environment of the centre species \(h.centreSpecies) to fit the descriptor to")
             }
             let structures = sample.map { frames[$0.frame].structure }
-            var calculator: SOAPCalculator
             var parameters = h
-            if case .optimal(let settings) = descriptor.radialBasis {
-                let contraction = try RadialContraction.fit(
-                    h, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,
+            // The radial spectrum uses the l = 0 part only, so its basis is fitted to that.
+            if descriptor.correlation == .radialSpectrum { parameters.lMax = 0 }
+            var contraction: RadialContraction?
+            if let k = descriptor.speciesChannels {
+                contraction = try RadialContraction.speciesChannels(
+                    parameters, channelCount: k, structures: structures, centres: sample.map(\.atoms), threads: threads)
+                parameters.nMax = contraction!.contractedCount
+            } else if case .optimal(let settings) = descriptor.radialBasis {
+                contraction = try RadialContraction.fit(
+                    parameters, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,
                     combineSpecies: settings.combinesSpecies, structures: structures, centres: sample.map(\.atoms), threads: threads)
-                parameters.nMax = contraction.contractedCount
-                calculator = try SOAPCalculator(parameters, radialContraction: contraction)
-            } else {
-                calculator = try SOAPCalculator(parameters)
+                parameters.nMax = contraction!.contractedCount
             }
+            guard descriptor.correlation == .powerSpectrum else {
+                return try descriptor.correlation.makeCalculator(parameters, radialContraction: contraction)
+            }
+            var calculator = try SOAPCalculator(parameters, radialContraction: contraction)
             if let selection = descriptor.featureSelection {
                 guard selection.count <= calculator.featureCount else {
                     throw InputError(

@@ -62,7 +62,8 @@ public struct FitOptions: Sendable {
 
 /// One resolved model term before fitting: its descriptor and kernel settings.
 public enum TermSpecification: Sendable {
-    case soap(SOAPCalculator, SOAPTermConfig)
+    /// A soap, radial_spectrum or bispectrum term with its calculator.
+    case soap(any DensityDescriptor, SOAPTermConfig)
     /// A distance_2b term for one species pair; the kernel carries no sparse points yet.
     case distance2b(PairDistanceKernel, Distance2BTermConfig)
 
@@ -121,7 +122,7 @@ public struct Trainer: Sendable {
     public let config: TrainingConfig
     /// SOAP calculators of the data-driven soap terms (optimal radial basis, feature selection)
     /// once fitted, by resolved term index; see ``fittingDescriptors(to:species:threads:)``.
-    public internal(set) var fittedSOAP: [Int: SOAPCalculator] = [:]
+    public internal(set) var fittedSOAP: [Int: any DensityDescriptor] = [:]
 
     /// Creates a trainer for `config`.
     public init(config: TrainingConfig) {
@@ -145,7 +146,7 @@ public struct Trainer: Sendable {
                     continue
                 }
                 do {
-                    specs.append(.soap(try SOAPCalculator(hyperparameters), termConfig))
+                    specs.append(.soap(try termConfig.descriptor.correlation.makeCalculator(hyperparameters), termConfig))
                 } catch var error as InputError {
                     error.file = config.sourceName
                     error.field = "descriptors[\(index)].\(error.field ?? "")"

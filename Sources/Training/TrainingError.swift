@@ -58,7 +58,7 @@ struct EnvironmentMatrix {
     /// model's largest cutoff, exactly as pass 2 and ``FeatureCache`` compute them, so that the
     /// sparse points are bit for bit the descriptors of their environments in the design rows.
     static func compute(
-        _ term: any PotentialTerm, calculator: SOAPCalculator, frames: [TrainingFrame], cutoffRadius: Double, threads: Int,
+        _ term: any PotentialTerm, calculator: any DensityDescriptor, frames: [TrainingFrame], cutoffRadius: Double, threads: Int,
         progress: ProgressReporter, phase: String = "descriptors"
     ) throws -> EnvironmentMatrix {
         let (offsets, origins) = layout(calculator, frames: frames)
@@ -92,7 +92,7 @@ struct EnvironmentMatrix {
     }
 
     /// The same matrix, copied from precomputed features of `frames` (term `termIndex`).
-    static func gather(_ calculator: SOAPCalculator, termIndex: Int, frames: [TrainingFrame], features: FeatureCache) throws -> EnvironmentMatrix {
+    static func gather(_ calculator: any DensityDescriptor, termIndex: Int, frames: [TrainingFrame], features: FeatureCache) throws -> EnvironmentMatrix {
         let (offsets, origins) = layout(calculator, frames: frames)
         let width = calculator.featureCount
         var values = [Double]()
@@ -107,7 +107,7 @@ struct EnvironmentMatrix {
     }
 
     /// Row offsets per frame and the origin of every row.
-    private static func layout(_ calculator: SOAPCalculator, frames: [TrainingFrame]) -> (offsets: [Int], origins: [SparsePointSource]) {
+    private static func layout(_ calculator: any DensityDescriptor, frames: [TrainingFrame]) -> (offsets: [Int], origins: [SparsePointSource]) {
         let centres = Set(calculator.hyperparameters.centreSpecies)
         var offsets = [0]
         var origins: [SparsePointSource] = []

@@ -60,7 +60,7 @@ extension FitResult {
             if let contraction = calculator.radialContraction {
                 parts.append("term \(t): " + contraction.retainedVarianceTable())
             }
-            if calculator.selectedFeatures != nil {
+            if let calculator = calculator as? SOAPCalculator, calculator.selectedFeatures != nil {
                 parts.append("term \(t): feature selection keeps \(calculator.featureCount) of \(calculator.fullFeatureCount) power-spectrum components")
             }
         }

@@ -7,17 +7,29 @@ import FeatureExport
 import Parallelism
 import Support
 
-/// `gap-features CONFIG.json INPUT.xyz --output FEATURES.npy [--gradients GRADIENTS.npz]`:
-/// SOAP descriptors (and their gradients) as NumPy arrays.
+/// `gap-features [export] CONFIG.json INPUT.xyz --output FEATURES.npy [--gradients GRADIENTS.npz]`:
+/// density descriptors (and their gradients) as NumPy arrays; `gap-features compare A.json
+/// B.json FILE...`: feature-space reconstruction errors between two descriptors.
 struct GapFeatures: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gap-features",
-        abstract: "Write SOAP descriptors (and optionally their gradients) as NumPy .npy/.npz files.",
+        abstract: "Descriptors as NumPy arrays (export, the default), or two descriptors compared (compare).",
+        subcommands: [Export.self, Compare.self],
+        defaultSubcommand: Export.self
+    )
+}
+
+/// `gap-features [export] CONFIG.json INPUT.xyz --output FEATURES.npy [--gradients GRADIENTS.npz]`.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write density descriptors (and optionally their gradients) as NumPy .npy/.npz files.",
         discussion: """
-            CONFIG.json is a soap descriptor object ({"cutoff": 5, "n_max": 8, "l_max": 6, \
-            "atom_sigma": 0.5, ...}, the keys of a soap term in docs/config.md) or a training \
-            config, whose first soap term is used. Species lists (species_Z, Z) that are not \
-            given default to every species in the input. Several input files are concatenated.
+            CONFIG.json is a descriptor object ({"cutoff": 5, "n_max": 8, "l_max": 6, \
+            "atom_sigma": 0.5, ...}, the keys of a soap, radial_spectrum or bispectrum term in \
+            docs/config.md; "type" defaults to soap) or a training config, whose first such \
+            term is used. Species lists (species_Z, Z) that are not given default to every \
+            species in the input. Several input files are concatenated.
 
             FEATURES.npy: float64 (N, F), one row per centre atom in file order (frames \
             concatenated, atoms in frame order). By default every species is a centre, so row i \
@@ -45,7 +57,7 @@ struct GapFeatures: ParsableCommand {
             """
     )
 
-    @Argument(help: ArgumentHelp("A soap descriptor object or a training config (JSON).", valueName: "CONFIG.json"))
+    @Argument(help: ArgumentHelp("A descriptor object (soap, radial_spectrum, bispectrum) or a training config (JSON).", valueName: "CONFIG.json"))
     var config: String
 
     @Argument(help: ArgumentHelp("Extended XYZ input (several files are concatenated).", valueName: "INPUT.xyz"))
@@ -96,6 +108,71 @@ struct GapFeatures: ParsableCommand {
             }
             if let centres { message += "; \(centres)" }
             progress.note(message + " (\(formatDuration(monotonicSeconds() - start)))")
+            return 0
+        }
+    }
+}
+
+/// `gap-features compare A.json B.json FILE... [--json]`.
+struct Compare: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Global feature-space reconstruction errors (GFRE) and distortions (GFRD) between two descriptors.",
+        discussion: """
+            A.json and B.json are descriptor objects or training configs, as for export (an \
+            optimal radial basis is fitted to the train half; n_features is refused). Their \
+            centre species must agree. On the centre environments of FILE... (at most \
+            --environments of them, a seeded sample), split in two halves (seeded): both feature \
+            sets are centred and scaled to unit total variance on the train half, B is \
+            reconstructed from A by ridge regression whose singular-value cutoff is chosen by \
+            two-fold cross-validation on the train half, and GFRE(A→B) is the RMSE of that \
+            reconstruction on the test half (0: B is a linear function of A; about 1: nothing of \
+            B is). GFRD(A→B) measures how far that map is from an orthogonal one. Goscinski et \
+            al., Mach. Learn.: Sci. Technol. 2, 025028 (2021); the same as scikit-matter's \
+            global_reconstruction_error/distortion on the same split.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Descriptor A (JSON).", valueName: "A.json"))
+    var first: String
+
+    @Argument(help: ArgumentHelp("Descriptor B (JSON).", valueName: "B.json"))
+    var second: String
+
+    @Argument(help: ArgumentHelp("Extended XYZ input (several files are concatenated).", valueName: "FILE"))
+    var inputs: [String]
+
+    @Option(help: "The largest number of environments used (a seeded sample when there are more).")
+    var environments = 4000
+
+    @Option(help: "Seed of the environment sample and of the splits.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Print the result as JSON on stdout.")
+    var json = false
+
+    @Option(help: "Worker threads (default: every core). The result does not depend on it.")
+    var threads: Int?
+
+    @Flag(help: "No progress on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if environments < 4 { throw ValidationError("--environments must be at least 4") }
+        if inputs.isEmpty { throw ValidationError("give at least one extended XYZ input file") }
+    }
+
+    func run() throws {
+        runReportingErrors("gap-features compare") {
+            if let threads { ThreadCount.current = threads }
+            let progress = ProgressReporter(enabled: !quiet)
+            let a = try TrainingConfig.loadSOAPDescriptor(path: first)
+            let b = try TrainingConfig.loadSOAPDescriptor(path: second)
+            let result = try FeatureComparison.run(
+                a: a, aSource: first, b: b, bSource: second, inputs: inputs, environmentLimit: environments, seed: seed,
+                threads: ThreadCount.current, progress: progress)
+            print(json ? result.json : result.text)
             return 0
         }
     }

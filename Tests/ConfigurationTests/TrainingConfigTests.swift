@@ -314,6 +314,48 @@ final class TrainingConfigTests: XCTestCase {
         }
     }
 
+    /// radial_spectrum (ν = 1) and bispectrum (ν = 3) terms: the soap keys, without l_max for
+    /// ν = 1, pseudoscalars for ν = 3 only, no feature selection; canonical JSON round trips.
+    func testBodyOrderTerms() throws {
+        func term(_ type: String, _ extra: String) -> String {
+            """
+            {"train_files": ["a.xyz"], "descriptors": [
+              {"type": "\(type)", "cutoff": 5.0, "n_max": 6, "atom_sigma": 0.5, "delta": 1.0, "n_sparse": 20\(extra)}
+            ]}
+            """
+        }
+        let radial = try parse(term("radial_spectrum", #", "radial_basis": "optimal", "n_max_primitive": 10"#))
+        guard case .soap(let r) = radial.descriptors[0] else { return XCTFail("not a density term") }
+        XCTAssertEqual(r.descriptor.correlation, .radialSpectrum)
+        XCTAssertEqual(r.descriptor.lMax, 0)
+        XCTAssertEqual(radial.descriptors[0].typeName, "radial_spectrum")
+        let bispectrum = try parse(term("bispectrum", #", "l_max": 3, "pseudoscalars": true, "zeta": 2"#))
+        guard case .soap(let b) = bispectrum.descriptors[0] else { return XCTFail("not a density term") }
+        XCTAssertEqual(b.descriptor.correlation, .bispectrum(pseudoscalars: true))
+        XCTAssertEqual(b.zeta, 2)
+        for config in [radial, bispectrum] {
+            let json = config.canonicalJSON()
+            let again = try TrainingConfig.parse(bytes: Array(json.utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
+            XCTAssertEqual(again.descriptors, config.descriptors, json)
+        }
+        XCTAssertFalse(radial.canonicalJSON().contains("l_max"))
+        XCTAssertTrue(bispectrum.canonicalJSON().contains("\"pseudoscalars\": true"))
+        assertConfigError(term("radial_spectrum", #", "l_max": 2"#), line: 2, field: "descriptors[0].l_max", "has no l_max")
+        assertConfigError(term("soap", #", "l_max": 2, "pseudoscalars": true"#), line: 2, field: "descriptors[0].pseudoscalars", "only used by the bispectrum")
+        assertConfigError(term("bispectrum", #", "l_max": 2, "n_features": 10"#), line: 2, field: "descriptors[0].n_features", "only available for soap")
+        assertConfigError(term("bispectrum", ""), line: 2, field: "descriptors[0].l_max", "missing required key")
+        assertConfigError(term("bispectrm", ""), line: 2, field: "descriptors[0].type", "did you mean `bispectrum`?")
+        // Alchemical compression: data-driven, QUIP basis only, round-trips.
+        let mixed = try parse(term("soap", #", "l_max": 2, "species_channels": 2"#))
+        guard case .soap(let m) = mixed.descriptors[0] else { return XCTFail("not a density term") }
+        XCTAssertEqual(m.descriptor.speciesChannels, 2)
+        XCTAssertTrue(m.descriptor.isDataDriven)
+        let mixedAgain = try TrainingConfig.parse(bytes: Array(mixed.canonicalJSON().utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
+        XCTAssertEqual(mixedAgain.descriptors, mixed.descriptors)
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 0"#), line: 2, field: "descriptors[0].species_channels", "≥ 1")
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "radial_basis": "optimal""#), line: 2, field: "descriptors[0].species_channels", "combine_species")
+    }
+
     func testErrorsPrintAsFileLineFieldMessage() {
         XCTAssertThrowsError(try parse(config(soap: ",\n \"n_sprase\": 10"))) { error in
             XCTAssertEqual("\(error)", "c.json:6: descriptors[0].n_sprase: unknown key \"n_sprase\" in a soap term; did you mean `n_sparse`?")
@@ -358,7 +400,7 @@ final class TrainingConfigTests: XCTestCase {
         let fromConfig = try TrainingConfig.parseSOAPDescriptor(bytes: Array(config().utf8), name: "c.json")
         XCTAssertEqual(fromConfig.nMax, 8)
         XCTAssertThrowsError(try TrainingConfig.parseSOAPDescriptor(bytes: Array(#"{"type": "distance_2b"}"#.utf8), name: "d.json")) {
-            XCTAssertTrue("\($0)".contains("expected \"soap\""), "\($0)")
+            XCTAssertTrue("\($0)".contains("expected one of \"radial_spectrum\", \"soap\", \"bispectrum\""), "\($0)")
         }
         XCTAssertThrowsError(try TrainingConfig.parseSOAPDescriptor(bytes: Array(#"{"cutoff": 4, "n_max": 6, "l_max": 4}"#.utf8), name: "d.json")) {
             XCTAssertTrue("\($0)".contains("missing required key \"atom_sigma\""), "\($0)")

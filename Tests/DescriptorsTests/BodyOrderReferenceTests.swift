@@ -55,7 +55,7 @@ private struct OddOnly: DensityDescriptor {
     var hyperparameters: SOAPHyperparameters { base.hyperparameters }
     var radialContraction: RadialContraction? { nil }
     var featureCount: Int { kept.count }
-    var bodyOrder: Int { 3 }
+    var correlation: DensityCorrelation { .bispectrum(pseudoscalars: true) }
     func compute(
         _ structure: Structure, neighbours: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
         into result: inout DescriptorValues

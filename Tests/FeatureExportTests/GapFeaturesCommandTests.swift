@@ -1,6 +1,7 @@
 import ArrayFiles
 import AtomicStructures
 import Configuration
+import Descriptors
 import Foundation
 import TestSupport
 import XCTest
@@ -138,8 +139,60 @@ final class GapFeaturesCommandTests: XCTestCase {
         }
     }
 
+    /// Radial spectrum and bispectrum terms export like soap, with the library's values.
+    func testExportsEveryBodyOrder() throws {
+        let xyz = try input()
+        let frames = try ExtendedXYZReader.readAll(path: xyz)
+        for (type, extra, pseudoscalars) in [("radial_spectrum", "", false), ("bispectrum", #", "l_max": 2"#, false), ("bispectrum", #", "l_max": 2, "pseudoscalars": true"#, true)] {
+            let config = try write("\(type).json", #"{"type": "\#(type)", "cutoff": 3.0, "cutoff_transition_width": 0.5, "n_max": 3, "atom_sigma": 0.5\#(extra)}"#)
+            let result = try run([config, xyz, "--output", path("f.npy"), "--quiet"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let h = SOAPHyperparameters(cutoffRadius: 3.0, cutoffTransitionWidth: 0.5, nMax: 3, lMax: 2, atomSigma: 0.5, neighbourSpecies: [14], centreSpecies: [14])
+            let calculator: any DensityDescriptor = type == "radial_spectrum" ? try RadialSpectrumCalculator(h) : try BispectrumCalculator(h, pseudoscalars: pseudoscalars)
+            let expected = try frames.flatMap { try calculator.values($0).values }
+            let features = try NumPyArray.readNPY(path: path("f.npy"))
+            XCTAssertEqual(features.shape, [13, calculator.featureCount])
+            XCTAssertEqual(bits(features.float64Values), bits(expected))
+        }
+    }
+
+    /// `compare` prints GFRE/GFRD as text or JSON; a descriptor reconstructs itself exactly.
+    func testCompareCommand() throws {
+        let xyz = try input()
+        let radial = try write("radial.json", #"{"type": "radial_spectrum", "cutoff": 3.0, "cutoff_transition_width": 0.5, "n_max": 3, "atom_sigma": 0.5}"#)
+        let soap = try write("soap.json", smallSOAPJSON)
+        let text = try run(["compare", radial, soap, xyz, "--quiet"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        for fragment in ["GFRE(A→B)", "GFRE(B→A)", "GFRD(A→B)", "radial_spectrum, 3 features", "soap, 18 features", "13 environments (train 6, test 7)"] {
+            XCTAssertTrue(text.stdout.contains(fragment), "missing \(fragment) in \(text.stdout)")
+        }
+        let json = try run(["compare", radial, soap, xyz, "--json", "--quiet", "--seed", "5"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let record = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        for key in ["gfre_a_to_b", "gfre_b_to_a", "gfrd_a_to_b", "gfrd_b_to_a"] {
+            let value = try XCTUnwrap((record[key] as? NSNumber)?.doubleValue, key)
+            XCTAssertTrue(value >= 0 && value < 2, "\(key) = \(value)")
+        }
+        XCTAssertEqual((record["seed"] as? NSNumber)?.intValue, 5)
+        // 3 features, 6 train environments: the test rows are exactly reconstructed.
+        let same = try run(["compare", radial, radial, xyz, "--json", "--quiet"])
+        let sameRecord = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(same.stdout.utf8)) as? [String: Any])
+        XCTAssertLessThan(try XCTUnwrap((sameRecord["gfre_a_to_b"] as? NSNumber)?.doubleValue), 1e-6)
+        let oxygen = try write("oxygen.json", #"{"cutoff": 3.0, "n_max": 2, "l_max": 1, "atom_sigma": 0.5, "Z": [8], "species_Z": [8, 14]}"#)
+        let mismatch = try run(["compare", soap, oxygen, xyz])
+        XCTAssertEqual(mismatch.status, 1)
+        XCTAssertTrue(mismatch.stderr.contains("centre species differ"), mismatch.stderr)
+    }
+
     func testHelpDocumentsTheLayout() throws {
-        let result = try run(["--help"])
+        let root = try run(["--help"])
+        XCTAssertEqual(root.status, 0)
+        XCTAssertTrue(root.stdout.contains("export") && root.stdout.contains("compare"), root.stdout)
+        let compare = try run(["compare", "--help"])
+        for fragment in ["GFRE", "--json", "--environments", "--seed"] {
+            XCTAssertTrue(compare.stdout.contains(fragment), "compare help lacks \(fragment):\n\(compare.stdout)")
+        }
+        let result = try run(["export", "--help"])
         XCTAssertEqual(result.status, 0)
         for fragment in ["--output", "--gradients", "--centres", "--threads", "--quiet", "samples", "strain_samples",
                          "centre atom", "file order", "global atom", "periodic"] {

@@ -61,11 +61,11 @@ final class GAPXMLWriterTests: XCTestCase {
             XCTAssertTrue(e.remedy.contains("\"radial_basis\": \"gap\""), "\(e)")
             XCTAssertTrue(e.term.contains("term 1 (soap)"), "\(e)")
         }
-        let selected = try SOAPCalculator(h, selectedFeatures: soap.calculator.selectedFeatures)
+        let selected = try SOAPCalculator(h, selectedFeatures: (soap.calculator as! SOAPCalculator).selectedFeatures)
         XCTAssertThrowsError(try GAPXMLWriter.check(potential(selected))) { error in
             XCTAssertTrue("\(error)".contains("n_features keeps") && "\(error)".contains("train without n_features"), "\(error)")
         }
-        let both = try SOAPCalculator(h, radialContraction: soap.calculator.radialContraction, selectedFeatures: soap.calculator.selectedFeatures)
+        let both = try SOAPCalculator(h, radialContraction: soap.calculator.radialContraction, selectedFeatures: (soap.calculator as! SOAPCalculator).selectedFeatures)
         XCTAssertThrowsError(try GAPXMLWriter.check(potential(both))) { error in
             XCTAssertTrue("\(error)".contains("train with \"radial_basis\": \"gap\" and without n_features"), "\(error)")
         }

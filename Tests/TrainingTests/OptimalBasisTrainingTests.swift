@@ -57,7 +57,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
         XCTAssertEqual(contraction.contractedCount, 4)
         XCTAssertEqual(contraction.environmentCount, 200)
         XCTAssertEqual(soap.calculator.featureCount, 25)
-        XCTAssertEqual(soap.calculator.fullFeatureCount, 4 * 5 / 2 * 4)
+        XCTAssertEqual((soap.calculator as! SOAPCalculator).fullFeatureCount, 4 * 5 / 2 * 4)
         XCTAssertNotNil(one.descriptorReport)
 
         let path = NSTemporaryDirectory() + "/swiftgap-optimal-\(getpid()).gapjson"
@@ -67,7 +67,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
         XCTAssertEqual(loaded.encoded(), text)
         let loadedSOAP = try XCTUnwrap(loaded.potential.terms[0] as? SOAPTerm)
         XCTAssertEqual(loadedSOAP.calculator.radialContraction, contraction)
-        XCTAssertEqual(loadedSOAP.calculator.selectedFeatures, soap.calculator.selectedFeatures)
+        XCTAssertEqual((loadedSOAP.calculator as! SOAPCalculator).selectedFeatures, (soap.calculator as! SOAPCalculator).selectedFeatures)
         for frame in data.frames.prefix(3) {
             let a = try one.potential.predict(frame.structure)
             let b = try loaded.potential.predict(frame.structure)
@@ -77,12 +77,12 @@ final class OptimalBasisTrainingTests: XCTestCase {
         }
 
         // The kept features are what CUR picks on the sampled descriptors (the contracted basis's).
-        let all = try soap.calculator.withAllFeatures
+        let all = try (soap.calculator as! SOAPCalculator).withAllFeatures
         let sample = try DataDrivenDescriptors.sample(all.hyperparameters, frames: data.frames, size: 200, seed: config.seed)
         let matrix = try DataDrivenDescriptors.sampleDescriptors(
             all, structures: sample.map { data.frames[$0.frame].structure }, centres: sample.map(\.atoms), threads: 2)
         XCTAssertEqual(matrix.rowCount, 200)
-        XCTAssertEqual(soap.calculator.selectedFeatures, try CURSelection(count: 25, variant: .iterative).selectColumns(from: matrix))
+        XCTAssertEqual((soap.calculator as! SOAPCalculator).selectedFeatures, try CURSelection(count: 25, variant: .iterative).selectColumns(from: matrix))
     }
 
     /// Without truncation (n_max = n_max_primitive, every feature) the optimal basis is a
