@@ -181,7 +181,7 @@ let package = Package(
         .target(
             name: "CommandLineSupport",
             dependencies: [
-                "AtomicStructures", "Support",
+                "AtomicStructures", "Parallelism", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode

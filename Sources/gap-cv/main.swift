@@ -48,14 +48,9 @@ struct GapCV: ParsableCommand {
     @Option(help: ArgumentHelp("Sweep one setting: KEY=V1,V2,... with KEY a config path (descriptors[0].n_sparse, default_sigma.forces) or a key of exactly one descriptor term (n_sparse).", valueName: "key=values"))
     var sweep: String?
 
-    @Option(help: "Worker threads (default: the config's `threads`, else every core). Results do not depend on it.")
-    var threads: Int?
-
-    @Flag(help: "No progress on stderr.")
-    var quiet = false
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if folds < 2 { throw ValidationError("--folds must be at least 2") }
         if fractions != nil && !learningCurve { throw ValidationError("--fractions needs --learning-curve") }
     }
@@ -71,12 +66,12 @@ struct GapCV: ParsableCommand {
         let start = monotonicSeconds()
         let startCPU = processCPUSeconds()
         let config = try TrainingConfig.load(path: self.config)
-        ThreadCount.current = threads ?? config.threads ?? ThreadCount.current
-        let progress = ProgressReporter(enabled: !quiet)
+        runOptions.applyThreads(configThreads: config.threads)
+        let progress = runOptions.progressReporter()
         let names = CrossValidationReport.fileNames
         try reserveOutputs(
             [.directory(report, option: "--report", fileNames: [names.json, names.markdown, names.html, names.predictions])],
-            inputs: try config.inputFiles(), tool: "gap-cv", quiet: quiet)
+            inputs: try config.inputFiles(), tool: "gap-cv", quiet: runOptions.quiet)
         let data = try TrainingData.load(config, progress: progress)
         progress.note(data.labelTable())
         var options = CrossValidationOptions(

@@ -72,24 +72,19 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Also write the global atom index of each row (int64 .npy).", valueName: "CENTRES.npy"))
     var centres: String?
 
-    @Option(help: "Worker threads (default: every core). The files do not depend on it.")
-    var threads: Int?
-
-    @Flag(help: "No progress or summary on stderr.")
-    var quiet = false
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if inputs.isEmpty { throw ValidationError("give at least one extended XYZ input file") }
     }
 
     func run() throws {
         runReportingErrors("gap-features") {
-            if let threads { ThreadCount.current = threads }
-            let progress = ProgressReporter(enabled: !quiet)
+            runOptions.applyThreads()
+            let progress = runOptions.progressReporter()
             let outputs = [("--output", output), ("--gradients", gradients), ("--centres", centres)]
                 .compactMap { name, path in path.map { PlannedOutput.file($0, option: name) } }
-            try reserveOutputs(outputs, inputs: inputs + [config], tool: "gap-features", quiet: quiet)
+            try reserveOutputs(outputs, inputs: inputs + [config], tool: "gap-features", quiet: runOptions.quiet)
             let descriptor = try TrainingConfig.loadSOAPDescriptor(path: config)
             let options = FeatureExportOptions(
                 featuresPath: output, gradientsPath: gradients, centresPath: centres, threads: ThreadCount.current)
@@ -151,22 +146,17 @@ struct Compare: ParsableCommand {
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
 
-    @Option(help: "Worker threads (default: every core). The result does not depend on it.")
-    var threads: Int?
-
-    @Flag(help: "No progress on stderr.")
-    var quiet = false
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if environments < 4 { throw ValidationError("--environments must be at least 4") }
         if inputs.isEmpty { throw ValidationError("give at least one extended XYZ input file") }
     }
 
     func run() throws {
         runReportingErrors("gap-features compare") {
-            if let threads { ThreadCount.current = threads }
-            let progress = ProgressReporter(enabled: !quiet)
+            runOptions.applyThreads()
+            let progress = runOptions.progressReporter()
             let a = try TrainingConfig.loadSOAPDescriptor(path: first)
             let b = try TrainingConfig.loadSOAPDescriptor(path: second)
             let result = try FeatureComparison.run(

@@ -36,21 +36,13 @@ struct GapPredict: ParsableCommand {
 
     @OptionGroup var keys: KeyOptions
 
-    @Option(help: "Worker threads (default: every core). Results do not depend on it.")
-    var threads: Int?
+    @OptionGroup var runOptions: RunOptions
 
     @Flag(help: "Also write predictive standard deviations (energy_std, forces_std) to --output; needs a model trained with \"uncertainty\": true.")
     var uncertainty = false
 
     @Option(help: ArgumentHelp("Memory budget such as 8G or 500M (default: the memory available now). Predictions that would need more are refused before they start.", valueName: "size"))
     var maxMemory: String?
-
-    @Flag(help: "No progress on stderr.")
-    var quiet = false
-
-    func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-    }
 
     func run() throws {
         runReportingErrors("gap-predict") {
@@ -60,10 +52,10 @@ struct GapPredict: ParsableCommand {
     }
 
     func predict() throws {
-        if let threads { ThreadCount.current = threads }
-        let progress = ProgressReporter(enabled: !quiet)
+        runOptions.applyThreads()
+        let progress = runOptions.progressReporter()
         if let output {
-            try reserveOutputs([.file(output, option: "--output")], inputs: [model] + inputs, tool: "gap-predict", quiet: quiet)
+            try reserveOutputs([.file(output, option: "--output")], inputs: [model] + inputs, tool: "gap-predict", quiet: runOptions.quiet)
         }
         let modelFile = try ModelFile.load(path: model)
         if let note = modelFile.integrityNote { progress.note("gap-predict: note: \(note)") }

@@ -34,8 +34,7 @@ struct GapTrain: ParsableCommand {
     @Flag(help: "Read and check everything, print the data, sizes and memory estimate, and exit.")
     var dryRun = false
 
-    @Option(help: "Worker threads (default: the config's `threads`, else every core). The model does not depend on it.")
-    var threads: Int?
+    @OptionGroup var runOptions: RunOptions
 
     @Option(help: "Write the model here instead of the config's `output`.")
     var output: String?
@@ -55,11 +54,7 @@ struct GapTrain: ParsableCommand {
     @Option(help: .hidden)
     var blockRows: Int?
 
-    @Flag(help: "No progress or summary on stderr.")
-    var quiet = false
-
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if let blockRows, blockRows < 1 { throw ValidationError("--block-rows must be at least 1") }
         if !(checkpointInterval >= 0) { throw ValidationError("--checkpoint-interval must be a non-negative number of seconds") }
         if resume && noCheckpoint { throw ValidationError("--resume needs checkpoints; drop --no-checkpoint") }
@@ -82,8 +77,8 @@ struct GapTrain: ParsableCommand {
 
     func train() throws {
         let config = try TrainingConfig.load(path: self.config)
-        ThreadCount.current = threads ?? config.threads ?? ThreadCount.current
-        let progress = ProgressReporter(enabled: !quiet)
+        runOptions.applyThreads(configThreads: config.threads)
+        let progress = runOptions.progressReporter()
         // Before any work: the model (and its checkpoint) must not overwrite an input, and must
         // be writable; a second run on the same output stops here.
         let path = output ?? config.resolvedOutput
@@ -91,7 +86,7 @@ struct GapTrain: ParsableCommand {
         if dryRun {
             try OutputGuard.check([planned], inputs: try config.inputFiles())
         } else {
-            try reserveOutputs([planned], inputs: try config.inputFiles(), tool: "gap-train", quiet: quiet)
+            try reserveOutputs([planned], inputs: try config.inputFiles(), tool: "gap-train", quiet: runOptions.quiet)
         }
         let data = try TrainingData.load(config, progress: progress)
         var options = FitOptions(threads: ThreadCount.current, blockRows: blockRows, progress: progress)

@@ -69,14 +69,9 @@ struct GapTune: ParsableCommand {
     @Option(help: ArgumentHelp("Memory budget for cached descriptors and gradients, e.g. 8G (default: half of physical memory).", valueName: "bytes"))
     var maxMemory: String?
 
-    @Option(help: "Worker threads (default: the config's `threads`, else every core). Results do not depend on it.")
-    var threads: Int?
-
-    @Flag(help: "No progress on stderr.")
-    var quiet = false
+    @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         if folds < 2 { throw ValidationError("--folds must be at least 2") }
         if eta < 2 { throw ValidationError("--eta must be at least 2") }
         if bracketSize < 2 { throw ValidationError("--bracket-size must be at least 2") }
@@ -96,13 +91,13 @@ struct GapTune: ParsableCommand {
 
     func tune() throws {
         let base = try TrainingConfig.load(path: config)
-        ThreadCount.current = threads ?? base.threads ?? ThreadCount.current
-        let progress = ProgressReporter(enabled: !quiet)
+        runOptions.applyThreads(configThreads: base.threads)
+        let progress = runOptions.progressReporter()
         let weights = try TuningObjective.parse(objective)
         if !printSpace, let output {
             var outputs = [PlannedOutput.file(output, option: "--output")]
             if let report = self.report { outputs.append(.directory(report, option: "--report", fileNames: ["report.json", "report.md"])) }
-            try reserveOutputs(outputs, inputs: try base.inputFiles() + (space.map { [$0] } ?? []), tool: "gap-tune", quiet: quiet)
+            try reserveOutputs(outputs, inputs: try base.inputFiles() + (space.map { [$0] } ?? []), tool: "gap-tune", quiet: runOptions.quiet)
         }
         let data = try TrainingData.load(base, progress: progress)
         let searchSpace: SearchSpace
