@@ -57,6 +57,8 @@ let package = Package(
         .library(name: "FeatureExport", targets: ["FeatureExport"]),
         .library(name: "CrossValidation", targets: ["CrossValidation"]),
         .library(name: "Tuning", targets: ["Tuning"]),
+        // libSwiftGAP.so: the C library MD engines link (include/swiftgap.h).
+        .library(name: "SwiftGAP", type: .dynamic, targets: ["CLibrary"]),
         .executable(name: "gap-data", targets: ["gap-data"]),
         .executable(name: "gap-train", targets: ["gap-train"]),
         .executable(name: "gap-predict", targets: ["gap-predict"]),
@@ -113,6 +115,13 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .target(name: "JSON", dependencies: ["Support"], swiftSettings: languageMode),
+        // The C interface of libSwiftGAP (include/swiftgap.h): model loading and evaluation for MD
+        // engines (ASE, LAMMPS), on Prediction and ModelFiles only.
+        .target(
+            name: "CLibrary",
+            dependencies: ["AtomicStructures", "Kernels", "ModelFiles", "Parallelism", "Prediction", "Support"],
+            swiftSettings: languageMode
+        ),
         // QUIP/GAP XML models (gap_fit's format) read into and written from a Potential.
         .target(
             name: "GAPXML",
@@ -283,6 +292,11 @@ let package = Package(
             swiftSettings: languageMode
         ),
         // Reads Fixtures/ by path (made once by Fixtures/make_gap_xml_fixtures.py with gap_fit and quippy);
+        .testTarget(
+            name: "PredictionTests",
+            dependencies: ["AtomicStructures", "Kernels", "ModelFiles", "NeighbourLists", "Prediction", "TestSupport"],
+            swiftSettings: languageMode
+        ),
         // QuippyLiveTests also runs real quippy (Scripts/quippy_predict.py; .ci/run installs quippy-ase).
         .testTarget(
             name: "GAPXMLTests",

@@ -20,7 +20,7 @@ enum CorrelationDriver {
         strainGradients: Bool, threads: Int, into result: inout DescriptorValues,
         makeWorkspace: @escaping @Sendable (_ pairCapacity: Int, _ pairGradients: Bool) -> CorrelationWorkspace
     ) throws {
-        guard list.centreCount == structure.count, list.cutoffRadius >= density.hyperparameters.cutoffRadius else {
+        guard list.centreCount <= structure.count, list.cutoffRadius >= density.hyperparameters.cutoffRadius else {
             throw InputError(
                 file: structure.source?.file ?? "<memory>", line: structure.source?.line, field: "cutoff",
                 message: "the neighbour list (\(list.centreCount) atoms, cutoff \(list.cutoffRadius) Å) does not fit this structure (\(structure.count) atoms) and cutoff (\(density.hyperparameters.cutoffRadius) Å)")

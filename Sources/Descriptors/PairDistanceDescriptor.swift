@@ -81,10 +81,11 @@ public struct PairDistanceDescriptor: Hashable, Sendable {
         in structure: Structure, neighbours: NeighbourList,
         _ body: (_ i: Int, _ j: Int, _ pair: Int, _ r: Double, _ fc: Double, _ dfc: Double) -> Void
     ) {
-        precondition(neighbours.centreCount == structure.count, "neighbour list is for another structure")
+        // Centres are the list's: every atom, or the first ones (NeighbourList.firstCentres).
+        precondition(neighbours.centreCount <= structure.count, "neighbour list is for another structure")
         precondition(neighbours.cutoffRadius >= cutoffRadius, "neighbour list cutoff is below the pair cutoff")
         let z = structure.atomicNumbers
-        for i in 0..<structure.count {
+        for i in 0..<neighbours.centreCount {
             let zi = z[i]
             for p in neighbours.pairRange(of: i) {
                 let r = neighbours.distances[p]

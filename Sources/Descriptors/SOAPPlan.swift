@@ -28,7 +28,8 @@ struct SOAPPlan {
         func channel(_ z: Int) -> Int32 { z >= 0 && z < channels.count ? channels[z] : -1 }
         if needsEntries { entryOffsets = [0] }
         var atoms: [Int32] = []
-        for i in 0..<structure.count {
+        // The list's centres: every atom, or only the first ones (NeighbourList.firstCentres).
+        for i in 0..<min(structure.count, list.centreCount) {
             let z = numbers[i]
             guard z >= 0, z < calculator.isCentreElement.count, calculator.isCentreElement[z] else { continue }
             centres.append(Int32(i))

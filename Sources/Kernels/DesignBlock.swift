@@ -70,6 +70,10 @@ public struct Prediction: Sendable {
     public var virial: [Double] = [Double](repeating: 0, count: 9)
     /// Energy of each descriptor row (environment), eV.
     public var localEnergies: [Double] = []
+    /// The atom each local energy belongs to (the row's centre; for a pair term, the pair's
+    /// first atom, which carries half the unordered pair's energy). Per-atom energies are
+    /// these sums.
+    public var localCentres: [Int32] = []
 
     /// A zero prediction for `atomCount` atoms.
     public init(atomCount: Int) {

@@ -221,6 +221,7 @@ public struct DotProductKernel: Sendable {
         guard n > 0, m > 0 else { return result }
         let d2 = delta * delta
         let z = Double(zeta)
+        result.localCentres = d.centres
         d.values.withUnsafeBufferPointer { values in
             let g = similarities(values, rows: n)
             result.localEnergies = [Double](repeating: 0, count: n)

@@ -189,8 +189,9 @@ public struct PairDistanceKernel: Sendable {
         var weights = scaledSparseWeights()
         for c in 0..<m { weights[c] *= alpha[c] }
         let inverseThetaSquared = 1 / (theta * theta)
-        var local: [Double] = []
+        var local: [Double] = [], localCentres: [Int32] = []
         local.reserveCapacity(neighbours.pairCount)
+        localCentres.reserveCapacity(neighbours.pairCount)
         var virial = [Double](repeating: 0, count: 9)
         result.forces.withUnsafeMutableBufferPointer { forces in
             sparseDistances.withUnsafeBufferPointer { x in
@@ -205,6 +206,7 @@ public struct PairDistanceKernel: Sendable {
                             g += e * (dfc - fc * d * inverseThetaSquared)
                         }
                         local.append(fc * energy)
+                        localCentres.append(Int32(i))
                         let v = neighbours.vectors[p]
                         let gu = (g / r) * v
                         forces[3 * j] -= gu.x
@@ -223,6 +225,7 @@ public struct PairDistanceKernel: Sendable {
         result.virial = virial
         result.energy = local.reduce(0, +)
         result.localEnergies = local
+        result.localCentres = localCentres
         return result
     }
 

@@ -46,6 +46,7 @@ extension DotProductKernel {
         if forces { result.forces = evaluation.forces }
         result.virial = evaluation.virial
         result.localEnergies = evaluation.localEnergies
+        result.localCentres = evaluation.centres
         result.energy = evaluation.localEnergies.reduce(0, +)
         return result
     }

@@ -26,7 +26,7 @@ public struct NeighbourList: Sendable {
     /// Lattice shift of the neighbour's image (zero for non-periodic directions).
     public let shifts: [SIMD3<Int32>]
 
-    /// The number of centres (atoms in the structure).
+    /// The number of centres: the atoms of the structure, or its first atoms (``firstCentres(_:)``).
     public var centreCount: Int { centreOffsets.count - 1 }
 
     /// The total number of (centre, neighbour image) pairs.
@@ -64,6 +64,18 @@ public struct NeighbourList: Sendable {
         self.vectors = vectors
         self.distances = distances
         self.shifts = shifts
+    }
+
+    /// The list of the first `count` centres only: the pairs of the later atoms are dropped, and
+    /// those atoms stay neighbours of the first ones. This is the list of an MD engine's domain:
+    /// local atoms first, then the ghost atoms around them, which are neighbours but not centres.
+    public func firstCentres(_ count: Int) -> NeighbourList {
+        precondition(count >= 0 && count <= centreCount, "more centres than the list has")
+        let end = centreOffsets[count]
+        return NeighbourList(
+            cutoffRadius: cutoffRadius, centreOffsets: Array(centreOffsets[0...count]),
+            neighbours: Array(neighbours[..<end]), vectors: Array(vectors[..<end]),
+            distances: Array(distances[..<end]), shifts: Array(shifts[..<end]))
     }
 
     /// One pair during construction.

@@ -191,7 +191,10 @@ public struct SOAPTerm: PotentialTerm {
         guard let reverse = calculator as? any ReverseModeDescriptor else {
             // Radial spectrum and bispectrum: forward gradients contracted with the kernel
             // derivative (reverse mode is SOAP's so far).
-            let d = try calculator.values(structure, gradients: forces, strainGradients: virial, threads: threads)
+            // The given list, not one of the descriptor's own: it may hold only the first atoms
+            // as centres (NeighbourList.firstCentres).
+            var d = DescriptorValues(featureCount: calculator.featureCount, centres: [], values: [])
+            try calculator.compute(structure, neighbours: neighbours, gradients: forces, strainGradients: virial, threads: threads, into: &d)
             return kernel.predict(d, atomCount: structure.count, alpha: alpha)
         }
         return try kernel.predict(structure, descriptor: reverse, neighbours: neighbours, alpha: alpha, forces: forces, virial: virial, threads: threads)
