@@ -17,6 +17,7 @@
 //                     uncertainty, error statistics (links no training code: gap-predict, MD engines)
 //   GAPXML            gap_fit's XML models, read into and written from a Potential
 //   ModelFiles        versioned, self-contained model files (a Potential plus provenance)
+//   CLibrary          libSwiftGAP.so, the C interface (include/swiftgap.h) MD engines link
 //   Configuration     declarative JSON training configs, validated before any work
 //   Selection         sparse points: CUR, FPS, random, uniform, index files
 //   Training          the fit pipeline tying the above together
@@ -292,6 +293,13 @@ let package = Package(
             swiftSettings: languageMode
         ),
         // Reads Fixtures/ by path (made once by Fixtures/make_gap_xml_fixtures.py with gap_fit and quippy);
+        // Compiles Tests/CLibraryTests/swiftgap_test.c against include/swiftgap.h and libSwiftGAP.so.
+        .testTarget(
+            name: "CLibraryTests",
+            dependencies: ["AtomicStructures", "Kernels", "ModelFiles", "Prediction", "Support", "TestSupport"],
+            exclude: ["swiftgap_test.c"],
+            swiftSettings: languageMode
+        ),
         .testTarget(
             name: "PredictionTests",
             dependencies: ["AtomicStructures", "Kernels", "ModelFiles", "NeighbourLists", "Prediction", "TestSupport"],
