@@ -44,6 +44,13 @@ class BuildWithLibrary(build_py):
         target = Path(self.build_lib) / "swiftgap" / LIBRARY
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
+        # pair_style swiftgap's sources, compiled on first use against the installed LAMMPS
+        # (swiftgap/lammps_plugin.py); their one home is the repository's lammps/ and include/.
+        sources = Path(self.build_lib) / "swiftgap" / "lammps_sources"
+        sources.mkdir(parents=True, exist_ok=True)
+        for name in ("pair_swiftgap.cpp", "pair_swiftgap.h", "swiftgap_plugin.cpp"):
+            shutil.copy2(ROOT / "lammps" / name, sources / name)
+        shutil.copy2(ROOT / "include" / "swiftgap.h", sources / "swiftgap.h")
         # Keep the wheel small: the symbols a debugger needs are not needed to run.
         subprocess.run(["strip", "--strip-unneeded", str(target)], check=False)
 

