@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "ModelFiles",
             dependencies: [
-                "AtomicStructures", "Descriptors", "GAPXML", "JSON", "Kernels", "Prediction", "Support",
+                "AtomicStructures", "Descriptors", "GAPXML", "JSON", "Kernels", "Parallelism", "Prediction", "Support",
             ],
             swiftSettings: languageMode
         ),

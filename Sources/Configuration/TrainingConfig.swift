@@ -285,8 +285,51 @@ public struct TrainingConfig: Hashable, Sendable {
     static func decode(_ root: JSONValue, context: DecodingContext, name: String, baseDirectory: String) throws -> TrainingConfig {
         let r = try ObjectReader(root, path: .root, context: context, known: topLevelKeys, what: "a training config")
 
-        // Training set.
-        let trainingSet: TrainingSet
+        let trainingSet = try decodeTrainingSet(r, root: root, context: context)
+        let labelKeys = try decodeLabelKeys(r, context: context)
+        let e0 = try decodeE0(r, context: context)
+        let e0Offset = try r.optionalDouble("e0_offset") ?? 0
+
+        // Terms.
+        let termsValue = try r.requiredValue("descriptors", "the list of model terms, e.g. [{\"type\": \"soap\", ...}]")
+        let termsPath = r.fieldPath("descriptors")
+        let termValues = try context.array(termsValue, path: termsPath, of: "descriptor terms")
+        guard !termValues.isEmpty else { throw context.error(termsPath, termsValue, "descriptors must contain at least one term") }
+        let descriptors = try termValues.enumerated().map { try context.descriptorTerm($0.element, path: termsPath.element($0.offset)) }
+
+        // Noise.
+        let defaultSigma = try r.optionalValue("default_sigma").map {
+            try context.sigmaTriple($0, path: r.fieldPath("default_sigma"), defaults: nil)
+        } ?? defaultSigmaValues
+        let configTypeSigma = try decodeConfigTypeSigma(r, context: context, defaults: defaultSigma)
+        let sigmaPerAtom = try r.optionalBool("sigma_per_atom") ?? true
+        let sigmaKeys = try decodeSigmaKeys(r, context: context)
+
+        // Numerics and run options.
+        let sparseJitter = try r.optionalDouble("sparse_jitter") ?? 1e-8
+        guard sparseJitter >= 0 else {
+            throw context.error(r.fieldPath("sparse_jitter"), r.object["sparse_jitter"]!, "sparse_jitter must be ≥ 0, found \(sparseJitter)")
+        }
+        let seed = try r.optionalInteger("seed") ?? 1
+        guard seed >= 0 else { throw context.error(r.fieldPath("seed"), r.object["seed"]!, "seed must be ≥ 0, found \(seed)") }
+        let output = try r.optionalString("output") ?? "model.gapjson"
+        guard !output.isEmpty else { throw context.error(r.fieldPath("output"), r.object["output"]!, "output must not be empty") }
+        let threads = try r.optionalInteger("threads")
+        if let t = threads, t < 1 {
+            throw context.error(r.fieldPath("threads"), r.object["threads"]!, "threads must be ≥ 1 (or null for every core), found \(t)")
+        }
+        let description = try r.optionalString("description")
+        let uncertainty = try r.optionalBool("uncertainty") ?? false
+
+        return TrainingConfig(
+            trainingSet: trainingSet, labelKeys: labelKeys, e0: e0, e0Offset: e0Offset, descriptors: descriptors,
+            defaultSigma: defaultSigma, configTypeSigma: configTypeSigma, sigmaPerAtom: sigmaPerAtom,
+            sigmaKeys: sigmaKeys, sparseJitter: sparseJitter, seed: UInt64(seed), output: output, threads: threads,
+            runDescription: description, storesUncertainty: uncertainty, sourceName: name, baseDirectory: baseDirectory)
+    }
+
+    /// train_files (a list of distinct paths) or train_split (a split file and its part).
+    static func decodeTrainingSet(_ r: ObjectReader, root: JSONValue, context: DecodingContext) throws -> TrainingSet {
         switch (r.optionalValue("train_files"), r.optionalValue("train_split")) {
         case (let files?, nil):
             let path = r.fieldPath("train_files")
@@ -301,7 +344,7 @@ public struct TrainingConfig: Hashable, Sendable {
                 }
                 names.append(f)
             }
-            trainingSet = .files(names)
+            return .files(names)
         case (nil, let split?):
             let s = try ObjectReader(split, path: r.fieldPath("train_split"), context: context, known: ["file", "part"], what: "train_split")
             let file = try s.string("file", "the split file")
@@ -309,14 +352,16 @@ public struct TrainingConfig: Hashable, Sendable {
             guard part == "train" || part == "test" else {
                 throw context.error(s.fieldPath("part"), s.object["part"]!, "part must be \"train\" or \"test\", found \"\(part)\"")
             }
-            trainingSet = .split(file: file, part: part)
+            return .split(file: file, part: part)
         case (_?, _?):
             throw context.error(r.fieldPath("train_split"), r.object["train_split"]!, "give either train_files or train_split, not both")
         case (nil, nil):
             throw context.error(.root, root, "missing required key \"train_files\" (the extended XYZ files to train on) or \"train_split\"")
         }
+    }
 
-        // Labels.
+    /// label_keys: the header keys and columns labels are read from.
+    static func decodeLabelKeys(_ r: ObjectReader, context: DecodingContext) throws -> LabelKeys {
         var labelKeys = LabelKeys()
         if let v = r.optionalValue("label_keys") {
             let l = try ObjectReader(v, path: r.fieldPath("label_keys"), context: context,
@@ -330,8 +375,11 @@ public struct TrainingConfig: Hashable, Sendable {
             if let x = try names("stress") { labelKeys.stress = x }
             if let x = try names("config_type") { labelKeys.configType = x }
         }
+        return labelKeys
+    }
 
-        // e0.
+    /// e0: "isolated", "average", "fit" or per-species numbers.
+    static func decodeE0(_ r: ObjectReader, context: DecodingContext) throws -> E0Spec {
         var e0 = E0Spec.averagePerAtom
         if let v = r.optionalValue("e0") {
             let path = r.fieldPath("e0")
@@ -364,19 +412,11 @@ public struct TrainingConfig: Hashable, Sendable {
                 throw context.error(path, v, "expected per-species values such as {\"Si\": -158.54}, \"isolated\", \"average\" or \"fit\", found \(v.kindDescription)")
             }
         }
-        let e0Offset = try r.optionalDouble("e0_offset") ?? 0
+        return e0
+    }
 
-        // Terms.
-        let termsValue = try r.requiredValue("descriptors", "the list of model terms, e.g. [{\"type\": \"soap\", ...}]")
-        let termsPath = r.fieldPath("descriptors")
-        let termValues = try context.array(termsValue, path: termsPath, of: "descriptor terms")
-        guard !termValues.isEmpty else { throw context.error(termsPath, termsValue, "descriptors must contain at least one term") }
-        let descriptors = try termValues.enumerated().map { try context.descriptorTerm($0.element, path: termsPath.element($0.offset)) }
-
-        // Noise.
-        let defaultSigma = try r.optionalValue("default_sigma").map {
-            try context.sigmaTriple($0, path: r.fieldPath("default_sigma"), defaults: nil)
-        } ?? defaultSigmaValues
+    /// config_type_sigma: per config type σ, missing members taken from `defaults`.
+    static func decodeConfigTypeSigma(_ r: ObjectReader, context: DecodingContext, defaults defaultSigma: SigmaTriple) throws -> [String: SigmaTriple] {
         var configTypeSigma: [String: SigmaTriple] = [:]
         if let v = r.optionalValue("config_type_sigma") {
             let path = r.fieldPath("config_type_sigma")
@@ -387,7 +427,11 @@ public struct TrainingConfig: Hashable, Sendable {
                 configTypeSigma[m.key] = try context.sigmaTriple(m.value, path: path.key(m.key), defaults: defaultSigma)
             }
         }
-        let sigmaPerAtom = try r.optionalBool("sigma_per_atom") ?? true
+        return configTypeSigma
+    }
+
+    /// sigma_keys: per-frame σ keys (gap_fit's names by default; null disables one).
+    static func decodeSigmaKeys(_ r: ObjectReader, context: DecodingContext) throws -> SigmaKeys {
         var sigmaKeys = SigmaKeys()
         if let v = r.optionalValue("sigma_keys") {
             let s = try ObjectReader(v, path: r.fieldPath("sigma_keys"), context: context,
@@ -405,28 +449,7 @@ public struct TrainingConfig: Hashable, Sendable {
             sigmaKeys.virial = try key("virial", sigmaKeys.virial)
             sigmaKeys.forcesPerAtom = try key("forces_per_atom", sigmaKeys.forcesPerAtom)
         }
-
-        // Numerics and run options.
-        let sparseJitter = try r.optionalDouble("sparse_jitter") ?? 1e-8
-        guard sparseJitter >= 0 else {
-            throw context.error(r.fieldPath("sparse_jitter"), r.object["sparse_jitter"]!, "sparse_jitter must be ≥ 0, found \(sparseJitter)")
-        }
-        let seed = try r.optionalInteger("seed") ?? 1
-        guard seed >= 0 else { throw context.error(r.fieldPath("seed"), r.object["seed"]!, "seed must be ≥ 0, found \(seed)") }
-        let output = try r.optionalString("output") ?? "model.gapjson"
-        guard !output.isEmpty else { throw context.error(r.fieldPath("output"), r.object["output"]!, "output must not be empty") }
-        let threads = try r.optionalInteger("threads")
-        if let t = threads, t < 1 {
-            throw context.error(r.fieldPath("threads"), r.object["threads"]!, "threads must be ≥ 1 (or null for every core), found \(t)")
-        }
-        let description = try r.optionalString("description")
-        let uncertainty = try r.optionalBool("uncertainty") ?? false
-
-        return TrainingConfig(
-            trainingSet: trainingSet, labelKeys: labelKeys, e0: e0, e0Offset: e0Offset, descriptors: descriptors,
-            defaultSigma: defaultSigma, configTypeSigma: configTypeSigma, sigmaPerAtom: sigmaPerAtom,
-            sigmaKeys: sigmaKeys, sparseJitter: sparseJitter, seed: UInt64(seed), output: output, threads: threads,
-            runDescription: description, storesUncertainty: uncertainty, sourceName: name, baseDirectory: baseDirectory)
+        return sigmaKeys
     }
 
     /// Checks that every referenced input file exists, pointing at the line that names it.

@@ -146,17 +146,6 @@ extension CrossValidationReport {
     public func json() -> String {
         let r = result
         let data = r.data
-        var typeOrder: [String] = []
-        var typeCounts: [String: (frames: Int, atoms: Int, e: Int, f: Int, v: Int)] = [:]
-        for frame in data.frames {
-            let key = ConfigTypeKey.of(frame)
-            if typeCounts[key] == nil { typeOrder.append(key); typeCounts[key] = (0, 0, 0, 0, 0) }
-            typeCounts[key]!.frames += 1
-            typeCounts[key]!.atoms += frame.atomCount
-            if frame.energy != nil { typeCounts[key]!.e += 1 }
-            if frame.forces != nil { typeCounts[key]!.f += 1 }
-            if frame.virial != nil { typeCounts[key]!.v += 1 }
-        }
         let mode: String
         switch r.featureMode {
         case .cached: mode = "computed once, kept in memory"
@@ -177,20 +166,7 @@ extension CrossValidationReport {
                 ("learning_curve_fractions", W.array(r.learningCurve.map { W.number($0.fraction) })),
                 ("sweep", r.sweep.map { .string($0.parameter.pathDescription) } ?? .null),
             ])),
-            ("data", W.object([
-                ("frames", W.number(data.frames.count)), ("atoms", W.number(data.atomCount)),
-                ("tested_frames", W.number(r.assignment.foldOfFrame.compactMap { $0 }.count)),
-                ("always_trained_frames", W.array(r.assignment.alwaysTrainedFrames.map { f in
-                    W.object([("index", W.number(f)), ("source", .string(data.frames[f].structure.sourceDescription)), ("reason", .string("isolated atom (e0)"))])
-                })),
-                ("config_types", W.array(typeOrder.map { key in
-                    let c = typeCounts[key]!
-                    return W.object([
-                        ("name", .string(key)), ("frames", W.number(c.frames)), ("atoms", W.number(c.atoms)),
-                        ("energy_labels", W.number(c.e)), ("force_labels", W.number(c.f)), ("virial_labels", W.number(c.v)),
-                    ])
-                })),
-            ])),
+            ("data", dataJSON()),
             ("cross_validation", Self.runJSON(r.main, detailed: true)),
             ("predictions_file", .string(Self.fileNames.predictions)),
         ]
@@ -231,5 +207,37 @@ extension CrossValidationReport {
             ])),
         ]
         return W.write(W.object(pairs))
+    }
+
+    /// The data block: frame and atom counts, frames always trained on, and per config type
+    /// the frames, atoms and labels.
+    func dataJSON() -> JSONValue.Kind {
+        let r = result
+        let data = r.data
+        var typeOrder: [String] = []
+        var typeCounts: [String: (frames: Int, atoms: Int, e: Int, f: Int, v: Int)] = [:]
+        for frame in data.frames {
+            let key = ConfigTypeKey.of(frame)
+            if typeCounts[key] == nil { typeOrder.append(key); typeCounts[key] = (0, 0, 0, 0, 0) }
+            typeCounts[key]!.frames += 1
+            typeCounts[key]!.atoms += frame.atomCount
+            if frame.energy != nil { typeCounts[key]!.e += 1 }
+            if frame.forces != nil { typeCounts[key]!.f += 1 }
+            if frame.virial != nil { typeCounts[key]!.v += 1 }
+        }
+        return W.object([
+            ("frames", W.number(data.frames.count)), ("atoms", W.number(data.atomCount)),
+            ("tested_frames", W.number(r.assignment.foldOfFrame.compactMap { $0 }.count)),
+            ("always_trained_frames", W.array(r.assignment.alwaysTrainedFrames.map { f in
+                W.object([("index", W.number(f)), ("source", .string(data.frames[f].structure.sourceDescription)), ("reason", .string("isolated atom (e0)"))])
+            })),
+            ("config_types", W.array(typeOrder.map { key in
+                let c = typeCounts[key]!
+                return W.object([
+                    ("name", .string(key)), ("frames", W.number(c.frames)), ("atoms", W.number(c.atoms)),
+                    ("energy_labels", W.number(c.e)), ("force_labels", W.number(c.f)), ("virial_labels", W.number(c.v)),
+                ])
+            })),
+        ])
     }
 }

@@ -95,116 +95,19 @@ extension CrossValidationReport {
 
         var body: [String] = []
         func section(_ title: String, _ content: String) { body.append("<section>\n<h2>\(SVG.escape(title))</h2>\n\(content)\n</section>") }
-        func paragraph(_ text: String) -> String { "<p>\(SVG.escape(text))</p>" }
 
         body.append("<h1>Cross-validation report</h1>")
         if let d = result.config.runDescription { body.append("<p class=\"subtitle\">\(SVG.escape(d))</p>") }
-        body.append(paragraph(headline + " " + modeSentence))
-        body.append(paragraph("Files next to this page: \(Self.fileNames.json) (every number), \(Self.fileNames.markdown), \(Self.fileNames.predictions) (the out-of-fold predictions, from which every number here can be recomputed)."))
+        body.append(Self.paragraph(headline + " " + modeSentence))
+        body.append(Self.paragraph("Files next to this page: \(Self.fileNames.json) (every number), \(Self.fileNames.markdown), \(Self.fileNames.predictions) (the out-of-fold predictions, from which every number here can be recomputed)."))
 
-        section("Errors, all tested frames", paragraph("RMSE, MAE and max pool every out-of-fold value; \"over folds\" is the statistic of each fold's test set, mean ± sample standard deviation over the folds.") + summaryTable(run).html())
-
-        // Parity plots.
-        var parity = ""
-        for q in present where q != .forceVectors {
-            let data = parityData(parityPoints(q), colours: colours)
-            let unit = q == .forceComponents ? "eV/Å" : "eV/atom"
-            let title = q == .energy ? "Energy per atom" : q == .forceComponents ? "Force components" : "Virial per atom (6 components)"
-            parity += "<figure>" + SVG.parity(title: title, unit: unit, series: data.series)
-            if let note = data.subsampleNote { parity += "<figcaption>\(SVG.escape(note))</figcaption>" }
-            parity += "</figure>\n"
-        }
-        section("Parity plots (out-of-fold prediction against reference)", "<div class=\"row\">\(parity)</div>")
-
-        // Force-error histograms.
-        if present.contains(.forceComponents) {
-            var components: [Double] = []
-            var norms: [Double] = []
-            for (f, frame) in result.data.frames.enumerated() {
-                guard let p = result.predictions.indices.contains(f) ? result.predictions[f] : nil, let ref = frame.forces else { continue }
-                for atom in 0..<frame.atomCount {
-                    var s = 0.0
-                    for a in 0..<3 {
-                        let d = p.forces[3 * atom + a] - ref[3 * atom + a]
-                        components.append(d)
-                        s += d * d
-                    }
-                    norms.append(s.squareRoot())
-                }
-            }
-            let r = components.map(abs).max() ?? 1
-            let h1 = Self.histogram(components, low: -r, high: r, count: 60)
-            let h2 = Self.histogram(norms, low: 0, high: norms.max() ?? 1, count: 60)
-            let figures = "<figure>" + SVG.histogram(title: "Force component errors", xLabel: "F_pred − F_ref (eV/Å)", edges: h1.edges, counts: h1.counts, logarithmic: true)
-                + "</figure><figure>" + SVG.histogram(title: "Force error per atom", xLabel: "|F_pred − F_ref| (eV/Å)", edges: h2.edges, counts: h2.counts, logarithmic: true, colour: "#e15759") + "</figure>"
-            section("Force errors", "<div class=\"row\">\(figures)</div>" + paragraph("\(components.count) components of \(norms.count) atoms, 60 bins over the full range, logarithmic count axis."))
-        }
-
-        // Per config type.
-        var byType = ""
-        for q in present {
-            if let t = quantityTable(q, run) { byType += "<h3>\(SVG.escape(q.title)) (\(SVG.escape(q.unit)))</h3>\n" + t.html() + "\n" }
-        }
-        if types.count > 1 {
-            var bars = ""
-            for q in present where q != .forceVectors {
-                let entries = types.map { t -> SVG.Bar in
-                    let spread = run.spread(q, .rmse, configType: t)
-                    let whisker = spread.mean.map { m in (max(0, m - (spread.standardDeviation ?? 0)), m + (spread.standardDeviation ?? 0)) }
-                    return SVG.Bar(label: t, value: run.pooled(t).flatMap { q.accumulator($0).rmse }, whisker: whisker)
-                }
-                bars += "<figure>" + SVG.bars(title: "\(q.title) RMSE by config type", unit: q.unit, bars: entries, colour: q == .energy ? "#4e79a7" : q == .virial ? "#59a14f" : "#f28e2b") + "</figure>"
-            }
-            byType = "<div class=\"row\">\(bars)</div>\n" + paragraph("Bars: pooled RMSE of the config type. Whiskers: mean ± standard deviation of the per-fold RMSE.") + byType
-        }
-        section("Errors by config type", byType)
-
+        section("Errors, all tested frames", Self.paragraph("RMSE, MAE and max pool every out-of-fold value; \"over folds\" is the statistic of each fold's test set, mean ± sample standard deviation over the folds.") + summaryTable(run).html())
+        section("Parity plots (out-of-fold prediction against reference)", "<div class=\"row\">\(parityFigures(present, colours: colours))</div>")
+        if present.contains(.forceComponents) { section("Force errors", forceErrorFigures()) }
+        section("Errors by config type", configTypeContent(present, run: run, types: types))
         section("Folds", foldTable(run).html())
-
-        if !result.learningCurve.isEmpty {
-            var plots = ""
-            for q in present where q != .forceVectors {
-                let points = result.learningCurve.compactMap { point -> (x: Double, y: Double, error: Double?)? in
-                    let s = point.run.spread(q, .rmse, configType: nil)
-                    guard point.run.failure == nil, let m = s.mean else { return nil }
-                    return (point.run.meanTrainingFrames, m, s.standardDeviation)
-                }
-                plots += "<figure>" + SVG.lines(
-                    title: "\(q.title) RMSE", xLabel: "training frames (mean over folds)", yLabel: "RMSE (\(q.unit))", logX: true, logY: true,
-                    series: [SVG.LineSeries(name: "mean ± sd over folds", colour: "#4e79a7", points: points)]) + "</figure>"
-            }
-            section("Learning curve", "<div class=\"row\">\(plots)</div>\n" + curveTable(firstHeader: "training fraction", points: result.learningCurve.map { (Self.fraction($0.fraction), $0.run) }).html())
-        }
-
-        if let sweep = result.sweep {
-            let name = sweep.parameter.pathDescription
-            let numeric = sweep.runs.allSatisfy { sweep.parameter.numericValue($0.value) != nil }
-            var plots = ""
-            for q in present where q != .forceVectors {
-                if numeric {
-                    let xs = sweep.runs.map { sweep.parameter.numericValue($0.value)! }
-                    let logX = (xs.min() ?? 0) > 0 && (xs.max() ?? 0) >= 10 * (xs.min() ?? 1)
-                    let points = sweep.runs.compactMap { point -> (x: Double, y: Double, error: Double?)? in
-                        let s = point.run.spread(q, .rmse, configType: nil)
-                        guard point.run.failure == nil, let m = s.mean else { return nil }
-                        return (sweep.parameter.numericValue(point.value)!, m, s.standardDeviation)
-                    }
-                    plots += "<figure>" + SVG.lines(
-                        title: "\(q.title) RMSE", xLabel: name, yLabel: "RMSE (\(q.unit))", logX: logX, logY: false,
-                        series: [SVG.LineSeries(name: "mean ± sd over folds", colour: "#f28e2b", points: points)]) + "</figure>"
-                } else {
-                    let bars = sweep.runs.map { point -> SVG.Bar in
-                        let s = point.run.spread(q, .rmse, configType: nil)
-                        return SVG.Bar(
-                            label: sweep.parameter.displayValue(point.value), value: s.mean,
-                            whisker: s.mean.map { m in (max(0, m - (s.standardDeviation ?? 0)), m + (s.standardDeviation ?? 0)) })
-                    }
-                    plots += "<figure>" + SVG.bars(title: "\(q.title) RMSE by \(name)", unit: q.unit, bars: bars, colour: "#f28e2b") + "</figure>"
-                }
-            }
-            section("Sweep over \(name)", "<div class=\"row\">\(plots)</div>\n" + curveTable(firstHeader: name, points: sweep.runs.map { (sweep.parameter.displayValue($0.value), $0.run) }).html())
-        }
-
+        if !result.learningCurve.isEmpty { section("Learning curve", learningCurveContent(present)) }
+        if let sweep = result.sweep { section("Sweep over \(sweep.parameter.pathDescription)", sweepContent(sweep, present)) }
         section("Data", dataTable().html())
         if !result.notes.isEmpty {
             section("Notes", "<ul>" + result.notes.map { "<li>\(SVG.escape($0))</li>" }.joined() + "</ul>")
@@ -214,8 +117,117 @@ extension CrossValidationReport {
         section("Memory", memoryTable().html())
         section("Provenance", provenanceTable().html())
         section("Config (canonical, defaults filled in)", "<pre>\(SVG.escape(result.config.canonicalJSON()))</pre>")
+        return page(body: body.joined(separator: "\n"))
+    }
 
-        return """
+    static func paragraph(_ text: String) -> String { "<p>\(SVG.escape(text))</p>" }
+
+    /// One parity plot per quantity (out-of-fold prediction against reference).
+    func parityFigures(_ present: [ErrorQuantity], colours: [String: String]) -> String {
+        var parity = ""
+        for q in present where q != .forceVectors {
+            let data = parityData(parityPoints(q), colours: colours)
+            let unit = q == .forceComponents ? "eV/Å" : "eV/atom"
+            let title = q == .energy ? "Energy per atom" : q == .forceComponents ? "Force components" : "Virial per atom (6 components)"
+            parity += "<figure>" + SVG.parity(title: title, unit: unit, series: data.series)
+            if let note = data.subsampleNote { parity += "<figcaption>\(SVG.escape(note))</figcaption>" }
+            parity += "</figure>\n"
+        }
+        return parity
+    }
+
+    /// Histograms of the force-component errors and of the per-atom force-error norms.
+    func forceErrorFigures() -> String {
+        var components: [Double] = []
+        var norms: [Double] = []
+        for (f, frame) in result.data.frames.enumerated() {
+            guard let p = result.predictions.indices.contains(f) ? result.predictions[f] : nil, let ref = frame.forces else { continue }
+            for atom in 0..<frame.atomCount {
+                var s = 0.0
+                for a in 0..<3 {
+                    let d = p.forces[3 * atom + a] - ref[3 * atom + a]
+                    components.append(d)
+                    s += d * d
+                }
+                norms.append(s.squareRoot())
+            }
+        }
+        let r = components.map(abs).max() ?? 1
+        let h1 = Self.histogram(components, low: -r, high: r, count: 60)
+        let h2 = Self.histogram(norms, low: 0, high: norms.max() ?? 1, count: 60)
+        let figures = "<figure>" + SVG.histogram(title: "Force component errors", xLabel: "F_pred − F_ref (eV/Å)", edges: h1.edges, counts: h1.counts, logarithmic: true)
+            + "</figure><figure>" + SVG.histogram(title: "Force error per atom", xLabel: "|F_pred − F_ref| (eV/Å)", edges: h2.edges, counts: h2.counts, logarithmic: true, colour: "#e15759") + "</figure>"
+        return "<div class=\"row\">\(figures)</div>" + Self.paragraph("\(components.count) components of \(norms.count) atoms, 60 bins over the full range, logarithmic count axis.")
+    }
+
+    /// Tables per quantity and, with several config types, RMSE bars per type.
+    func configTypeContent(_ present: [ErrorQuantity], run: CrossValidationRun, types: [String]) -> String {
+        var byType = ""
+        for q in present {
+            if let t = quantityTable(q, run) { byType += "<h3>\(SVG.escape(q.title)) (\(SVG.escape(q.unit)))</h3>\n" + t.html() + "\n" }
+        }
+        guard types.count > 1 else { return byType }
+        var bars = ""
+        for q in present where q != .forceVectors {
+            let entries = types.map { t -> SVG.Bar in
+                let spread = run.spread(q, .rmse, configType: t)
+                let whisker = spread.mean.map { m in (max(0, m - (spread.standardDeviation ?? 0)), m + (spread.standardDeviation ?? 0)) }
+                return SVG.Bar(label: t, value: run.pooled(t).flatMap { q.accumulator($0).rmse }, whisker: whisker)
+            }
+            bars += "<figure>" + SVG.bars(title: "\(q.title) RMSE by config type", unit: q.unit, bars: entries, colour: q == .energy ? "#4e79a7" : q == .virial ? "#59a14f" : "#f28e2b") + "</figure>"
+        }
+        return "<div class=\"row\">\(bars)</div>\n" + Self.paragraph("Bars: pooled RMSE of the config type. Whiskers: mean ± standard deviation of the per-fold RMSE.") + byType
+    }
+
+    /// RMSE against training frames, with its table.
+    func learningCurveContent(_ present: [ErrorQuantity]) -> String {
+        var plots = ""
+        for q in present where q != .forceVectors {
+            let points = result.learningCurve.compactMap { point -> (x: Double, y: Double, error: Double?)? in
+                let s = point.run.spread(q, .rmse, configType: nil)
+                guard point.run.failure == nil, let m = s.mean else { return nil }
+                return (point.run.meanTrainingFrames, m, s.standardDeviation)
+            }
+            plots += "<figure>" + SVG.lines(
+                title: "\(q.title) RMSE", xLabel: "training frames (mean over folds)", yLabel: "RMSE (\(q.unit))", logX: true, logY: true,
+                series: [SVG.LineSeries(name: "mean ± sd over folds", colour: "#4e79a7", points: points)]) + "</figure>"
+        }
+        return "<div class=\"row\">\(plots)</div>\n" + curveTable(firstHeader: "training fraction", points: result.learningCurve.map { (Self.fraction($0.fraction), $0.run) }).html()
+    }
+
+    /// RMSE against the swept parameter (lines for numbers, bars otherwise), with its table.
+    func sweepContent(_ sweep: (parameter: ParameterSweep, runs: [(value: String, run: CrossValidationRun)]), _ present: [ErrorQuantity]) -> String {
+        let name = sweep.parameter.pathDescription
+        let numeric = sweep.runs.allSatisfy { sweep.parameter.numericValue($0.value) != nil }
+        var plots = ""
+        for q in present where q != .forceVectors {
+            if numeric {
+                let xs = sweep.runs.map { sweep.parameter.numericValue($0.value)! }
+                let logX = (xs.min() ?? 0) > 0 && (xs.max() ?? 0) >= 10 * (xs.min() ?? 1)
+                let points = sweep.runs.compactMap { point -> (x: Double, y: Double, error: Double?)? in
+                    let s = point.run.spread(q, .rmse, configType: nil)
+                    guard point.run.failure == nil, let m = s.mean else { return nil }
+                    return (sweep.parameter.numericValue(point.value)!, m, s.standardDeviation)
+                }
+                plots += "<figure>" + SVG.lines(
+                    title: "\(q.title) RMSE", xLabel: name, yLabel: "RMSE (\(q.unit))", logX: logX, logY: false,
+                    series: [SVG.LineSeries(name: "mean ± sd over folds", colour: "#f28e2b", points: points)]) + "</figure>"
+            } else {
+                let bars = sweep.runs.map { point -> SVG.Bar in
+                    let s = point.run.spread(q, .rmse, configType: nil)
+                    return SVG.Bar(
+                        label: sweep.parameter.displayValue(point.value), value: s.mean,
+                        whisker: s.mean.map { m in (max(0, m - (s.standardDeviation ?? 0)), m + (s.standardDeviation ?? 0)) })
+                }
+                plots += "<figure>" + SVG.bars(title: "\(q.title) RMSE by \(name)", unit: q.unit, bars: bars, colour: "#f28e2b") + "</figure>"
+            }
+        }
+        return "<div class=\"row\">\(plots)</div>\n" + curveTable(firstHeader: name, points: sweep.runs.map { (sweep.parameter.displayValue($0.value), $0.run) }).html()
+    }
+
+    /// The page around the sections: inline styles, no scripts.
+    func page(body: String) -> String {
+        """
             <!DOCTYPE html>
             <html lang="en">
             <head>
@@ -235,7 +247,7 @@ extension CrossValidationReport {
             </style>
             </head>
             <body>
-            \(body.joined(separator: "\n"))
+            \(body)
             </body>
             </html>
 

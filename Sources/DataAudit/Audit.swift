@@ -204,59 +204,82 @@ public struct DatasetAuditor: Sendable {
     public mutating func inspect(_ structure: Structure) {
         let file = structure.source?.file ?? "<memory>"
         beginFile(file)
-        let frame = structure.source?.frameIndex ?? framesPerFile[file, default: 0]
-        let line = structure.source?.line
+        let c = FrameContext(file: file, line: structure.source?.line, frame: structure.source?.frameIndex ?? framesPerFile[file, default: 0])
         framesPerFile[file, default: 0] += 1
         framesChecked += 1
-
-        func report(_ severity: Severity, _ check: String, _ message: String) {
-            findings.append(Finding(severity: severity, check: check, file: file, line: line, frame: frame, message: message))
+        if structure.count == 0 { report(c, .warning, "empty-frame", "the frame has no atoms") }
+        let geometryIsFinite = checkFiniteValues(structure, c)
+        if geometryIsFinite {
+            checkVolume(structure, c)
+            checkOverlaps(structure, c)
         }
+        let labels = checkLabels(structure, c)
+        if geometryIsFinite { checkDuplicate(structure, c, labels: labels) }
+        recordEnergy(structure, c, labels: labels)
+    }
+
+    /// Where a finding is: the frame's file, first line and index.
+    struct FrameContext {
+        let file: String
+        let line: Int?
+        let frame: Int
+
         /// "atom 3 (line 17)": the atom's one-based index and, for frames read from a file, its line.
         func atom(_ index: Int) -> String {
             line.map { "atom \(index + 1) (line \($0 + 2 + index))" } ?? "atom \(index + 1)"
         }
+    }
 
+    mutating func report(_ c: FrameContext, _ severity: Severity, _ check: String, _ message: String) {
+        findings.append(Finding(severity: severity, check: check, file: c.file, line: c.line, frame: c.frame, message: message))
+    }
+
+    /// Non-finite values anywhere; returns whether positions and cell are finite.
+    mutating func checkFiniteValues(_ structure: Structure, _ c: FrameContext) -> Bool {
         let n = structure.count
-        if n == 0 { report(.warning, "empty-frame", "the frame has no atoms") }
-
-        // Non-finite values anywhere.
         var geometryIsFinite = true
         if let index = structure.positions.firstIndex(where: { !($0.x.isFinite && $0.y.isFinite && $0.z.isFinite) }) {
             let bad = structure.positions.lazy.filter { !($0.x.isFinite && $0.y.isFinite && $0.z.isFinite) }.count
-            report(.error, "non-finite", "pos: \(bad) atom\(bad == 1 ? "" : "s") with a non-finite position, first \(atom(index)): \(structure.positions[index])")
+            report(c, .error, "non-finite", "pos: \(bad) atom\(bad == 1 ? "" : "s") with a non-finite position, first \(c.atom(index)): \(structure.positions[index])")
             geometryIsFinite = false
         }
         if !structure.cell.matrix.rowMajor.allSatisfy({ $0.isFinite }) {
-            report(.error, "non-finite", "Lattice: non-finite lattice vector component: \(structure.cell.matrix.rowMajor)")
+            report(c, .error, "non-finite", "Lattice: non-finite lattice vector component: \(structure.cell.matrix.rowMajor)")
             geometryIsFinite = false
         }
         for (key, value) in structure.info {
             if let numbers = value.realArray, let bad = numbers.first(where: { !$0.isFinite }) {
-                report(.error, "non-finite", "\(key): header value contains \(bad)")
+                report(c, .error, "non-finite", "\(key): header value contains \(bad)")
             }
         }
         for (name, column) in structure.arrays {
             if column.values.count != n * column.columns {
-                report(.error, "shape", "\(name): \(column.values.count) values for \(n) atoms × \(column.columns) columns")
+                report(c, .error, "shape", "\(name): \(column.values.count) values for \(n) atoms × \(column.columns) columns")
                 continue
             }
             guard case .reals(let values) = column.values, let first = values.firstIndex(where: { !$0.isFinite }) else { continue }
             let bad = values.lazy.filter { !$0.isFinite }.count
             let atomIndex = first / max(1, column.columns)
-            report(.error, "non-finite", "\(name): \(bad) non-finite value\(bad == 1 ? "" : "s"), first at \(atom(atomIndex)) column \(first % max(1, column.columns) + 1): \(values[first])")
+            report(c, .error, "non-finite", "\(name): \(bad) non-finite value\(bad == 1 ? "" : "s"), first at \(c.atom(atomIndex)) column \(first % max(1, column.columns) + 1): \(values[first])")
         }
+        return geometryIsFinite
+    }
 
-        // Cell volume.
-        if structure.cell.isFullyPeriodic, geometryIsFinite, n > 0 {
+    /// A cell volume per atom too small to be right.
+    mutating func checkVolume(_ structure: Structure, _ c: FrameContext) {
+        let n = structure.count
+        if structure.cell.isFullyPeriodic, n > 0 {
             let perAtom = structure.cell.volume / Double(n)
             if perAtom < options.minimumVolumePerAtom {
-                report(.warning, "tiny-volume", "cell volume per atom is \(formatSignificant(perAtom)) Å³ (below \(formatSignificant(options.minimumVolumePerAtom)) Å³): lattice in the wrong units or wrong lattice vectors?")
+                report(c, .warning, "tiny-volume", "cell volume per atom is \(formatSignificant(perAtom)) Å³ (below \(formatSignificant(options.minimumVolumePerAtom)) Å³): lattice in the wrong units or wrong lattice vectors?")
             }
         }
+    }
 
-        // Overlapping atoms, images included.
-        if geometryIsFinite, n > 0 {
+    /// Overlapping atoms, periodic images included.
+    mutating func checkOverlaps(_ structure: Structure, _ c: FrameContext) {
+        let n = structure.count
+        if n > 0 {
             do {
                 let list = try NeighbourList(structure, cutoffRadius: options.minimumDistance)
                 if list.pairCount > 0 {
@@ -268,35 +291,38 @@ public struct DatasetAuditor: Sendable {
                     let shift = list.shifts[closest]
                     let pairs = list.pairCount / 2  // the full list holds each pair from both ends
                     let which = i == j
-                        ? "\(atom(i)) and its own periodic image (lattice shift \(shift.x) \(shift.y) \(shift.z))"
-                        : "\(atom(min(i, j))) and \(atom(max(i, j)))" + (shift == .zero ? "" : " (periodic image, lattice shift \(shift.x) \(shift.y) \(shift.z))")
-                    report(.error, "overlap", "\(pairs) pair\(pairs == 1 ? "" : "s") of atoms closer than \(formatSignificant(options.minimumDistance)) Å; closest: \(which) at \(formatSignificant(list.distances[closest])) Å")
+                        ? "\(c.atom(i)) and its own periodic image (lattice shift \(shift.x) \(shift.y) \(shift.z))"
+                        : "\(c.atom(min(i, j))) and \(c.atom(max(i, j)))" + (shift == .zero ? "" : " (periodic image, lattice shift \(shift.x) \(shift.y) \(shift.z))")
+                    report(c, .error, "overlap", "\(pairs) pair\(pairs == 1 ? "" : "s") of atoms closer than \(formatSignificant(options.minimumDistance)) Å; closest: \(which) at \(formatSignificant(list.distances[closest])) Å")
                 }
             } catch let error as InputError {
-                report(.error, "cell", (error.field.map { "\($0): " } ?? "") + error.message)
+                report(c, .error, "cell", (error.field.map { "\($0): " } ?? "") + error.message)
             } catch {
-                report(.error, "cell", "\(error)")
+                report(c, .error, "cell", "\(error)")
             }
         }
+    }
 
-        // Labels.
+    /// Label presence and consistency (net force, virial symmetry); returns the labels read.
+    mutating func checkLabels(_ structure: Structure, _ c: FrameContext) -> Labels {
+        let n = structure.count
         var labels = Labels()
         var labelsMalformed = false
         do {
             labels = try options.labelKeys.labels(of: structure)
         } catch let error as InputError {
-            report(.error, "labels", (error.field.map { "\($0): " } ?? "") + error.message)
+            report(c, .error, "labels", (error.field.map { "\($0): " } ?? "") + error.message)
             labelsMalformed = true
         } catch {
-            report(.error, "labels", "\(error)")
+            report(c, .error, "labels", "\(error)")
             labelsMalformed = true
         }
         if labels.energy == nil && labels.forces == nil && labels.virial == nil && !labelsMalformed {
             let keys = options.labelKeys
-            report(.warning, "no-labels", "no energy (\(keys.energy.joined(separator: ", "))), forces (\(keys.forces.joined(separator: ", "))) or virial (\((keys.virial + keys.stress).joined(separator: ", "))); header keys here: \(structure.info.keys.joined(separator: ", ")); columns: \(structure.arrays.keys.joined(separator: ", "))")
+            report(c, .warning, "no-labels", "no energy (\(keys.energy.joined(separator: ", "))), forces (\(keys.forces.joined(separator: ", "))) or virial (\((keys.virial + keys.stress).joined(separator: ", "))); header keys here: \(structure.info.keys.joined(separator: ", ")); columns: \(structure.arrays.keys.joined(separator: ", "))")
         }
         if labels.forces != nil && labels.energy == nil {
-            report(.warning, "forces-without-energy", "forces (\(labels.sourceKeys.forces ?? "")) but no energy under \(options.labelKeys.energy.joined(separator: ", "))")
+            report(c, .warning, "forces-without-energy", "forces (\(labels.sourceKeys.forces ?? "")) but no energy under \(options.labelKeys.energy.joined(separator: ", "))")
         }
         if let forces = labels.forces, forces.count == n, n > 0, forces.allSatisfy({ $0.x.isFinite && $0.y.isFinite && $0.z.isFinite }) {
             var sum = Vector3.zero
@@ -309,40 +335,46 @@ public struct DatasetAuditor: Sendable {
             let tolerance = Double(n).squareRoot() * max(options.netForceFloor, options.netForceRelative * rms)
             let net = length(sum)
             if net > tolerance {
-                report(.warning, "net-force", "net force |ΣF| = \(formatSignificant(net)) eV/Å exceeds \(formatSignificant(tolerance)) eV/Å (√N · max(\(formatSignificant(options.netForceFloor)), \(formatSignificant(options.netForceRelative)) · F_rms), F_rms = \(formatSignificant(rms)) eV/Å): zeroed forces of fixed atoms or a wrong force column?")
+                report(c, .warning, "net-force", "net force |ΣF| = \(formatSignificant(net)) eV/Å exceeds \(formatSignificant(tolerance)) eV/Å (√N · max(\(formatSignificant(options.netForceFloor)), \(formatSignificant(options.netForceRelative)) · F_rms), F_rms = \(formatSignificant(rms)) eV/Å): zeroed forces of fixed atoms or a wrong force column?")
             }
         }
         if let w = labels.virial, w.rowMajor.allSatisfy({ $0.isFinite }) {
             let asymmetry = max(abs(w[0, 1] - w[1, 0]), abs(w[0, 2] - w[2, 0]), abs(w[1, 2] - w[2, 1]))
             let scale = max(1, w.rowMajor.map(abs).max() ?? 0)
             if asymmetry > options.virialAsymmetryTolerance * scale {
-                report(.warning, "asymmetric-virial", "\(labels.sourceKeys.virial ?? "virial") is not symmetric (largest |W_ij − W_ji| = \(formatSignificant(asymmetry)) eV): components in the wrong order?")
+                report(c, .warning, "asymmetric-virial", "\(labels.sourceKeys.virial ?? "virial") is not symmetric (largest |W_ij − W_ji| = \(formatSignificant(asymmetry)) eV): components in the wrong order?")
             }
         }
+        return labels
+    }
 
-        // Duplicates (exact, bit for bit).
-        if geometryIsFinite {
-            let digest = FrameDigest(structure)
-            if let earlier = digests[digest] {
-                var message = "species, cell and positions are identical to frame \(earlier.frame)"
-                message += earlier.file == file ? "" : " of \(earlier.file)"
-                if let l = earlier.line { message += " (line \(l))" }
-                switch (earlier.energy, labels.energy) {
-                case let (a?, b?) where a.bitPattern == b.bitPattern: message += "; energies equal"
-                case let (a?, b?): message += "; energies differ by \(formatSignificant(b - a)) eV"
-                default: break
-                }
-                report(.warning, "duplicate", message)
-            } else {
-                digests[digest] = FrameRecord(file: file, line: line, frame: frame, energy: labels.energy)
+    /// Exact (bit for bit) duplicates of earlier frames.
+    mutating func checkDuplicate(_ structure: Structure, _ c: FrameContext, labels: Labels) {
+        let file = c.file
+        let digest = FrameDigest(structure)
+        if let earlier = digests[digest] {
+            var message = "species, cell and positions are identical to frame \(earlier.frame)"
+            message += earlier.file == file ? "" : " of \(earlier.file)"
+            if let l = earlier.line { message += " (line \(l))" }
+            switch (earlier.energy, labels.energy) {
+            case let (a?, b?) where a.bitPattern == b.bitPattern: message += "; energies equal"
+            case let (a?, b?): message += "; energies differ by \(formatSignificant(b - a)) eV"
+            default: break
             }
+            report(c, .warning, "duplicate", message)
+        } else {
+            digests[digest] = FrameRecord(file: file, line: c.line, frame: c.frame, energy: labels.energy)
         }
+    }
 
-        // Energy per atom, for the outlier test at the end.
+    /// The energy per atom, for the outlier test at the end.
+    mutating func recordEnergy(_ structure: Structure, _ c: FrameContext, labels: Labels) {
+        let n = structure.count
+        let file = c.file
         if let e = labels.energy, e.isFinite, n > 0 {
             let group = labels.configType.map { "config type \($0)" } ?? "file \(file) (no config type)"
             if energies[group] == nil { groupOrder.append(group) }
-            energies[group, default: []].append(EnergyRecord(perAtom: e / Double(n), file: file, line: line, frame: frame))
+            energies[group, default: []].append(EnergyRecord(perAtom: e / Double(n), file: file, line: c.line, frame: c.frame))
         }
     }
 

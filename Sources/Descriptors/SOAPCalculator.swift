@@ -165,49 +165,11 @@ public struct SOAPCalculator: Sendable {
         radialEvaluation: RadialEvaluation
     ) throws {
         self.radialEvaluation = radialEvaluation
-        var h = hyperparameters
+        let h = try SOAPCalculator.validated(hyperparameters)
         let file = SOAPCalculator.errorSource
         func fail(_ field: String, _ message: String) -> InputError {
             InputError(file: file, field: field, message: message)
         }
-        guard h.cutoffRadius.isFinite, h.cutoffRadius > 0 else {
-            throw fail("cutoff", "the cutoff radius must be a positive finite number of Å, got \(h.cutoffRadius)")
-        }
-        guard h.cutoffTransitionWidth.isFinite, h.cutoffTransitionWidth >= 0, h.cutoffTransitionWidth <= h.cutoffRadius else {
-            throw fail("cutoff_transition_width", "must be between 0 and the cutoff (\(h.cutoffRadius) Å), got \(h.cutoffTransitionWidth)")
-        }
-        guard h.nMax >= 1, h.nMax <= SOAPCalculator.maximumNMax else {
-            throw fail("n_max", "the number of radial functions must be between 1 and \(SOAPCalculator.maximumNMax), got \(h.nMax)")
-        }
-        guard h.lMax >= 0, h.lMax <= SOAPCalculator.maximumLMax else {
-            throw fail("l_max", "the maximum angular momentum must be between 0 and \(SOAPCalculator.maximumLMax), got \(h.lMax)")
-        }
-        guard h.atomSigma.isFinite, h.atomSigma > 0 else {
-            throw fail("atom_sigma", "the Gaussian width must be a positive finite number of Å, got \(h.atomSigma)")
-        }
-        guard h.centralWeight.isFinite else {
-            throw fail("central_weight", "must be a finite number, got \(h.centralWeight)")
-        }
-        for (field, list) in [("species_Z", h.neighbourSpecies), ("Z", h.centreSpecies)] {
-            guard !list.isEmpty else {
-                throw fail(field, "at least one atomic number is needed")
-            }
-            for z in list where z < 1 || z > SOAPCalculator.maximumAtomicNumber {
-                throw fail(field, "atomic numbers must be between 1 and \(SOAPCalculator.maximumAtomicNumber), got \(z)")
-            }
-            guard Set(list).count == list.count else {
-                throw fail(field, "an atomic number is listed twice in \(list)")
-            }
-        }
-        if let scaling = h.radialScaling {
-            for (name, value) in [("c", scaling.c), ("r0", scaling.r0), ("m", scaling.m)] {
-                guard value.isFinite, value > 0 else {
-                    throw fail("radial_scaling", "\(name) must be a positive finite number, got \(value)")
-                }
-            }
-        }
-        h.neighbourSpecies.sort()
-        h.centreSpecies.sort()
         self.hyperparameters = h
         combinesSpecies = radialContraction?.combinesSpecies ?? false
         channelCount = (combinesSpecies ? 1 : h.neighbourSpecies.count) * h.nMax
@@ -253,14 +215,7 @@ public struct SOAPCalculator: Sendable {
         centreCoefficients = radialTables.map(\.centreCoefficients)
         harmonics = RealSphericalHarmonics(lMax: h.lMax)
         if let requested = selectedFeatures {
-            let sorted = requested.sorted()
-            guard !sorted.isEmpty else { throw fail("selected_features", "at least one feature must be kept") }
-            guard sorted.first! >= 0, sorted.last! < fullFeatureCount else {
-                throw fail("selected_features", "feature indices must be between 0 and \(fullFeatureCount - 1), got \(sorted.first!) ... \(sorted.last!)")
-            }
-            guard zip(sorted, sorted.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw fail("selected_features", "a feature index is listed twice")
-            }
+            let sorted = try SOAPCalculator.checkedSelection(requested, fullFeatureCount: fullFeatureCount)
             self.selectedFeatures = sorted
             selection = SelectedFeatureTables(indices: sorted, nMax: h.nMax, lCount: h.lMax + 1)
             featureCount = sorted.count
@@ -269,6 +224,65 @@ public struct SOAPCalculator: Sendable {
             selection = nil
             featureCount = fullFeatureCount
         }
+    }
+
+    /// `hyperparameters` checked against their ranges, with the species lists sorted.
+    static func validated(_ hyperparameters: SOAPHyperparameters) throws -> SOAPHyperparameters {
+        var h = hyperparameters
+        func fail(_ field: String, _ message: String) -> InputError {
+            InputError(file: errorSource, field: field, message: message)
+        }
+        guard h.cutoffRadius.isFinite, h.cutoffRadius > 0 else {
+            throw fail("cutoff", "the cutoff radius must be a positive finite number of Å, got \(h.cutoffRadius)")
+        }
+        guard h.cutoffTransitionWidth.isFinite, h.cutoffTransitionWidth >= 0, h.cutoffTransitionWidth <= h.cutoffRadius else {
+            throw fail("cutoff_transition_width", "must be between 0 and the cutoff (\(h.cutoffRadius) Å), got \(h.cutoffTransitionWidth)")
+        }
+        guard h.nMax >= 1, h.nMax <= SOAPCalculator.maximumNMax else {
+            throw fail("n_max", "the number of radial functions must be between 1 and \(SOAPCalculator.maximumNMax), got \(h.nMax)")
+        }
+        guard h.lMax >= 0, h.lMax <= SOAPCalculator.maximumLMax else {
+            throw fail("l_max", "the maximum angular momentum must be between 0 and \(SOAPCalculator.maximumLMax), got \(h.lMax)")
+        }
+        guard h.atomSigma.isFinite, h.atomSigma > 0 else {
+            throw fail("atom_sigma", "the Gaussian width must be a positive finite number of Å, got \(h.atomSigma)")
+        }
+        guard h.centralWeight.isFinite else {
+            throw fail("central_weight", "must be a finite number, got \(h.centralWeight)")
+        }
+        for (field, list) in [("species_Z", h.neighbourSpecies), ("Z", h.centreSpecies)] {
+            guard !list.isEmpty else {
+                throw fail(field, "at least one atomic number is needed")
+            }
+            for z in list where z < 1 || z > SOAPCalculator.maximumAtomicNumber {
+                throw fail(field, "atomic numbers must be between 1 and \(SOAPCalculator.maximumAtomicNumber), got \(z)")
+            }
+            guard Set(list).count == list.count else {
+                throw fail(field, "an atomic number is listed twice in \(list)")
+            }
+        }
+        if let scaling = h.radialScaling {
+            for (name, value) in [("c", scaling.c), ("r0", scaling.r0), ("m", scaling.m)] {
+                guard value.isFinite, value > 0 else {
+                    throw fail("radial_scaling", "\(name) must be a positive finite number, got \(value)")
+                }
+            }
+        }
+        h.neighbourSpecies.sort()
+        h.centreSpecies.sort()
+        return h
+    }
+
+    /// Requested feature indices, sorted and checked to be distinct and within the full layout.
+    static func checkedSelection(_ requested: [Int], fullFeatureCount: Int) throws -> [Int] {
+        func fail(_ message: String) -> InputError { InputError(file: errorSource, field: "selected_features", message: message) }
+        let sorted = requested.sorted()
+        guard !sorted.isEmpty else { throw fail("at least one feature must be kept") }
+        guard sorted.first! >= 0, sorted.last! < fullFeatureCount else {
+            throw fail("feature indices must be between 0 and \(fullFeatureCount - 1), got \(sorted.first!) ... \(sorted.last!)")
+        }
+        guard zip(sorted, sorted.dropFirst()).allSatisfy({ $0 < $1 }) else { throw fail("a feature index is listed twice") }
+        return sorted
     }
 
     /// This calculator computing only the power-spectrum components `indices` (into the full

@@ -3,6 +3,7 @@ import Descriptors
 import GAPXML
 import JSON
 import Kernels
+import Parallelism
 import Prediction
 import Support
 #if canImport(Glibc)
@@ -18,7 +19,9 @@ extension ModelFile {
     ///   malformed, and a clear message for a file of another format, an unknown version, or a
     ///   gap_fit model with parts SwiftGAP does not evaluate (see ``GAPXMLReader``).
     public static func load(path: String) throws -> ModelFile {
-        let bytes = try readFile(path, what: "model file")
+        // Read whole: a file larger than half the memory available is refused before allocating
+        // (the decoded model needs about as much again).
+        let bytes = try readFile(path, what: "model file", maximumBytes: availableMemoryBytes().map { $0 / 2 })
         return try decode(bytes, name: path)
     }
 
@@ -76,99 +79,125 @@ extension ModelFile {
             let alpha = try r.doubles(term["alpha"], "\(path).alpha", count: count)
             switch type {
             case "soap", "radial_spectrum", "bispectrum":
-                let h = try r.soapHyperparameters(term["descriptor"], "\(path).descriptor")
-                let (contraction, selected) = try r.soapDataDrivenParts(term["descriptor"], "\(path).descriptor", hyperparameters: h)
-                let correlation = try r.correlation(type: type, term["descriptor"], "\(path).descriptor")
-                let calculator: any DensityDescriptor
-                do { calculator = try correlation.makeCalculator(h, radialContraction: contraction, selectedFeatures: selected) } catch var error as InputError {
-                    error.file = name
-                    error.field = "\(path).descriptor.\(error.field ?? "")"
-                    throw error
-                }
-                let width = try r.integer(term["feature_count"], "\(path).feature_count")
-                guard width == calculator.featureCount else {
-                    throw InputError(file: name, field: "\(path).feature_count", message: "is \(width) but the descriptor has \(calculator.featureCount) features")
-                }
-                let points = try r.doubles(term["sparse_points"], "\(path).sparse_points", count: count * width)
-                let zeta = try r.integer(term["zeta"], "\(path).zeta")
-                guard zeta >= 1 else { throw InputError(file: name, field: "\(path).zeta", message: "must be a positive integer") }
-                let kernel = DotProductKernel(delta: try r.double(term["delta"], "\(path).delta"), zeta: zeta, featureCount: width, sparsePoints: points)
-                terms.append(SOAPTerm(calculator: calculator, kernel: kernel))
+                terms.append(try r.densityTerm(term, path: path, type: type, count: count))
             case "distance_2b":
-                let d = try r.object(term["descriptor"], "\(path).descriptor")
-                let cutoff = try r.double(d["cutoff"], "\(path).descriptor.cutoff")
-                let width = try r.double(d["cutoff_transition_width"], "\(path).descriptor.cutoff_transition_width")
-                let theta = try r.double(term["theta"], "\(path).theta")
-                let delta = try r.double(term["delta"], "\(path).delta")
-                // The kernel's preconditions are programmer checks; a model file is user input.
-                guard cutoff.isFinite, cutoff > 0 else { throw InputError(file: name, field: "\(path).descriptor.cutoff", message: "must be a positive number of Å") }
-                guard width.isFinite, width >= 0, width <= cutoff else { throw InputError(file: name, field: "\(path).descriptor.cutoff_transition_width", message: "must be between 0 and the cutoff") }
-                guard theta.isFinite, theta > 0 else { throw InputError(file: name, field: "\(path).theta", message: "must be a positive number of Å") }
-                guard delta.isFinite else { throw InputError(file: name, field: "\(path).delta", message: "must be finite") }
-                let z1 = try r.integer(d["Z1"], "\(path).descriptor.Z1")
-                let z2 = try r.integer(d["Z2"], "\(path).descriptor.Z2")
-                guard (0...118).contains(z1), (0...118).contains(z2) else { throw InputError(file: name, field: "\(path).descriptor", message: "Z1 and Z2 must be atomic numbers (0 for any)") }
-                let points = try r.doubles(term["sparse_points"], "\(path).sparse_points", count: count)
-                terms.append(PairDistanceTerm(kernel: PairDistanceKernel(
-                    cutoffRadius: cutoff, transitionWidth: width, theta: theta, delta: delta,
-                    species: PairDistanceKernel.SpeciesPair(z1, z2), sparseDistances: points)))
+                terms.append(try r.pairTerm(term, path: path, count: count))
             default:
                 throw InputError(file: name, field: "\(path).type", message: "unknown term type \"\(type)\"")
             }
             alphas.append(alpha)
-            var termSources: [SparsePointSource] = []
-            if let list = term["sparse_sources"] {
-                for (k, s) in try r.array(list, "\(path).sparse_sources").enumerated() {
-                    switch s.kind {
-                    case .null: termSources.append(.synthetic)
-                    case .array(let pair) where pair.count == 2:
-                        termSources.append(.environment(
-                            frame: try r.integer(pair[0], "\(path).sparse_sources[\(k)]"),
-                            atom: try r.integer(pair[1], "\(path).sparse_sources[\(k)]")))
-                    default:
-                        throw InputError(file: name, line: s.position.line, field: "\(path).sparse_sources[\(k)]", message: "expected [frame, atom] or null")
-                    }
-                }
-            }
+            let termSources = try r.sparseSources(term["sparse_sources"], path: path)
             sources.append(termSources)
         }
-        let p = try r.object(top["provenance"], "provenance")
-        var files: [(String, String)] = []
-        for (k, f) in try r.array(p["training_files"], "provenance.training_files").enumerated() {
-            let o = try r.object(f, "provenance.training_files[\(k)]")
-            files.append((try r.string(o["path"], "path"), try r.string(o["sha256"], "sha256")))
-        }
-        let seedText = try r.string(p["seed"], "provenance.seed")
-        guard let seed = UInt64(seedText) else {
-            throw InputError(file: name, field: "provenance.seed", message: "expected an unsigned integer in a string")
-        }
-        let provenance = ModelProvenance(
-            config: p["config"]?.kind ?? .null, trainingFiles: files, codeVersion: try r.string(p["code_version"], "provenance.code_version"),
-            seed: seed, frameCount: try r.integer(p["frames"], "provenance.frames"), atomCount: try r.integer(p["atoms"], "provenance.atoms"),
-            observationCount: try r.integer(p["observations"], "provenance.observations"))
+        let provenance = try r.provenance(top["provenance"])
         var potential = Potential(e0: e0, terms: terms, alphas: alphas)
         if let value = top["posterior_factor"] {
-            let o = try r.object(value, "posterior_factor")
-            let size = try r.integer(o["size"], "posterior_factor.size")
-            let columns = terms.reduce(0) { $0 + $1.sparseCount }
-            guard size == columns else {
-                throw InputError(file: name, line: value.position.line, field: "posterior_factor.size", message: "is \(size) but the terms have \(columns) sparse points")
-            }
-            let packed = try r.doubles(o["packed_upper"], "posterior_factor.packed_upper", count: size * (size + 1) / 2)
-            let factor = PosteriorFactor(size: size, packedUpper: packed)
-            for i in 0..<size where !(factor.upper[i + i * size].isFinite && factor.upper[i + i * size] != 0) {
-                throw InputError(file: name, line: value.position.line, field: "posterior_factor.packed_upper", message: "diagonal element \(i) of R is zero or not finite")
-            }
-            guard packed.allSatisfy(\.isFinite) else {
-                throw InputError(file: name, line: value.position.line, field: "posterior_factor.packed_upper", message: "holds a value that is not finite")
-            }
-            potential.posteriorFactor = factor
+            potential.posteriorFactor = try r.posteriorFactor(value, columns: terms.reduce(0) { $0 + $1.sparseCount })
         }
         var model = ModelFile(potential: potential, sparseSources: sources, provenance: provenance)
         if !checksumVerified {
             model.integrityNote = "\(name) is a version \(version) model file, which carries no checksum: corruption cannot be detected (gap-export --format gapjson rewrites it with one)"
         }
         return model
+    }
+}
+
+extension ModelReader {
+    /// A density-correlation term (soap, radial_spectrum, bispectrum): descriptor and dot-product kernel.
+    func densityTerm(_ term: JSONObject, path: String, type: String, count: Int) throws -> SOAPTerm {
+        let h = try soapHyperparameters(term["descriptor"], "\(path).descriptor")
+        let (contraction, selected) = try soapDataDrivenParts(term["descriptor"], "\(path).descriptor", hyperparameters: h)
+        let correlation = try correlation(type: type, term["descriptor"], "\(path).descriptor")
+        let calculator: any DensityDescriptor
+        do { calculator = try correlation.makeCalculator(h, radialContraction: contraction, selectedFeatures: selected) } catch var error as InputError {
+            error.file = name
+            error.field = "\(path).descriptor.\(error.field ?? "")"
+            throw error
+        }
+        let width = try integer(term["feature_count"], "\(path).feature_count")
+        guard width == calculator.featureCount else {
+            throw InputError(file: name, field: "\(path).feature_count", message: "is \(width) but the descriptor has \(calculator.featureCount) features")
+        }
+        let points = try doubles(term["sparse_points"], "\(path).sparse_points", count: count * width)
+        let zeta = try integer(term["zeta"], "\(path).zeta")
+        guard zeta >= 1 else { throw InputError(file: name, field: "\(path).zeta", message: "must be a positive integer") }
+        let kernel = DotProductKernel(delta: try double(term["delta"], "\(path).delta"), zeta: zeta, featureCount: width, sparsePoints: points)
+        return SOAPTerm(calculator: calculator, kernel: kernel)
+    }
+
+    /// A distance_2b term: pair descriptor and squared-exponential kernel.
+    func pairTerm(_ term: JSONObject, path: String, count: Int) throws -> PairDistanceTerm {
+        let d = try object(term["descriptor"], "\(path).descriptor")
+        let cutoff = try double(d["cutoff"], "\(path).descriptor.cutoff")
+        let width = try double(d["cutoff_transition_width"], "\(path).descriptor.cutoff_transition_width")
+        let theta = try double(term["theta"], "\(path).theta")
+        let delta = try double(term["delta"], "\(path).delta")
+        // The kernel's preconditions are programmer checks; a model file is user input.
+        guard cutoff.isFinite, cutoff > 0 else { throw InputError(file: name, field: "\(path).descriptor.cutoff", message: "must be a positive number of Å") }
+        guard width.isFinite, width >= 0, width <= cutoff else { throw InputError(file: name, field: "\(path).descriptor.cutoff_transition_width", message: "must be between 0 and the cutoff") }
+        guard theta.isFinite, theta > 0 else { throw InputError(file: name, field: "\(path).theta", message: "must be a positive number of Å") }
+        guard delta.isFinite else { throw InputError(file: name, field: "\(path).delta", message: "must be finite") }
+        let z1 = try integer(d["Z1"], "\(path).descriptor.Z1")
+        let z2 = try integer(d["Z2"], "\(path).descriptor.Z2")
+        guard (0...118).contains(z1), (0...118).contains(z2) else { throw InputError(file: name, field: "\(path).descriptor", message: "Z1 and Z2 must be atomic numbers (0 for any)") }
+        let points = try doubles(term["sparse_points"], "\(path).sparse_points", count: count)
+        return PairDistanceTerm(kernel: PairDistanceKernel(
+            cutoffRadius: cutoff, transitionWidth: width, theta: theta, delta: delta,
+            species: PairDistanceKernel.SpeciesPair(z1, z2), sparseDistances: points))
+    }
+
+    /// Where each sparse point came from ([frame, atom], or null for synthetic points).
+    func sparseSources(_ list: JSONValue?, path: String) throws -> [SparsePointSource] {
+        guard let list else { return [] }
+        var sources: [SparsePointSource] = []
+        for (k, s) in try array(list, "\(path).sparse_sources").enumerated() {
+            switch s.kind {
+            case .null: sources.append(.synthetic)
+            case .array(let pair) where pair.count == 2:
+                sources.append(.environment(
+                    frame: try integer(pair[0], "\(path).sparse_sources[\(k)]"),
+                    atom: try integer(pair[1], "\(path).sparse_sources[\(k)]")))
+            default:
+                throw InputError(file: name, line: s.position.line, field: "\(path).sparse_sources[\(k)]", message: "expected [frame, atom] or null")
+            }
+        }
+        return sources
+    }
+
+    /// The provenance block: training files with their hashes, seed and data sizes.
+    func provenance(_ value: JSONValue?) throws -> ModelProvenance {
+        let p = try object(value, "provenance")
+        var files: [(String, String)] = []
+        for (k, f) in try array(p["training_files"], "provenance.training_files").enumerated() {
+            let o = try object(f, "provenance.training_files[\(k)]")
+            files.append((try string(o["path"], "path"), try string(o["sha256"], "sha256")))
+        }
+        let seedText = try string(p["seed"], "provenance.seed")
+        guard let seed = UInt64(seedText) else {
+            throw InputError(file: name, field: "provenance.seed", message: "expected an unsigned integer in a string")
+        }
+        return ModelProvenance(
+            config: p["config"]?.kind ?? .null, trainingFiles: files, codeVersion: try string(p["code_version"], "provenance.code_version"),
+            seed: seed, frameCount: try integer(p["frames"], "provenance.frames"), atomCount: try integer(p["atoms"], "provenance.atoms"),
+            observationCount: try integer(p["observations"], "provenance.observations"))
+    }
+
+    /// The posterior factor R (packed upper triangle), checked against the terms' `columns`.
+    func posteriorFactor(_ value: JSONValue, columns: Int) throws -> PosteriorFactor {
+        let o = try object(value, "posterior_factor")
+        let size = try integer(o["size"], "posterior_factor.size")
+        guard size == columns else {
+            throw InputError(file: name, line: value.position.line, field: "posterior_factor.size", message: "is \(size) but the terms have \(columns) sparse points")
+        }
+        let packed = try doubles(o["packed_upper"], "posterior_factor.packed_upper", count: size * (size + 1) / 2)
+        let factor = PosteriorFactor(size: size, packedUpper: packed)
+        for i in 0..<size where !(factor.upper[i + i * size].isFinite && factor.upper[i + i * size] != 0) {
+            throw InputError(file: name, line: value.position.line, field: "posterior_factor.packed_upper", message: "diagonal element \(i) of R is zero or not finite")
+        }
+        guard packed.allSatisfy(\.isFinite) else {
+            throw InputError(file: name, line: value.position.line, field: "posterior_factor.packed_upper", message: "holds a value that is not finite")
+        }
+        return factor
     }
 }
 

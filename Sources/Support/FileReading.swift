@@ -10,8 +10,11 @@ import Darwin
 /// silently parse a truncated file: a failed read, a directory, or fewer bytes than the file
 /// held when it was opened (it shrank while being read) are errors, never a short result.
 ///
-/// - Throws: ``InputError`` naming `path` with the system's reason.
-public func readFile(_ path: String, what: String = "file") throws -> [UInt8] {
+/// `maximumBytes`, if given, is checked against the file's size before anything is allocated
+/// (whole-file readers of possibly huge inputs pass what the machine can hold).
+///
+/// - Throws: ``InputError`` naming `path` with the system's reason, or the size and the limit.
+public func readFile(_ path: String, what: String = "file", maximumBytes: Int? = nil) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else {
         throw InputError(file: path, message: "cannot open the \(what): \(String(cString: strerror(errno)))")
@@ -27,6 +30,11 @@ public func readFile(_ path: String, what: String = "file") throws -> [UInt8] {
     let isRegular = (info.st_mode & S_IFMT) == S_IFREG
     // Regular files report their size (files in /proc report 0 and are read to their end).
     let expected = isRegular ? Int(info.st_size) : 0
+    if let maximumBytes, expected > maximumBytes {
+        throw InputError(
+            file: path,
+            message: "the \(what) is \(formatBytes(expected)), more than the \(formatBytes(maximumBytes)) this machine can hold for it now (half the memory available)")
+    }
     return try readAll(fd, expectedCount: expected, path: path, what: what)
 }
 

@@ -204,30 +204,9 @@ public struct Trainer: Sendable {
 
         // Pass 1 (or the checkpoint): the terms with their sparse points, and the QR started
         // with the rows U of K_MM + jitter = UᵀU.
-        var terms: [any PotentialTerm]
-        var sources: [[SparsePointSource]]
-        var solver: PanelledLeastSquares
-        var framesBefore = 0
-        if let checkpoint = options.resume {
-            guard let policy = options.checkpoint, policy.fingerprint == checkpoint.fingerprint,
-                  checkpoint.solver.panelRows == FitOptions.panelRows
-            else {
-                throw TrainingError.checkpointMismatch(path: options.checkpoint?.path ?? "")
-            }
-            terms = checkpoint.model.potential.terms
-            sources = checkpoint.model.sparseSources
-            solver = checkpoint.solver
-            framesBefore = checkpoint.framesDone
-            guard checkpoint.model.potential.e0 == e0, terms.count == specs.count, framesBefore <= data.frames.count else {
-                throw TrainingError.checkpointMismatch(path: policy.path)
-            }
-            lap("resumed from checkpoint")
-        } else {
-            (terms, sources) = try selectTerms(specs, data: data, features: features, cutoff: cutoff, options: options)
-            lap("descriptors and sparse points")
-            solver = PanelledLeastSquares(try startSolver(terms: terms, sources: sources), panelRows: FitOptions.panelRows)
-            lap("sparse covariance")
-        }
+        let (terms, sources, started, framesBefore) = try startOrResume(
+            specs, data: data, features: features, cutoff: cutoff, e0: e0, options: options, lap: lap)
+        var solver = consume started  // one reference to R: a second would copy it on the first fold
         let blockRows = options.blockRows ?? FitOptions.defaultBlockRows(columns: solver.columns)
         let columnOffsets = terms.reduce(into: [0]) { $0.append($0.last! + $1.sparseCount) }
         let checkpoints = CheckpointWriter(policy: options.checkpoint, progress: progress) {
@@ -265,6 +244,33 @@ public struct Trainer: Sendable {
             potential: potential, sparseSources: sources,
             reciprocalCondition: qr.reciprocalConditionEstimate, observationCount: observations,
             phaseSeconds: phases)
+    }
+
+    /// Pass 1 of a fit: the terms with their sparse points and the QR started with K_MM's
+    /// factor, or all of that (and the frames already folded in) from the checkpoint to resume.
+    func startOrResume(
+        _ specs: [TermSpecification], data: TrainingData, features: FeatureCache?, cutoff: Double, e0: [Int: Double],
+        options: FitOptions, lap: (String) -> Void
+    ) throws -> (terms: [any PotentialTerm], sources: [[SparsePointSource]], solver: PanelledLeastSquares, framesBefore: Int) {
+        if let checkpoint = options.resume {
+            guard let policy = options.checkpoint, policy.fingerprint == checkpoint.fingerprint,
+                  checkpoint.solver.panelRows == FitOptions.panelRows
+            else {
+                throw TrainingError.checkpointMismatch(path: options.checkpoint?.path ?? "")
+            }
+            guard checkpoint.model.potential.e0 == e0, checkpoint.model.potential.terms.count == specs.count,
+                  checkpoint.framesDone <= data.frames.count
+            else {
+                throw TrainingError.checkpointMismatch(path: policy.path)
+            }
+            lap("resumed from checkpoint")
+            return (checkpoint.model.potential.terms, checkpoint.model.sparseSources, checkpoint.solver, checkpoint.framesDone)
+        }
+        let (terms, sources) = try selectTerms(specs, data: data, features: features, cutoff: cutoff, options: options)
+        lap("descriptors and sparse points")
+        let solver = PanelledLeastSquares(try startSolver(terms: terms, sources: sources), panelRows: FitOptions.panelRows)
+        lap("sparse covariance")
+        return (terms, sources, solver, 0)
     }
 
     /// Pass 1: computes descriptor values, chooses each term's sparse points and returns the

@@ -39,6 +39,17 @@ final class FileReadingTests: XCTestCase {
         }
     }
 
+    /// A file larger than the caller's limit is refused by its size, before anything is read.
+    func testFileAboveTheLimitIsRefusedBeforeReading() throws {
+        let path = scratch + "/large"
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(repeating: 7, count: 4096)))
+        XCTAssertEqual(try readFile(path, maximumBytes: 4096).count, 4096)
+        XCTAssertThrowsError(try readFile(path, what: "model file", maximumBytes: 4095)) { error in
+            XCTAssertEqual((error as? InputError)?.file, path)
+            XCTAssertTrue("\(error)".contains("the model file is 4 kB, more than the 4 kB"), "\(error)")
+        }
+    }
+
     /// Fewer bytes than the file held when opened (it shrank while being read) is an error, not
     /// a short result: a pipe delivers 10 bytes where 20 were expected.
     func testShortReadIsAnError() throws {
