@@ -358,27 +358,11 @@ final class SOAPWorkspace {
     ) {
         let centre = Int(plan.centres[row])
         let pairCount = plan.pairOffsets[row + 1] - plan.pairOffsets[row]
-        let lm = lmCount, nl = nlCount, lc = lCount
         let needsPairGradients = gradients || strainGradients
         expandRow(row, plan: plan, inputs: inputs, needsPairGradients: needsPairGradients)
-
-        // (2) Power spectrum (or its kept components) and normalisation.
-        if let selection = calculator.selection {
-            selection.powerSpectrum(coefficients: coefficients, lmCount: lm, into: spectrum)
-        } else {
-            SOAPKernels.powerSpectrum(
-                coefficients: coefficients, channelCount: channelCount, lCount: lc, inverseRootDegeneracy: inverseRootDegeneracy,
-                into: spectrum)
-        }
         let f = featureCount
-        var squaredNorm = 0.0
-        for k in 0..<f { squaredNorm += spectrum[k] * spectrum[k] }
-        let norm = squaredNorm.squareRoot()
         let valuesOut = outputs.values! + row * f
-        let zeroRow = normalise && norm == 0
-        let scale = normalise ? (zeroRow ? 0 : 1 / norm) : 1
-        for k in 0..<f { valuesOut[k] = spectrum[k] * scale }
-
+        let norm = spectrumRow(into: valuesOut)
         guard needsPairGradients else { return }
 
         // (3) Gradients. Each pair's ∂v/∂r_ij is built in an L1-resident scratch row (already
@@ -391,124 +375,161 @@ final class SOAPWorkspace {
         let gradientBase = gradients ? outputs.gradients! + 3 * entryStart * f : nil
         let strainBase = strainGradients ? outputs.strain! + 9 * row * f : nil
         if let strainBase { strainBase.update(repeating: 0, count: 9 * f) }
-        if zeroRow {
+        if normalise && norm == 0 {
             if let gradientBase { gradientBase.update(repeating: 0, count: 3 * entryCount * f) }
             return
         }
-        var selfEntry = 0
-        if gradients {
-            // Entry of each pair: binary search in the row's sorted atom list.
-            let atoms = inputs.entryAtoms! + entryStart
-            selfEntry = SOAPWorkspace.search(Int32(centre), in: atoms, count: entryCount)
-            for q in 0..<pairCount {
-                let j = inputs.neighbours[pairIndex[q]]
-                pairEntry[q] = Int(j) == centre ? -1 : SOAPWorkspace.search(j, in: atoms, count: entryCount)
-            }
-            for e in 0..<entryCount { entryWritten[e] = false }
-        }
+        let selfEntry = gradients ? resolvePairEntries(centre: centre, atoms: inputs.entryAtoms! + entryStart, entryCount: entryCount, pairCount: pairCount, inputs: inputs) : 0
         for a in 0..<channelCount {
-            for k in 0..<lm { transposedCoefficients[k * channelCount + a] = coefficients[a * lm + k] }
+            for k in 0..<lmCount { transposedCoefficients[k * channelCount + a] = coefficients[a * lmCount + k] }
         }
-        let unitValues = valuesOut
-        let prefactorScale = normalise ? 1 / norm : 1
-        var dots = SIMD3<Double>(0, 0, 0)
         for q in 0..<pairCount {
-            let p = pairIndex[q]
-            let r = inputs.distances[p]
-            let vector = inputs.vectors[p]
-            let unit = vector / r
-            SOAPKernels.projections(
-                transposedCoefficients: transposedCoefficients, channelCount: channelCount, lCount: lc,
-                harmonics: harmonicValues + q * lm, harmonicGradients: harmonicGradients + 3 * q * lm,
-                transposed: transposedProjections, projections: projections, gradientProjections: gradientProjections)
-            let wr = weightedRadial + q * nl, ws = weightedSlope + q * nl
-            for n in 0..<nMax {
-                for l in 0..<lc {
-                    let k = n * lc + l
-                    let factor = inverseRootDegeneracy[l] * prefactorScale
-                    radialTerms[k] = factor * wr[k]
-                    let s = factor * ws[k]
-                    slopeTerms[k] = s * unit.x
-                    slopeTerms[nl + k] = s * unit.y
-                    slopeTerms[2 * nl + k] = s * unit.z
-                }
-            }
-            if let selection = calculator.selection {
-                dots = selection.pairGradient(
-                    channel: pairChannel[q], channelCount: channelCount, nlCount: nl, lCount: lc, slopeTerms: slopeTerms,
-                    radialTerms: radialTerms, projections: projections, gradientProjections: gradientProjections,
-                    unitValues: normalise ? unitValues : nil, into: pairGradient)
-            } else if singleChannel {
-                dots = SOAPKernels.pairGradientSingleChannel(
-                    nMax: nMax, lCount: lc, slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
-                    gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,
-                    into: pairGradient)
-            } else {
-                dots = SOAPKernels.pairGradient(
-                    channel: pairChannel[q], channelCount: channelCount, nMax: nMax, lCount: lc,
-                    slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
-                    gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,
-                    into: pairGradient)
-            }
-            // Fused: g = row − v̂ (v̂ · row); entry += g; centre −= g; strain[a][α] += r_a g.
-            var entryTarget: UnsafeMutablePointer<Double>? = nil
-            var entryFirst = false, selfFirst = false
-            let selfTarget = gradientBase.map { $0 + 3 * selfEntry * f }
-            if let gradientBase, pairEntry[q] >= 0 {
-                let entry = pairEntry[q]
-                entryTarget = gradientBase + 3 * entry * f
-                entryFirst = !entryWritten[entry]
-                entryWritten[entry] = true
-                selfFirst = !entryWritten[selfEntry]
-                entryWritten[selfEntry] = true
-            }
-            for alpha in 0..<3 {
-                let source = pairGradient + alpha * f
-                let d = normalise ? dots[alpha] : 0
-                if let entryTarget, let selfTarget {
-                    // g = row − v̂ d, written back for the strain pass.
-                    let target = entryTarget + alpha * f, centreTarget = selfTarget + alpha * f
-                    switch (entryFirst, selfFirst) {
-                    case (true, true):
-                        for k in 0..<f {
-                            let g = source[k] - unitValues[k] * d
-                            source[k] = g; target[k] = g; centreTarget[k] = -g
-                        }
-                    case (true, false):
-                        for k in 0..<f {
-                            let g = source[k] - unitValues[k] * d
-                            source[k] = g; target[k] = g; centreTarget[k] -= g
-                        }
-                    case (false, true):
-                        for k in 0..<f {
-                            let g = source[k] - unitValues[k] * d
-                            source[k] = g; target[k] += g; centreTarget[k] = -g
-                        }
-                    case (false, false):
-                        for k in 0..<f {
-                            let g = source[k] - unitValues[k] * d
-                            source[k] = g; target[k] += g; centreTarget[k] -= g
-                        }
-                    }
-                } else if normalise {
-                    for k in 0..<f { source[k] -= unitValues[k] * d }
-                }
-                if let strainBase {
-                    let rx = vector.x, ry = vector.y, rz = vector.z
-                    let sx = strainBase + alpha * f, sy = strainBase + (3 + alpha) * f, sz = strainBase + (6 + alpha) * f
-                    for k in 0..<f {
-                        let g = source[k]
-                        sx[k] += rx * g
-                        sy[k] += ry * g
-                        sz[k] += rz * g
-                    }
-                }
-            }
+            let dots = buildPairGradient(q, inputs: inputs, unitValues: valuesOut, prefactorScale: normalise ? 1 / norm : 1)
+            scatterPairGradient(
+                q, vector: inputs.vectors[pairIndex[q]], dots: dots, unitValues: valuesOut, selfEntry: selfEntry,
+                gradientBase: gradientBase, strainBase: strainBase)
         }
         // Entries never written (only the centre's, when no pair reaches another atom) are zero.
         if let gradientBase {
             for e in 0..<entryCount where !entryWritten[e] {
                 (gradientBase + 3 * e * f).update(repeating: 0, count: 3 * f)
+            }
+        }
+    }
+
+    /// (2) Power spectrum (or its kept components) of the expanded row, normalised if asked,
+    /// written to `valuesOut`; returns its norm before normalisation.
+    @inline(__always)
+    private func spectrumRow(into valuesOut: UnsafeMutablePointer<Double>) -> Double {
+        if let selection = calculator.selection {
+            selection.powerSpectrum(coefficients: coefficients, lmCount: lmCount, into: spectrum)
+        } else {
+            SOAPKernels.powerSpectrum(
+                coefficients: coefficients, channelCount: channelCount, lCount: lCount, inverseRootDegeneracy: inverseRootDegeneracy,
+                into: spectrum)
+        }
+        let f = featureCount
+        var squaredNorm = 0.0
+        for k in 0..<f { squaredNorm += spectrum[k] * spectrum[k] }
+        let norm = squaredNorm.squareRoot()
+        let scale = normalise ? (norm == 0 ? 0 : 1 / norm) : 1
+        for k in 0..<f { valuesOut[k] = spectrum[k] * scale }
+        return norm
+    }
+
+    /// The gradient entry of each pair of the row (binary search in its sorted atom list; −1 for
+    /// a pair to the centre's own image), entries marked unwritten; returns the centre's entry.
+    @inline(__always)
+    private func resolvePairEntries(centre: Int, atoms: UnsafePointer<Int32>, entryCount: Int, pairCount: Int, inputs: RowInputs) -> Int {
+        let selfEntry = SOAPWorkspace.search(Int32(centre), in: atoms, count: entryCount)
+        for q in 0..<pairCount {
+            let j = inputs.neighbours[pairIndex[q]]
+            pairEntry[q] = Int(j) == centre ? -1 : SOAPWorkspace.search(j, in: atoms, count: entryCount)
+        }
+        for e in 0..<entryCount { entryWritten[e] = false }
+        return selfEntry
+    }
+
+    /// ∂v/∂r_ij of pair `q` into `pairGradient` (3 rows of F), scaled by `prefactorScale`;
+    /// returns v̂ · row for each direction when normalising.
+    @inline(__always)
+    private func buildPairGradient(_ q: Int, inputs: RowInputs, unitValues: UnsafeMutablePointer<Double>, prefactorScale: Double) -> SIMD3<Double> {
+        let lm = lmCount, nl = nlCount, lc = lCount, f = featureCount
+        let p = pairIndex[q]
+        let unit = inputs.vectors[p] / inputs.distances[p]
+        SOAPKernels.projections(
+            transposedCoefficients: transposedCoefficients, channelCount: channelCount, lCount: lc,
+            harmonics: harmonicValues + q * lm, harmonicGradients: harmonicGradients + 3 * q * lm,
+            transposed: transposedProjections, projections: projections, gradientProjections: gradientProjections)
+        let wr = weightedRadial + q * nl, ws = weightedSlope + q * nl
+        for n in 0..<nMax {
+            for l in 0..<lc {
+                let k = n * lc + l
+                let factor = inverseRootDegeneracy[l] * prefactorScale
+                radialTerms[k] = factor * wr[k]
+                let s = factor * ws[k]
+                slopeTerms[k] = s * unit.x
+                slopeTerms[nl + k] = s * unit.y
+                slopeTerms[2 * nl + k] = s * unit.z
+            }
+        }
+        if let selection = calculator.selection {
+            return selection.pairGradient(
+                channel: pairChannel[q], channelCount: channelCount, nlCount: nl, lCount: lc, slopeTerms: slopeTerms,
+                radialTerms: radialTerms, projections: projections, gradientProjections: gradientProjections,
+                unitValues: normalise ? unitValues : nil, into: pairGradient)
+        } else if singleChannel {
+            return SOAPKernels.pairGradientSingleChannel(
+                nMax: nMax, lCount: lc, slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
+                gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,
+                into: pairGradient)
+        } else {
+            return SOAPKernels.pairGradient(
+                channel: pairChannel[q], channelCount: channelCount, nMax: nMax, lCount: lc,
+                slopeTerms: slopeTerms, radialTerms: radialTerms, projections: projections,
+                gradientProjections: gradientProjections, featureCount: f, unitValues: normalise ? unitValues : nil,
+                into: pairGradient)
+        }
+    }
+
+    /// Fused: g = row − v̂ (v̂ · row); entry += g; centre −= g; strain[a][α] += r_a g.
+    @inline(__always)
+    private func scatterPairGradient(
+        _ q: Int, vector: Vector3, dots: SIMD3<Double>, unitValues: UnsafeMutablePointer<Double>, selfEntry: Int,
+        gradientBase: UnsafeMutablePointer<Double>?, strainBase: UnsafeMutablePointer<Double>?
+    ) {
+        let f = featureCount
+        var entryTarget: UnsafeMutablePointer<Double>? = nil
+        var entryFirst = false, selfFirst = false
+        let selfTarget = gradientBase.map { $0 + 3 * selfEntry * f }
+        if let gradientBase, pairEntry[q] >= 0 {
+            let entry = pairEntry[q]
+            entryTarget = gradientBase + 3 * entry * f
+            entryFirst = !entryWritten[entry]
+            entryWritten[entry] = true
+            selfFirst = !entryWritten[selfEntry]
+            entryWritten[selfEntry] = true
+        }
+        for alpha in 0..<3 {
+            let source = pairGradient + alpha * f
+            let d = normalise ? dots[alpha] : 0
+            if let entryTarget, let selfTarget {
+                // g = row − v̂ d, written back for the strain pass.
+                let target = entryTarget + alpha * f, centreTarget = selfTarget + alpha * f
+                switch (entryFirst, selfFirst) {
+                case (true, true):
+                    for k in 0..<f {
+                        let g = source[k] - unitValues[k] * d
+                        source[k] = g; target[k] = g; centreTarget[k] = -g
+                    }
+                case (true, false):
+                    for k in 0..<f {
+                        let g = source[k] - unitValues[k] * d
+                        source[k] = g; target[k] = g; centreTarget[k] -= g
+                    }
+                case (false, true):
+                    for k in 0..<f {
+                        let g = source[k] - unitValues[k] * d
+                        source[k] = g; target[k] += g; centreTarget[k] = -g
+                    }
+                case (false, false):
+                    for k in 0..<f {
+                        let g = source[k] - unitValues[k] * d
+                        source[k] = g; target[k] += g; centreTarget[k] -= g
+                    }
+                }
+            } else if normalise {
+                for k in 0..<f { source[k] -= unitValues[k] * d }
+            }
+            if let strainBase {
+                let rx = vector.x, ry = vector.y, rz = vector.z
+                let sx = strainBase + alpha * f, sy = strainBase + (3 + alpha) * f, sz = strainBase + (6 + alpha) * f
+                for k in 0..<f {
+                    let g = source[k]
+                    sx[k] += rx * g
+                    sy[k] += ry * g
+                    sz[k] += rz * g
+                }
             }
         }
     }

@@ -95,6 +95,34 @@ struct RealSphericalHarmonics: Sendable {
         let q = scratch                      // Q̄_l^m at l(l+1)/2 + m
         let c = scratch + triangle           // c_m, m = 0 ... lMax (+1 spare)
         let s = c + (lMax + 2)               // s_m
+        legendre(z, into: q)
+        // (x + iy)^m
+        c[0] = 1
+        s[0] = 0
+        if lMax >= 1 {
+            for m in 1...lMax {
+                c[m] = c[m - 1] * x - s[m - 1] * y
+                s[m] = c[m - 1] * y + s[m - 1] * x
+            }
+        }
+        for l in 0...lMax {
+            let row = l * (l + 1) / 2
+            let centre = l * l + l
+            values[centre] = q[row]
+            if l >= 1 {
+                for m in 1...l {
+                    values[centre + m] = q[row + m] * c[m]
+                    values[centre - m] = q[row + m] * s[m]
+                }
+            }
+        }
+        guard let gradients else { return }
+        harmonicGradients(x: x, y: y, z: z, inverse: inverse, q: q, c: c, s: s, into: gradients)
+    }
+
+    /// Normalised associated Legendre functions Q̄_l^m(z) into `q[l(l+1)/2 + m]`.
+    @inlinable @inline(__always)
+    func legendre(_ z: Double, into q: UnsafeMutablePointer<Double>) {
         recurrenceA.withUnsafeBufferPointer { a in
         recurrenceB.withUnsafeBufferPointer { b in
         diagonal.withUnsafeBufferPointer { diag in
@@ -118,27 +146,14 @@ struct RealSphericalHarmonics: Sendable {
         }
         }
         }
-        // (x + iy)^m
-        c[0] = 1
-        s[0] = 0
-        if lMax >= 1 {
-            for m in 1...lMax {
-                c[m] = c[m - 1] * x - s[m - 1] * y
-                s[m] = c[m - 1] * y + s[m - 1] * x
-            }
-        }
-        for l in 0...lMax {
-            let row = l * (l + 1) / 2
-            let centre = l * l + l
-            values[centre] = q[row]
-            if l >= 1 {
-                for m in 1...l {
-                    values[centre + m] = q[row + m] * c[m]
-                    values[centre - m] = q[row + m] * s[m]
-                }
-            }
-        }
-        guard let gradients else { return }
+    }
+
+    /// ∂Y_lm/∂r_α from Q̄ (`q`), cos mφ and sin mφ powers (`c`, `s`) at the unit vector (x, y, z).
+    @inlinable @inline(__always)
+    func harmonicGradients(
+        x: Double, y: Double, z: Double, inverse: Double, q: UnsafeMutablePointer<Double>,
+        c: UnsafeMutablePointer<Double>, s: UnsafeMutablePointer<Double>, into gradients: UnsafeMutablePointer<Double>
+    ) {
         let n = componentCount
         let gx = gradients, gy = gradients + n, gz = gradients + 2 * n
         zDerivative.withUnsafeBufferPointer { dz in

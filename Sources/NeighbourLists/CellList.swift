@@ -31,21 +31,9 @@ extension NeighbourList {
         let n = positions.count
         let cutoffSquared = cutoffRadius * cutoffRadius
         let counts = grid.counts
-        let reach = grid.reach
         let periodic = geometry.periodic
 
-        // Atoms sorted by bin (counting sort), so that each bin's atoms are contiguous.
-        var binStart = [Int](repeating: 0, count: grid.binCount + 1)
-        for b in grid.atomBins { binStart[b + 1] += 1 }
-        for b in 0..<grid.binCount { binStart[b + 1] += binStart[b] }
-        var atomsByBin = [Int32](repeating: 0, count: n)
-        do {
-            var fill = binStart
-            for (atom, b) in grid.atomBins.enumerated() {
-                atomsByBin[fill[b]] = Int32(atom)
-                fill[b] += 1
-            }
-        }
+        let (binStart, atomsByBin) = grid.atomsSortedByBin()
 
         var outOffsets = [Int](repeating: 0, count: n + 1)
         var outNeighbours: [Int32] = []
@@ -58,37 +46,8 @@ extension NeighbourList {
         outDistances.reserveCapacity(expected)
         outShifts.reserveCapacity(expected)
 
-        // Neighbour bins along each direction for each centre-bin coordinate, precomputed once
-        // (flat, so the hot loop touches no nested arrays): for direction k and centre coordinate c,
-        // targets[k][targetStart[k][c] ..< targetStart[k][c + 1]] lists the reachable bin
-        // coordinates (pre-multiplied by the direction's stride) and their image shifts. Targets
-        // outside a non-periodic grid are dropped; periodic ones wrap with an image shift.
         let strides = SIMD3<Int>(1, counts[0], counts[0] * counts[1])
-        var targetStart: [[Int]] = []
-        var targetBins: [[Int]] = []
-        var targetShifts: [[Int32]] = []
-        for k in 0..<3 {
-            var start = [0]
-            var bins: [Int] = []
-            var shifts: [Int32] = []
-            for c in 0..<counts[k] {
-                for o in -reach[k]...reach[k] {
-                    let t = c + o
-                    if periodic[k] != 0 {
-                        let s = t >= 0 ? t / counts[k] : -((-t + counts[k] - 1) / counts[k])
-                        bins.append((t - s * counts[k]) * strides[k])
-                        shifts.append(Int32(s))
-                    } else if t >= 0 && t < counts[k] {
-                        bins.append(t * strides[k])
-                        shifts.append(0)
-                    }
-                }
-                start.append(bins.count)
-            }
-            targetStart.append(start)
-            targetBins.append(bins)
-            targetShifts.append(shifts)
-        }
+        let (targetStart, targetBins, targetShifts) = grid.reachableBins(periodic: periodic, strides: strides)
         let (startX, startY, startZ) = (targetStart[0], targetStart[1], targetStart[2])
         let (binsX, binsY, binsZ) = (targetBins[0], targetBins[1], targetBins[2])
         let (shiftsX, shiftsY, shiftsZ) = (targetShifts[0], targetShifts[1], targetShifts[2])
@@ -176,6 +135,103 @@ struct BinGrid {
     init(geometry: PeriodicGeometry, cutoffRadius: Double, binsPerCutoff: Int = 1) {
         let fractional = geometry.wrappedFractional
         let n = fractional.count
+        let (lower, width, slack) = BinGrid.fractionalExtent(geometry)
+        // Bin counts from the target bin width (Cartesian, perpendicular to the lattice planes).
+        let binWidth = cutoffRadius / Double(max(1, binsPerCutoff))
+        var counts = SIMD3<Int>(1, 1, 1)
+        for k in 0..<3 {
+            let extent = width[k] * geometry.planeSpacing[k]
+            let bins = (extent / binWidth).rounded(.down)
+            counts[k] = bins.isFinite ? max(1, Int(min(bins, 1e7))) : 1
+        }
+        // Cap the total, shrinking the most finely binned direction first.
+        let cap = BinGrid.maximumBins(atomCount: n)
+        while counts[0] * counts[1] * counts[2] > cap {
+            var k = 0
+            if counts[1] > counts[k] { k = 1 }
+            if counts[2] > counts[k] { k = 2 }
+            counts[k] = (counts[k] + 1) / 2
+        }
+        self.counts = counts
+        let reach = BinGrid.searchReach(geometry: geometry, cutoffRadius: cutoffRadius, counts: counts, width: width, slack: slack)
+        self.reach = reach
+        var bins: [Int] = []
+        bins.reserveCapacity(n)
+        for f in fractional {
+            var index = 0
+            var stride = 1
+            for k in 0..<3 {
+                var c = 0
+                if counts[k] > 1 {
+                    let t = ((f[k] - lower[k]) / width[k] * Double(counts[k])).rounded(.down)
+                    c = t.isFinite ? Int(max(0, min(t, Double(counts[k] - 1)))) : 0
+                }
+                index += c * stride
+                stride *= counts[k]
+            }
+            bins.append(index)
+        }
+        atomBins = bins
+    }
+}
+
+extension BinGrid {
+    /// Atoms sorted by bin (counting sort), so that each bin's atoms are contiguous:
+    /// bin b holds `atomsByBin[binStart[b] ..< binStart[b + 1]]`.
+    func atomsSortedByBin() -> (binStart: [Int], atomsByBin: [Int32]) {
+        var binStart = [Int](repeating: 0, count: binCount + 1)
+        for b in atomBins { binStart[b + 1] += 1 }
+        for b in 0..<binCount { binStart[b + 1] += binStart[b] }
+        var atomsByBin = [Int32](repeating: 0, count: atomBins.count)
+        var fill = binStart
+        for (atom, b) in atomBins.enumerated() {
+            atomsByBin[fill[b]] = Int32(atom)
+            fill[b] += 1
+        }
+        return (binStart, atomsByBin)
+    }
+
+    /// Neighbour bins along each direction for each centre-bin coordinate, precomputed once
+    /// (flat, so the hot loop touches no nested arrays): for direction k and centre coordinate c,
+    /// `bins[k][start[k][c] ..< start[k][c + 1]]` lists the reachable bin coordinates
+    /// (pre-multiplied by the direction's stride) and `shifts[k]` their image shifts. Targets
+    /// outside a non-periodic grid are dropped; periodic ones wrap with an image shift.
+    func reachableBins(periodic: SIMD3<Int32>, strides: SIMD3<Int>) -> (start: [[Int]], bins: [[Int]], shifts: [[Int32]]) {
+        var targetStart: [[Int]] = []
+        var targetBins: [[Int]] = []
+        var targetShifts: [[Int32]] = []
+        for k in 0..<3 {
+            var start = [0]
+            var bins: [Int] = []
+            var shifts: [Int32] = []
+            for c in 0..<counts[k] {
+                for o in -reach[k]...reach[k] {
+                    let t = c + o
+                    if periodic[k] != 0 {
+                        let s = t >= 0 ? t / counts[k] : -((-t + counts[k] - 1) / counts[k])
+                        bins.append((t - s * counts[k]) * strides[k])
+                        shifts.append(Int32(s))
+                    } else if t >= 0 && t < counts[k] {
+                        bins.append(t * strides[k])
+                        shifts.append(0)
+                    }
+                }
+                start.append(bins.count)
+            }
+            targetStart.append(start)
+            targetBins.append(bins)
+            targetShifts.append(shifts)
+        }
+        return (targetStart, targetBins, targetShifts)
+    }
+}
+
+extension BinGrid {
+    /// The fractional extent per direction ([0, 1) when periodic, the atoms' range otherwise)
+    /// and the round-off slack of fractional coordinates.
+    static func fractionalExtent(_ geometry: PeriodicGeometry) -> (lower: Vector3, width: Vector3, slack: Double) {
+        let fractional = geometry.wrappedFractional
+        let n = fractional.count
         // Fractional extent per direction: [0, 1) when periodic, the atoms' range otherwise.
         var lower = Vector3(0, 0, 0)
         var width = Vector3(1, 1, 1)
@@ -201,24 +257,11 @@ struct BinGrid {
         for k in 0..<3 where geometry.periodic[k] != 0 {
             for s in geometry.wrapShifts { largestMagnitude = max(largestMagnitude, Double(abs(s[k])) + 1) }
         }
-        let slack = 1e-9 * largestMagnitude
-        // Bin counts from the target bin width (Cartesian, perpendicular to the lattice planes).
-        let binWidth = cutoffRadius / Double(max(1, binsPerCutoff))
-        var counts = SIMD3<Int>(1, 1, 1)
-        for k in 0..<3 {
-            let extent = width[k] * geometry.planeSpacing[k]
-            let bins = (extent / binWidth).rounded(.down)
-            counts[k] = bins.isFinite ? max(1, Int(min(bins, 1e7))) : 1
-        }
-        // Cap the total, shrinking the most finely binned direction first.
-        let cap = BinGrid.maximumBins(atomCount: n)
-        while counts[0] * counts[1] * counts[2] > cap {
-            var k = 0
-            if counts[1] > counts[k] { k = 1 }
-            if counts[2] > counts[k] { k = 2 }
-            counts[k] = (counts[k] + 1) / 2
-        }
-        self.counts = counts
+        return (lower, width, 1e-9 * largestMagnitude)
+    }
+
+    /// Bins to search on each side of a centre's bin along each direction.
+    static func searchReach(geometry: PeriodicGeometry, cutoffRadius: Double, counts: SIMD3<Int>, width: Vector3, slack: Double) -> SIMD3<Int> {
         // Points of bins b and b + r differ by more than (r - 1)·w in fractional units (w the bin
         // width in fractional units), i.e. are more than (r - 1)·w·d_k apart; search every r with
         // (r - 1)·w < cutoff/d_k + slack. floor(...) + 1 is that bound, plus one when it is exact.
@@ -239,23 +282,6 @@ struct BinGrid {
                 reach[k] = r < Double(limit) ? Int(r) : limit
             }
         }
-        self.reach = reach
-        var bins: [Int] = []
-        bins.reserveCapacity(n)
-        for f in fractional {
-            var index = 0
-            var stride = 1
-            for k in 0..<3 {
-                var c = 0
-                if counts[k] > 1 {
-                    let t = ((f[k] - lower[k]) / width[k] * Double(counts[k])).rounded(.down)
-                    c = t.isFinite ? Int(max(0, min(t, Double(counts[k] - 1)))) : 0
-                }
-                index += c * stride
-                stride *= counts[k]
-            }
-            bins.append(index)
-        }
-        atomBins = bins
+        return reach
     }
 }

@@ -221,23 +221,7 @@ struct IterativeCUR {
             var ws = vectors
             for j in 0..<ws.count { project(&ws[j]) }
             let weights = theta.map { $0 > 0 ? 1 / $0 : 0 }
-            let flat = ws.flatMap { $0 }
-            matrix.values.withUnsafeBufferPointer { px in
-                flat.withUnsafeBufferPointer { pw in
-                    scores.withUnsafeMutableBufferPointer { ps in
-                        parallelChunks(count: n, threads: threads) { _, range in
-                            for i in range {
-                                var s = 0.0
-                                for j in 0..<weights.count {
-                                    let d = dot(px.baseAddress! + i * f, pw.baseAddress! + j * f, f)
-                                    s += d * d * weights[j]
-                                }
-                                ps[i] = s
-                            }
-                        }
-                    }
-                }
-            }
+            leverageScores(directions: ws, weights: weights, into: &scores)
             guard let pick = argmax(scores, excluding: selected) else { break }
             selected[pick] = true
             order.append(pick)
@@ -249,27 +233,7 @@ struct IterativeCUR {
             let norm = direction.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, f) }.squareRoot()
             if norm > 0 && norm.isFinite {
                 direction = direction.map { $0 / norm }
-                var g = [Double](repeating: 0, count: f)
-                c.withUnsafeBufferPointer { pc in
-                    direction.withUnsafeBufferPointer { pd in
-                        g.withUnsafeMutableBufferPointer { pg in
-                            symmetricMatrixVector(pc.baseAddress!, f, pd.baseAddress!, pg.baseAddress!, threads: threads)
-                        }
-                    }
-                }
-                let gamma = g.withUnsafeBufferPointer { pg in direction.withUnsafeBufferPointer { dot(pg.baseAddress!, $0.baseAddress!, f) } }
-                c.withUnsafeMutableBufferPointer { pc in
-                    direction.withUnsafeBufferPointer { pd in
-                        g.withUnsafeBufferPointer { pg in
-                            for j in 0..<f {
-                                // C − d gᵀ − g dᵀ + γ d dᵀ, column j: += d (γ dⱼ − gⱼ) − g dⱼ.
-                                let dj = pd[j], hj = gamma * pd[j] - pg[j]
-                                let column = pc.baseAddress! + j * f
-                                for i in 0..<f { column[i] += pd[i] * hj - pg[i] * dj }
-                            }
-                        }
-                    }
-                }
+                IterativeCUR.deflate(&c, size: f, along: direction, threads: threads)
                 q.append(direction)
             }
             var next = vectors[0]
@@ -278,6 +242,53 @@ struct IterativeCUR {
             warm = next
         }
         return order
+    }
+
+    /// Each row's leverage on the given directions: Σⱼ wⱼ (xᵢ·dⱼ)², in parallel over rows.
+    private func leverageScores(directions: [[Double]], weights: [Double], into scores: inout [Double]) {
+        let n = matrix.rowCount, f = matrix.featureCount
+        let flat = directions.flatMap { $0 }
+        matrix.values.withUnsafeBufferPointer { px in
+            flat.withUnsafeBufferPointer { pw in
+                scores.withUnsafeMutableBufferPointer { ps in
+                    parallelChunks(count: n, threads: threads) { _, range in
+                        for i in range {
+                            var s = 0.0
+                            for j in 0..<weights.count {
+                                let d = dot(px.baseAddress! + i * f, pw.baseAddress! + j * f, f)
+                                s += d * d * weights[j]
+                            }
+                            ps[i] = s
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// C ← P C P with P = I − d dᵀ for a unit vector d (C symmetric, size x size, column-major).
+    private static func deflate(_ c: inout [Double], size f: Int, along direction: [Double], threads: Int) {
+        var g = [Double](repeating: 0, count: f)
+        c.withUnsafeBufferPointer { pc in
+            direction.withUnsafeBufferPointer { pd in
+                g.withUnsafeMutableBufferPointer { pg in
+                    symmetricMatrixVector(pc.baseAddress!, f, pd.baseAddress!, pg.baseAddress!, threads: threads)
+                }
+            }
+        }
+        let gamma = g.withUnsafeBufferPointer { pg in direction.withUnsafeBufferPointer { dot(pg.baseAddress!, $0.baseAddress!, f) } }
+        c.withUnsafeMutableBufferPointer { pc in
+            direction.withUnsafeBufferPointer { pd in
+                g.withUnsafeBufferPointer { pg in
+                    for j in 0..<f {
+                        // C − d gᵀ − g dᵀ + γ d dᵀ, column j: += d (γ dⱼ − gⱼ) − g dⱼ.
+                        let dj = pd[j], hj = gamma * pd[j] - pg[j]
+                        let column = pc.baseAddress! + j * f
+                        for i in 0..<f { column[i] += pd[i] * hj - pg[i] * dj }
+                    }
+                }
+            }
+        }
     }
 
     /// N ≤ F: keep K = X̃X̃ᵀ (N x N); picking row s maps K to K − K[:, s] K[s, :] / K[s, s].

@@ -136,58 +136,34 @@ func topEigenpairs(_ a: [Double], n: Int, k: Int, start: [Double]?, threads: Int
 
     let maxSteps = min(n, 150)
     let tolerance = 1e-12
-    var basis = [Double](repeating: 0, count: maxSteps * n)  // Lanczos vectors, one per row
+    var lanczos = LanczosBasis(size: n, capacity: maxSteps)
     var alpha: [Double] = []
     var beta: [Double] = []
     var w = [Double](repeating: 0, count: n)
     var injectedAt = -1
-    var generator = SplitMix64(seed: 0x5EED_1A2C_7E55)
-
-    func randomUnitVector(orthogonalTo m: Int) -> [Double]? {
-        for _ in 0..<4 {
-            var v = (0..<n).map { _ in Double(generator.next() >> 11) * 0x1.0p-53 - 0.5 }
-            for _ in 0..<2 { orthogonalise(&v, against: m) }
-            let norm = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, n) }.squareRoot()
-            if norm > 1e-8 { return v.map { $0 / norm } }
-        }
-        return nil
-    }
-    func orthogonalise(_ v: inout [Double], against m: Int) {
-        basis.withUnsafeBufferPointer { pq in
-            v.withUnsafeMutableBufferPointer { pv in
-                for i in 0..<m {
-                    let q = pq.baseAddress! + i * n
-                    let c = dot(q, pv.baseAddress!, n)
-                    for t in 0..<n { pv[t] -= c * q[t] }
-                }
-            }
-        }
-    }
 
     // First vector.
-    var q0: [Double]
     if let start, start.count == n, case let norm = start.withUnsafeBufferPointer({ dot($0.baseAddress!, $0.baseAddress!, n) }).squareRoot(),
        norm > 0, norm.isFinite {
-        q0 = start.map { $0 / norm }
+        lanczos.set(0, to: start.map { $0 / norm })
     } else {
-        guard let v = randomUnitVector(orthogonalTo: 0) else { return try viaLAPACK() }
-        q0 = v
+        guard let v = lanczos.randomUnitVector(orthogonalTo: 0) else { return try viaLAPACK() }
+        lanczos.set(0, to: v)
     }
-    basis.replaceSubrange(0..<n, with: q0)
 
     for j in 0..<maxSteps {
         a.withUnsafeBufferPointer { pa in
-            basis.withUnsafeBufferPointer { pq in
+            lanczos.basis.withUnsafeBufferPointer { pq in
                 w.withUnsafeMutableBufferPointer { pw in
                     symmetricMatrixVector(pa.baseAddress!, n, pq.baseAddress! + j * n, pw.baseAddress!, threads: threads)
                 }
             }
         }
-        let aj = basis.withUnsafeBufferPointer { pq in w.withUnsafeBufferPointer { dot(pq.baseAddress! + j * n, $0.baseAddress!, n) } }
+        let aj = lanczos.basis.withUnsafeBufferPointer { pq in w.withUnsafeBufferPointer { dot(pq.baseAddress! + j * n, $0.baseAddress!, n) } }
         alpha.append(aj)
         // Full reorthogonalisation, twice ("twice is enough"), replaces the three-term recurrence.
-        orthogonalise(&w, against: j + 1)
-        orthogonalise(&w, against: j + 1)
+        lanczos.orthogonalise(&w, against: j + 1)
+        lanczos.orthogonalise(&w, against: j + 1)
         let bj = w.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, n) }.squareRoot()
         let m = j + 1
         let scale = max(alpha.map(abs).max() ?? 0, beta.max() ?? 0, 1e-300)
@@ -202,30 +178,74 @@ func topEigenpairs(_ a: [Double], n: Int, k: Int, start: [Double]?, threads: Int
             let thetaMax = max(abs(t.values[m - 1]), abs(t.values[0]), 1e-300)
             let converged = top.allSatisfy { idx in bj * abs(t.vectors[m - 1, idx]) <= tolerance * thetaMax }
             if converged || m == n {
-                var vectors: [[Double]] = []
-                for idx in top {
-                    var v = [Double](repeating: 0, count: n)
-                    for i in 0..<m {
-                        let s = t.vectors[i, idx]
-                        for r in 0..<n { v[r] += s * basis[i * n + r] }
-                    }
-                    let norm = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, n) }.squareRoot()
-                    vectors.append(v.map { $0 / norm })
-                }
-                return (top.map { t.values[$0] }, vectors)
+                return (top.map { t.values[$0] }, top.map { lanczos.ritzVector(t.vectors, column: $0, steps: m) })
             }
         }
         guard m < maxSteps else { break }
         if breakdown {
             // Invariant subspace: continue in a fresh direction so that no eigenvalue is missed.
-            guard let v = randomUnitVector(orthogonalTo: m) else { break }
+            guard let v = lanczos.randomUnitVector(orthogonalTo: m) else { break }
             beta.append(0)
-            basis.replaceSubrange(m * n ..< (m + 1) * n, with: v)
+            lanczos.set(m, to: v)
             injectedAt = m
         } else {
             beta.append(bj)
-            basis.replaceSubrange(m * n ..< (m + 1) * n, with: w.map { $0 / bj })
+            lanczos.set(m, to: w.map { $0 / bj })
         }
     }
     return try viaLAPACK()
+}
+
+/// The Lanczos vectors of ``topEigenpairs``, one per row, with the operations on them.
+private struct LanczosBasis {
+    let size: Int
+    var basis: [Double]
+    var generator = SplitMix64(seed: 0x5EED_1A2C_7E55)
+
+    init(size: Int, capacity: Int) {
+        self.size = size
+        basis = [Double](repeating: 0, count: capacity * size)
+    }
+
+    mutating func set(_ row: Int, to v: [Double]) {
+        basis.replaceSubrange(row * size ..< (row + 1) * size, with: v)
+    }
+
+    /// v minus its components along the first `m` vectors.
+    func orthogonalise(_ v: inout [Double], against m: Int) {
+        let n = size
+        basis.withUnsafeBufferPointer { pq in
+            v.withUnsafeMutableBufferPointer { pv in
+                for i in 0..<m {
+                    let q = pq.baseAddress! + i * n
+                    let c = dot(q, pv.baseAddress!, n)
+                    for t in 0..<n { pv[t] -= c * q[t] }
+                }
+            }
+        }
+    }
+
+    /// A seeded random unit vector orthogonal to the first `m` vectors, or nil if they span.
+    mutating func randomUnitVector(orthogonalTo m: Int) -> [Double]? {
+        let n = size
+        for _ in 0..<4 {
+            var v = (0..<n).map { _ in Double(generator.next() >> 11) * 0x1.0p-53 - 0.5 }
+            for _ in 0..<2 { orthogonalise(&v, against: m) }
+            let norm = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, n) }.squareRoot()
+            if norm > 1e-8 { return v.map { $0 / norm } }
+        }
+        return nil
+    }
+
+    /// The unit Ritz vector Σᵢ t[i, column] qᵢ over the first `steps` vectors.
+    func ritzVector(_ t: Matrix, column: Int, steps m: Int) -> [Double] {
+        let n = size
+        var v = [Double](repeating: 0, count: n)
+        for i in 0..<m {
+            let s = t[i, column]
+            for r in 0..<n { v[r] += s * basis[i * n + r] }
+        }
+        let norm = v.withUnsafeBufferPointer { dot($0.baseAddress!, $0.baseAddress!, n) }.squareRoot()
+        return v.map { $0 / norm }
+    }
 }

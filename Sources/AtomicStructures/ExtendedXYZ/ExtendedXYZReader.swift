@@ -259,35 +259,42 @@ public struct ExtendedXYZReader {
             }
         }
 
-        let text = propertiesText ?? "species:S:1:pos:R:3"
-        let layout: FrameLayout
+        let layout = try frameLayout(propertiesText ?? "species:S:1:pos:R:3", line: lineNumber)
+        let cell = try headerCell(lattice: lattice, pbc: pbc, line: lineNumber)
+        return Header(cell: cell, info: info, layout: layout)
+    }
+
+    /// The column layout named by the Properties text (the previous frame's when unchanged).
+    private func frameLayout(_ text: String, line lineNumber: Int) throws -> FrameLayout {
         if let cached = scratch.lastLayout, cached.propertiesText == text {
-            layout = cached
+            return cached
         } else {
             let fileName = name
             let columns = try parsePropertiesSpecification(text) { message in
                 InputError(file: fileName, line: lineNumber, field: "Properties", message: message)
             }
             try checkSpecialColumns(columns, line: lineNumber)
-            layout = FrameLayout(columns: columns, propertiesText: text)
+            let layout = FrameLayout(columns: columns, propertiesText: text)
             scratch.lastLayout = layout
+            return layout
         }
+    }
 
-        let cell: Cell
+    /// The cell from Lattice and pbc (pbc defaults to periodic with a Lattice, open without).
+    private func headerCell(lattice: Matrix3?, pbc: (Bool, Bool, Bool)?, line lineNumber: Int) throws -> Cell {
         if let lattice {
             let periodic = pbc ?? (true, true, true)
-            cell = Cell(matrix: lattice, periodic: periodic)
             if let problem = latticeProblem(lattice, periodic: periodic) {
                 throw error(lineNumber, "Lattice", problem)
             }
+            return Cell(matrix: lattice, periodic: periodic)
         } else {
             let periodic = pbc ?? (false, false, false)
             if periodic.0 || periodic.1 || periodic.2 {
                 throw error(lineNumber, "pbc", "is true in some direction but the header has no Lattice; expected a Lattice with the periodic cell vectors, or pbc=\"F F F\"")
             }
-            cell = .none
+            return .none
         }
-        return Header(cell: cell, info: info, layout: layout)
     }
 
     private func duplicateKey(_ key: String, line: Int) -> InputError {

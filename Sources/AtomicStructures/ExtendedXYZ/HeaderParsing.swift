@@ -64,18 +64,64 @@ func tokenizeHeader(_ line: UnsafeBufferPointer<UInt8>, into tokens: inout Heade
 private func splitHeader(
     _ line: UnsafeBufferPointer<UInt8>, output: UnsafeMutablePointer<UInt8>, entries: inout [HeaderTokens.Entry]
 ) throws(HeaderSyntaxError) -> Int {
+    guard let input = line.baseAddress else { return 0 }
+    var scanner = HeaderScanner(input: input, n: line.count, output: output)
+    let n = line.count
+    scanner.skipSpaces()
+    while scanner.i < n {
+        if input[scanner.i] == UInt8(ascii: "=") {
+            throw HeaderSyntaxError(key: nil, message: "'=' at character \(scanner.i + 1) has no key before it")
+        }
+        let keyStart = scanner.i
+        let keyRange = try scanner.readToken(stopAtEquals: true, key: nil)
+        guard !keyRange.isEmpty else {
+            throw HeaderSyntaxError(key: nil, message: "empty key at character \(keyStart + 1)")
+        }
+        let keyBytes = UnsafeBufferPointer(start: output + keyRange.lowerBound, count: keyRange.count)
+        if !keyBytes.allSatisfy({ $0 < 0x80 }) && String(validating: keyBytes, as: UTF8.self) == nil {
+            throw HeaderSyntaxError(key: nil, message: "a key is not valid UTF-8 text; this does not look like a text file")
+        }
+        scanner.skipSpaces()
+        var valueRange: Range<Int>? = nil
+        if scanner.i < n && input[scanner.i] == UInt8(ascii: "=") {
+            scanner.i += 1
+            scanner.skipSpaces()
+            guard scanner.i < n else {
+                throw HeaderSyntaxError(key: scanner.text(keyRange), message: "missing value after '='; expected a value such as a number, T/F or a quoted string")
+            }
+            valueRange = try scanner.readToken(stopAtEquals: false, key: keyRange)
+            scanner.skipSpaces()
+        }
+        entries.append(HeaderTokens.Entry(key: keyRange, value: valueRange))
+    }
+    return scanner.written
+}
+
+/// Reading position in the header line (`i`) and in the unescaped output (`written`).
+private struct HeaderScanner {
+    let input: UnsafePointer<UInt8>
+    let n: Int
+    let output: UnsafeMutablePointer<UInt8>
     var i = 0
     var written = 0
-    let n = line.count
-    guard let input = line.baseAddress else { return 0 }
+
+    init(input: UnsafePointer<UInt8>, n: Int, output: UnsafeMutablePointer<UInt8>) {
+        self.input = input
+        self.n = n
+        self.output = output
+    }
 
     func text(_ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(start: output + range.lowerBound, count: range.count), as: UTF8.self)
     }
 
+    mutating func skipSpaces() {
+        while i < n && isASCIISpace(input[i]) { i += 1 }
+    }
+
     /// Reads one token starting at `i`; stops at unquoted whitespace, and at unquoted `=` when
     /// `stopAtEquals`. Returns its range in `output`.
-    func readToken(stopAtEquals: Bool, key: Range<Int>?) throws(HeaderSyntaxError) -> Range<Int> {
+    mutating func readToken(stopAtEquals: Bool, key: Range<Int>?) throws(HeaderSyntaxError) -> Range<Int> {
         let first = written
         var closer: UInt8 = 0
         var openedAt = i
@@ -126,39 +172,6 @@ private func splitHeader(
         }
         return first..<written
     }
-
-    func skipSpaces() {
-        while i < n && isASCIISpace(input[i]) { i += 1 }
-    }
-
-    skipSpaces()
-    while i < n {
-        if input[i] == UInt8(ascii: "=") {
-            throw HeaderSyntaxError(key: nil, message: "'=' at character \(i + 1) has no key before it")
-        }
-        let keyStart = i
-        let keyRange = try readToken(stopAtEquals: true, key: nil)
-        guard !keyRange.isEmpty else {
-            throw HeaderSyntaxError(key: nil, message: "empty key at character \(keyStart + 1)")
-        }
-        let keyBytes = UnsafeBufferPointer(start: output + keyRange.lowerBound, count: keyRange.count)
-        if !keyBytes.allSatisfy({ $0 < 0x80 }) && String(validating: keyBytes, as: UTF8.self) == nil {
-            throw HeaderSyntaxError(key: nil, message: "a key is not valid UTF-8 text; this does not look like a text file")
-        }
-        skipSpaces()
-        var valueRange: Range<Int>? = nil
-        if i < n && input[i] == UInt8(ascii: "=") {
-            i += 1
-            skipSpaces()
-            guard i < n else {
-                throw HeaderSyntaxError(key: text(keyRange), message: "missing value after '='; expected a value such as a number, T/F or a quoted string")
-            }
-            valueRange = try readToken(stopAtEquals: false, key: keyRange)
-            skipSpaces()
-        }
-        entries.append(HeaderTokens.Entry(key: keyRange, value: valueRange))
-    }
-    return written
 }
 
 private func quoteForMessage(_ byte: UInt8) -> String {
