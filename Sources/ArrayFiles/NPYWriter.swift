@@ -14,7 +14,7 @@ public class NumPyArrayStream {
     /// The shape of one row (the dimensions after the first).
     public let trailingShape: [Int]
     /// Elements per row: the product of ``trailingShape``.
-    public let rowElementCount: Int
+    package let rowElementCount: Int
     let file: OutputFile
     /// Where the `.npy` bytes start in `file`.
     let startOffset: Int

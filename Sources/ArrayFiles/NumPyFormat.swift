@@ -9,7 +9,7 @@ public enum NumPyElementType: Hashable, Sendable {
     case int64
 
     /// The NumPy type string (`descr`) written in headers.
-    public var typeString: String {
+    package var typeString: String {
         switch self {
         case .float64: return "<f8"
         case .int64: return "<i8"

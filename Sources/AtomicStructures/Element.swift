@@ -19,7 +19,7 @@ public struct Element: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var symbol: String { Element.symbols[atomicNumber - 1] }
 
     /// Standard atomic mass in daltons (ASE's table), used only when writing `masses` columns.
-    public var standardMass: Double { Element.masses[atomicNumber - 1] }
+    package var standardMass: Double { Element.masses[atomicNumber - 1] }
 
     public var description: String { symbol }
 

@@ -33,7 +33,7 @@ public enum InfoValue: Hashable, Sendable {
     }
 
     /// The value as text, if it is a string (numbers and booleans are not converted).
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }

@@ -239,22 +239,22 @@ public struct SOAPTermConfig: Hashable, Sendable {
 
 extension SOAPTermConfig {
     /// `delta`: the kernel's energy scale.
-    public static let deltaKey = SOAPKey(
+    package static let deltaKey = SOAPKey(
         "delta", type: "number > 0, eV", unit: "eV", default: .required, range: .positive,
         meaning: "Energy scale δ of the kernel δ² (x·x')^ζ.")
     /// `zeta`: the kernel's exponent (4 as in GAP-18).
-    public static let zetaKey = SOAPKey(
+    package static let zetaKey = SOAPKey(
         "zeta", type: "integer ≥ 1", default: .integer(defaultZeta), range: .atLeast(1), meaning: "Exponent ζ of the dot-product kernel.")
     /// `n_sparse`.
-    public static let sparseCountKey = SOAPKey(
+    package static let sparseCountKey = SOAPKey(
         "n_sparse", type: "integer ≥ 1", default: .required, range: .atLeast(1),
         meaning: "Number of sparse points (required unless `index_file`; with it, must match the file).")
     /// `sparse_method`.
-    public static let sparseMethodKey = SOAPKey(
+    package static let sparseMethodKey = SOAPKey(
         "sparse_method", type: "`cur`, `cur_iterative`, `fps`, `random`, `index_file`", default: .name("cur"),
         meaning: "How sparse points are chosen (below).")
     /// `sparse_file`.
-    public static let sparseFileKey = SOAPKey(
+    package static let sparseFileKey = SOAPKey(
         "sparse_file", type: "path", default: .required, meaning: "Environment indices, only with `index_file`.")
 
     /// Every key of a `soap` term in documentation order: `type`, the descriptor's (``SOAPKeys``),
@@ -293,7 +293,7 @@ public struct Distance2BDescriptorConfig: Hashable, Sendable {
 
     /// The species pairs this term covers given the species in the data: the configured pair,
     /// or every unordered pair (including like pairs) of `speciesPresent`.
-    public func speciesPairs(speciesPresent: [Int]) -> [SpeciesPair] {
+    package func speciesPairs(speciesPresent: [Int]) -> [SpeciesPair] {
         if let speciesPair { return [speciesPair] }
         let present = Array(Set(speciesPresent)).sorted()
         var pairs: [SpeciesPair] = []

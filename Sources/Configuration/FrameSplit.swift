@@ -16,9 +16,9 @@ public struct FrameSplit: Hashable, Sendable {
     /// Each frame: resolved file path and 0-based frame index.
     public var frames: [(path: String, index: Int)] { zip(framePaths, frameIndices).map { ($0, $1) } }
     /// The resolved file of each frame.
-    public var framePaths: [String]
+    package var framePaths: [String]
     /// The 0-based index of each frame within its file.
-    public var frameIndices: [Int]
+    package var frameIndices: [Int]
     /// The parts (`train`, `test`): indices into the frame list.
     public var parts: [String: [Int]]
     /// The split file's name, for messages.

@@ -134,7 +134,7 @@ public struct TrainingConfig: Hashable, Sendable {
     public var baseDirectory: String
 
     /// The default label noise when `default_sigma` is omitted: gap_fit's GAP-18 values.
-    public static let defaultSigmaValues = SigmaTriple(energy: 0.001, forces: 0.1, virial: 0.05)
+    package static let defaultSigmaValues = SigmaTriple(energy: 0.001, forces: 0.1, virial: 0.05)
 
     /// The keys accepted at the top level.
     static let topLevelKeys = [

@@ -107,15 +107,15 @@ public struct MemoryRecord: Hashable, Sendable {
     /// The budget (`--max-memory`).
     public var budget: Int
     /// Estimated size of the descriptor cache.
-    public var estimatedCache: Int
+    package var estimatedCache: Int
     /// Estimated peak of one fit on all frames (``FitPlan/peakBytes``).
-    public var estimatedFit: Int
+    package var estimatedFit: Int
     /// Measured size of the cache's arrays (0 when not cached).
-    public var measuredCache: Int
+    package var measuredCache: Int
     /// Resident memory before computing the cache (nil when unavailable or not cached).
-    public var residentBeforeCache: Int?
+    package var residentBeforeCache: Int?
     /// Resident memory after computing the cache (nil when unavailable or not cached).
-    public var residentAfterCache: Int?
+    package var residentAfterCache: Int?
     /// Peak resident memory of the process at the end (VmHWM; nil when unavailable).
     public var residentPeak: Int?
 }

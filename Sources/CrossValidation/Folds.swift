@@ -17,7 +17,7 @@ public struct FoldAssignment: Hashable, Sendable {
     /// The number of folds K.
     public let foldCount: Int
     /// The fold (0-based) whose test set holds each frame, or nil for a frame always trained on.
-    public let foldOfFrame: [Int?]
+    package let foldOfFrame: [Int?]
 
     /// Deals `frames` into `foldCount` folds, never testing the frames in `alwaysTrain`.
     ///

@@ -91,7 +91,7 @@ public struct ParameterSweep: Sendable {
     }
 
     /// The numeric value, for plotting (nil for strings).
-    public func numericValue(_ value: String) -> Double? {
+    package func numericValue(_ value: String) -> Double? {
         if case .number(let n) = try? JSONParser.parse(value, fileName: "--sweep").kind { return n.doubleValue }
         return nil
     }

@@ -15,7 +15,7 @@ public struct CrossValidationReport {
     /// The command line that produced it, for provenance.
     public var command: String
     /// When it was produced, ISO 8601 UTC.
-    public var createdAt: String
+    package var createdAt: String
 
     /// The file names written into the report directory.
     public static let fileNames = (json: "report.json", markdown: "report.md", html: "report.html", predictions: "predictions.xyz")

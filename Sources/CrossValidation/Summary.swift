@@ -21,7 +21,7 @@ public enum ErrorQuantity: String, CaseIterable, Sendable {
     }
 
     /// A short heading.
-    public var title: String {
+    package var title: String {
         switch self {
         case .energy: return "Energy"
         case .forceComponents: return "Force components"

@@ -67,9 +67,9 @@ public struct AuditOptions: Hashable, Sendable {
     /// force well beyond that points at a real problem: forces of fixed atoms zeroed, a wrong
     /// column read as forces, or forces from a different frame. (GAP-18's largest net force is
     /// 1.6e-4 eV/Å, Zuo et al.'s 8e-8 eV/Å.)
-    public var netForceFloor: Double
+    package var netForceFloor: Double
     /// The relative part of the net-force tolerance (fraction of F_rms). Default 0.01.
-    public var netForceRelative: Double
+    package var netForceRelative: Double
     /// Per-atom energies further than this many robust standard deviations from the median of
     /// their config type are flagged. Default 20.
     ///
@@ -81,17 +81,17 @@ public struct AuditOptions: Hashable, Sendable {
     public var outlierThreshold: Double
     /// The floor of the robust standard deviation, eV/atom (so that a group of near-identical
     /// frames does not flag sub-meV differences). Default 0.001 eV/atom.
-    public var outlierScaleFloor: Double
+    package var outlierScaleFloor: Double
     /// Groups (config types) with fewer frames with energy than this are not tested for outliers.
     /// Default 5: a median and MAD of fewer frames say little.
     public var outlierMinimumGroupSize: Int
     /// Fully periodic cells with a volume per atom below this are flagged, Å³. Default 1 Å³
     /// (solid silicon has 20 Å³; even hydrogen at megabar pressures keeps more than 1 Å³).
-    public var minimumVolumePerAtom: Double
+    package var minimumVolumePerAtom: Double
     /// Virials whose largest |W_ij − W_ji| exceeds this fraction of max(1 eV, max |W_ij|) are
     /// flagged (a physical virial is symmetric; asymmetry means mis-ordered components).
     /// Default 1e-3.
-    public var virialAsymmetryTolerance: Double
+    package var virialAsymmetryTolerance: Double
 
     /// Creates options; every threshold has the documented default.
     public init(
@@ -427,9 +427,9 @@ public struct AuditReport: Sendable {
     /// Frames checked over all files.
     public var frameCount: Int { files.reduce(0) { $0 + $1.frames } }
     /// Number of error findings.
-    public var errorCount: Int { findings.lazy.filter { $0.severity == .error }.count }
+    package var errorCount: Int { findings.lazy.filter { $0.severity == .error }.count }
     /// Number of warning findings.
-    public var warningCount: Int { findings.lazy.filter { $0.severity == .warning }.count }
+    package var warningCount: Int { findings.lazy.filter { $0.severity == .warning }.count }
     /// Whether any finding is an error (the command then exits with status 1).
     public var hasErrors: Bool { findings.contains { $0.severity == .error } }
 

@@ -44,7 +44,7 @@ public struct BispectrumCalculator: Sendable {
     /// The largest l_max accepted.
     public static let maximumLMax = RealCouplingCoefficients.maximumL
     /// The largest number of features accepted (2²⁰; memory for gradients grows with it).
-    public static let maximumFeatureCount = 1 << 20
+    package static let maximumFeatureCount = 1 << 20
     let density: SOAPCalculator
     let layout: BispectrumLayout
 

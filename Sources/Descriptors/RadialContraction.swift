@@ -51,7 +51,7 @@ public struct RadialContraction: Hashable, Sendable {
     public let combinesSpecies: Bool
 
     /// The number of covariance blocks: species · (l_max + 1), or l_max + 1 when combined.
-    public var blockCount: Int { (combinesSpecies ? 1 : species.count) * (lMax + 1) }
+    package var blockCount: Int { (combinesSpecies ? 1 : species.count) * (lMax + 1) }
 
     /// Rows of each block's matrix and eigenvalues per block: P, or species · P when combined.
     public var blockSize: Int { (combinesSpecies ? species.count : 1) * primitiveCount }

@@ -23,7 +23,7 @@ public struct ReverseModeBlock {
 
     /// The number of slots (scratch sets) an evaluation of `rowCount` rows in blocks of
     /// `blockSize` with `threads` threads uses.
-    public static func slotCount(rowCount: Int, blockSize: Int, threads: Int) -> Int {
+    package static func slotCount(rowCount: Int, blockSize: Int, threads: Int) -> Int {
         let blocks = (rowCount + blockSize - 1) / max(1, blockSize)
         return max(1, min(threads, blocks))
     }

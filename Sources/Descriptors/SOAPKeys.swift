@@ -43,11 +43,11 @@ public struct SOAPKey: Hashable, Sendable {
     /// The JSON key.
     public let name: String
     /// The type column of the documentation (value kinds and unit).
-    public let documentedType: String
+    package let documentedType: String
     /// The unit appended to numbers in messages, e.g. " Å" ("" for dimensionless keys).
-    public let unitSuffix: String
+    package let unitSuffix: String
     /// The default.
-    public let defaultValue: Default
+    package let defaultValue: Default
     /// The valid values.
     public let range: Range
     /// What it means (the documentation's last column).
@@ -95,7 +95,7 @@ public struct SOAPKey: Hashable, Sendable {
     }
 
     /// The default as the documentation writes it.
-    public var documentedDefault: String {
+    package var documentedDefault: String {
         switch defaultValue {
         case .required: return "—"
         case .number(let x): return "`" + (x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : "\(x)") + "`"

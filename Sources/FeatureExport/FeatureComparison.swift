@@ -28,8 +28,8 @@ public enum FeatureComparison {
     /// What `run` measured.
     public struct Result: Sendable {
         public var a: Side, b: Side
-        public var aToB: FeatureSpaceReconstruction.Measures
-        public var bToA: FeatureSpaceReconstruction.Measures
+        package var aToB: FeatureSpaceReconstruction.Measures
+        package var bToA: FeatureSpaceReconstruction.Measures
         public var environmentCount: Int, trainCount: Int, testCount: Int
         public var seed: UInt64
 

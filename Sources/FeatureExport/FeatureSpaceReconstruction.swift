@@ -65,7 +65,7 @@ public enum FeatureSpaceReconstruction {
         /// GFRD (dimensionless).
         public var distortion: Double
         /// The chosen relative regulariser (one of ``relativeRegularisations``).
-        public var regularisation: Double
+        package var regularisation: Double
     }
 
     /// The candidate relative singular-value cutoffs: 20 values geometrically spaced from 10⁻⁹

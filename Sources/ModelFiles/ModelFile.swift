@@ -23,7 +23,7 @@ public struct ModelProvenance: Sendable {
     /// Training files as read (path as resolved) with their SHA-256.
     public var trainingFiles: [(path: String, sha256: String)]
     /// The package version that wrote the model.
-    public var codeVersion: String
+    package var codeVersion: String
     /// The seed of every random choice.
     public var seed: UInt64
     /// Number of training frames and atoms, and observations (design-matrix rows).
@@ -74,9 +74,9 @@ public struct ModelProvenance: Sendable {
 /// ignore it still predict energies and forces correctly, so it needs no new version.
 public struct ModelFile: Sendable {
     /// The format name in every model file.
-    public static let formatName = "swiftgap-model"
+    package static let formatName = "swiftgap-model"
     /// The schema version written by this code; loading accepts 1 ... this.
-    public static let currentVersion = 3
+    package static let currentVersion = 3
 
     /// The fitted potential.
     public var potential: Potential
@@ -168,7 +168,7 @@ public struct ModelFile: Sendable {
     }
 
     /// The version this model is written as: always ``currentVersion`` (3, with a checksum).
-    public var formatVersion: Int { ModelFile.currentVersion }
+    package var formatVersion: Int { ModelFile.currentVersion }
 
     /// Writes the model atomically (never a half-written file at `path`).
     public func write(to path: String) throws {

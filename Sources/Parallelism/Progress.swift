@@ -11,7 +11,7 @@ import Glibc
 /// Thread-safe: workers may call ``advance(by:)`` concurrently.
 public final class ProgressReporter: @unchecked Sendable {
     /// Whether anything is printed (false for `--quiet`).
-    public let isEnabled: Bool
+    package let isEnabled: Bool
     private let state = Mutex(State())
     private let startTime: Double
     private let interactive: Bool
@@ -38,7 +38,7 @@ public final class ProgressReporter: @unchecked Sendable {
     public static let silent = ProgressReporter(enabled: false)
 
     /// Seconds since the reporter was created.
-    public var elapsedSeconds: Double { monotonicSeconds() - startTime }
+    package var elapsedSeconds: Double { monotonicSeconds() - startTime }
 
     /// Starts a phase of `total` units (`unit` names them, e.g. "structures"). `detail`, if
     /// given, is called for every printed line and appended to it (e.g. rows folded, memory).

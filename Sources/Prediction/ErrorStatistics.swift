@@ -16,9 +16,9 @@ public struct ErrorStatistics: Sendable {
         /// Number of values.
         public var count = 0
         /// Σ e².
-        public var sumOfSquares = 0.0
+        package var sumOfSquares = 0.0
         /// Σ |e|.
-        public var sumOfAbsolute = 0.0
+        package var sumOfAbsolute = 0.0
         /// max |e|.
         public var maximum = 0.0
 

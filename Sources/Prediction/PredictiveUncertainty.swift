@@ -59,7 +59,7 @@ public struct PosteriorFactor: Sendable {
     /// Replaces every row k of `rows` (column-major `rowCount x size`) by k R⁻¹, so that the
     /// squared norm of row i becomes the variance of the prediction with design row i
     /// (one dtrsm: about rowCount · size² flops).
-    public func whiten(_ rows: inout [Double], rowCount: Int) {
+    package func whiten(_ rows: inout [Double], rowCount: Int) {
         precondition(rows.count == rowCount * size, "rows must be rowCount x size")
         guard rowCount > 0, size > 0 else { return }
         upper.withUnsafeBufferPointer { r in

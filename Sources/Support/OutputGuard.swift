@@ -11,7 +11,7 @@ public struct PlannedOutput: Sendable {
     /// How the user named it, for messages: an option such as `--output`, or a config key.
     public var option: String
     /// Whether the output is a directory the command creates if needed and writes files into.
-    public var isDirectory: Bool
+    package var isDirectory: Bool
     /// For a directory, the names of the files written into it; for a file, the paths of files
     /// written with it under the same lock (a checkpoint, side files). All are checked against
     /// the inputs too.
@@ -37,7 +37,7 @@ public final class OutputReservation: @unchecked Sendable {
     /// The locks held, one per output.
     public let locks: [OutputLock]
     /// Stale temporary files of interrupted earlier runs that were removed.
-    public let removedTemporaryFiles: [String]
+    package let removedTemporaryFiles: [String]
 
     init(locks: [OutputLock], removedTemporaryFiles: [String]) {
         self.locks = locks
@@ -198,7 +198,7 @@ func joinPath(_ directory: String, _ name: String) -> String {
 /// component): the temporary files ``writeFileAtomically(_:to:)`` and the streaming writers
 /// create, left behind only when a process was killed mid-write. Call it only while holding the
 /// output's lock, so that no running writer's file is removed. Returns the paths removed.
-public func removeStaleTemporaryFiles(of path: String) -> [String] {
+package func removeStaleTemporaryFiles(of path: String) -> [String] {
     let (directory, base) = splitPath(path)
     guard !base.isEmpty, let handle = opendir(directory) else { return [] }
     defer { closedir(handle) }

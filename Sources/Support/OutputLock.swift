@@ -12,7 +12,7 @@ public final class OutputLock: @unchecked Sendable {
     /// The lock file.
     public let path: String
     /// What the lock file said about the earlier run when it was taken over (nil if it was new).
-    public let staleHolder: String?
+    package let staleHolder: String?
     private var descriptor: Int32
 
     private init(path: String, descriptor: Int32, staleHolder: String?) {
@@ -25,7 +25,7 @@ public final class OutputLock: @unchecked Sendable {
     ///
     /// - Throws: ``InputError`` naming the output when another run holds the lock (with its
     ///   process id, tool and start time as it recorded them) or the lock file cannot be made.
-    public static func acquire(for output: String, option: String, tool: String) throws -> OutputLock {
+    package static func acquire(for output: String, option: String, tool: String) throws -> OutputLock {
         var info = stat()
         let isDirectory = stat(output, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
         let (directory, base) = splitPath(output)

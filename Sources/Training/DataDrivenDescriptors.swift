@@ -176,7 +176,7 @@ extension Trainer {
     /// The data-driven parts of the soap terms: per resolved term, its descriptor config (nil for
     /// other terms), and the seed. Two trainers with equal keys fit identical data-driven
     /// descriptors to the same data, whatever else (δ, ζ, σ, sparse points) differs.
-    public var fittedDescriptorKey: FittedDescriptorKey {
+    package var fittedDescriptorKey: FittedDescriptorKey {
         FittedDescriptorKey(
             terms: config.descriptors.map { term -> FittedDescriptorKey.Term in
                 switch term {

@@ -29,16 +29,16 @@ public struct FitPlan: Sendable {
     /// Frames, atoms, and observations (design rows) by kind.
     public var frames: Int
     public var atoms: Int
-    public var energyRows: Int
-    public var forceRows: Int
-    public var virialRows: Int
+    package var energyRows: Int
+    package var forceRows: Int
+    package var virialRows: Int
     /// Total sparse points M (columns of the design matrix).
     public var columns: Int
     /// Rows per design block and worker threads.
     public var blockRows: Int
     public var threads: Int
     /// Observations of the largest frame (a block holds at least one whole frame).
-    public var largestFrameRows: Int
+    package var largestFrameRows: Int
     /// Memory of each phase of the fit, item by item, bytes. The phases follow one another,
     /// so the peak is the largest phase, not the sum.
     public var phases: [(phase: String, items: [(item: String, bytes: Int)])]

@@ -48,7 +48,7 @@ public struct FitOptions: Sendable {
     /// The default block size for `columns` sparse points: blocks of about 64 MB (at least 256
     /// rows). Blocks only decide how many rows are formed at once: the model does not depend
     /// on them (see ``panelRows``).
-    public static func defaultBlockRows(columns: Int) -> Int {
+    package static func defaultBlockRows(columns: Int) -> Int {
         max(256, (64 << 20) / max(1, 8 * columns))
     }
 
@@ -85,7 +85,7 @@ public enum TermSpecification: Sendable {
 
     /// The term without sparse points: enough to compute its features (which do not depend on
     /// sparse points), through the same code as the fitted term.
-    public var probeTerm: any PotentialTerm {
+    package var probeTerm: any PotentialTerm {
         switch self {
         case .soap(let calculator, let c):
             return SOAPTerm(calculator: calculator, kernel: DotProductKernel(delta: c.delta, zeta: c.zeta, featureCount: calculator.featureCount, sparsePoints: []))

@@ -98,7 +98,7 @@ public struct TrainingData: Sendable {
     }
 
     /// Builds a training frame from a structure, reading labels and σ per the config.
-    public static func makeFrame(_ s: Structure, config: TrainingConfig) throws -> TrainingFrame {
+    package static func makeFrame(_ s: Structure, config: TrainingConfig) throws -> TrainingFrame {
         try s.requireAtoms(for: "training")
         let labels = try config.labelKeys.labels(of: s)
         let file = s.source?.file ?? "<memory>"

@@ -110,7 +110,7 @@ public struct TunedPoint: Sendable {
     /// Per evaluated fold (folds 0, 1, ... in order): errors on its test frames.
     public var folds: [ErrorStatistics]
     /// Seconds of each fold's fit and prediction.
-    public var foldSeconds: [Double]
+    package var foldSeconds: [Double]
     /// Why it failed, if it did.
     public var failure: String?
     /// Pooled MAEs over its evaluated folds.
@@ -126,15 +126,15 @@ public struct TuningResult: Sendable {
     /// The options.
     public var options: TuningOptions
     /// The seed of the fold assignment.
-    public var foldSeed: UInt64
+    package var foldSeed: UInt64
     /// Frames per fold's test set.
-    public var testFramesPerFold: [Int]
+    package var testFramesPerFold: [Int]
     /// Every point, in the order first evaluated (the first is the base config).
     public var points: [TunedPoint]
     /// Index of the best point (all folds evaluated).
     public var best: Int
     /// The best point's config (validated).
-    public var bestConfig: TrainingConfig
+    package var bestConfig: TrainingConfig
     /// Fits made, brackets run, why the search stopped.
     public var fits: Int
     public var brackets: Int

@@ -49,7 +49,7 @@ public struct TuningReport {
 
     /// The best config, paths rewritten relative to `outputPath`'s directory, preceded by
     /// comments saying how it was chosen and its CV errors.
-    public func bestConfigText(outputPath: String) -> String {
+    package func bestConfigText(outputPath: String) -> String {
         let r = result
         let outputDirectory = PathText.directory(of: outputPath)
         var json = r.bestConfig.jsonValue
@@ -106,7 +106,7 @@ public struct TuningReport {
     }
 
     /// Every evaluation, without timings.
-    public func reportJSON() -> JSONValue.Kind {
+    package func reportJSON() -> JSONValue.Kind {
         typealias W = JSONWriter
         let r = result
         func num(_ x: Double?) -> JSONValue.Kind { x.flatMap { $0.isFinite ? W.number($0) : nil } ?? .null }
