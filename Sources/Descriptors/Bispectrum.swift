@@ -79,16 +79,6 @@ public struct BispectrumCalculator: Sendable {
         BispectrumLayout.count(channelCount: channels, lMax: lMax, pseudoscalars: pseudoscalars)
     }
 
-    /// Computes the descriptor of every centre atom (see ``SOAPCalculator/compute(_:gradients:strainGradients:threads:)``).
-    public func compute(
-        _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false, strainGradients: Bool = false,
-        threads: Int? = nil
-    ) throws -> DescriptorValues {
-        var result = DescriptorValues(featureCount: featureCount, centres: [], values: [])
-        try compute(structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads, into: &result)
-        return result
-    }
-
     /// Computes into `result`, reusing its memory (see ``SOAPCalculator/compute(_:neighbours:gradients:strainGradients:threads:into:)``).
     public func compute(
         _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false, strainGradients: Bool = false,

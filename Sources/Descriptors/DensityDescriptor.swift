@@ -77,6 +77,17 @@ public enum DensityCorrelation: Hashable, Sendable {
 }
 
 extension DensityDescriptor {
+    /// Computes every centre's row (values, and gradients if asked), from `neighbours` if given
+    /// (a list built for this structure with at least this cutoff) or a list built here.
+    public func compute(
+        _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false, strainGradients: Bool = false,
+        threads: Int? = nil
+    ) throws -> DescriptorValues {
+        var result = DescriptorValues(featureCount: featureCount, centres: [], values: [])
+        try compute(structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads, into: &result)
+        return result
+    }
+
     /// Computes every centre's row (values, and gradients if asked).
     public func values(
         _ structure: Structure, gradients: Bool = false, strainGradients: Bool = false, threads: Int? = nil
