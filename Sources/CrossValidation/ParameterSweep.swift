@@ -26,7 +26,10 @@ public struct ParameterSweep: Sendable {
     public var values: [String]
 
     /// The resolved path as text, e.g. `descriptors[0].n_sparse`.
-    public var pathDescription: String {
+    public var pathDescription: String { ParameterSweep.describe(path) }
+
+    /// A path as text, e.g. `descriptors[0].n_sparse`.
+    package static func describe(_ path: [Step]) -> String {
         var text = ""
         for step in path {
             switch step {

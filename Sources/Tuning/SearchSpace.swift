@@ -118,16 +118,7 @@ enum ConfigPaths {
         try ParameterSweep.parsePath(text) { InputError(file: file, field: text, message: $0) }
     }
 
-    static func describe(_ path: [ParameterSweep.Step]) -> String {
-        var text = ""
-        for step in path {
-            switch step {
-            case .key(let k): text += (text.isEmpty ? "" : ".") + k
-            case .index(let i): text += "[\(i)]"
-            }
-        }
-        return text
-    }
+    static func describe(_ path: [ParameterSweep.Step]) -> String { ParameterSweep.describe(path) }
 
     /// `root` with the value at `path` set to `value`; missing object members on the way are
     /// created (so `config_type_sigma.liq.forces` works when the config has no entry for `liq`),
