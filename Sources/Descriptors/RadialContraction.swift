@@ -208,9 +208,8 @@ public struct RadialContraction: Hashable, Sendable {
         let speciesCount = h.neighbourSpecies.count
         let lCount = h.lMax + 1
         let p = primitiveCount
-        let rows = (combineSpecies ? speciesCount : 1) * p
-        let blockCount = (combineSpecies ? 1 : speciesCount) * lCount
-        let blockSize = rows * rows
+        let (rows, blockCount, blockSize) = RadialContraction.covarianceBlocks(
+            speciesCount: speciesCount, lCount: lCount, primitiveCount: p, combineSpecies: combineSpecies)
         // Eigenvectors per block, columns by descending eigenvalue.
         var vectors: [[Double]] = []   // per block: rows x rows row-major, column j = j-th eigenvector
         var values: [Double] = []
@@ -278,10 +277,8 @@ public struct RadialContraction: Hashable, Sendable {
         let speciesCount = h.neighbourSpecies.count
         let lCount = h.lMax + 1
         let p = primitiveCount
-        // Covariance blocks: per (species, l) of P x P, or per l of (species · P)² when combined.
-        let rows = (combineSpecies ? speciesCount : 1) * p
-        let blockCount = (combineSpecies ? 1 : speciesCount) * lCount
-        let blockSize = rows * rows
+        let (rows, blockCount, blockSize) = RadialContraction.covarianceBlocks(
+            speciesCount: speciesCount, lCount: lCount, primitiveCount: p, combineSpecies: combineSpecies)
         let sumSize = blockCount * blockSize
         let chunkCount = min(structures.count, 64)
         var partial = [[Double]](repeating: [], count: chunkCount)
@@ -374,5 +371,14 @@ public struct RadialContraction: Hashable, Sendable {
                 }
             }
         }
+    }
+}
+
+extension RadialContraction {
+    /// The covariance blocks: per (species, l) of P x P, or per l of (species · P)² when the
+    /// species are combined; rows per block, block count and doubles per block.
+    static func covarianceBlocks(speciesCount: Int, lCount: Int, primitiveCount p: Int, combineSpecies: Bool) -> (rows: Int, blockCount: Int, blockSize: Int) {
+        let rows = (combineSpecies ? speciesCount : 1) * p
+        return (rows, (combineSpecies ? 1 : speciesCount) * lCount, rows * rows)
     }
 }
