@@ -331,24 +331,12 @@ public struct SOAPCalculator: Sendable {
         return try compute(structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads)
     }
 
-    /// Computes the descriptor from a neighbour list built for this structure with a cutoff at
-    /// least this calculator's (pairs beyond the cutoff are skipped). Throws an ``InputError`` if
-    /// the list does not fit (other atom count, or a smaller cutoff).
-    public func compute(
-        _ structure: Structure, neighbours list: NeighbourList, gradients: Bool = false, strainGradients: Bool = false,
-        threads: Int? = nil
-    ) throws -> DescriptorValues {
-        var result = DescriptorValues(featureCount: featureCount, centres: [], values: [])
-        try compute(structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads, into: &result)
-        return result
-    }
-
     /// Computes the descriptor into `result`, replacing its contents but reusing its memory.
     ///
     /// Gradient arrays are large (3 · entries · features doubles), and writing freshly allocated
     /// memory costs a page fault per 4 KiB — often more than computing the gradients. Loops over
     /// many structures should therefore keep one `DescriptorValues` and pass it here each time.
-    /// `neighbours` may be a prebuilt list (as in ``compute(_:neighbours:gradients:strainGradients:threads:)``);
+    /// `neighbours` may be a prebuilt list (as in ``DensityDescriptor/compute(_:neighbours:gradients:strainGradients:threads:)``);
     /// nil builds one.
     public func compute(
         _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false,
