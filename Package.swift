@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // GAP-style machine-learning interatomic potentials, trained end to end in Swift.
 //
 // The module graph is a picture of the pipeline (each module depends only on those above it):
@@ -7,6 +7,7 @@
 //   JSON              JSON with comments: parser with source positions; canonical and insertion-order writer
 //   LinearAlgebra     every BLAS/LAPACK call (CLapack), Matrix wrappers and RawBLAS for the kernels
 //   Parallelism       deterministic threading, progress reporting
+//   MessagePassing    the ranks of a run: one process, or MPI (package trait MPI, CMPI)
 //   AtomicStructures  structures, labels, extended XYZ I/O
 //   NeighbourLists    periodic cell lists
 //   Descriptors       SOAP power spectrum (and its body-order relatives), the 2-body pair distances,
@@ -69,6 +70,11 @@ let package = Package(
         .executable(name: "gap-tune", targets: ["gap-tune"]),
         .executable(name: "gap-bench", targets: ["gap-bench"]),
     ],
+    // `swift build --traits MPI` adds MPI (Open MPI: apt-get install openmpi-bin libopenmpi-dev):
+    // `mpirun -np N gap-train CONFIG` fits on N ranks. The default build needs no MPI.
+    traits: [
+        .trait(name: "MPI", description: "Distributed fits over MPI (gap-train under mpirun); needs Open MPI's development files."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
@@ -82,6 +88,17 @@ let package = Package(
         // The base every module may use: text formatting (more shared pieces join it).
         .target(name: "Support", swiftSettings: languageMode),
         .target(name: "Parallelism", dependencies: ["Support"], swiftSettings: languageMode),
+        // System library: MPI through Open MPI's pkg-config file, only with the trait MPI.
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
+        .target(
+            name: "MessagePassing",
+            dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))],
+            swiftSettings: languageMode
+        ),
         .target(name: "LinearAlgebra", dependencies: ["CLapack"], swiftSettings: languageMode),
         .target(
             name: "AtomicStructures",
@@ -147,7 +164,7 @@ let package = Package(
             name: "Training",
             dependencies: [
                 "AtomicStructures", "Configuration", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
-                "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
+                "MessagePassing", "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Selection", "Support",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: languageMode
@@ -207,7 +224,7 @@ let package = Package(
         .executableTarget(
             name: "gap-train",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Configuration", "LinearAlgebra", "ModelFiles",
+                "AtomicStructures", "CommandLineSupport", "Configuration", "LinearAlgebra", "MessagePassing", "ModelFiles",
                 "Parallelism", "Support", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -29,11 +29,13 @@ public struct CheckpointPolicy: Sendable {
     /// The fingerprint of fitting `config` to `data` with this code: SHA-256 of the canonical
     /// config, the training files' SHA-256, the code version and the QR panel size. The block
     /// size is not part of it: the model does not depend on it, so a run may resume with another.
-    public static func fingerprint(config: TrainingConfig, data: TrainingData) -> String {
+    /// Over MPI it names the rank and the rank count too: a rank resumes only its own share.
+    public static func fingerprint(config: TrainingConfig, data: TrainingData, rank: Int = 0, of ranks: Int = 1) -> String {
         var hasher = SHA256()
         hasher.update(Array(config.canonicalJSON(pretty: false).utf8))
         for file in data.files { hasher.update(Array("\n\(file.sha256)".utf8)) }
         hasher.update(Array("\n\(swiftGAPVersion)\npanels \(FitOptions.panelRows)\n\(data.frames.count)".utf8))
+        if ranks > 1 { hasher.update(Array("\nrank \(rank) of \(ranks)".utf8)) }
         return hasher.finalize()
     }
 }

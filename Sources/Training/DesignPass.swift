@@ -23,16 +23,16 @@ struct DesignPass {
     let options: FitOptions
     let checkpoints: CheckpointWriter
 
-    /// Folds the rows of frames `framesBefore...` into `solver` (which holds those before) and
-    /// returns it, the last partial panel folded too.
+    /// Folds the rows of frames `framesBefore ..< end` into `solver` (which holds those before,
+    /// from this rank's first frame) and returns it, the last partial panel folded too.
     ///
     /// - Throws: the first error forming or folding a block, or ``TrainingError/interrupted(checkpoint:)``.
-    func run(from framesBefore: Int, solver start: consuming PanelledLeastSquares) throws -> PanelledLeastSquares {
+    func run(from framesBefore: Int, to end: Int, solver start: consuming PanelledLeastSquares) throws -> PanelledLeastSquares {
         let progress = options.progress
-        let batches = Trainer.batches(data.frames, from: framesBefore, maxRows: blockRows)
+        let batches = Trainer.batches(data.frames, from: framesBefore, to: end, maxRows: blockRows)
         let folding = FoldingQueue(consume start)
         let estimate = options.estimatedPeakBytes
-        progress.begin(options.phasePrefix + "design matrix", total: data.frames.count - framesBefore, unit: "structures") {
+        progress.begin(options.phasePrefix + "design matrix", total: end - framesBefore, unit: "structures") {
             var text = "\(folding.rowsFolded) rows folded"
             if let rss = residentMemoryBytes() {
                 text += ", memory \(formatBytes(rss))" + (estimate > 0 ? " of \(formatBytes(estimate)) estimated" : "")
@@ -69,7 +69,7 @@ struct DesignPass {
         progress.end()
         let solver = folding.state
         // Lets a run killed while solving or writing resume at once (best effort, as every checkpoint).
-        checkpoints.save(framesDone: data.frames.count, solver: solver)
+        checkpoints.save(framesDone: end, solver: solver)
         return solver
     }
 }

@@ -2,6 +2,7 @@ import AtomicStructures
 import Configuration
 import Descriptors
 import Kernels
+import MessagePassing
 import NeighbourLists
 import Parallelism
 import Prediction
@@ -37,6 +38,8 @@ public struct FitPlan: Sendable {
     /// Rows per design block and worker threads.
     public var blockRows: Int
     public var threads: Int
+    /// MPI ranks sharing the fit (1: one process); the phases are then those of one rank.
+    public var ranks: Int = 1
     /// Observations of the largest frame (a block holds at least one whole frame).
     package var largestFrameRows: Int
     /// Memory of each phase of the fit, item by item, bytes. The phases follow one another,
@@ -116,6 +119,7 @@ public struct FitPlan: Sendable {
         // A kernel's design-row scratch per worker: at most 16 MB (Potential's chunking), else the
         // largest frame's gradient entries times the largest term's sparse points.
         let scratch = min(16 << 20, gradientEntries * 3 * largestTerm * 8) + (largest?.atomCount ?? 0) * largestTerm * 8
+        plan.ranks = options.communicator.size
         plan.setPhases(
             structureBytes: baseline + blasBytes, passOneBytes: passOneBytes,
             largestTermColumns: largestTerm, gradientBytes: gradientBytes, kernelScratchBytes: scratch,
@@ -130,10 +134,11 @@ public struct FitPlan: Sendable {
         let m = columns
         let m2 = m * m * 8
         let common = [("this process now (runtime, training data) and BLAS buffers", structureBytes)]
+        let shareBytes = ranks > 1 ? [("this rank's share of them while rank 0 gathers", (passOneBytes + ranks - 1) / ranks)] : []
         phases = [
             ("pass 1: descriptors and sparse points", common + [
-                ("descriptor values of every environment", passOneBytes),
-            ]),
+                (ranks > 1 ? "descriptor values of every environment (gathered on rank 0 only)" : "descriptor values of every environment", passOneBytes),
+            ] + shareBytes),
             ("sparse covariance", common + [
                 ("sparse points", sparsePointBytes),
                 ("K_MM and its Cholesky factor (largest term)", 2 * largestTermColumns * largestTermColumns * 8),
@@ -147,6 +152,12 @@ public struct FitPlan: Sendable {
             ]),
         ]
         passTwoBase = phases[2].items
+        if ranks > 1 {
+            phases.append(("TSQR over \(ranks) ranks", common + [
+                ("sparse points", sparsePointBytes),
+                ("R, a received triangle (packed) and the copy the merge folds", m2 + m2 / 2 + m2),
+            ]))
+        }
         setBlockRows(blockRows)
     }
 
@@ -171,7 +182,7 @@ public struct FitPlan: Sendable {
 
     mutating func setBlockRows(_ rows: Int) {
         blockRows = rows
-        guard phases.count == 3 else { return }
+        guard phases.count >= 3 else { return }
         phases[2].items = [("design blocks in flight (2 waves x \(threads), \(rows) rows x M) and the QR panel", blockBytes(rows))] + passTwoBase
     }
 
@@ -183,7 +194,7 @@ public struct FitPlan: Sendable {
     public func fitting(budget: Int, fixedBlockRows: Bool) throws -> FitPlan {
         guard peakBytes > budget else { return self }
         var plan = self
-        let otherPhases = phaseBytes.dropLast().max() ?? 0
+        let otherPhases = phaseBytes.indices.filter { $0 != 2 }.map { phaseBytes[$0] }.max() ?? 0
         if !fixedBlockRows && otherPhases <= budget {
             let spare = budget - plan.phaseBytes[2] + blockBytes(blockRows) - panelBytes
             let rows = spare / max(1, 2 * threads * (columns + 3) * 8)
@@ -211,12 +222,19 @@ public struct FitPlan: Sendable {
             lines.append("\(t.name): \(t.environments) environments x \(t.features) features; \(t.sparsePoints) sparse points by \(t.method)")
         }
         lines.append("design matrix: \(observations) x \(columns), never held whole (blocks of \(blockRows) rows, \(threads) thread\(threads == 1 ? "" : "s"))")
-        lines.append("memory estimate (the phases follow one another; the peak is the largest):")
+        lines.append(ranks > 1
+            ? "memory estimate per rank (\(ranks) ranks; the phases follow one another; the peak is the largest):"
+            : "memory estimate (the phases follow one another; the peak is the largest):")
         for ((phase, items), total) in zip(phases, phaseBytes) {
             lines.append("  \(pad(formatBytes(total), 9))  \(phase)")
             for (item, bytes) in items { lines.append("  \(pad(formatBytes(bytes), 19))  \(item)") }
         }
-        lines.append("  \(pad(formatBytes(peakBytes), 9))  peak")
+        lines.append("  \(pad(formatBytes(peakBytes), 9))  peak\(ranks > 1 ? " per rank" : "")")
+        if ranks > 1 {
+            // Only rank 0 holds every environment in pass 1; the others hold their share.
+            let others = phaseBytes.enumerated().map { $0.offset == 0 ? $0.element - (phases[0].items.count > 2 ? phases[0].items[1].bytes : 0) : $0.element }.max() ?? 0
+            lines.append("  \(pad(formatBytes(peakBytes + (ranks - 1) * others), 9))  total over \(ranks) ranks")
+        }
         return lines.joined(separator: "\n")
     }
 

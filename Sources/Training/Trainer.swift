@@ -3,6 +3,7 @@ import Configuration
 import Descriptors
 import Kernels
 import LinearAlgebra
+import MessagePassing
 import ModelFiles
 import NeighbourLists
 import Parallelism
@@ -29,6 +30,10 @@ public struct FitOptions: Sendable {
     public var stopsOnInterrupt: Bool
     /// The memory estimate the progress lines compare resident memory with, bytes (0: none).
     public var estimatedPeakBytes: Int
+    /// The ranks the fit is shared between (``DistributedRun/world()`` under mpirun); a single
+    /// process by default. Every rank calls ``Trainer/fit(_:species:features:options:)`` with the
+    /// same config and data.
+    public var communicator: any Communicator = SingleProcess()
 
     /// Creates fit options.
     public init(
@@ -188,6 +193,10 @@ public struct Trainer: Sendable {
         defer { BLASThreads.set(previousBLASThreads) }
 
         let species = features?.species ?? species ?? data.speciesPresent
+        let distribution = FitDistribution(communicator: options.communicator, frames: data.frames)
+        if distribution.isDistributed && features != nil {
+            throw TrainingError.unsupported("precomputed features (cross-validation) in a fit over several MPI ranks")
+        }
         // Data-driven descriptor parts (optimal radial basis, feature selection) first, unless
         // already fitted (then shared, e.g. by cross-validation folds). Precomputed features come
         // from a fitted trainer's descriptors, so they need one.
@@ -205,7 +214,7 @@ public struct Trainer: Sendable {
         // Pass 1 (or the checkpoint): the terms with their sparse points, and the QR started
         // with the rows U of K_MM + jitter = UᵀU.
         let (terms, sources, started, framesBefore) = try startOrResume(
-            specs, data: data, features: features, cutoff: cutoff, e0: e0, options: options, lap: lap)
+            specs, data: data, features: features, cutoff: cutoff, e0: e0, options: options, distribution: distribution, lap: lap)
         var solver = consume started  // one reference to R: a second would copy it on the first fold
         let blockRows = options.blockRows ?? FitOptions.defaultBlockRows(columns: solver.columns)
         let columnOffsets = terms.reduce(into: [0]) { $0.append($0.last! + $1.sparseCount) }
@@ -215,34 +224,45 @@ public struct Trainer: Sendable {
                 sparseSources: sources,
                 provenance: ModelProvenance(config: config.jsonValue, trainingFiles: data.files, seed: config.seed, frameCount: data.frames.count, atomCount: data.atomCount, observationCount: 0))
         }
-        if options.resume == nil { checkpoints.save(framesDone: 0, solver: solver) }
+        if options.resume == nil { checkpoints.save(framesDone: distribution.share.lowerBound, solver: solver) }
 
         // Pass 2: every frame's weighted design rows, folded into the triangle.
         let pass = DesignPass(
             data: data, terms: terms, columnOffsets: columnOffsets, e0: e0, cutoff: cutoff, features: features,
             blockRows: blockRows, options: options, checkpoints: checkpoints)
         // Handed over, not copied: a second reference would copy R on the first fold.
-        solver = try pass.run(from: framesBefore, solver: consume solver)
+        solver = try pass.run(from: framesBefore, to: distribution.share.upperBound, solver: consume solver)
         let observations = data.frames.reduce(0) { $0 + $1.observationCount }
         lap("design matrix and QR")
-        let qr = solver.solver
+        // Over MPI: the ranks' factors combined on rank 0 (nil on the others).
+        let combined = distribution.isDistributed ? try distribution.reduceFactors(solver.solver) : solver.solver
+        if distribution.isDistributed { lap("TSQR over \(options.communicator.size) ranks") }
 
-        let alpha: [Double]
-        do {
-            alpha = try qr.solve()
-        } catch let error as LinearAlgebraError {
-            throw TrainingError.rankDeficient(detail: explainColumn(error.index, terms: terms, sources: sources, offsets: columnOffsets) ?? error.message)
+        var alpha: [Double] = []
+        var reciprocalCondition = 0.0
+        if let qr = combined {
+            do {
+                alpha = try qr.solve()
+            } catch let error as LinearAlgebraError {
+                throw TrainingError.rankDeficient(detail: explainColumn(error.index, terms: terms, sources: sources, offsets: columnOffsets) ?? error.message)
+            }
+            reciprocalCondition = qr.reciprocalConditionEstimate
+        }
+        if distribution.isDistributed {
+            // Every rank returns the same potential (only rank 0's posterior factor).
+            alpha = try options.communicator.broadcast(alpha)
+            reciprocalCondition = try options.communicator.broadcast([reciprocalCondition])[0]
         }
         let alphas = (0..<terms.count).map { Array(alpha[columnOffsets[$0] ..< columnOffsets[$0 + 1]]) }
         var potential = Potential(e0: e0, terms: terms, alphas: alphas)
-        if config.storesUncertainty {
+        if config.storesUncertainty, let qr = combined {
             // The same R whose solve gave α: RᵀR is the posterior precision of α.
             potential.posteriorFactor = PosteriorFactor(size: qr.columns, upperColumnMajor: qr.r.storage)
         }
         lap("solve")
         return FitResult(
             potential: potential, sparseSources: sources,
-            reciprocalCondition: qr.reciprocalConditionEstimate, observationCount: observations,
+            reciprocalCondition: reciprocalCondition, observationCount: observations,
             phaseSeconds: phases)
     }
 
@@ -250,7 +270,7 @@ public struct Trainer: Sendable {
     /// factor, or all of that (and the frames already folded in) from the checkpoint to resume.
     func startOrResume(
         _ specs: [TermSpecification], data: TrainingData, features: FeatureCache?, cutoff: Double, e0: [Int: Double],
-        options: FitOptions, lap: (String) -> Void
+        options: FitOptions, distribution: FitDistribution, lap: (String) -> Void
     ) throws -> (terms: [any PotentialTerm], sources: [[SparsePointSource]], solver: PanelledLeastSquares, framesBefore: Int) {
         if let checkpoint = options.resume {
             guard let policy = options.checkpoint, policy.fingerprint == checkpoint.fingerprint,
@@ -259,46 +279,64 @@ public struct Trainer: Sendable {
                 throw TrainingError.checkpointMismatch(path: options.checkpoint?.path ?? "")
             }
             guard checkpoint.model.potential.e0 == e0, checkpoint.model.potential.terms.count == specs.count,
-                  checkpoint.framesDone <= data.frames.count
+                  distribution.share.contains(checkpoint.framesDone) || checkpoint.framesDone == distribution.share.upperBound
             else {
                 throw TrainingError.checkpointMismatch(path: policy.path)
             }
             lap("resumed from checkpoint")
             return (checkpoint.model.potential.terms, checkpoint.model.sparseSources, checkpoint.solver, checkpoint.framesDone)
         }
-        let (terms, sources) = try selectTerms(specs, data: data, features: features, cutoff: cutoff, options: options)
+        let (terms, sources) = try selectTerms(specs, data: data, features: features, cutoff: cutoff, options: options, distribution: distribution)
         lap("descriptors and sparse points")
-        let solver = PanelledLeastSquares(try startSolver(terms: terms, sources: sources), panelRows: FitOptions.panelRows)
+        // Rank 0 alone holds the K_MM rows; the other ranks start from no rows.
+        let start = distribution.rank == 0
+            ? try startSolver(terms: terms, sources: sources)
+            : IncrementalLeastSquares(columns: terms.reduce(0) { $0 + $1.sparseCount })
+        let solver = PanelledLeastSquares(start, panelRows: FitOptions.panelRows)
         lap("sparse covariance")
-        return (terms, sources, solver, 0)
+        return (terms, sources, solver, distribution.share.lowerBound)
     }
 
     /// Pass 1: computes descriptor values, chooses each term's sparse points and returns the
     /// terms with their sparse points and where the points came from.
     func selectTerms(
-        _ specs: [TermSpecification], data: TrainingData, features: FeatureCache?, cutoff: Double, options: FitOptions
+        _ specs: [TermSpecification], data: TrainingData, features: FeatureCache?, cutoff: Double, options: FitOptions,
+        distribution: FitDistribution
     ) throws -> ([any PotentialTerm], [[SparsePointSource]]) {
         var terms: [any PotentialTerm] = []
         var sources: [[SparsePointSource]] = []
         for (t, spec) in specs.enumerated() {
             switch spec {
             case .soap(let calculator, let termConfig):
-                let environments: EnvironmentMatrix
-                if let features {
-                    environments = try EnvironmentMatrix.gather(calculator, termIndex: t, frames: data.frames, features: features)
-                } else {
-                    environments = try EnvironmentMatrix.compute(
-                        spec.probeTerm, calculator: calculator, frames: data.frames, cutoffRadius: cutoff, threads: options.threads,
+                let compute = { (frames: [TrainingFrame]) in
+                    try EnvironmentMatrix.compute(
+                        spec.probeTerm, calculator: calculator, frames: frames, cutoffRadius: cutoff, threads: options.threads,
                         progress: options.progress, phase: options.phasePrefix + "descriptors")
                 }
-                let selected = try selectSparsePoints(termConfig.sparse, from: environments, termIndex: t, threads: options.threads)
+                // Over MPI only rank 0 holds every environment (and selects); nil on the others.
+                let environments: EnvironmentMatrix?
+                if let features {
+                    environments = try EnvironmentMatrix.gather(calculator, termIndex: t, frames: data.frames, features: features)
+                } else if distribution.isDistributed {
+                    environments = try distribution.gatherEnvironments(calculator, frames: data.frames, compute: compute)
+                } else {
+                    environments = try compute(data.frames)
+                }
                 let f = calculator.featureCount
                 var points = [Double]()
-                points.reserveCapacity(selected.count * f)
-                for row in selected { points.append(contentsOf: environments.matrix.values[(row * f)..<((row + 1) * f)]) }
+                var pointSources: [SparsePointSource] = []
+                if let environments {
+                    let selected = try selectSparsePoints(termConfig.sparse, from: environments, termIndex: t, threads: options.threads)
+                    points.reserveCapacity(selected.count * f)
+                    for row in selected { points.append(contentsOf: environments.matrix.values[(row * f)..<((row + 1) * f)]) }
+                    pointSources = selected.map { environments.origins[$0] }
+                }
+                if distribution.isDistributed {
+                    (points, pointSources) = try distribution.broadcastSparsePoints(points, sources: pointSources)
+                }
                 let kernel = DotProductKernel(delta: termConfig.delta, zeta: termConfig.zeta, featureCount: f, sparsePoints: points)
                 terms.append(SOAPTerm(calculator: calculator, kernel: kernel))
-                sources.append(selected.map { environments.origins[$0] })
+                sources.append(pointSources)
             case .distance2b(let probe, let termConfig):
                 let (distances, origins) = try Trainer.pairDistances(probe, frames: data.frames)
                 let matrix = FeatureMatrix(rowCount: distances.count, featureCount: 1, values: distances)
@@ -412,14 +450,15 @@ public struct Trainer: Sendable {
         return (distances, origins)
     }
 
-    /// Splits frames `first...` into consecutive batches of at most `maxRows` observations (a
+    /// Splits frames `first ..< end` (default: to the last) into consecutive batches of at most `maxRows` observations (a
     /// frame larger than that gets a batch of its own). Batches only decide how many rows are
     /// formed at once; the rows are folded in fixed panels whatever the batches.
-    static func batches(_ frames: [TrainingFrame], from first: Int = 0, maxRows: Int) -> [Range<Int>] {
+    static func batches(_ frames: [TrainingFrame], from first: Int = 0, to end: Int? = nil, maxRows: Int) -> [Range<Int>] {
+        let end = end ?? frames.count
         var result: [Range<Int>] = []
         var start = first
         var rows = 0
-        for i in first..<frames.count {
+        for i in first..<end {
             let r = frames[i].observationCount
             if rows > 0 && rows + r > maxRows {
                 result.append(start ..< i)
@@ -428,7 +467,7 @@ public struct Trainer: Sendable {
             }
             rows += r
         }
-        if start < frames.count { result.append(start ..< frames.count) }
+        if start < end { result.append(start ..< end) }
         return result
     }
 

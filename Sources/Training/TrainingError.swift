@@ -23,6 +23,8 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
     case checkpointMismatch(path: String)
     /// The estimated memory exceeds the budget; the message says what to reduce.
     case memoryBudget(String)
+    /// A combination this code does not do, said in words.
+    case unsupported(String)
 
     public var description: String {
         switch self {
@@ -40,6 +42,8 @@ public enum TrainingError: Error, CustomStringConvertible, Sendable {
             return "interrupted"
         case .memoryBudget(let message):
             return message
+        case .unsupported(let what):
+            return "\(what) is not supported"
         case .checkpointMismatch(let path):
             return "the checkpoint \(path) belongs to another run (the config, the training files, the code version or the block size differ); remove it or start without --resume"
         }
@@ -107,7 +111,7 @@ struct EnvironmentMatrix {
     }
 
     /// Row offsets per frame and the origin of every row.
-    private static func layout(_ calculator: any DensityDescriptor, frames: [TrainingFrame]) -> (offsets: [Int], origins: [SparsePointSource]) {
+    static func layout(_ calculator: any DensityDescriptor, frames: [TrainingFrame]) -> (offsets: [Int], origins: [SparsePointSource]) {
         let centres = Set(calculator.hyperparameters.centreSpecies)
         var offsets = [0]
         var origins: [SparsePointSource] = []

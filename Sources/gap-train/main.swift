@@ -3,6 +3,7 @@ import AtomicStructures
 import CommandLineSupport
 import Configuration
 import LinearAlgebra
+import MessagePassing
 import ModelFiles
 import Parallelism
 import Support
@@ -25,6 +26,14 @@ struct GapTrain: ParsableCommand {
             --resume: the result is byte-identical to an uninterrupted run. Ctrl-C stops cleanly
             after saving a checkpoint (press it twice to stop at once); no partial model is ever
             written. The checkpoint is removed when the model has been written.
+
+            Built with `swift build --traits MPI`, `mpirun -np N gap-train CONFIG` fits on N ranks
+            with the same config and flags: each rank takes a share of the structures (balanced by
+            observations), rank 0 gathers descriptors to choose the same sparse points as one
+            process, the ranks' QR factors are combined by TSQR and rank 0 writes the model (the
+            single-process model to round-off; the same bytes for the same N). Each rank keeps its
+            own checkpoint (OUTPUT.checkpoint.rankKofN); --resume needs the same N. Without
+            --threads each rank uses its share of the machine's cores.
             """
     )
 
@@ -61,38 +70,57 @@ struct GapTrain: ParsableCommand {
     }
 
     func run() throws {
+        let world = DistributedRun.world()
         runReportingErrors("gap-train") {
             do {
-                try train()
-            } catch let error as TrainingError {
+                try train(world)
+            } catch let error as TrainingError where world.size == 1 {
                 if case .interrupted = error {
                     printError("gap-train: \(error)")
                     return 130
                 }
                 throw error
+            } catch where world.size > 1 {
+                // One rank's failure stops every rank (MPI_Abort), so none waits forever in a
+                // collective; rank 0 writes the model only after every rank has finished.
+                printError("gap-train: error on rank \(world.rank) of \(world.size): \(error)")
+                world.abort(status: 1)
             }
+            DistributedRun.finish()
             return 0
         }
     }
 
-    func train() throws {
+    func train(_ world: any Communicator) throws {
+        if world.size == 1 && DistributedRun.launcherRanks > 1 {
+            // N copies of a single-process fit would each fit everything and race for the output.
+            throw ValidationError("this gap-train was built without MPI but started as one of \(DistributedRun.launcherRanks) ranks; build it with `swift build -c release --traits MPI` (Open MPI's libopenmpi-dev installed) to fit over MPI")
+        }
         let config = try TrainingConfig.load(path: self.config)
+        if world.size > 1 && runOptions.threads == nil && config.threads == nil {
+            // The ranks on one machine share its cores.
+            ThreadCount.current = max(1, ThreadCount.current / DistributedRun.localRanks)
+        }
         runOptions.applyThreads(configThreads: config.threads)
-        let progress = runOptions.progressReporter()
+        // Rank 0 speaks for the job; the others report only errors.
+        let progress = world.isRoot ? runOptions.progressReporter() : .silent
         // Before any work: the model (and its checkpoint) must not overwrite an input, and must
         // be writable; a second run on the same output stops here.
         let path = output ?? config.resolvedOutput
-        let planned = PlannedOutput.file(path, option: output == nil ? "output" : "--output", companions: [path + ".checkpoint"])
+        let checkpointPaths = (0..<world.size).map { GapTrain.checkpointPath(path, rank: $0, of: world.size) }
+        let planned = PlannedOutput.file(path, option: output == nil ? "output" : "--output", companions: checkpointPaths)
         if dryRun {
             try OutputGuard.check([planned], inputs: try config.inputFiles())
-        } else {
+        } else if world.isRoot {
             try reserveOutputs([planned], inputs: try config.inputFiles(), tool: "gap-train", quiet: runOptions.quiet)
         }
         let data = try TrainingData.load(config, progress: progress)
         var options = FitOptions(threads: ThreadCount.current, blockRows: blockRows, progress: progress)
+        options.communicator = world
         let budget = try maxMemory.map { try parseByteCount($0, option: "--max-memory") } ?? availableMemoryBytes()
         var plan = try FitPlan.make(config, data: data, options: options)
         if let budget { plan = try plan.fitting(budget: budget, fixedBlockRows: blockRows != nil) }
+        if dryRun && !world.isRoot { return }
         if dryRun {
             print(data.labelTable())
             print(plan.formatted())
@@ -105,7 +133,7 @@ struct GapTrain: ParsableCommand {
         options.blockRows = plan.blockRows
         options.estimatedPeakBytes = plan.peakBytes
         options.stopsOnInterrupt = true
-        let checkpointPath = path + ".checkpoint"
+        let checkpointPath = checkpointPaths[world.rank]
         if !noCheckpoint {
             if resume {
                 let checkpoint = try Checkpoint.load(path: checkpointPath)
@@ -116,17 +144,29 @@ struct GapTrain: ParsableCommand {
             }
             options.checkpoint = CheckpointPolicy(
                 path: checkpointPath, intervalSeconds: checkpointInterval,
-                fingerprint: CheckpointPolicy.fingerprint(config: config, data: data))
+                fingerprint: CheckpointPolicy.fingerprint(config: config, data: data, rank: world.rank, of: world.size))
         }
         Interruption.installHandler()
         let trainer = Trainer(config: config)
         let result = try trainer.fit(data, options: options)
-        try trainer.modelFile(for: result, data: data).write(to: path)
+        if world.isRoot { try trainer.modelFile(for: result, data: data).write(to: path) }
+        if world.size > 1 {
+            // Checkpoints go only once the model is written; rank 0 reports what every rank did.
+            try world.barrier()
+            if let report = try DistributedReport.gather(world) { progress.note(report) }
+        }
         if let report = result.descriptorReport { progress.note(report) }
         if !noCheckpoint { unlink(checkpointPath) }
         let phases = result.phaseSeconds.map { "\($0.phase) \(formatDuration($0.seconds))" }.joined(separator: ", ")
         let peak = residentPeakBytes().map(formatBytes) ?? "unknown"
         progress.note("wrote \(path) (\(result.observationCount) observations; \(phases); peak memory \(peak), estimated \(formatBytes(plan.peakBytes)))")
+    }
+}
+
+extension GapTrain {
+    /// Where a rank keeps its checkpoint: OUTPUT.checkpoint alone, OUTPUT.checkpoint.rankKofN over MPI.
+    static func checkpointPath(_ output: String, rank: Int, of size: Int) -> String {
+        size == 1 ? output + ".checkpoint" : output + ".checkpoint.rank\(rank)of\(size)"
     }
 }
 
