@@ -133,17 +133,17 @@ package struct FitDistribution: Sendable {
 }
 
 /// What each rank of an MPI fit did: CPU seconds, bytes sent and received, seconds in
-/// communication (waits included), gathered on rank 0 for its closing lines.
+/// communication (waits included), peak resident memory, gathered on rank 0 for its closing lines.
 public enum DistributedReport {
     /// The report on rank 0 (nil on the others); collective: every rank calls it.
     public static func gather(_ communicator: any Communicator) throws -> String? {
         let traffic = communicator.traffic
-        let mine = [processCPUSeconds(), Double(traffic.bytesSent), Double(traffic.bytesReceived), traffic.seconds]
+        let mine = [processCPUSeconds(), Double(traffic.bytesSent), Double(traffic.bytesReceived), traffic.seconds, Double(residentPeakBytes() ?? 0)]
         guard let all = try communicator.gather(mine) else { return nil }
-        var lines = ["ranks: \(communicator.size) (CPU seconds, bytes sent / received, seconds in communication)"]
+        var lines = ["ranks: \(communicator.size) (CPU seconds, bytes sent / received, seconds in communication, peak memory)"]
         for r in 0..<communicator.size {
-            let v = all[(4 * r) ..< (4 * r + 4)].map { $0 }
-            lines.append("  rank \(r): CPU \(formatFixed(v[0], 2)) s, sent \(formatBytes(Int(v[1]))), received \(formatBytes(Int(v[2]))), communication \(formatFixed(v[3], 3)) s")
+            let v = Array(all[(5 * r) ..< (5 * r + 5)])
+            lines.append("  rank \(r): CPU \(formatFixed(v[0], 2)) s, sent \(formatBytes(Int(v[1]))), received \(formatBytes(Int(v[2]))), communication \(formatFixed(v[3], 3)) s, peak memory \(formatBytes(Int(v[4])))")
         }
         return lines.joined(separator: "\n")
     }
