@@ -7,7 +7,8 @@
 //   JSON              JSON with comments: parser with source positions; canonical and insertion-order writer
 //   LinearAlgebra     every BLAS/LAPACK call (CLapack), Matrix wrappers and RawBLAS for the kernels
 //   Parallelism       deterministic threading, progress reporting
-//   MessagePassing    the ranks of a run: one process, or MPI (package trait MPI, CMPI)
+//   MessagePassing    the ranks of a run: one process, or MPI (package trait MPI: CMPI), and the
+//                     least-squares factor distributed over ranks (ScaLAPACK: CScaLAPACK)
 //   AtomicStructures  structures, labels, extended XYZ I/O
 //   NeighbourLists    periodic cell lists
 //   Descriptors       SOAP power spectrum (and its body-order relatives), the 2-body pair distances,
@@ -70,7 +71,8 @@ let package = Package(
         .executable(name: "gap-tune", targets: ["gap-tune"]),
         .executable(name: "gap-bench", targets: ["gap-bench"]),
     ],
-    // `swift build --traits MPI` adds MPI (Open MPI: apt-get install openmpi-bin libopenmpi-dev):
+    // `swift build --traits MPI` adds MPI and ScaLAPACK (apt-get install openmpi-bin libopenmpi-dev
+    // libscalapack-openmpi-dev):
     // `mpirun -np N gap-train CONFIG` fits on N ranks. The default build needs no MPI.
     traits: [
         .trait(name: "MPI", description: "Distributed fits over MPI (gap-train under mpirun); needs Open MPI's development files."),
@@ -94,9 +96,18 @@ let package = Package(
             pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev"])]
         ),
+        // System library: ScaLAPACK and BLACS over Open MPI, only with the trait MPI.
+        .systemLibrary(
+            name: "CScaLAPACK",
+            pkgConfig: "scalapack-openmpi",
+            providers: [.apt(["libscalapack-openmpi-dev"])]
+        ),
         .target(
             name: "MessagePassing",
-            dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))],
+            dependencies: [
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+                .target(name: "CScaLAPACK", condition: .when(traits: ["MPI"])),
+            ],
             swiftSettings: languageMode
         ),
         .target(name: "LinearAlgebra", dependencies: ["CLapack"], swiftSettings: languageMode),

@@ -54,6 +54,27 @@ public struct DotProductKernel: Sendable {
         return g
     }
 
+    /// The block of K_MM for sparse points `rows` x `columns`, column-major: for a factor of K_MM
+    /// spread over ranks, where no rank holds all of it. Equal to those entries of
+    /// ``sparseCovariance()`` up to round-off (a GEMM here, a SYRK there).
+    public func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double] {
+        var g = [Double](repeating: 0, count: rows.count * columns.count)
+        guard !rows.isEmpty && !columns.isEmpty else { return g }
+        sparsePoints.withUnsafeBufferPointer { x in
+            g.withUnsafeMutableBufferPointer { out in
+                // X row-major is column-major F x M: G = X[:, rows]ᵀ X[:, columns].
+                RawBLAS.gemm(
+                    transposeA: true, transposeB: false, m: rows.count, n: columns.count, k: featureCount, alpha: 1,
+                    a: x.baseAddress! + rows.lowerBound * featureCount, lda: featureCount,
+                    b: x.baseAddress! + columns.lowerBound * featureCount, ldb: featureCount,
+                    beta: 0, c: out.baseAddress, ldc: rows.count)
+            }
+        }
+        let d2 = delta * delta
+        for k in g.indices { g[k] = d2 * integerPower(g[k], zeta) }
+        return g
+    }
+
     /// Similarities G = D Xᵀ between the rows of `values` (`rows x featureCount`, row-major) and
     /// the sparse points, returned column-major `rows x M`.
     @usableFromInline

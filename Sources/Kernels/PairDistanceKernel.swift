@@ -91,6 +91,23 @@ public struct PairDistanceKernel: Sendable {
         return k
     }
 
+    /// The block of K_MM for sparse points `rows` x `columns`, column-major (see
+    /// ``DotProductKernel/sparseCovariance(rows:columns:)``); the same entries as ``sparseCovariance()``.
+    public func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double] {
+        let scaled = scaledSparseWeights()
+        let halfInverseThetaSquared = 0.5 / (theta * theta)
+        var k = [Double](repeating: 0, count: rows.count * columns.count)
+        for (j, b) in columns.enumerated() {
+            for (i, a) in rows.enumerated() {
+                // The same expression as sparseCovariance() evaluates for a ≤ b.
+                let (low, high) = a <= b ? (a, b) : (b, a)
+                let d = sparseDistances[low] - sparseDistances[high]
+                k[i + j * rows.count] = scaled[low] * cutoffWeight(sparseDistances[high]) * exp(-d * d * halfInverseThetaSquared)
+            }
+        }
+        return k
+    }
+
     /// δ² fc(x_m) per sparse point.
     func scaledSparseWeights() -> [Double] {
         let d2 = delta * delta

@@ -58,6 +58,8 @@ public final class SingleProcess: Communicator {
 /// A failed MPI call.
 public struct CommunicationError: Error, CustomStringConvertible {
     public var message: String
+    /// For a singular distributed triangle: the first zero pivot's column.
+    public var singularColumn: Int?
     public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -47,6 +47,8 @@ public protocol PotentialTerm: Sendable {
     var sparseCount: Int { get }
     /// K_MM of the term (M x M, column-major, δ² included, no jitter).
     func sparseCovariance() -> [Double]
+    /// The block of K_MM for sparse points `rows` x `columns` (column-major).
+    func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double]
     /// Computes the term's per-structure input, with position gradients if `gradients` (needed
     /// for force rows and force predictions) and strain gradients if `strainGradients` (virial).
     /// `neighbours` was built for `structure` with a cutoff at least ``cutoffRadius``.
@@ -148,6 +150,7 @@ public struct SOAPTerm: PotentialTerm {
     public var cutoffRadius: Double { calculator.hyperparameters.cutoffRadius }
     public var sparseCount: Int { kernel.sparseCount }
     public func sparseCovariance() -> [Double] { kernel.sparseCovariance() }
+    public func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double] { kernel.sparseCovariance(rows: rows, columns: columns) }
 
     public func features(of structure: Structure, neighbours: NeighbourList, gradients: Bool, strainGradients: Bool) throws -> TermFeatures {
         // Single-threaded inside: training and prediction parallelise over structures.
@@ -306,6 +309,7 @@ public struct PairDistanceTerm: PotentialTerm {
     public var cutoffRadius: Double { kernel.cutoffRadius }
     public var sparseCount: Int { kernel.sparseCount }
     public func sparseCovariance() -> [Double] { kernel.sparseCovariance() }
+    public func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double] { kernel.sparseCovariance(rows: rows, columns: columns) }
 
     public func features(of structure: Structure, neighbours: NeighbourList, gradients: Bool, strainGradients: Bool) throws -> TermFeatures {
         .neighbourList

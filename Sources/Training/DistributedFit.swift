@@ -1,7 +1,10 @@
+import Configuration
 import Descriptors
+import Kernels
 import LinearAlgebra
 import MessagePassing
 import ModelFiles
+import Prediction
 import Parallelism
 import Selection
 import Support
@@ -146,5 +149,145 @@ public enum DistributedReport {
             lines.append("  rank \(r): CPU \(formatFixed(v[0], 2)) s, sent \(formatBytes(Int(v[1]))), received \(formatBytes(Int(v[2]))), communication \(formatFixed(v[3], 3)) s, peak memory \(formatBytes(Int(v[4])))")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension Trainer {
+    /// A fit whose triangular factor lives block-cyclically across the ranks
+    /// (``DistributedLeastSquares``): the sparse points as in every fit, then rounds in which
+    /// every rank contributes its next rows to one
+    /// distributed QR, then a distributed triangular solve. K_MM is computed and factorised
+    /// tile by tile where its factor lives (pdpotrf), so no rank holds M x M numbers.
+    func fitWithDistributedFactor(
+        _ specs: [TermSpecification], data: TrainingData, cutoff: Double, e0: [Int: Double], options: FitOptions,
+        distribution: FitDistribution, phases before: [(String, Double)]
+    ) throws -> FitResult {
+        guard distribution.isDistributed else { throw TrainingError.unsupported("the distributed factor in a single process (run under mpirun with several ranks)") }
+        guard options.checkpoint == nil && options.resume == nil else { throw TrainingError.unsupported("checkpoints with the distributed factor") }
+        guard !config.storesUncertainty else { throw TrainingError.unsupported("\"uncertainty\": true with the distributed factor") }
+        var phases = before
+        var clock = monotonicSeconds()
+        func lap(_ name: String) {
+            let now = monotonicSeconds()
+            phases.append((name, now - clock))
+            clock = now
+        }
+        let (terms, sources) = try selectTerms(specs, data: data, features: nil, cutoff: cutoff, options: options, distribution: distribution)
+        lap("descriptors and sparse points")
+        let columnOffsets = terms.reduce(into: [0]) { $0.append($0.last! + $1.sparseCount) }
+        let m = columnOffsets.last!
+        let ranks = options.communicator.size
+        let perRound = FitDistribution.rowsPerRound(columns: m, ranks: ranks)
+        let factor = try DistributedLeastSquares(communicator: options.communicator, columns: m, rowsPerRank: perRound)
+        // The factor starts from U (K_MM + jitter = UᵀU, block diagonal over terms), each rank
+        // computing and factorising only its own tiles.
+        do {
+            try factor.start { rows, columns in
+                var block = [Double](repeating: 0, count: rows.count * columns.count)
+                for (t, term) in terms.enumerated() {
+                    let termRange = columnOffsets[t] ..< columnOffsets[t + 1]
+                    let r = rows.clamped(to: termRange), c = columns.clamped(to: termRange)
+                    guard !r.isEmpty && !c.isEmpty else { continue }
+                    let values = term.sparseCovariance(rows: (r.lowerBound - termRange.lowerBound) ..< (r.upperBound - termRange.lowerBound),
+                                                       columns: (c.lowerBound - termRange.lowerBound) ..< (c.upperBound - termRange.lowerBound))
+                    for j in 0..<c.count {
+                        for i in 0..<r.count { block[(c.lowerBound - columns.lowerBound + j) * rows.count + (r.lowerBound - rows.lowerBound + i)] = values[j * r.count + i] }
+                    }
+                }
+                for g in rows.clamped(to: columns) { block[(g - columns.lowerBound) * rows.count + (g - rows.lowerBound)] += config.sparseJitter }
+                return block
+            }
+        } catch let error as CommunicationError where error.singularColumn != nil {
+            let column = error.singularColumn!
+            let t = (0..<terms.count).first { columnOffsets[$0] <= column && column < columnOffsets[$0 + 1] } ?? 0
+            throw TrainingError.sparseCovarianceNotPositiveDefinite(
+                term: "descriptors[\(t)] (\(terms[t].name))",
+                detail: "the distributed Cholesky factorisation breaks down at sparse point \(column - columnOffsets[t])", jitter: config.sparseJitter)
+        }
+        var rows = RowQueue(columns: m)
+        lap("sparse covariance")
+
+        let shareRows = distribution.shares.map { share in data.frames[share].reduce(0) { $0 + $1.observationCount } }
+        let rounds = shareRows.map { ($0 + perRound - 1) / perRound }.max() ?? 0
+        var batches = Trainer.batches(data.frames, from: distribution.share.lowerBound, to: distribution.share.upperBound, maxRows: perRound)[...]
+        let progress = options.progress
+        progress.begin(options.phasePrefix + "distributed QR", total: rounds, unit: "rounds")
+        for _ in 0..<rounds {
+            // Form this rank's next rows, a wave of batches at a time, until a round is full.
+            while rows.count < perRound, !batches.isEmpty {
+                let wave = Array(batches.prefix(options.threads))
+                batches = batches.dropFirst(wave.count)
+                let blocks = try parallelMap(count: wave.count, threads: options.threads, chunkCount: wave.count) { chunk in
+                    try Trainer.designBlock(frames: data.frames, range: wave[chunk], terms: terms, columnOffsets: columnOffsets, e0: e0, cutoff: cutoff)
+                }
+                for (block, targets) in blocks { rows.append(block.storage, rowCount: block.rowCount, targets: targets) }
+            }
+            let (taken, targets, count) = rows.take(perRound)
+            try factor.foldRound(rows: taken, targets: targets, rowCount: count)
+            progress.advance()
+        }
+        progress.end()
+        lap("design matrix and distributed QR (\(ranks) ranks)")
+        let alpha: [Double], reciprocalCondition: Double
+        do {
+            (alpha, reciprocalCondition) = try factor.solve()
+        } catch let error as CommunicationError where error.singularColumn != nil {
+            throw TrainingError.rankDeficient(detail: explainColumn(error.singularColumn, terms: terms, sources: sources, offsets: columnOffsets) ?? error.message)
+        }
+        let alphas = (0..<terms.count).map { Array(alpha[columnOffsets[$0] ..< columnOffsets[$0 + 1]]) }
+        lap("solve")
+        return FitResult(
+            potential: Potential(e0: e0, terms: terms, alphas: alphas), sparseSources: sources,
+            reciprocalCondition: reciprocalCondition, observationCount: data.frames.reduce(0) { $0 + $1.observationCount },
+            phaseSeconds: phases)
+    }
+}
+
+extension FitDistribution {
+    /// Rows each rank contributes per round of the distributed QR: together about 2(M + 1), so
+    /// that the QR of the stacked rows does little more than the ideal 2 M² flops per row
+    /// (the triangle on top costs 4/3 M³ per round), and at least one block of 64.
+    package static func rowsPerRound(columns m: Int, ranks: Int) -> Int {
+        max(64, (2 * (m + 1) + ranks - 1) / ranks)
+    }
+}
+
+/// Design rows waiting for the next round, in order (column-major blocks with their targets).
+struct RowQueue {
+    let columns: Int
+    private var blocks: [(rows: [Double], rowCount: Int, targets: [Double])] = []
+    private var offset = 0  // rows of the first block already taken
+    private(set) var count = 0
+
+    init(columns: Int) { self.columns = columns }
+
+    mutating func append(_ rows: [Double], rowCount: Int, targets: [Double]) {
+        guard rowCount > 0 else { return }
+        blocks.append((rows, rowCount, targets))
+        count += rowCount
+    }
+
+    /// The next at most `limit` rows, column-major (leading dimension = their count), targets, count.
+    mutating func take(_ limit: Int) -> ([Double], [Double], Int) {
+        let n = min(limit, count)
+        var out = [Double](repeating: 0, count: n * columns)
+        var targets = [Double](repeating: 0, count: n)
+        var filled = 0
+        while filled < n {
+            let block = blocks[0]
+            let k = min(n - filled, block.rowCount - offset)
+            for j in 0..<columns {
+                for i in 0..<k { out[j * n + filled + i] = block.rows[j * block.rowCount + offset + i] }
+            }
+            for i in 0..<k { targets[filled + i] = block.targets[offset + i] }
+            filled += k
+            offset += k
+            if offset == block.rowCount {
+                blocks.removeFirst()
+                offset = 0
+            }
+        }
+        count -= n
+        return (out, targets, n)
     }
 }

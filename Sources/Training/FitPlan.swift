@@ -214,6 +214,35 @@ public struct FitPlan: Sendable {
             "the fit needs about \(formatBytes(plan.peakBytes)) (\(plan.phases[worst].phase): \(items)), more than the budget of \(formatBytes(budget)); \(advice)")
     }
 
+    /// The plan with the triangular factor spread over the ranks (``FitOptions/distributedFactor``):
+    /// pass 2 holds this rank's part of the distributed matrix and a round's rows instead of R;
+    /// rank 0 still forms U (K_MM's factor, M x M) before pass 2.
+    public func withDistributedFactor() -> FitPlan {
+        var plan = self
+        plan.distributedFactor = true
+        let m = columns
+        let perRound = FitDistribution.rowsPerRound(columns: m, ranks: ranks)
+        plan.blockRows = perRound
+        let common = phases[0].items.prefix(1)
+        let kept = passTwoBase.filter { !$0.item.hasPrefix("QR triangle") }
+        let factorBytes = DistributedLeastSquares.bytesPerRank(columns: m, rowsPerRank: perRound, ranks: ranks)
+        let sparsePoints = phases[1].items.filter { $0.item == "sparse points" }
+        plan.phases = [
+            phases[0],
+            ("sparse covariance", Array(common) + sparsePoints + [
+                ("this rank's tiles of K_MM, factorised in place (pdpotrf) in its part of the distributed matrix", factorBytes),
+            ]),
+            ("pass 2: design rows and the distributed QR", Array(common) + kept.dropFirst() + [
+                ("this rank's part of the distributed factor (\(m + 1 + ranks * perRound) x \(m + 1) over \(ranks) ranks)", factorBytes),
+                ("rows waiting for a round, the round and its copy (\(perRound) rows x M, \(threads) blocks)", (threads + 3) * perRound * (m + 3) * 8),
+            ]),
+        ]
+        return plan
+    }
+
+    /// Whether the factor is distributed (``withDistributedFactor()``).
+    public private(set) var distributedFactor = false
+
     /// A readable report.
     public func formatted() -> String {
         var lines: [String] = []

@@ -34,6 +34,9 @@ public struct FitOptions: Sendable {
     /// process by default. Every rank calls ``Trainer/fit(_:species:features:options:)`` with the
     /// same config and data.
     public var communicator: any Communicator = SingleProcess()
+    /// Over MPI: keep the triangular factor block-cyclically across the ranks (ScaLAPACK) instead
+    /// of one M x M factor per rank, for M whose M² does not fit one rank. No checkpoints.
+    public var distributedFactor = false
 
     /// Creates fit options.
     public init(
@@ -210,6 +213,9 @@ public struct Trainer: Sendable {
             precondition(features.cutoffRadius == cutoff && features.termCount == specs.count, "precomputed features are for other terms")
         }
         let e0 = try ReferenceEnergies.resolve(config, frames: data.frames, species: species, cutoffRadius: cutoff)
+        if options.distributedFactor {
+            return try fitWithDistributedFactor(specs, data: data, cutoff: cutoff, e0: e0, options: options, distribution: distribution, phases: phases)
+        }
 
         // Pass 1 (or the checkpoint): the terms with their sparse points, and the QR started
         // with the rows U of K_MM + jitter = UᵀU.
@@ -367,6 +373,12 @@ public struct Trainer: Sendable {
     /// The QR state holding the rows U of K_MM + jitter = UᵀU (block diagonal over terms),
     /// with a failure of K_MM explained by the sparse points involved.
     func startSolver(terms: [any PotentialTerm], sources: [[SparsePointSource]]) throws -> IncrementalLeastSquares {
+        let u = try sparseCovarianceRows(terms: terms, sources: sources)
+        return try IncrementalLeastSquares(upperTriangularRows: u, targets: [Double](repeating: 0, count: u.rows))
+    }
+
+    /// The rows U of K_MM + jitter = UᵀU (upper triangular, block diagonal over terms).
+    func sparseCovarianceRows(terms: [any PotentialTerm], sources: [[SparsePointSource]]) throws -> Matrix {
         let columnOffsets = terms.reduce(into: [0]) { $0.append($0.last! + $1.sparseCount) }
         let m = columnOffsets.last!
         var u = Matrix(rows: m, columns: m)
@@ -388,7 +400,7 @@ public struct Trainer: Sendable {
                 for i in j..<size { u[columnOffsets[t] + j, columnOffsets[t] + i] = lower[i, j] }
             }
         }
-        return try IncrementalLeastSquares(upperTriangularRows: u, targets: [Double](repeating: 0, count: m))
+        return u
     }
 
     /// Why K_MM is not positive definite: the sparse point where the factorisation broke down and

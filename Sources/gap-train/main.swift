@@ -60,6 +60,9 @@ struct GapTrain: ParsableCommand {
     @Flag(help: "Do not write checkpoints.")
     var noCheckpoint = false
 
+    @Flag(help: "Over MPI: spread the triangular factor block-cyclically across the ranks (ScaLAPACK) instead of one M x M factor per rank; chosen automatically when that factor does not fit the memory budget. No checkpoints.")
+    var distributedFactor = false
+
     @Option(help: .hidden)
     var blockRows: Int?
 
@@ -67,6 +70,7 @@ struct GapTrain: ParsableCommand {
         if let blockRows, blockRows < 1 { throw ValidationError("--block-rows must be at least 1") }
         if !(checkpointInterval >= 0) { throw ValidationError("--checkpoint-interval must be a non-negative number of seconds") }
         if resume && noCheckpoint { throw ValidationError("--resume needs checkpoints; drop --no-checkpoint") }
+        if resume && distributedFactor { throw ValidationError("--resume: a fit with --distributed-factor keeps no checkpoints") }
     }
 
     func run() throws {
@@ -119,7 +123,25 @@ struct GapTrain: ParsableCommand {
         options.communicator = world
         let budget = try maxMemory.map { try parseByteCount($0, option: "--max-memory") } ?? availableMemoryBytes()
         var plan = try FitPlan.make(config, data: data, options: options)
-        if let budget { plan = try plan.fitting(budget: budget, fixedBlockRows: blockRows != nil) }
+        var spreadFactor = distributedFactor
+        if spreadFactor {
+            guard world.size > 1 else { throw ValidationError("--distributed-factor needs several MPI ranks (mpirun -np N with the MPI build)") }
+            plan = plan.withDistributedFactor()
+            if let budget, plan.peakBytes > budget {
+                throw TrainingError.memoryBudget("the fit needs about \(formatBytes(plan.peakBytes)) per rank with the distributed factor, more than the budget of \(formatBytes(budget)); use more ranks or reduce n_sparse")
+            }
+        } else if let budget {
+            do {
+                plan = try plan.fitting(budget: budget, fixedBlockRows: blockRows != nil)
+            } catch TrainingError.memoryBudget(let message) where world.size > 1 {
+                // One M x M factor per rank does not fit: spread it over the ranks if that fits.
+                let spread = plan.withDistributedFactor()
+                guard spread.peakBytes <= budget else { throw TrainingError.memoryBudget(message) }
+                progress.note("the M x M factor does not fit one rank's memory: it is spread over the \(world.size) ranks (--distributed-factor)")
+                plan = spread
+                spreadFactor = true
+            }
+        }
         if dryRun && !world.isRoot { return }
         if dryRun {
             print(data.labelTable())
@@ -131,10 +153,11 @@ struct GapTrain: ParsableCommand {
         progress.note(plan.formatted())
 
         options.blockRows = plan.blockRows
+        options.distributedFactor = spreadFactor
         options.estimatedPeakBytes = plan.peakBytes
         options.stopsOnInterrupt = true
         let checkpointPath = checkpointPaths[world.rank]
-        if !noCheckpoint {
+        if !noCheckpoint && !spreadFactor {
             if resume {
                 let checkpoint = try Checkpoint.load(path: checkpointPath)
                 options.resume = checkpoint
@@ -156,7 +179,7 @@ struct GapTrain: ParsableCommand {
             if let report = try DistributedReport.gather(world) { progress.note(report) }
         }
         if let report = result.descriptorReport { progress.note(report) }
-        if !noCheckpoint { unlink(checkpointPath) }
+        if !noCheckpoint && !spreadFactor { unlink(checkpointPath) }
         let phases = result.phaseSeconds.map { "\($0.phase) \(formatDuration($0.seconds))" }.joined(separator: ", ")
         let peak = residentPeakBytes().map(formatBytes) ?? "unknown"
         progress.note("wrote \(path) (\(result.observationCount) observations; \(phases); peak memory \(peak), estimated \(formatBytes(plan.peakBytes)))")

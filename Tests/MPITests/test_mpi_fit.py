@@ -18,7 +18,7 @@ from ase.io import read
 
 ROOT = Path(__file__).resolve().parents[2]
 MPIRUN = shutil.which("mpirun.openmpi") or shutil.which("orterun")
-MPI_BUILD = next((ROOT / ".build-mpi" / c / "gap-train" for c in ("release", "debug") if (ROOT / ".build-mpi" / c / "gap-train").exists()), None)
+MPI_BUILD = next((ROOT / ".build-mpi" / c / "gap-train" for c in ("debug", "release") if (ROOT / ".build-mpi" / c / "gap-train").exists()), None)
 PLAIN = ROOT / ".build" / "debug"
 
 pytestmark = pytest.mark.skipif(MPIRUN is None or MPI_BUILD is None, reason="needs Open MPI's mpirun and the MPI build (.build-mpi)")
@@ -137,6 +137,51 @@ def test_ranks_within_the_round_off_of_an_ill_conditioned_fit(work, single):
     energy, forces = largest_differences(single, many, work)
     assert energy < max(1e-9, 4 * floor_energy), (energy, floor_energy)
     assert forces < max(1e-8, 4 * floor_forces), (forces, floor_forces)
+
+
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_distributed_factor_gives_the_single_process_model(work, ranks):
+    """--distributed-factor: R block-cyclic over the ranks (ScaLAPACK pdgeqrf rounds, pdtrtrs)."""
+    one = train_single(work, "soap.json", "soap_single.gapjson")
+    output = f"spread{ranks}.gapjson"
+    result = run(mpirun(ranks, "--distributed-factor", "--output", output, cwd=work, config="soap.json"), work)
+    assert result.returncode == 0, result.stderr
+    assert "this rank's part of the distributed factor" in result.stderr
+    assert "distributed QR" in result.stderr
+    assert not list(work.glob(output + ".checkpoint*")), "no checkpoints with the distributed factor"
+    assert same_sparse_points(one, work / output)
+    energy, forces = largest_differences(one, work / output, work)
+    assert energy < 1e-9, energy
+    assert forces < 1e-8, forces
+    again = run(mpirun(ranks, "--distributed-factor", "--quiet", "--output", f"spread{ranks}_again.gapjson", cwd=work, config="soap.json"), work)
+    assert again.returncode == 0, again.stderr
+    assert (work / f"spread{ranks}_again.gapjson").read_bytes() == (work / output).read_bytes()
+
+
+def peak_per_rank(text):
+    import re
+    number, unit = re.search(r"([\d.]+) (kB|MB|GB)\s+peak per rank", text).groups()
+    return float(number) * {"kB": 1e3, "MB": 1e6, "GB": 1e9}[unit]
+
+
+def test_distributed_factor_is_chosen_when_the_factor_does_not_fit(work):
+    """M = 2,500 on 6 ranks (planned only: --dry-run): a budget below the least the replicated
+    factor needs per rank (with the smallest blocks) but above the distributed plan makes
+    gap-train spread the factor by itself; below both, the fit is refused before any work."""
+    big = dict(CONFIG, descriptors=[dict(CONFIG["descriptors"][0], n_sparse=2500)])
+    (work / "big.json").write_text(json.dumps(big))
+    replicated = run(mpirun(6, "--dry-run", "--block-rows", "256", cwd=work, config="big.json"), work)
+    spread = run(mpirun(6, "--dry-run", "--distributed-factor", cwd=work, config="big.json"), work)
+    assert replicated.returncode == 0 and spread.returncode == 0, replicated.stderr + spread.stderr
+    high, low = peak_per_rank(replicated.stdout), peak_per_rank(spread.stdout)
+    assert low < 0.8 * high, (low, high)  # six ranks share the factor: less per rank
+    budget = f"{int((low + high) / 2e6)}M"
+    chosen = run(mpirun(6, "--dry-run", "--max-memory", budget, cwd=work, config="big.json"), work)
+    assert chosen.returncode == 0, chosen.stderr
+    assert "spread over the 6 ranks" in chosen.stderr, chosen.stderr
+    assert "this rank's part of the distributed factor" in chosen.stdout
+    refused = run(mpirun(6, "--dry-run", "--max-memory", f"{int(low / 2e6)}M", cwd=work, config="big.json"), work)
+    assert refused.returncode != 0 and "more than the budget" in refused.stderr, refused.stderr
 
 
 def test_same_ranks_same_bytes(work):
