@@ -38,9 +38,9 @@ def size_bytes(text):
     return float(number) * {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}[unit]
 
 
-def fit(config, ranks, threads):
+def fit(config, ranks, threads, extra=()):
     model = os.path.join(OUT, f"ranks{ranks}.gapjson")
-    command = [MPI_TRAIN, config, "--threads", str(threads), "--no-checkpoint", "--output", model]
+    command = [MPI_TRAIN, config, "--threads", str(threads), "--no-checkpoint", "--output", model, *extra]
     if ranks > 1:
         command = [MPIRUN, "--oversubscribe", "-np", str(ranks)] + (["--allow-run-as-root"] if os.geteuid() == 0 else []) + command
     before = os.times()

@@ -88,8 +88,13 @@ public final class DistributedLeastSquares {
         var lld = max(1, localRowsW)
         descinit_(&descriptorW, &m, &n, &nb, &nb, &zero, &zero, &gridContext, &lld, &info)
         guard info == 0 else { throw CommunicationError(message: "descinit of the distributed factor failed (\(info))") }
-        // Local sizes are 32-bit in ScaLAPACK; the product is not.
+        // ScaLAPACK (LP64) addresses a rank's local array with 32-bit integers: more than 2³¹
+        // local elements would overflow inside it (the limit gap_fit users meet near M = 46,000
+        // on one rank). Our own sizes are 64-bit; more ranks make each local part smaller.
         let localCount = Int(lld) * Int(max(1, localColumns))
+        guard localCount < Int(Int32.max) else {
+            throw CommunicationError(message: "this rank's part of the distributed factor would have \(localCount) elements, beyond ScaLAPACK's 32-bit local indexing (2^31); run on more ranks")
+        }
         w = [Double](repeating: 0, count: localCount)
         tau = [Double](repeating: 0, count: Int(max(1, localColumns)))
 
@@ -161,6 +166,18 @@ public final class DistributedLeastSquares {
         seconds += DistributedRun.clock() - start
     }
 
+    /// This rank's part of the distributed matrix between rounds (the triangle and zeros), for
+    /// a checkpoint; ``restore(localPart:)`` puts it back in a factor with the same sizes and ranks.
+    public var localPart: [Double] { w }
+
+    /// Restores ``localPart`` saved after a round (instead of ``start(covarianceBlock:)``).
+    public func restore(localPart: [Double]) throws {
+        guard localPart.count == w.count else {
+            throw CommunicationError(message: "a saved part of the distributed factor has \(localPart.count) numbers, this rank holds \(w.count)")
+        }
+        w = localPart
+    }
+
     /// Seconds spent in the distributed folds (moving rows and factorising).
     public private(set) var seconds = 0.0
 
@@ -219,6 +236,8 @@ public final class DistributedLeastSquares {
         Cblacs_gridexit(allContext)
     }
     #else
+    public var localPart: [Double] { [] }
+    public func restore(localPart: [Double]) throws {}
     public func start(covarianceBlock block: (Range<Int>, Range<Int>) -> [Double]) throws {}
     public func foldRound(rows: [Double], targets: [Double], rowCount: Int) throws {}
     public func solve() throws -> (solution: [Double], reciprocalCondition: Double) { ([], 0) }

@@ -163,7 +163,7 @@ extension Trainer {
         distribution: FitDistribution, phases before: [(String, Double)]
     ) throws -> FitResult {
         guard distribution.isDistributed else { throw TrainingError.unsupported("the distributed factor in a single process (run under mpirun with several ranks)") }
-        guard options.checkpoint == nil && options.resume == nil else { throw TrainingError.unsupported("checkpoints with the distributed factor") }
+        guard options.resume == nil else { throw TrainingError.unsupported("resuming a replicated-factor checkpoint with the distributed factor") }
         guard !config.storesUncertainty else { throw TrainingError.unsupported("\"uncertainty\": true with the distributed factor") }
         var phases = before
         var clock = monotonicSeconds()
@@ -180,7 +180,15 @@ extension Trainer {
         let perRound = FitDistribution.rowsPerRound(columns: m, ranks: ranks)
         let factor = try DistributedLeastSquares(communicator: options.communicator, columns: m, rowsPerRank: perRound)
         // The factor starts from U (K_MM + jitter = UᵀU, block diagonal over terms), each rank
-        // computing and factorising only its own tiles.
+        // computing and factorising only its own tiles; or from this rank's checkpoint.
+        var roundsDone = 0
+        if let saved = options.distributedResume {
+            guard let policy = options.checkpoint, policy.fingerprint == saved.fingerprint, saved.columns == m, saved.rowsPerRank == perRound else {
+                throw TrainingError.checkpointMismatch(path: options.checkpoint?.path ?? "")
+            }
+            try factor.restore(localPart: saved.localPart)
+            roundsDone = saved.roundsDone
+        } else {
         do {
             try factor.start { rows, columns in
                 var block = [Double](repeating: 0, count: rows.count * columns.count)
@@ -204,15 +212,25 @@ extension Trainer {
                 term: "descriptors[\(t)] (\(terms[t].name))",
                 detail: "the distributed Cholesky factorisation breaks down at sparse point \(column - columnOffsets[t])", jitter: config.sparseJitter)
         }
+        }
         var rows = RowQueue(columns: m)
         lap("sparse covariance")
 
         let shareRows = distribution.shares.map { share in data.frames[share].reduce(0) { $0 + $1.observationCount } }
         let rounds = shareRows.map { ($0 + perRound - 1) / perRound }.max() ?? 0
-        var batches = Trainer.batches(data.frames, from: distribution.share.lowerBound, to: distribution.share.upperBound, maxRows: perRound)[...]
+        // Rows of rounds already folded (a resumed run): whole frames skipped, then the first rows
+        // of the frame the last saved round ended in.
+        var skipRows = min(roundsDone * perRound, shareRows[distribution.rank])
+        var firstFrame = distribution.share.lowerBound
+        while firstFrame < distribution.share.upperBound && data.frames[firstFrame].observationCount <= skipRows {
+            skipRows -= data.frames[firstFrame].observationCount
+            firstFrame += 1
+        }
+        var batches = Trainer.batches(data.frames, from: firstFrame, to: distribution.share.upperBound, maxRows: perRound)[...]
         let progress = options.progress
-        progress.begin(options.phasePrefix + "distributed QR", total: rounds, unit: "rounds")
-        for _ in 0..<rounds {
+        let saver = DistributedCheckpointSaver(policy: options.checkpoint, communicator: options.communicator, progress: progress)
+        progress.begin(options.phasePrefix + "distributed QR", total: rounds - roundsDone, unit: "rounds")
+        for round in roundsDone ..< rounds {
             // Form this rank's next rows, a wave of batches at a time, until a round is full.
             while rows.count < perRound, !batches.isEmpty {
                 let wave = Array(batches.prefix(options.threads))
@@ -221,9 +239,15 @@ extension Trainer {
                     try Trainer.designBlock(frames: data.frames, range: wave[chunk], terms: terms, columnOffsets: columnOffsets, e0: e0, cutoff: cutoff)
                 }
                 for (block, targets) in blocks { rows.append(block.storage, rowCount: block.rowCount, targets: targets) }
+                if skipRows > 0 {
+                    let skipped = min(skipRows, rows.count)
+                    _ = rows.take(skipped)
+                    skipRows -= skipped
+                }
             }
             let (taken, targets, count) = rows.take(perRound)
             try factor.foldRound(rows: taken, targets: targets, rowCount: count)
+            try saver.saveIfDue(roundsDone: round + 1, columns: m, rowsPerRank: perRound, factor: factor, last: round + 1 == rounds)
             progress.advance()
         }
         progress.end()
@@ -289,5 +313,40 @@ struct RowQueue {
         }
         count -= n
         return (out, targets, n)
+    }
+}
+
+/// Saves every rank's part of the distributed factor after the same rounds: rank 0's clock
+/// decides (one broadcast per round), every rank writes its own file. Best effort, as every
+/// checkpoint: a failure is a warning and the fit goes on.
+final class DistributedCheckpointSaver {
+    let policy: CheckpointPolicy?
+    let communicator: any Communicator
+    let progress: ProgressReporter
+    private var lastSave = monotonicSeconds()
+    private var warned = false
+
+    init(policy: CheckpointPolicy?, communicator: any Communicator, progress: ProgressReporter) {
+        self.policy = policy
+        self.communicator = communicator
+        self.progress = progress
+    }
+
+    func saveIfDue(roundsDone: Int, columns: Int, rowsPerRank: Int, factor: DistributedLeastSquares, last: Bool) throws {
+        guard let policy else { return }
+        let due = last || monotonicSeconds() - lastSave >= policy.intervalSeconds
+        guard try communicator.broadcast([due ? Int64(1) : 0])[0] == 1 else { return }
+        do {
+            try DistributedCheckpoint(
+                fingerprint: policy.fingerprint, roundsDone: roundsDone, columns: columns, rowsPerRank: rowsPerRank,
+                localPart: factor.localPart
+            ).write(to: policy.path)
+        } catch {
+            if !warned {
+                progress.warn("warning: could not write the checkpoint (\(error)); the fit goes on without it")
+                warned = true
+            }
+        }
+        lastSave = monotonicSeconds()
     }
 }

@@ -60,7 +60,7 @@ struct GapTrain: ParsableCommand {
     @Flag(help: "Do not write checkpoints.")
     var noCheckpoint = false
 
-    @Flag(help: "Over MPI: spread the triangular factor block-cyclically across the ranks (ScaLAPACK) instead of one M x M factor per rank; chosen automatically when that factor does not fit the memory budget. No checkpoints.")
+    @Flag(help: "Over MPI: spread the triangular factor block-cyclically across the ranks (ScaLAPACK) instead of one M x M factor per rank; chosen automatically when that factor does not fit the memory budget.")
     var distributedFactor = false
 
     @Option(help: .hidden)
@@ -70,7 +70,6 @@ struct GapTrain: ParsableCommand {
         if let blockRows, blockRows < 1 { throw ValidationError("--block-rows must be at least 1") }
         if !(checkpointInterval >= 0) { throw ValidationError("--checkpoint-interval must be a non-negative number of seconds") }
         if resume && noCheckpoint { throw ValidationError("--resume needs checkpoints; drop --no-checkpoint") }
-        if resume && distributedFactor { throw ValidationError("--resume: a fit with --distributed-factor keeps no checkpoints") }
     }
 
     func run() throws {
@@ -157,8 +156,12 @@ struct GapTrain: ParsableCommand {
         options.estimatedPeakBytes = plan.peakBytes
         options.stopsOnInterrupt = true
         let checkpointPath = checkpointPaths[world.rank]
-        if !noCheckpoint && !spreadFactor {
-            if resume {
+        if !noCheckpoint {
+            if resume && spreadFactor {
+                let checkpoint = try DistributedCheckpoint.load(path: checkpointPath)
+                options.distributedResume = checkpoint
+                progress.note("resuming from \(checkpointPath): \(checkpoint.roundsDone) rounds of the distributed QR already done")
+            } else if resume {
                 let checkpoint = try Checkpoint.load(path: checkpointPath)
                 options.resume = checkpoint
                 progress.note("resuming from \(checkpointPath): \(checkpoint.solver.rowsAppended) rows of \(checkpoint.framesDone) structures already folded")
@@ -179,7 +182,7 @@ struct GapTrain: ParsableCommand {
             if let report = try DistributedReport.gather(world) { progress.note(report) }
         }
         if let report = result.descriptorReport { progress.note(report) }
-        if !noCheckpoint && !spreadFactor { unlink(checkpointPath) }
+        if !noCheckpoint { unlink(checkpointPath) }
         let phases = result.phaseSeconds.map { "\($0.phase) \(formatDuration($0.seconds))" }.joined(separator: ", ")
         let peak = residentPeakBytes().map(formatBytes) ?? "unknown"
         progress.note("wrote \(path) (\(result.observationCount) observations; \(phases); peak memory \(peak), estimated \(formatBytes(plan.peakBytes)))")

@@ -148,7 +148,7 @@ def test_distributed_factor_gives_the_single_process_model(work, ranks):
     assert result.returncode == 0, result.stderr
     assert "this rank's part of the distributed factor" in result.stderr
     assert "distributed QR" in result.stderr
-    assert not list(work.glob(output + ".checkpoint*")), "no checkpoints with the distributed factor"
+    assert not list(work.glob(output + ".checkpoint*")), "checkpoints removed once the model is written"
     assert same_sparse_points(one, work / output)
     energy, forces = largest_differences(one, work / output, work)
     assert energy < 1e-9, energy
@@ -156,6 +156,37 @@ def test_distributed_factor_gives_the_single_process_model(work, ranks):
     again = run(mpirun(ranks, "--distributed-factor", "--quiet", "--output", f"spread{ranks}_again.gapjson", cwd=work, config="soap.json"), work)
     assert again.returncode == 0, again.stderr
     assert (work / f"spread{ranks}_again.gapjson").read_bytes() == (work / output).read_bytes()
+
+
+def rounds_done(path):
+    text = path.read_bytes()[:400].decode("latin-1")
+    key = '"rounds_done":'
+    return int(text[text.index(key) + len(key):].split(",")[0]) if key in text else None
+
+
+def test_distributed_factor_resumes_after_a_kill(work):
+    reference = run(mpirun(2, "--distributed-factor", "--quiet", "--no-checkpoint", "--output", "spread_reference.gapjson", cwd=work, config="soap.json"), work)
+    assert reference.returncode == 0, reference.stderr
+    checkpoints = [work / f"spread_resumed.gapjson.checkpoint.rank{r}of2" for r in range(2)]
+    arguments = ["--distributed-factor", "--quiet", "--output", "spread_resumed.gapjson", "--checkpoint-interval", "0"]
+    process = subprocess.Popen(mpirun(2, *arguments, cwd=work, config="soap.json"), cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while process.poll() is None and time.time() < deadline:
+        done = [rounds_done(p) if p.exists() else None for p in checkpoints]
+        if None not in done and min(done) >= 5:
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, "the fit ended before it could be stopped"
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    assert process.returncode != 0
+    assert not (work / "spread_resumed.gapjson").exists()
+    assert all(p.exists() for p in checkpoints)
+    resumed = run(mpirun(2, "--distributed-factor", "--resume", "--output", "spread_resumed.gapjson", cwd=work, config="soap.json"), work)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "rounds of the distributed QR already done" in resumed.stderr
+    assert (work / "spread_resumed.gapjson").read_bytes() == (work / "spread_reference.gapjson").read_bytes()
+    assert not any(p.exists() for p in checkpoints)
 
 
 def peak_per_rank(text):
