@@ -95,16 +95,35 @@ extension Communicator {
         return result
     }
 
-    /// Every rank's array concatenated in rank order, on `root` (nil elsewhere).
+    /// Every rank's array concatenated in rank order, on `root` (nil elsewhere). The root learns
+    /// every length first and receives each array straight into its place in the result, so it
+    /// holds the result and its own array, no receive buffer besides.
     public func gather<Element: BitwiseCopyable>(_ values: [Element], root: Int = 0) throws -> [Element]? {
         guard size > 1 else { return values }
         guard rank == root else {
             try send(values, to: root)
             return nil
         }
-        var result: [Element] = []
-        for r in 0..<size {
-            if r == root { result.append(contentsOf: values) } else { result.append(contentsOf: try receive(Element.self, from: r)) }
+        var counts = [Int](repeating: 0, count: size)
+        for r in 0..<size where r != root {
+            var count: [Int64] = [0]
+            try count.withUnsafeMutableBytes { try receive($0, from: r) }
+            guard count[0] >= 0 else { throw CommunicationError(message: "rank \(r) sent a negative length") }
+            counts[r] = Int(count[0])
+        }
+        counts[root] = values.count
+        var result = [Element](unsafeUninitializedCapacity: counts.reduce(0, +)) { _, n in n = counts.reduce(0, +) }
+        var offset = 0
+        try result.withUnsafeMutableBufferPointer { out in
+            for r in 0..<size {
+                let part = UnsafeMutableBufferPointer(rebasing: out[offset ..< offset + counts[r]])
+                if r == root {
+                    _ = part.initialize(from: values)
+                } else {
+                    try receive(UnsafeMutableRawBufferPointer(part), from: r)
+                }
+                offset += counts[r]
+            }
         }
         return result
     }

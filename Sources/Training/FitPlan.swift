@@ -155,7 +155,10 @@ public struct FitPlan: Sendable {
         if ranks > 1 {
             phases.append(("TSQR over \(ranks) ranks", common + [
                 ("sparse points", sparsePointBytes),
-                ("R, a received triangle (packed) and the copy the merge folds", m2 + m2 / 2 + m2),
+                // While a received triangle is unpacked: R, the packed message, the unpacked
+                // triangle and the copy restoring it keeps (the merge's own copy comes later, when
+                // the message is gone).
+                ("R, a received triangle (packed, unpacked and restored)", m2 + m2 / 2 + m2 + m2),
             ]))
         }
         setBlockRows(blockRows)
