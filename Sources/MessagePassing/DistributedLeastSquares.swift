@@ -84,7 +84,7 @@ public final class DistributedLeastSquares {
         var nb = Int32(blockSize), zero: Int32 = 0, info: Int32 = 0
         var m = height, n = width
         localRowsW = numroc_(&m, &nb, &myRow, &zero, &gridRows)
-        var localColumns = numroc_(&n, &nb, &myColumn, &zero, &gridColumns)
+        let localColumns = numroc_(&n, &nb, &myColumn, &zero, &gridColumns)
         var lld = max(1, localRowsW)
         descinit_(&descriptorW, &m, &n, &nb, &nb, &zero, &zero, &gridContext, &lld, &info)
         guard info == 0 else { throw CommunicationError(message: "descinit of the distributed factor failed (\(info))") }
@@ -107,8 +107,6 @@ public final class DistributedLeastSquares {
         var query = [Double](repeating: 0, count: 1), minusOne: Int32 = -1, one: Int32 = 1
         pdgeqrf_(&m, &n, &w, &one, &one, &descriptorW, &tau, &query, &minusOne, &info)
         work = [Double](repeating: 0, count: max(1, Int(query[0])))
-        _ = localColumns
-        localColumns = 0
     }
 
     /// Starts the factor from the rows U of a covariance K + jitter = UᵀU, factorised where it
@@ -199,8 +197,6 @@ public final class DistributedLeastSquares {
         guard info == 0 else { throw CommunicationError(message: "pdtrtrs failed (\(info))") }
         // Gather x: each owner sends (global row, value) of its part of column M + 1.
         var pieces: [Double] = []
-        var nb = Int32(blockSize)
-        var zero: Int32 = 0
         let ownerColumn = Int32((columns / blockSize) % Int(gridColumns))
         if myColumn == ownerColumn {
             let localColumn = (columns / (blockSize * Int(gridColumns))) * blockSize + columns % blockSize
@@ -210,7 +206,6 @@ public final class DistributedLeastSquares {
                 if global < columns { pieces += [Double(global), w[localColumn * lld + li]] }
             }
         }
-        _ = numroc_(&n, &nb, &myRow, &zero, &gridRows)
         var solution = [Double](repeating: 0, count: columns)
         if let all = try communicator.gather(pieces) {
             for k in stride(from: 0, to: all.count, by: 2) { solution[Int(all[k])] = all[k + 1] }
