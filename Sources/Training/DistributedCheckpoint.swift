@@ -41,6 +41,18 @@ public struct DistributedCheckpoint: Sendable {
 
     public func write(to path: String) throws { try writeFileAtomically(encoded(), to: path) }
 
+    /// A rank's latest checkpoint at `path` and the one before (`path.previous`), those present;
+    /// throws the latest's error when neither can be read.
+    public static func loadGenerations(path: String) throws -> [DistributedCheckpoint] {
+        let previous = try? load(path: path + ".previous")
+        do {
+            return [try load(path: path)] + (previous.map { [$0] } ?? [])
+        } catch {
+            if let previous { return [previous] }
+            throw error
+        }
+    }
+
     /// Reads a rank's checkpoint, checking its checksum and structure.
     public static func load(path: String) throws -> DistributedCheckpoint {
         let bytes = try readFile(path, what: "checkpoint")

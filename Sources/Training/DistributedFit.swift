@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Configuration
 import Descriptors
 import Kernels
@@ -182,8 +185,14 @@ extension Trainer {
         // The factor starts from U (K_MM + jitter = UᵀU, block diagonal over terms), each rank
         // computing and factorising only its own tiles; or from this rank's checkpoint.
         var roundsDone = 0
-        if let saved = options.distributedResume {
-            guard let policy = options.checkpoint, policy.fingerprint == saved.fingerprint, saved.columns == m, saved.rowsPerRank == perRound else {
+        if let candidates = options.distributedResume {
+            // Ranks saved after the same rounds, but a kill can fall between two ranks' writes:
+            // resume from the latest round every rank has.
+            let latest = try options.communicator.gather([Int64(candidates.map(\.roundsDone).max() ?? -1)])
+            let agreed = try options.communicator.broadcast([latest?.min() ?? 0])[0]
+            guard let policy = options.checkpoint, let saved = candidates.first(where: { $0.roundsDone == Int(agreed) }),
+                  policy.fingerprint == saved.fingerprint, saved.columns == m, saved.rowsPerRank == perRound
+            else {
                 throw TrainingError.checkpointMismatch(path: options.checkpoint?.path ?? "")
             }
             try factor.restore(localPart: saved.localPart)
@@ -337,6 +346,9 @@ final class DistributedCheckpointSaver {
         let due = last || monotonicSeconds() - lastSave >= policy.intervalSeconds
         guard try communicator.broadcast([due ? Int64(1) : 0])[0] == 1 else { return }
         do {
+            // The save before stays as OUTPUT.checkpoint.rankKofN.previous: if the job dies while
+            // some ranks have written this round and others not, all can go back to the last one.
+            rename(policy.path, policy.path + ".previous")
             try DistributedCheckpoint(
                 fingerprint: policy.fingerprint, roundsDone: roundsDone, columns: columns, rowsPerRank: rowsPerRank,
                 localPart: factor.localPart

@@ -37,8 +37,9 @@ public struct FitOptions: Sendable {
     /// Over MPI: keep the triangular factor block-cyclically across the ranks (ScaLAPACK) instead
     /// of one M x M factor per rank, for M whose M² does not fit one rank. No checkpoints.
     public var distributedFactor = false
-    /// With ``distributedFactor``: this rank's checkpoint to continue from (needs a matching `checkpoint`).
-    public var distributedResume: DistributedCheckpoint?
+    /// With ``distributedFactor``: this rank's saved checkpoints (its latest and the one before)
+    /// to continue from, at the last round every rank has saved (needs a matching `checkpoint`).
+    public var distributedResume: [DistributedCheckpoint]?
 
     /// Creates fit options.
     public init(

@@ -111,7 +111,8 @@ struct GapTrain: ParsableCommand {
         // be writable; a second run on the same output stops here.
         let path = output ?? config.resolvedOutput
         let checkpointPaths = (0..<world.size).map { GapTrain.checkpointPath(path, rank: $0, of: world.size) }
-        let planned = PlannedOutput.file(path, option: output == nil ? "output" : "--output", companions: checkpointPaths)
+        let companions = checkpointPaths + (world.size > 1 ? checkpointPaths.map { $0 + ".previous" } : [])
+        let planned = PlannedOutput.file(path, option: output == nil ? "output" : "--output", companions: companions)
         if dryRun {
             try OutputGuard.check([planned], inputs: try config.inputFiles())
         } else if world.isRoot {
@@ -158,9 +159,11 @@ struct GapTrain: ParsableCommand {
         let checkpointPath = checkpointPaths[world.rank]
         if !noCheckpoint {
             if resume && spreadFactor {
-                let checkpoint = try DistributedCheckpoint.load(path: checkpointPath)
-                options.distributedResume = checkpoint
-                progress.note("resuming from \(checkpointPath): \(checkpoint.roundsDone) rounds of the distributed QR already done")
+                // This rank's latest save and the one before (a kill between two ranks' writes
+                // leaves ranks one save apart; the fit resumes from the last round all have).
+                let saved = try DistributedCheckpoint.loadGenerations(path: checkpointPath)
+                options.distributedResume = saved
+                progress.note("resuming from \(checkpointPath): \(saved.map(\.roundsDone).max() ?? 0) rounds of the distributed QR already done")
             } else if resume {
                 let checkpoint = try Checkpoint.load(path: checkpointPath)
                 options.resume = checkpoint
@@ -182,7 +185,10 @@ struct GapTrain: ParsableCommand {
             if let report = try DistributedReport.gather(world) { progress.note(report) }
         }
         if let report = result.descriptorReport { progress.note(report) }
-        if !noCheckpoint { unlink(checkpointPath) }
+        if !noCheckpoint {
+            unlink(checkpointPath)
+            if world.size > 1 { unlink(checkpointPath + ".previous") }
+        }
         let phases = result.phaseSeconds.map { "\($0.phase) \(formatDuration($0.seconds))" }.joined(separator: ", ")
         let peak = residentPeakBytes().map(formatBytes) ?? "unknown"
         progress.note("wrote \(path) (\(result.observationCount) observations; \(phases); peak memory \(peak), estimated \(formatBytes(plan.peakBytes)))")
