@@ -280,6 +280,51 @@ final class SOAPWorkspace {
         return (w, dw)
     }
 
+    /// The functions of pair `p` (an index into the neighbour list) into pair slot `slot`: w R_nl
+    /// and Y_lm, with (w R_nl)′ and ∇Y_lm if `needsPairGradients`; returns the neighbour's channel.
+    @inline(__always)
+    func pairFunctions(_ p: Int, inputs: RowInputs, slot q: Int, needsPairGradients: Bool) -> Int {
+        let lm = lmCount, nl = nlCount
+        let radial = radialTemporary, slope = radialTemporary + nl
+        let r = inputs.distances[p]
+        let vector = inputs.vectors[p]
+        let neighbourNumber = inputs.numbers[Int(inputs.neighbours[p])]
+        let channel = Int(inputs.channelOfElement[neighbourNumber])
+        let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
+        let (w, dw) = weight(r)
+        let wr = weightedRadial + q * nl
+        if exactRadial {
+            calculator.radialTables[table].evaluate(r, values: radial, first: slope, second: exactScratch,
+                                                    scratch: exactScratch + nl)
+        }
+        if needsPairGradients {
+            if exactRadial {
+            } else if tablePerSpecies {
+                calculator.splines[table].evaluate(r, values: radial, derivatives: slope)
+            } else {
+                calculator.spline.evaluate(r, values: radial, derivatives: slope)
+            }
+            let ws = weightedSlope + q * nl
+            for k in 0..<nl {
+                wr[k] = w * radial[k]
+                ws[k] = dw * radial[k] + w * slope[k]
+            }
+            calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
+                                         gradients: harmonicGradients + 3 * q * lm, scratch: harmonicScratch)
+        } else {
+            if exactRadial {
+            } else if tablePerSpecies {
+                calculator.splines[table].evaluate(r, values: radial)
+            } else {
+                calculator.spline.evaluate(r, values: radial)
+            }
+            for k in 0..<nl { wr[k] = w * radial[k] }
+            calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
+                                         gradients: nil, scratch: harmonicScratch)
+        }
+        return channel
+    }
+
     /// Step (1) of a row: radial functions, harmonics (with gradients if asked), the pair table
     /// (`pairIndex`, `pairChannel`) and the expansion coefficients c_{A lm} in `coefficients`,
     /// including the centre's own Gaussian.
@@ -290,47 +335,12 @@ final class SOAPWorkspace {
         let pairCount = plan.pairOffsets[row + 1] - pairStart
         let lm = lmCount, nl = nlCount, lc = lCount
         coefficients.update(repeating: 0, count: channelCount * lm)
-        let radial = radialTemporary, slope = radialTemporary + nl
         for q in 0..<pairCount {
             let p = Int(inputs.planPairs![pairStart + q])
             pairIndex[q] = p
-            let r = inputs.distances[p]
-            let vector = inputs.vectors[p]
-            let neighbourNumber = inputs.numbers[Int(inputs.neighbours[p])]
-            let channel = Int(inputs.channelOfElement[neighbourNumber])
+            let channel = pairFunctions(p, inputs: inputs, slot: q, needsPairGradients: needsPairGradients)
             pairChannel[q] = channel
-            let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
-            let (w, dw) = weight(r)
             let wr = weightedRadial + q * nl
-            if exactRadial {
-                calculator.radialTables[table].evaluate(r, values: radial, first: slope, second: exactScratch,
-                                                        scratch: exactScratch + nl)
-            }
-            if needsPairGradients {
-                if exactRadial {
-                } else if tablePerSpecies {
-                    calculator.splines[table].evaluate(r, values: radial, derivatives: slope)
-                } else {
-                    calculator.spline.evaluate(r, values: radial, derivatives: slope)
-                }
-                let ws = weightedSlope + q * nl
-                for k in 0..<nl {
-                    wr[k] = w * radial[k]
-                    ws[k] = dw * radial[k] + w * slope[k]
-                }
-                calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
-                                             gradients: harmonicGradients + 3 * q * lm, scratch: harmonicScratch)
-            } else {
-                if exactRadial {
-                } else if tablePerSpecies {
-                    calculator.splines[table].evaluate(r, values: radial)
-                } else {
-                    calculator.spline.evaluate(r, values: radial)
-                }
-                for k in 0..<nl { wr[k] = w * radial[k] }
-                calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
-                                             gradients: nil, scratch: harmonicScratch)
-            }
             SOAPKernels.accumulate(
                 coefficients: coefficients + channel * nMax * lm, weightedRadial: wr, harmonics: harmonicValues + q * lm,
                 nMax: nMax, lCount: lc)

@@ -38,7 +38,7 @@ extension SOAPCalculator: ReverseModeDescriptor {
             return ReverseModeResult(centres: plan.centres, localEnergies: localEnergies, forces: forceValues, virial: virialValues)
         }
         let states = (0..<slots).map { _ in
-            SOAPBlockState(calculator: self, blockSize: min(blockSize, rows), pairCapacity: plan.maximumPairCount, gradients: needsGradients)
+            SOAPBlockState(calculator: self, blockSize: min(blockSize, rows), pairCapacity: plan.maximumPairCount)
         }
         localEnergies.withUnsafeMutableBufferPointer { energies in
         forceValues.withUnsafeMutableBufferPointer { forcesOut in
@@ -52,7 +52,7 @@ extension SOAPCalculator: ReverseModeDescriptor {
                         let block = waveStart + slot
                         let range = (block * blockSize) ..< min(rows, (block + 1) * blockSize)
                         let state = states[slot]
-                        state.forward(range, plan: plan, inputs: inputs, needsPairGradients: needsGradients)
+                        state.forward(range, plan: plan, inputs: inputs)
                         energy(ReverseModeBlock(
                             rows: range, slot: slot, values: state.values,
                             valueGradients: needsGradients ? state.valueGradients : nil,
@@ -80,24 +80,32 @@ extension SOAPCalculator: ReverseModeDescriptor {
         let lCount = hyperparameters.lMax + 1
         let lm = lCount * lCount, nl = hyperparameters.nMax * lCount
         let p = max(1, pairsPerRow)
-        // Per row: one SOAPWorkspace (pair tables with gradients, coefficients, scratch), its
-        // values, ∂E/∂v and pair forces; per block: the coefficient adjoints and pair scratch.
-        let perRow = 2 * p * nl + 4 * p * lm + channelCount * lm + 8 * featureCount + 2 * nl + 4 * channelCount * lCount
-            + 3 * nl + nl + harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 3 * p + 4 * p
-        let perBlock = channelCount * lm + 2 * lm + featureCount
+        // Per row: its coefficients, values, ∂E/∂v, norm and pair forces; per block: one
+        // SOAPWorkspace (pair tables with gradients, coefficients, scratch), the coefficient
+        // adjoints and pair scratch.
+        let perRow = channelCount * lm + 2 * featureCount + 1 + 3 * p
+        let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * featureCount + 2 * nl + 4 * channelCount * lCount
+            + 4 * nl + harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
+        let perBlock = workspace + channelCount * lm + 2 * lm + featureCount
         return 8 * (blockSize * perRow + perBlock)
     }
 }
 
-/// The memory of one concurrent block: a ``SOAPWorkspace`` per row (its expansion and pair
-/// tables stay alive from the forward to the backward pass), the block's values and ∂E/∂v, and
-/// each pair's ∂E/∂r until the serial reduction.
+/// The memory of one concurrent block: each row's expansion coefficients, values and ∂E/∂v
+/// (kept from the forward to the backward pass), each pair's ∂E/∂r until the serial reduction,
+/// and one ``SOAPWorkspace`` shared by the block's rows. A pair's radial functions and harmonics
+/// are evaluated again in the backward pass rather than kept (keeping them for a block of rows
+/// would cost far more memory than the block's kernel products), so a block can be large enough
+/// for the kernel against the sparse points to run at matrix-product speed.
 final class SOAPBlockState {
     let calculator: SOAPCalculator
     let featureCount: Int, channelCount: Int, nMax: Int, lCount: Int, lmCount: Int, nlCount: Int
+    let coefficientCount: Int
     let pairCapacity: Int
     let normalise: Bool
-    let rowWorkspaces: [SOAPWorkspace]
+    let workspace: SOAPWorkspace
+    /// Expansion coefficients of the block's rows, `coefficientCount` each.
+    let rowCoefficients: UnsafeMutablePointer<Double>
     /// Values and ∂E/∂v of the block, row-major.
     let values: UnsafeMutablePointer<Double>
     let valueGradients: UnsafeMutablePointer<Double>
@@ -112,7 +120,7 @@ final class SOAPBlockState {
     let slopeWeights: UnsafeMutablePointer<Double>
     let inverseRootDegeneracy: [Double]
 
-    init(calculator: SOAPCalculator, blockSize: Int, pairCapacity: Int, gradients: Bool) {
+    init(calculator: SOAPCalculator, blockSize: Int, pairCapacity: Int) {
         self.calculator = calculator
         let h = calculator.hyperparameters
         featureCount = calculator.featureCount
@@ -121,21 +129,24 @@ final class SOAPBlockState {
         lCount = h.lMax + 1
         lmCount = lCount * lCount
         nlCount = nMax * lCount
+        coefficientCount = channelCount * lmCount
         normalise = h.normalise
         self.pairCapacity = max(1, pairCapacity)
-        rowWorkspaces = (0..<blockSize).map { _ in SOAPWorkspace(calculator: calculator, pairCapacity: pairCapacity, gradients: gradients) }
+        workspace = SOAPWorkspace(calculator: calculator, pairCapacity: pairCapacity, gradients: true)
+        rowCoefficients = .allocate(capacity: blockSize * coefficientCount)
         values = .allocate(capacity: blockSize * featureCount)
         valueGradients = .allocate(capacity: blockSize * featureCount)
         norms = .allocate(capacity: blockSize)
         pairGradients = .allocate(capacity: 3 * blockSize * self.pairCapacity)
         spectrumAdjoint = .allocate(capacity: featureCount)
-        coefficientAdjoint = .allocate(capacity: channelCount * lmCount)
+        coefficientAdjoint = .allocate(capacity: coefficientCount)
         harmonicWeights = .allocate(capacity: lmCount)
         slopeWeights = .allocate(capacity: lmCount)
         inverseRootDegeneracy = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
     }
 
     deinit {
+        rowCoefficients.deallocate()
         values.deallocate()
         valueGradients.deallocate()
         norms.deallocate()
@@ -146,19 +157,20 @@ final class SOAPBlockState {
         slopeWeights.deallocate()
     }
 
-    /// Expands every row of the block and writes its (normalised) power spectrum to `values`,
-    /// exactly as the forward evaluator does.
-    func forward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs, needsPairGradients: Bool) {
+    /// Expands every row of the block (keeping its coefficients) and writes its (normalised)
+    /// power spectrum to `values`, exactly as the forward evaluator does.
+    func forward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
         let f = featureCount
         for (k, row) in rows.enumerated() {
-            let workspace = rowWorkspaces[k]
-            workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: needsPairGradients)
+            workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: false)
+            let coefficients = rowCoefficients + k * coefficientCount
+            coefficients.update(from: workspace.coefficients, count: coefficientCount)
             let spectrum = workspace.spectrum
             if let selection = calculator.selection {
-                selection.powerSpectrum(coefficients: workspace.coefficients, lmCount: lmCount, into: spectrum)
+                selection.powerSpectrum(coefficients: coefficients, lmCount: lmCount, into: spectrum)
             } else {
                 SOAPKernels.powerSpectrum(
-                    coefficients: workspace.coefficients, channelCount: channelCount, lCount: lCount,
+                    coefficients: coefficients, channelCount: channelCount, lCount: lCount,
                     inverseRootDegeneracy: workspace.inverseRootDegeneracy, into: spectrum)
             }
             var squaredNorm = 0.0
@@ -175,8 +187,8 @@ final class SOAPBlockState {
     func backward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
         let f = featureCount
         for (k, row) in rows.enumerated() {
-            let workspace = rowWorkspaces[k]
-            let pairCount = plan.pairOffsets[row + 1] - plan.pairOffsets[row]
+            let pairStart = plan.pairOffsets[row]
+            let pairCount = plan.pairOffsets[row + 1] - pairStart
             let out = pairGradients + 3 * k * pairCapacity
             let u = valueGradients + k * f, v = values + k * f
             if normalise && norms[k] == 0 {
@@ -184,6 +196,7 @@ final class SOAPBlockState {
                 out.update(repeating: 0, count: 3 * pairCount)
                 continue
             }
+            let coefficients = rowCoefficients + k * coefficientCount
             // (1) ∂E/∂p.
             if normalise {
                 var projection = 0.0
@@ -194,17 +207,18 @@ final class SOAPBlockState {
                 spectrumAdjoint.update(from: u, count: f)
             }
             // (2) G = ∂E/∂c.
-            coefficientAdjoint.update(repeating: 0, count: channelCount * lmCount)
+            coefficientAdjoint.update(repeating: 0, count: coefficientCount)
             if let selection = calculator.selection {
                 selection.coefficientAdjoint(
-                    spectrumAdjoint: spectrumAdjoint, coefficients: workspace.coefficients, into: coefficientAdjoint)
+                    spectrumAdjoint: spectrumAdjoint, coefficients: coefficients, into: coefficientAdjoint)
             } else {
-                powerSpectrumAdjoint(coefficients: workspace.coefficients)
+                powerSpectrumAdjoint(coefficients: coefficients)
             }
-            // (3) each pair.
+            // (3) each pair, its radial functions and harmonics evaluated again.
             for q in 0..<pairCount {
-                let p = workspace.pairIndex[q]
-                let g = pairGradient(workspace: workspace, pair: q, vector: inputs.vectors[p], distance: inputs.distances[p])
+                let p = Int(inputs.planPairs![pairStart + q])
+                let channel = workspace.pairFunctions(p, inputs: inputs, slot: 0, needsPairGradients: true)
+                let g = pairGradient(channel: channel, vector: inputs.vectors[p], distance: inputs.distances[p])
                 out[3 * q] = g.x
                 out[3 * q + 1] = g.y
                 out[3 * q + 2] = g.z
@@ -240,14 +254,15 @@ final class SOAPBlockState {
         }
     }
 
-    /// ∂E/∂r of pair `q` of the row held by `workspace`, from G in `coefficientAdjoint`.
+    /// ∂E/∂r of the pair whose functions are in the workspace's pair slot 0, from G in
+    /// `coefficientAdjoint`.
     @inline(__always)
-    private func pairGradient(workspace: SOAPWorkspace, pair q: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
-        let lm = lmCount, nl = nlCount, lc = lCount
-        let block = coefficientAdjoint + workspace.pairChannel[q] * nMax * lm
-        let wr = workspace.weightedRadial + q * nl, ws = workspace.weightedSlope + q * nl
-        let y = workspace.harmonicValues + q * lm
-        let dy = workspace.harmonicGradients + 3 * q * lm
+    private func pairGradient(channel: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
+        let lm = lmCount, lc = lCount
+        let block = coefficientAdjoint + channel * nMax * lm
+        let wr = workspace.weightedRadial, ws = workspace.weightedSlope
+        let y = workspace.harmonicValues
+        let dy = workspace.harmonicGradients
         let h = harmonicWeights, hs = slopeWeights
         h.update(repeating: 0, count: lm)
         hs.update(repeating: 0, count: lm)
