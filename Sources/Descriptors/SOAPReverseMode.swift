@@ -86,7 +86,7 @@ extension SOAPCalculator: ReverseModeDescriptor {
         let perRow = channelCount * lm + 2 * featureCount + 1 + 3 * p
         let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * featureCount + 2 * nl + 4 * channelCount * lCount
             + 4 * nl + harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
-        let perBlock = workspace + channelCount * lm + 2 * lm + featureCount
+        let perBlock = workspace + channelCount * lm + featureCount
         return 8 * (blockSize * perRow + perBlock)
     }
 }
@@ -113,11 +113,9 @@ final class SOAPBlockState {
     let norms: UnsafeMutablePointer<Double>
     /// ∂E/∂r of every pair, 3 per pair, `pairCapacity` pairs per row.
     let pairGradients: UnsafeMutablePointer<Double>
-    /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM), h and h′ (LM each).
+    /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM).
     let spectrumAdjoint: UnsafeMutablePointer<Double>
     let coefficientAdjoint: UnsafeMutablePointer<Double>
-    let harmonicWeights: UnsafeMutablePointer<Double>
-    let slopeWeights: UnsafeMutablePointer<Double>
     let inverseRootDegeneracy: [Double]
 
     init(calculator: SOAPCalculator, blockSize: Int, pairCapacity: Int) {
@@ -140,8 +138,6 @@ final class SOAPBlockState {
         pairGradients = .allocate(capacity: 3 * blockSize * self.pairCapacity)
         spectrumAdjoint = .allocate(capacity: featureCount)
         coefficientAdjoint = .allocate(capacity: coefficientCount)
-        harmonicWeights = .allocate(capacity: lmCount)
-        slopeWeights = .allocate(capacity: lmCount)
         inverseRootDegeneracy = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
     }
 
@@ -153,8 +149,6 @@ final class SOAPBlockState {
         pairGradients.deallocate()
         spectrumAdjoint.deallocate()
         coefficientAdjoint.deallocate()
-        harmonicWeights.deallocate()
-        slopeWeights.deallocate()
     }
 
     /// Expands every row of the block (keeping its coefficients) and writes its (normalised)
@@ -263,27 +257,42 @@ final class SOAPBlockState {
         let wr = workspace.weightedRadial, ws = workspace.weightedSlope
         let y = workspace.harmonicValues
         let dy = workspace.harmonicGradients
-        let h = harmonicWeights, hs = slopeWeights
-        h.update(repeating: 0, count: lm)
-        hs.update(repeating: 0, count: lm)
-        // h_lm = Σ_n G_nlm wR_nl, h′_lm = Σ_n G_nlm (wR)′_nl.
-        for n in 0..<nMax {
-            let gn = block + n * lm
-            for l in 0..<lc {
-                let a = wr[n * lc + l], s = ws[n * lc + l]
-                for i in (l * l)..<((l + 1) * (l + 1)) {
-                    h[i] += a * gn[i]
-                    hs[i] += s * gn[i]
-                }
-            }
-        }
+        // h_lm = Σ_n G_nlm wR_nl and h′_lm = Σ_n G_nlm (wR)′_nl, summed over n in registers
+        // (two m at a time), then at once radial = Σ h′ Y and b_α = Σ h ∂_α Y, in lm order.
         var radial = 0.0, bx = 0.0, by = 0.0, bz = 0.0
         let dx = dy, dyy = dy + lm, dz = dy + 2 * lm
-        for i in 0..<lm {
-            radial += hs[i] * y[i]
-            bx += h[i] * dx[i]
-            by += h[i] * dyy[i]
-            bz += h[i] * dz[i]
+        for l in 0..<lc {
+            let start = l * l, end = start + 2 * l + 1
+            var i = start
+            while i + 1 < end {
+                var hv = SIMD2<Double>(0, 0), sv = SIMD2<Double>(0, 0)
+                for n in 0..<nMax {
+                    let g = SOAPKernels.load2(block + n * lm + i)
+                    hv += wr[n * lc + l] * g
+                    sv += ws[n * lc + l] * g
+                }
+                radial += sv[0] * y[i]
+                bx += hv[0] * dx[i]
+                by += hv[0] * dyy[i]
+                bz += hv[0] * dz[i]
+                radial += sv[1] * y[i + 1]
+                bx += hv[1] * dx[i + 1]
+                by += hv[1] * dyy[i + 1]
+                bz += hv[1] * dz[i + 1]
+                i += 2
+            }
+            if i < end {
+                var hv = 0.0, sv = 0.0
+                for n in 0..<nMax {
+                    let g = block[n * lm + i]
+                    hv += wr[n * lc + l] * g
+                    sv += ws[n * lc + l] * g
+                }
+                radial += sv * y[i]
+                bx += hv * dx[i]
+                by += hv * dyy[i]
+                bz += hv * dz[i]
+            }
         }
         let scale = radial / r
         return SIMD3(scale * vector.x + bx, scale * vector.y + by, scale * vector.z + bz)

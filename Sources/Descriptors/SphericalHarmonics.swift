@@ -127,18 +127,23 @@ struct RealSphericalHarmonics: Sendable {
         recurrenceB.withUnsafeBufferPointer { b in
         diagonal.withUnsafeBufferPointer { diag in
         offDiagonal.withUnsafeBufferPointer { off in
-            // Associated Legendre part, normalised.
+            // Associated Legendre part, normalised: Q̄_m^m and Q̄_{m+1}^m, then the recurrence row
+            // by row in l, so that the chains of the different m are independent work in the
+            // inner loop (a chain along l for one m at a time is latency-bound).
             for m in 0...lMax {
                 let mm = m * (m + 1) / 2 + m
                 q[mm] = diag[m]
                 if m + 1 <= lMax {
                     let index = (m + 1) * (m + 2) / 2 + m
                     q[index] = off[m] * z * diag[m]
-                    if m + 2 <= lMax {
-                        for l in (m + 2)...lMax {
-                            let index = l * (l + 1) / 2 + m
-                            q[index] = a[index] * z * q[index - l] + b[index] * q[index - l - (l - 1)]
-                        }
+                }
+            }
+            if lMax >= 2 {
+                for l in 2...lMax {
+                    let row = l * (l + 1) / 2
+                    let previous = row - l, beforePrevious = row - l - (l - 1)
+                    for m in 0...(l - 2) {
+                        q[row + m] = a[row + m] * z * q[previous + m] + b[row + m] * q[beforePrevious + m]
                     }
                 }
             }
