@@ -30,6 +30,23 @@ enum SOAPKernels {
         }
     }
 
+    /// radial += h′ · Y and b_α += h · ∂_α Y for the two components k, k + 1 (in that order).
+    @inline(__always)
+    static func project(
+        _ h: SIMD2<Double>, _ hs: SIMD2<Double>, _ k: Int, _ y: UnsafePointer<Double>, _ dx: UnsafePointer<Double>,
+        _ dy: UnsafePointer<Double>, _ dz: UnsafePointer<Double>,
+        _ radial: inout Double, _ bx: inout Double, _ by: inout Double, _ bz: inout Double
+    ) {
+        radial += hs[0] * y[k]
+        bx += h[0] * dx[k]
+        by += h[0] * dy[k]
+        bz += h[0] * dz[k]
+        radial += hs[1] * y[k + 1]
+        bx += h[1] * dx[k + 1]
+        by += h[1] * dy[k + 1]
+        bz += h[1] * dz[k + 1]
+    }
+
     @inline(__always)
     static func load2(_ p: UnsafePointer<Double>) -> SIMD2<Double> {
         UnsafeRawPointer(p).loadUnaligned(as: SIMD2<Double>.self)

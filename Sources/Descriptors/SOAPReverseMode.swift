@@ -264,6 +264,25 @@ final class SOAPBlockState {
         for l in 0..<lc {
             let start = l * l, end = start + 2 * l + 1
             var i = start
+            // Eight m at a time where the block is long enough: each element's sum over n is a
+            // latency-bound chain, and eight chains of h and eight of h′ overlap.
+            while i + 8 <= end {
+                var h0 = SIMD2<Double>(0, 0), h1 = SIMD2<Double>(0, 0), h2 = SIMD2<Double>(0, 0), h3 = SIMD2<Double>(0, 0)
+                var s0 = SIMD2<Double>(0, 0), s1 = SIMD2<Double>(0, 0), s2 = SIMD2<Double>(0, 0), s3 = SIMD2<Double>(0, 0)
+                for n in 0..<nMax {
+                    let a = wr[n * lc + l], b = ws[n * lc + l]
+                    let gn = block + n * lm + i
+                    let g0 = SOAPKernels.load2(gn), g1 = SOAPKernels.load2(gn + 2)
+                    let g2 = SOAPKernels.load2(gn + 4), g3 = SOAPKernels.load2(gn + 6)
+                    h0 += a * g0; h1 += a * g1; h2 += a * g2; h3 += a * g3
+                    s0 += b * g0; s1 += b * g1; s2 += b * g2; s3 += b * g3
+                }
+                SOAPKernels.project(h0, s0, i, y, dx, dyy, dz, &radial, &bx, &by, &bz)
+                SOAPKernels.project(h1, s1, i + 2, y, dx, dyy, dz, &radial, &bx, &by, &bz)
+                SOAPKernels.project(h2, s2, i + 4, y, dx, dyy, dz, &radial, &bx, &by, &bz)
+                SOAPKernels.project(h3, s3, i + 6, y, dx, dyy, dz, &radial, &bx, &by, &bz)
+                i += 8
+            }
             while i + 1 < end {
                 var hv = SIMD2<Double>(0, 0), sv = SIMD2<Double>(0, 0)
                 for n in 0..<nMax {
@@ -271,14 +290,7 @@ final class SOAPBlockState {
                     hv += wr[n * lc + l] * g
                     sv += ws[n * lc + l] * g
                 }
-                radial += sv[0] * y[i]
-                bx += hv[0] * dx[i]
-                by += hv[0] * dyy[i]
-                bz += hv[0] * dz[i]
-                radial += sv[1] * y[i + 1]
-                bx += hv[1] * dx[i + 1]
-                by += hv[1] * dyy[i + 1]
-                bz += hv[1] * dz[i + 1]
+                SOAPKernels.project(hv, sv, i, y, dx, dyy, dz, &radial, &bx, &by, &bz)
                 i += 2
             }
             if i < end {
