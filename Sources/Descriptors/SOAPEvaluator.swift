@@ -284,33 +284,42 @@ final class SOAPWorkspace {
     /// and Y_lm, with (w R_nl)′ and ∇Y_lm if `needsPairGradients`; returns the neighbour's channel.
     @inline(__always)
     func pairFunctions(_ p: Int, inputs: RowInputs, slot q: Int, needsPairGradients: Bool) -> Int {
-        let lm = lmCount, nl = nlCount
+        let lm = lmCount
+        let channel = pairRadial(p, inputs: inputs, slot: q, slopes: needsPairGradients)
+        calculator.harmonics.compute(inputs.vectors[p], distance: inputs.distances[p], values: harmonicValues + q * lm,
+                                     gradients: needsPairGradients ? harmonicGradients + 3 * q * lm : nil,
+                                     scratch: harmonicScratch)
+        return channel
+    }
+
+    /// The radial part of ``pairFunctions``: w R_nl into `weightedRadial` slot `slot` and, if
+    /// `slopes`, (w R_nl)′ into `weightedSlope`; returns the neighbour's channel.
+    @inline(__always)
+    func pairRadial(_ p: Int, inputs: RowInputs, slot q: Int, slopes: Bool) -> Int {
+        let nl = nlCount
         let radial = radialTemporary, slope = radialTemporary + nl
         let r = inputs.distances[p]
-        let vector = inputs.vectors[p]
         let neighbourNumber = inputs.numbers[Int(inputs.neighbours[p])]
         let channel = Int(inputs.channelOfElement[neighbourNumber])
         let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
         let (w, dw) = weight(r)
-        let wr = weightedRadial + q * nl
+        let wr = weightedRadial + q &* nl
         if exactRadial {
             calculator.radialTables[table].evaluate(r, values: radial, first: slope, second: exactScratch,
                                                     scratch: exactScratch + nl)
         }
-        if needsPairGradients {
+        if slopes {
             if exactRadial {
             } else if tablePerSpecies {
                 calculator.splines[table].evaluate(r, values: radial, derivatives: slope)
             } else {
                 calculator.spline.evaluate(r, values: radial, derivatives: slope)
             }
-            let ws = weightedSlope + q * nl
+            let ws = weightedSlope + q &* nl
             for k in 0..<nl {
                 wr[k] = w * radial[k]
                 ws[k] = dw * radial[k] + w * slope[k]
             }
-            calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
-                                         gradients: harmonicGradients + 3 * q * lm, scratch: harmonicScratch)
         } else {
             if exactRadial {
             } else if tablePerSpecies {
@@ -319,8 +328,6 @@ final class SOAPWorkspace {
                 calculator.spline.evaluate(r, values: radial)
             }
             for k in 0..<nl { wr[k] = w * radial[k] }
-            calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
-                                         gradients: nil, scratch: harmonicScratch)
         }
         return channel
     }

@@ -82,11 +82,11 @@ extension SOAPCalculator: ReverseModeDescriptor {
         let p = max(1, pairsPerRow)
         // Per row: its coefficients, values, ∂E/∂v, norm and pair forces; per block: one
         // SOAPWorkspace (pair tables with gradients, coefficients, scratch), the coefficient
-        // adjoints and pair scratch.
+        // adjoints and pair scratch (h and h′ of one pair).
         let perRow = channelCount * lm + 2 * featureCount + 1 + 3 * p
         let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * featureCount + 2 * nl + 4 * channelCount * lCount
             + 4 * nl + harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
-        let perBlock = workspace + channelCount * lm + featureCount
+        let perBlock = workspace + channelCount * lm + featureCount + 2 * lm
         return 8 * (blockSize * perRow + perBlock)
     }
 }
@@ -116,6 +116,8 @@ final class SOAPBlockState {
     /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM).
     let spectrumAdjoint: UnsafeMutablePointer<Double>
     let coefficientAdjoint: UnsafeMutablePointer<Double>
+    /// Scratch of one pair: h_lm and h′_lm (2 x LM).
+    let harmonicWeights: UnsafeMutablePointer<Double>
     let inverseRootDegeneracy: [Double]
 
     init(calculator: SOAPCalculator, blockSize: Int, pairCapacity: Int) {
@@ -138,6 +140,7 @@ final class SOAPBlockState {
         pairGradients = .allocate(capacity: 3 * blockSize * self.pairCapacity)
         spectrumAdjoint = .allocate(capacity: featureCount)
         coefficientAdjoint = .allocate(capacity: coefficientCount)
+        harmonicWeights = .allocate(capacity: 2 * lmCount)
         inverseRootDegeneracy = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
     }
 
@@ -149,6 +152,7 @@ final class SOAPBlockState {
         pairGradients.deallocate()
         spectrumAdjoint.deallocate()
         coefficientAdjoint.deallocate()
+        harmonicWeights.deallocate()
     }
 
     /// Expands every row of the block (keeping its coefficients) and writes its (normalised)
@@ -211,7 +215,7 @@ final class SOAPBlockState {
             // (3) each pair, its radial functions and harmonics evaluated again.
             for q in 0..<pairCount {
                 let p = Int(inputs.planPairs![pairStart + q])
-                let channel = workspace.pairFunctions(p, inputs: inputs, slot: 0, needsPairGradients: true)
+                let channel = workspace.pairRadial(p, inputs: inputs, slot: 0, slopes: true)
                 let g = pairGradient(channel: channel, vector: inputs.vectors[p], distance: inputs.distances[p])
                 out[3 * q] = g.x
                 out[3 * q + 1] = g.y
@@ -248,66 +252,62 @@ final class SOAPBlockState {
         }
     }
 
-    /// ∂E/∂r of the pair whose functions are in the workspace's pair slot 0, from G in
-    /// `coefficientAdjoint`.
+    /// ∂E/∂r of the pair whose radial functions are in the workspace's pair slot 0, from G in
+    /// `coefficientAdjoint`: h_lm = Σ_n G_nlm wR_nl and h′_lm = Σ_n G_nlm (wR)′_nl, then
+    /// ∂E/∂r = r̂ Σ h′ Y + Σ h ∇Y, the two harmonic sums taken by the harmonics in one pass.
     @inline(__always)
     private func pairGradient(channel: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
         let lm = lmCount, lc = lCount
-        let block = coefficientAdjoint + channel * nMax * lm
+        let block = UnsafePointer(coefficientAdjoint + channel &* nMax &* lm)
         let wr = workspace.weightedRadial, ws = workspace.weightedSlope
-        let y = workspace.harmonicValues
-        let dy = workspace.harmonicGradients
-        // h_lm = Σ_n G_nlm wR_nl and h′_lm = Σ_n G_nlm (wR)′_nl, summed over n in registers
-        // (two m at a time), then at once radial = Σ h′ Y and b_α = Σ h ∂_α Y, in lm order.
-        var radial = 0.0, bx = 0.0, by = 0.0, bz = 0.0
-        let dx = dy, dyy = dy + lm, dz = dy + 2 * lm
+        let h = harmonicWeights, hs = harmonicWeights + lm
         for l in 0..<lc {
-            let start = l * l, end = start + 2 * l + 1
+            let start = l &* l, end = start &+ 2 &* l &+ 1
             var i = start
             // Eight m at a time where the block is long enough: each element's sum over n is a
             // latency-bound chain, and eight chains of h and eight of h′ overlap.
-            while i + 8 <= end {
+            while i &+ 8 <= end {
                 var h0 = SIMD2<Double>(0, 0), h1 = SIMD2<Double>(0, 0), h2 = SIMD2<Double>(0, 0), h3 = SIMD2<Double>(0, 0)
                 var s0 = SIMD2<Double>(0, 0), s1 = SIMD2<Double>(0, 0), s2 = SIMD2<Double>(0, 0), s3 = SIMD2<Double>(0, 0)
                 for n in 0..<nMax {
-                    let a = wr[n * lc + l], b = ws[n * lc + l]
-                    let gn = block + n * lm + i
+                    let a = wr[n &* lc &+ l], b = ws[n &* lc &+ l]
+                    let gn = block + (n &* lm &+ i)
                     let g0 = SOAPKernels.load2(gn), g1 = SOAPKernels.load2(gn + 2)
                     let g2 = SOAPKernels.load2(gn + 4), g3 = SOAPKernels.load2(gn + 6)
                     h0 += a * g0; h1 += a * g1; h2 += a * g2; h3 += a * g3
                     s0 += b * g0; s1 += b * g1; s2 += b * g2; s3 += b * g3
                 }
-                SOAPKernels.project(h0, s0, i, y, dx, dyy, dz, &radial, &bx, &by, &bz)
-                SOAPKernels.project(h1, s1, i + 2, y, dx, dyy, dz, &radial, &bx, &by, &bz)
-                SOAPKernels.project(h2, s2, i + 4, y, dx, dyy, dz, &radial, &bx, &by, &bz)
-                SOAPKernels.project(h3, s3, i + 6, y, dx, dyy, dz, &radial, &bx, &by, &bz)
-                i += 8
+                SOAPKernels.store2(h0, h + i); SOAPKernels.store2(h1, h + i + 2)
+                SOAPKernels.store2(h2, h + i + 4); SOAPKernels.store2(h3, h + i + 6)
+                SOAPKernels.store2(s0, hs + i); SOAPKernels.store2(s1, hs + i + 2)
+                SOAPKernels.store2(s2, hs + i + 4); SOAPKernels.store2(s3, hs + i + 6)
+                i &+= 8
             }
-            while i + 1 < end {
+            while i &+ 1 < end {
                 var hv = SIMD2<Double>(0, 0), sv = SIMD2<Double>(0, 0)
                 for n in 0..<nMax {
-                    let g = SOAPKernels.load2(block + n * lm + i)
-                    hv += wr[n * lc + l] * g
-                    sv += ws[n * lc + l] * g
+                    let g = SOAPKernels.load2(block + (n &* lm &+ i))
+                    hv += wr[n &* lc &+ l] * g
+                    sv += ws[n &* lc &+ l] * g
                 }
-                SOAPKernels.project(hv, sv, i, y, dx, dyy, dz, &radial, &bx, &by, &bz)
-                i += 2
+                SOAPKernels.store2(hv, h + i)
+                SOAPKernels.store2(sv, hs + i)
+                i &+= 2
             }
             if i < end {
                 var hv = 0.0, sv = 0.0
                 for n in 0..<nMax {
-                    let g = block[n * lm + i]
-                    hv += wr[n * lc + l] * g
-                    sv += ws[n * lc + l] * g
+                    let g = block[n &* lm &+ i]
+                    hv += wr[n &* lc &+ l] * g
+                    sv += ws[n &* lc &+ l] * g
                 }
-                radial += sv * y[i]
-                bx += hv * dx[i]
-                by += hv * dyy[i]
-                bz += hv * dz[i]
+                h[i] = hv
+                hs[i] = sv
             }
         }
-        let scale = radial / r
-        return SIMD3(scale * vector.x + bx, scale * vector.y + by, scale * vector.z + bz)
+        let (radial, b) = calculator.harmonics.contract(
+            vector, distance: r, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
+        return (radial / r) * vector + b
     }
 
     /// Adds the block's pair gradients to forces (−∂E/∂r on the neighbour, + on the centre) and

@@ -120,6 +120,54 @@ struct RealSphericalHarmonics: Sendable {
         harmonicGradients(x: x, y: y, z: z, inverse: inverse, q: q, c: c, s: s, into: gradients)
     }
 
+    /// For reverse mode: Σ_lm hs_lm Y_lm(r̂) and Σ_lm h_lm ∇_r Y_lm(r̂) at once, without storing
+    /// the harmonics or their 3 (lMax + 1)² gradients (the backward pass needs only these two
+    /// contractions). With F the polynomial extension (see the type), Σ h ∇Y = (S − r̂ (r̂ · S))/|r|
+    /// for S = Σ h ∇F at r̂. `h` and `hs` are indexed as the values (l² + l + m).
+    @inlinable
+    func contract(
+        _ vector: SIMD3<Double>, distance: Double, weights h: UnsafePointer<Double>,
+        valueWeights hs: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>
+    ) -> (value: Double, gradient: SIMD3<Double>) {
+        let inverse = 1 / distance
+        let x = vector.x * inverse, y = vector.y * inverse, z = vector.z * inverse
+        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
+        let q = scratch
+        let c = scratch + triangle
+        let s = c + (lMax &+ 2)
+        legendre(z, into: q)
+        c[0] = 1
+        s[0] = 0
+        if lMax >= 1 {
+            for m in 1...lMax {
+                c[m] = c[m &- 1] * x - s[m &- 1] * y
+                s[m] = c[m &- 1] * y + s[m &- 1] * x
+            }
+        }
+        var value = 0.0, sx = 0.0, sy = 0.0, sz = 0.0
+        zDerivative.withUnsafeBufferPointer { dz in
+            for l in 0...lMax {
+                let row = l &* (l &+ 1) / 2
+                let centre = l &* l &+ l
+                value += hs[centre] * q[row]
+                guard l >= 1 else { continue }
+                sz += h[centre] * (dz[row] * q[row &+ 1])
+                for m in 1...l {
+                    let qm = q[row &+ m]
+                    let dq = m < l ? dz[row &+ m] * q[row &+ m &+ 1] : 0
+                    let cosine = h[centre &+ m], sine = h[centre &- m]
+                    let mq = Double(m) * qm
+                    value += qm * (hs[centre &+ m] * c[m] + hs[centre &- m] * s[m])
+                    sx += mq * (cosine * c[m &- 1] + sine * s[m &- 1])
+                    sy += mq * (sine * c[m &- 1] - cosine * s[m &- 1])
+                    sz += dq * (cosine * c[m] + sine * s[m])
+                }
+            }
+        }
+        let radial = x * sx + y * sy + z * sz
+        return (value, SIMD3((sx - x * radial) * inverse, (sy - y * radial) * inverse, (sz - z * radial) * inverse))
+    }
+
     /// Normalised associated Legendre functions Q̄_l^m(z) into `q[l(l+1)/2 + m]`.
     @inlinable @inline(__always)
     func legendre(_ z: Double, into q: UnsafeMutablePointer<Double>) {
