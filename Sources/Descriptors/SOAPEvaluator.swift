@@ -193,6 +193,9 @@ final class SOAPWorkspace {
     let pairEntry: UnsafeMutablePointer<Int>
     let entryWritten: UnsafeMutablePointer<Bool>
     let pairIndex: UnsafeMutablePointer<Int>
+    /// 0, 1, ..., pairCapacity − 1, and scratch for the slots of one channel.
+    let allSlots: UnsafeMutablePointer<Int>
+    let channelSlots: UnsafeMutablePointer<Int>
 
     init(calculator: SOAPCalculator, pairCapacity requested: Int, gradients: Bool) {
         self.calculator = calculator
@@ -249,6 +252,9 @@ final class SOAPWorkspace {
         pairChannel = .allocate(capacity: p)
         pairEntry = .allocate(capacity: p)
         pairIndex = .allocate(capacity: p)
+        allSlots = .allocate(capacity: p)
+        channelSlots = .allocate(capacity: p)
+        for q in 0..<p { allSlots[q] = q }
         entryWritten = .allocate(capacity: p + 1)
     }
 
@@ -257,6 +263,8 @@ final class SOAPWorkspace {
         pairChannel.deallocate()
         pairEntry.deallocate()
         pairIndex.deallocate()
+        allSlots.deallocate()
+        channelSlots.deallocate()
         entryWritten.deallocate()
     }
 
@@ -345,12 +353,25 @@ final class SOAPWorkspace {
         for q in 0..<pairCount {
             let p = Int(inputs.planPairs![pairStart + q])
             pairIndex[q] = p
-            let channel = pairFunctions(p, inputs: inputs, slot: q, needsPairGradients: needsPairGradients)
-            pairChannel[q] = channel
-            let wr = weightedRadial + q * nl
-            SOAPKernels.accumulate(
-                coefficients: coefficients + channel * nMax * lm, weightedRadial: wr, harmonics: harmonicValues + q * lm,
-                nMax: nMax, lCount: lc)
+            pairChannel[q] = pairFunctions(p, inputs: inputs, slot: q, needsPairGradients: needsPairGradients)
+        }
+        // c = Σ_pairs wR ⊗ Y per channel block, each block's pairs in pair order.
+        if singleChannel {
+            SOAPKernels.accumulateRow(
+                coefficients: coefficients, weightedRadial: weightedRadial, harmonics: harmonicValues,
+                slots: allSlots, slotCount: pairCount, nMax: nMax, lCount: lc)
+        } else {
+            for channel in 0..<(channelCount / nMax) {
+                var count = 0
+                for q in 0..<pairCount where pairChannel[q] == channel {
+                    channelSlots[count] = q
+                    count += 1
+                }
+                guard count > 0 else { continue }
+                SOAPKernels.accumulateRow(
+                    coefficients: coefficients + channel * nMax * lm, weightedRadial: weightedRadial,
+                    harmonics: harmonicValues, slots: channelSlots, slotCount: count, nMax: nMax, lCount: lc)
+            }
         }
         // The centre's own Gaussian (l = 0 only, no gradient), into its species' block with its
         // species' radial functions; a centre of another species adds to the only block when

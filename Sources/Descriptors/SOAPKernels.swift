@@ -30,6 +30,85 @@ enum SOAPKernels {
         }
     }
 
+    /// c[n][lm] += Σ_k wR_{q_k}[n][l] Y_{q_k}[lm] over the pair slots q_k = `slots[k]` (pair tables
+    /// at `weightedRadial + q nl` and `harmonics + q lm`), for one channel block. The sum over pairs
+    /// is carried in registers, four n and two m at a time, and added to c once: for c = 0 on entry
+    /// (each block is filled by one call) the result is bitwise that of ``accumulate`` pair by pair.
+    @inline(__always)
+    static func accumulateRow(
+        coefficients: UnsafeMutablePointer<Double>, weightedRadial: UnsafePointer<Double>, harmonics: UnsafePointer<Double>,
+        slots: UnsafePointer<Int>, slotCount: Int, nMax: Int, lCount: Int
+    ) {
+        let lm = lCount &* lCount, nl = nMax &* lCount
+        let zero = SIMD2<Double>(repeating: 0)
+        for l in 0..<lCount {
+            let start = l &* l, end = start &+ 2 &* l &+ 1
+            var n = 0
+            while n &+ 4 <= nMax {
+                let w = weightedRadial + (n &* lCount &+ l)
+                let out = coefficients + n &* lm
+                var i = start
+                while i &+ 1 < end {
+                    var c0 = zero, c1 = zero, c2 = zero, c3 = zero
+                    for k in 0..<slotCount {
+                        let q = slots[k]
+                        let y = load2(harmonics + (q &* lm &+ i))
+                        let wq = w + q &* nl
+                        c0 += wq[0] * y
+                        c1 += wq[lCount] * y
+                        c2 += wq[2 &* lCount] * y
+                        c3 += wq[3 &* lCount] * y
+                    }
+                    store2(load2(out + i) + c0, out + i)
+                    store2(load2(out + (lm &+ i)) + c1, out + (lm &+ i))
+                    store2(load2(out + (2 &* lm &+ i)) + c2, out + (2 &* lm &+ i))
+                    store2(load2(out + (3 &* lm &+ i)) + c3, out + (3 &* lm &+ i))
+                    i &+= 2
+                }
+                if i < end {
+                    var c0 = 0.0, c1 = 0.0, c2 = 0.0, c3 = 0.0
+                    for k in 0..<slotCount {
+                        let q = slots[k]
+                        let y = harmonics[q &* lm &+ i]
+                        let wq = w + q &* nl
+                        c0 += wq[0] * y
+                        c1 += wq[lCount] * y
+                        c2 += wq[2 &* lCount] * y
+                        c3 += wq[3 &* lCount] * y
+                    }
+                    out[i] += c0
+                    out[lm &+ i] += c1
+                    out[2 &* lm &+ i] += c2
+                    out[3 &* lm &+ i] += c3
+                }
+                n &+= 4
+            }
+            while n < nMax {
+                let w = weightedRadial + (n &* lCount &+ l)
+                let out = coefficients + n &* lm
+                var i = start
+                while i &+ 1 < end {
+                    var c0 = zero
+                    for k in 0..<slotCount {
+                        let q = slots[k]
+                        c0 += w[q &* nl] * load2(harmonics + (q &* lm &+ i))
+                    }
+                    store2(load2(out + i) + c0, out + i)
+                    i &+= 2
+                }
+                if i < end {
+                    var c0 = 0.0
+                    for k in 0..<slotCount {
+                        let q = slots[k]
+                        c0 += w[q &* nl] * harmonics[q &* lm &+ i]
+                    }
+                    out[i] += c0
+                }
+                n &+= 1
+            }
+        }
+    }
+
     /// radial += h′ · Y and b_α += h · ∂_α Y for the two components k, k + 1 (in that order).
     @inline(__always)
     static func project(
