@@ -91,28 +91,28 @@ struct RealSphericalHarmonics: Sendable {
     ) {
         let inverse = 1 / distance
         let x = vector.x * inverse, y = vector.y * inverse, z = vector.z * inverse
-        let triangle = (lMax + 1) * (lMax + 2) / 2
+        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
         let q = scratch                      // Q̄_l^m at l(l+1)/2 + m
         let c = scratch + triangle           // c_m, m = 0 ... lMax (+1 spare)
-        let s = c + (lMax + 2)               // s_m
+        let s = c + (lMax &+ 2)               // s_m
         legendre(z, into: q)
         // (x + iy)^m
         c[0] = 1
         s[0] = 0
         if lMax >= 1 {
             for m in 1...lMax {
-                c[m] = c[m - 1] * x - s[m - 1] * y
-                s[m] = c[m - 1] * y + s[m - 1] * x
+                c[m] = c[m &- 1] * x - s[m &- 1] * y
+                s[m] = c[m &- 1] * y + s[m &- 1] * x
             }
         }
         for l in 0...lMax {
-            let row = l * (l + 1) / 2
-            let centre = l * l + l
+            let row = l &* (l &+ 1) / 2
+            let centre = l &* l &+ l
             values[centre] = q[row]
             if l >= 1 {
                 for m in 1...l {
-                    values[centre + m] = q[row + m] * c[m]
-                    values[centre - m] = q[row + m] * s[m]
+                    values[centre &+ m] = q[row &+ m] * c[m]
+                    values[centre &- m] = q[row &+ m] * s[m]
                 }
             }
         }
@@ -179,19 +179,19 @@ struct RealSphericalHarmonics: Sendable {
             // by row in l, so that the chains of the different m are independent work in the
             // inner loop (a chain along l for one m at a time is latency-bound).
             for m in 0...lMax {
-                let mm = m * (m + 1) / 2 + m
+                let mm = m &* (m &+ 1) / 2 &+ m
                 q[mm] = diag[m]
-                if m + 1 <= lMax {
-                    let index = (m + 1) * (m + 2) / 2 + m
+                if m < lMax {
+                    let index = (m &+ 1) &* (m &+ 2) / 2 &+ m
                     q[index] = off[m] * z * diag[m]
                 }
             }
             if lMax >= 2 {
                 for l in 2...lMax {
-                    let row = l * (l + 1) / 2
-                    let previous = row - l, beforePrevious = row - l - (l - 1)
-                    for m in 0...(l - 2) {
-                        q[row + m] = a[row + m] * z * q[previous + m] + b[row + m] * q[beforePrevious + m]
+                    let row = l &* (l &+ 1) / 2
+                    let previous = row &- l, beforePrevious = row &- l &- (l &- 1)
+                    for m in 0...(l &- 2) {
+                        q[row &+ m] = a[row &+ m] * z * q[previous &+ m] + b[row &+ m] * q[beforePrevious &+ m]
                     }
                 }
             }
