@@ -146,22 +146,34 @@ struct RealSphericalHarmonics: Sendable {
         }
         var value = 0.0, sx = 0.0, sy = 0.0, sz = 0.0
         zDerivative.withUnsafeBufferPointer { dz in
+            // m = 0: F = Q̄_l^0(z), ∂F/∂z = dz Q̄_l^1.
             for l in 0...lMax {
-                let row = l &* (l &+ 1) / 2
-                let centre = l &* l &+ l
+                let row = l &* (l &+ 1) / 2, centre = l &* l &+ l
                 value += hs[centre] * q[row]
-                guard l >= 1 else { continue }
-                sz += h[centre] * (dz[row] * q[row &+ 1])
-                for m in 1...l {
+                if l >= 1 { sz += h[centre] * (dz[row] * q[row &+ 1]) }
+            }
+            guard lMax >= 1 else { return }
+            // m > 0, m-major: the sums over l for one m are six short independent chains, and the
+            // chains of different m overlap (an l-major sum is four chains the length of the table).
+            for m in 1...lMax {
+                var vc = 0.0, vs = 0.0, xc = 0.0, xs = 0.0, zc = 0.0, zs = 0.0
+                for l in m...lMax {
+                    let row = l &* (l &+ 1) / 2, centre = l &* l &+ l
                     let qm = q[row &+ m]
                     let dq = m < l ? dz[row &+ m] * q[row &+ m &+ 1] : 0
                     let cosine = h[centre &+ m], sine = h[centre &- m]
-                    let mq = Double(m) * qm
-                    value += qm * (hs[centre &+ m] * c[m] + hs[centre &- m] * s[m])
-                    sx += mq * (cosine * c[m &- 1] + sine * s[m &- 1])
-                    sy += mq * (sine * c[m &- 1] - cosine * s[m &- 1])
-                    sz += dq * (cosine * c[m] + sine * s[m])
+                    vc += qm * hs[centre &+ m]
+                    vs += qm * hs[centre &- m]
+                    xc += qm * cosine
+                    xs += qm * sine
+                    zc += dq * cosine
+                    zs += dq * sine
                 }
+                let dm = Double(m)
+                value += vc * c[m] + vs * s[m]
+                sx += dm * (xc * c[m &- 1] + xs * s[m &- 1])
+                sy += dm * (xs * c[m &- 1] - xc * s[m &- 1])
+                sz += zc * c[m] + zs * s[m]
             }
         }
         let radial = x * sx + y * sy + z * sz
