@@ -18,6 +18,9 @@ public struct FeatureExportOptions: Sendable {
     public var centresPath: String?
     /// Worker threads. The files do not depend on it.
     public var threads: Int
+    /// The size of the blocks of rows a frame computed alone is written in (see
+    /// ``Exporter/defaultBlockBytes``); the files do not depend on it (tests vary it).
+    var blockBytes = Exporter.defaultBlockBytes
 
     /// Creates options.
     public init(featuresPath: String, gradientsPath: String? = nil, centresPath: String? = nil, threads: Int = ThreadCount.current) {
@@ -193,13 +196,15 @@ struct Exporter {
     /// A frame computed alone is computed and written in blocks of rows of about this many bytes
     /// (one reused buffer): memory stays bounded for any frame size, the buffer is mapped once
     /// (no page faults per frame), and the checksum and the write read it while it is in cache.
-    static let blockBytes = 4 << 20
+    static let defaultBlockBytes = 4 << 20
+    let blockBytes: Int
     /// The block of a frame computed alone, reused.
     var block = DescriptorValues(featureCount: 0, centres: [], values: [])
 
     init(calculator: any DensityDescriptor, options: FeatureExportOptions) throws {
         self.calculator = calculator
         threads = max(1, options.threads)
+        blockBytes = max(1, options.blockBytes)
         gradients = options.gradientsPath != nil
         let f = calculator.featureCount
         var created: [() -> Void] = []
@@ -264,7 +269,7 @@ struct Exporter {
             defer { self.block = block }
             try calculator.compute(
                 structure, neighbours: nil, gradients: gradients, strainGradients: gradients && periodic, threads: threads,
-                blockBytes: Exporter.blockBytes, into: &block
+                blockBytes: blockBytes, into: &block
             ) { rows in
                 try writeRows(rows, periodic: periodic)
             }
