@@ -280,7 +280,7 @@ let package = Package(
             name: "gap-features",
             dependencies: [
                 "AtomicStructures", "CommandLineSupport", "Configuration", "Descriptors", "FeatureExport",
-                "Parallelism", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LinearAlgebra", "Parallelism", "Support", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: languageMode
         ),

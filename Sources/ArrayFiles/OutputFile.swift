@@ -34,8 +34,10 @@ final class OutputFile {
     private let directory: String
     private var closed = false
 
-    /// Appends larger than this bypass the buffer.
+    /// The buffer's size.
     static let bufferCapacity = 4 << 20
+    /// Appends of at least this many bytes bypass the buffer.
+    static let directWriteBytes = 1 << 20
 
     /// Creates a temporary file in the directory of `path`, to be renamed to `path` by ``commit()``.
     convenience init(replacing path: String) throws {
@@ -76,17 +78,18 @@ final class OutputFile {
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         precondition(!closed, "write after commit or discard")
         guard bytes.count > 0 else { return }
-        if buffered + bytes.count <= buffer.count {
+        if bytes.count >= OutputFile.directWriteBytes {
+            // Large appends (blocks of gradient rows) go straight to the file: copying them
+            // through the buffer would cost a pass over memory and gain no fewer system calls.
+            try flush()
+            try writeAll(bytes)
+        } else if buffered + bytes.count <= buffer.count {
             buffer.baseAddress!.advanced(by: buffered).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             buffered += bytes.count
         } else {
             try flush()
-            if bytes.count <= buffer.count {
-                buffer.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-                buffered = bytes.count
-            } else {
-                try writeAll(bytes)
-            }
+            buffer.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            buffered = bytes.count
         }
         size += bytes.count
     }

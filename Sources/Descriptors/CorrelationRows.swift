@@ -17,7 +17,8 @@ import Support
 enum CorrelationDriver {
     static func run(
         density: SOAPCalculator, featureCount f: Int, structure: Structure, list: NeighbourList, gradients: Bool,
-        strainGradients: Bool, threads: Int, into result: inout DescriptorValues,
+        strainGradients: Bool, threads: Int, blockBytes: Int = .max, into result: inout DescriptorValues,
+        eachBlock body: (DescriptorValues) throws -> Void = { _ in },
         makeWorkspace: @escaping @Sendable (_ pairCapacity: Int, _ pairGradients: Bool) -> CorrelationWorkspace
     ) throws {
         guard list.centreCount <= structure.count, list.cutoffRadius >= density.hyperparameters.cutoffRadius else {
@@ -26,42 +27,16 @@ enum CorrelationDriver {
                 message: "the neighbour list (\(list.centreCount) atoms, cutoff \(list.cutoffRadius) Å) does not fit this structure (\(structure.count) atoms) and cutoff (\(density.hyperparameters.cutoffRadius) Å)")
         }
         let plan = try SOAPPlan(calculator: density, structure: structure, list: list, needsEntries: gradients)
-        let rows = plan.rowCount
-        let entryCount = gradients ? plan.entryAtoms.count : 0
-        let needsPairGradients = gradients || strainGradients
-        var valuesStorage = result.values, gradientStorage = result.gradientValues, strainStorage = result.strainValues
-        result = DescriptorValues(featureCount: f, centres: [], values: [])
-        SOAPEvaluator.resizeForOverwrite(&valuesStorage, to: rows * f)
-        SOAPEvaluator.resizeForOverwrite(&gradientStorage, to: 3 * entryCount * f)
-        SOAPEvaluator.resizeForOverwrite(&strainStorage, to: strainGradients ? 9 * rows * f : 0)
-        let chunkCount = threads <= 1 ? 1 : min(rows, threads * 8)
-        valuesStorage.withUnsafeMutableBufferPointer { valuesOut in
-        gradientStorage.withUnsafeMutableBufferPointer { gradientOut in
-        strainStorage.withUnsafeMutableBufferPointer { strainOut in
-            let outputs = RowOutputs(
-                values: valuesOut.baseAddress, gradients: gradientOut.baseAddress, strain: strainOut.baseAddress)
-            SOAPEvaluator.withRowInputs(calculator: density, structure: structure, list: list, plan: plan, entryAtoms: true) { inputs in
-                parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
-                    let workspace = makeWorkspace(plan.maximumPairCount, needsPairGradients)
-                    for row in range {
-                        workspace.evaluateRow(
-                            row, plan: plan, inputs: inputs, outputs: outputs, gradients: gradients, strainGradients: strainGradients)
-                    }
-                }
-            }
-        }
-        }
-        }
-        result = DescriptorValues(
-            featureCount: f, centres: plan.centres, values: valuesStorage,
-            gradientOffsets: gradients ? plan.entryOffsets : [], gradientAtoms: gradients ? plan.entryAtoms : [],
-            gradientValues: gradientStorage, strainValues: strainStorage)
+        try SOAPEvaluator.runBlocks(
+            density: density, featureCount: f, structure: structure, list: list, plan: plan, gradients: gradients,
+            strainGradients: strainGradients, threads: threads, blockBytes: blockBytes, into: &result,
+            makeWorkspace: { makeWorkspace($0, $1) }, body)
     }
 }
 
 /// Per-worker scratch and the row steps common to every body order; subclasses supply the
 /// features and their pair gradients.
-class CorrelationWorkspace {
+class CorrelationWorkspace: RowEvaluator {
     /// The density expansion's workspace: after `expandRow`, `coefficients` (channel x (l_max+1)²),
     /// and per pair q `weightedRadial`/`weightedSlope` (n_max (l_max+1) each), `harmonicValues`,
     /// `harmonicGradients`, `pairIndex` and `pairChannel` (the pair's channel block).
@@ -116,7 +91,7 @@ class CorrelationWorkspace {
         let norm = squaredNorm.squareRoot()
         let zeroRow = normalise && norm == 0
         let scale = normalise ? (zeroRow ? 0 : 1 / norm) : 1
-        let valuesOut = outputs.values! + row * f
+        let valuesOut = outputs.values! + (row - outputs.firstRow) * f
         for k in 0..<f { valuesOut[k] = raw[k] * scale }
         guard needsPairGradients else { return }
 
@@ -124,8 +99,8 @@ class CorrelationWorkspace {
         let pairCount = plan.pairOffsets[row + 1] - plan.pairOffsets[row]
         let entryStart = gradients ? plan.entryOffsets[row] : 0
         let entryCount = gradients ? plan.entryOffsets[row + 1] - entryStart : 0
-        let gradientBase = gradients ? outputs.gradients! + 3 * entryStart * f : nil
-        let strainBase = strainGradients ? outputs.strain! + 9 * row * f : nil
+        let gradientBase = gradients ? outputs.gradients! + 3 * (entryStart - outputs.firstEntry) * f : nil
+        let strainBase = strainGradients ? outputs.strain! + 9 * (row - outputs.firstRow) * f : nil
         strainBase?.update(repeating: 0, count: 9 * f)
         gradientBase?.update(repeating: 0, count: 3 * entryCount * f)
         if zeroRow { return }

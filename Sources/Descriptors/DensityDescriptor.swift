@@ -21,6 +21,17 @@ public protocol DensityDescriptor: Sendable {
         _ structure: Structure, neighbours: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
         into result: inout DescriptorValues
     ) throws
+    /// Computes the rows in consecutive blocks of at most about `blockBytes` of output (at
+    /// least one row each), calling `body` with each block in order: a block's centres, values,
+    /// gradient entries (offsets from its first entry) and strain rows, bit for bit the rows
+    /// ``compute(_:neighbours:gradients:strainGradients:threads:into:)`` gives. The memory of
+    /// `block` is reused from block to block, so memory is bounded by a block rather than by the
+    /// structure, and a writer reads each block while it is still in cache. A structure without
+    /// centres gives one empty block.
+    func compute(
+        _ structure: Structure, neighbours: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
+        blockBytes: Int, into block: inout DescriptorValues, eachBlock body: (DescriptorValues) throws -> Void
+    ) throws
 }
 
 /// Which density correlation a descriptor computes: its body order and its options.
@@ -77,6 +88,15 @@ public enum DensityCorrelation: Hashable, Sendable {
 }
 
 extension DensityDescriptor {
+    /// The whole structure as one block (for descriptors without a block-wise driver).
+    public func compute(
+        _ structure: Structure, neighbours list: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
+        blockBytes: Int, into block: inout DescriptorValues, eachBlock body: (DescriptorValues) throws -> Void
+    ) throws {
+        try compute(structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads, into: &block)
+        try body(block)
+    }
+
     /// Computes every centre's row (values, and gradients if asked), from `neighbours` if given
     /// (a list built for this structure with at least this cutoff) or a list built here.
     public func compute(

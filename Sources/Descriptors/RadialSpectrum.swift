@@ -40,11 +40,22 @@ public struct RadialSpectrumCalculator: Sendable {
         _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false, strainGradients: Bool = false,
         threads: Int? = nil, into result: inout DescriptorValues
     ) throws {
+        try compute(
+            structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads,
+            blockBytes: .max, into: &result, eachBlock: { _ in })
+    }
+
+    /// Computes in blocks of rows (see ``SOAPCalculator/compute(_:neighbours:gradients:strainGradients:threads:blockBytes:into:eachBlock:)``).
+    public func compute(
+        _ structure: Structure, neighbours list: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
+        blockBytes: Int, into block: inout DescriptorValues, eachBlock body: (DescriptorValues) throws -> Void
+    ) throws {
         let list = try list ?? SOAPCalculator.makeNeighbourList(structure, cutoffRadius: hyperparameters.cutoffRadius)
         let density = self.density, f = featureCount
         try CorrelationDriver.run(
             density: density, featureCount: f, structure: structure, list: list, gradients: gradients,
-            strainGradients: strainGradients, threads: threads ?? ThreadCount.current, into: &result
+            strainGradients: strainGradients, threads: threads ?? ThreadCount.current, blockBytes: blockBytes, into: &block,
+            eachBlock: body
         ) { capacity, pairGradients in
             RadialSpectrumWorkspace(density: density, featureCount: f, pairCapacity: capacity, pairGradients: pairGradients)
         }

@@ -342,6 +342,20 @@ public struct SOAPCalculator: Sendable {
         _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false,
         strainGradients: Bool = false, threads: Int? = nil, into result: inout DescriptorValues
     ) throws {
+        try compute(
+            structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads,
+            blockBytes: .max, into: &result, eachBlock: { _ in })
+    }
+
+    /// Computes the rows in consecutive blocks of at most about `blockBytes` of output (at least
+    /// one row each), calling `body` with each block in order; the rows are bit for bit those of
+    /// ``compute(_:neighbours:gradients:strainGradients:threads:into:)`` (see
+    /// ``DensityDescriptor/compute(_:neighbours:gradients:strainGradients:threads:blockBytes:into:eachBlock:)``).
+    /// With `.max`, the one block is the whole structure.
+    public func compute(
+        _ structure: Structure, neighbours list: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
+        blockBytes: Int, into block: inout DescriptorValues, eachBlock body: (DescriptorValues) throws -> Void
+    ) throws {
         let list = try list ?? SOAPCalculator.makeNeighbourList(structure, cutoffRadius: hyperparameters.cutoffRadius)
         guard list.centreCount == structure.count, list.cutoffRadius >= hyperparameters.cutoffRadius else {
             throw InputError(
@@ -349,9 +363,12 @@ public struct SOAPCalculator: Sendable {
                 message: "the neighbour list (\(list.centreCount) atoms, cutoff \(list.cutoffRadius) Å) does not fit this structure (\(structure.count) atoms) and SOAP cutoff (\(hyperparameters.cutoffRadius) Å)")
         }
         let plan = try SOAPPlan(calculator: self, structure: structure, list: list, needsEntries: gradients)
-        SOAPEvaluator.run(
-            calculator: self, structure: structure, list: list, plan: plan, gradients: gradients,
-            strainGradients: strainGradients, threads: threads ?? ThreadCount.current, into: &result)
+        try SOAPEvaluator.runBlocks(
+            density: self, featureCount: featureCount, structure: structure, list: list, plan: plan, gradients: gradients,
+            strainGradients: strainGradients, threads: threads ?? ThreadCount.current, blockBytes: blockBytes, into: &block,
+            makeWorkspace: { capacity, pairGradients in
+                SOAPWorkspace(calculator: self, pairCapacity: capacity, gradients: pairGradients)
+            }, body)
     }
 
     /// The density expansion coefficients of every centre atom: row r holds

@@ -19,48 +19,70 @@ import Glibc
 /// Rows are independent, each written to its own slice of the preallocated outputs, so results
 /// do not depend on the thread count.
 enum SOAPEvaluator {
-    /// Computes into `result`, reusing its arrays' memory where it is large enough (memory that
-    /// is already mapped costs no page faults, which dominate for large gradient arrays).
-    static func run(
-        calculator: SOAPCalculator, structure: Structure, list: NeighbourList, plan: SOAPPlan, gradients: Bool,
-        strainGradients: Bool, threads: Int, into result: inout DescriptorValues
-    ) {
-        let f = calculator.featureCount
+    /// Evaluates the plan's rows in consecutive blocks, each into `block` (the memory of its
+    /// arrays reused from block to block), and calls `body` after each. A block takes rows while
+    /// its arrays stay within `blockBytes` (at least one row); no rows make one empty block; with
+    /// `.max` the one block is the whole structure, as ``SOAPCalculator/compute(_:neighbours:gradients:strainGradients:threads:into:)``
+    /// returns it. A block's gradient offsets count from its first entry. Rows are independent,
+    /// so the values do not depend on the blocks or the thread count.
+    static func runBlocks(
+        density: SOAPCalculator, featureCount f: Int, structure: Structure, list: NeighbourList, plan: SOAPPlan,
+        gradients: Bool, strainGradients: Bool, threads: Int, blockBytes: Int, into block: inout DescriptorValues,
+        makeWorkspace: (_ pairCapacity: Int, _ pairGradients: Bool) -> any RowEvaluator,
+        _ body: (DescriptorValues) throws -> Void
+    ) rethrows {
         let rows = plan.rowCount
-        let entryCount = gradients ? plan.entryAtoms.count : 0
         let needsPairGradients = gradients || strainGradients
-        // Take the arrays out of `result` so that they are uniquely referenced while resized.
-        var valuesStorage = result.values, gradientStorage = result.gradientValues, strainStorage = result.strainValues
-        result = DescriptorValues(featureCount: f, centres: [], values: [])
-        // Every element is written by exactly one row's worker before it is read.
-        resizeForOverwrite(&valuesStorage, to: rows * f)
-        resizeForOverwrite(&gradientStorage, to: 3 * entryCount * f)
-        resizeForOverwrite(&strainStorage, to: strainGradients ? 9 * rows * f : 0)
-        let chunkCount = threads <= 1 ? 1 : min(rows, threads * 8)
-        valuesStorage.withUnsafeMutableBufferPointer { valuesOut in
-        gradientStorage.withUnsafeMutableBufferPointer { gradientOut in
-        strainStorage.withUnsafeMutableBufferPointer { strainOut in
-            let outputs = RowOutputs(
-                values: valuesOut.baseAddress, gradients: gradientOut.baseAddress, strain: strainOut.baseAddress)
-            withRowInputs(calculator: calculator, structure: structure, list: list, plan: plan, entryAtoms: true) { inputs in
-                parallelChunks(count: rows, chunkCount: chunkCount, threads: threads) { _, range in
-                    let workspace = SOAPWorkspace(
-                        calculator: calculator, pairCapacity: plan.maximumPairCount, gradients: needsPairGradients)
-                    for row in range {
-                        workspace.evaluateRow(
-                            row, plan: plan, inputs: inputs, outputs: outputs, gradients: gradients,
-                            strainGradients: strainGradients)
+        let rowBytes = 8 * f * (strainGradients ? 10 : 1)
+        var first = 0
+        repeat {
+            var end = first, bytes = 0
+            while end < rows {
+                let entries = gradients ? plan.entryOffsets[end + 1] - plan.entryOffsets[end] : 0
+                let b = rowBytes + 24 * entries * f
+                if end > first && bytes + b > blockBytes { break }
+                bytes += b
+                end += 1
+            }
+            let blockRows = end - first
+            let firstEntry = gradients ? plan.entryOffsets[first] : 0
+            let endEntry = gradients ? plan.entryOffsets[end] : 0
+            // Take the arrays out of `block` so that they are uniquely referenced while resized.
+            var valuesStorage = block.values, gradientStorage = block.gradientValues, strainStorage = block.strainValues
+            block = DescriptorValues(featureCount: f, centres: [], values: [])
+            // Every element is written by exactly one row's worker before it is read.
+            resizeForOverwrite(&valuesStorage, to: blockRows * f)
+            resizeForOverwrite(&gradientStorage, to: 3 * (endEntry - firstEntry) * f)
+            resizeForOverwrite(&strainStorage, to: strainGradients ? 9 * blockRows * f : 0)
+            let chunkCount = threads <= 1 ? 1 : min(blockRows, threads * 8)
+            valuesStorage.withUnsafeMutableBufferPointer { valuesOut in
+            gradientStorage.withUnsafeMutableBufferPointer { gradientOut in
+            strainStorage.withUnsafeMutableBufferPointer { strainOut in
+                let outputs = RowOutputs(
+                    values: valuesOut.baseAddress, gradients: gradientOut.baseAddress, strain: strainOut.baseAddress,
+                    firstRow: first, firstEntry: firstEntry)
+                withRowInputs(calculator: density, structure: structure, list: list, plan: plan, entryAtoms: true) { inputs in
+                    parallelChunks(count: blockRows, chunkCount: chunkCount, threads: threads) { _, range in
+                        let workspace = makeWorkspace(plan.maximumPairCount, needsPairGradients)
+                        for row in range {
+                            workspace.evaluateRow(
+                                first + row, plan: plan, inputs: inputs, outputs: outputs, gradients: gradients,
+                                strainGradients: strainGradients)
+                        }
                     }
                 }
             }
-        }
-        }
-        }
-        result = DescriptorValues(
-            featureCount: f, centres: plan.centres, values: valuesStorage,
-            gradientOffsets: gradients ? plan.entryOffsets : [],
-            gradientAtoms: gradients ? plan.entryAtoms : [],
-            gradientValues: gradientStorage, strainValues: strainStorage)
+            }
+            }
+            let whole = first == 0 && end == rows
+            block = DescriptorValues(
+                featureCount: f, centres: whole ? plan.centres : Array(plan.centres[first ..< end]), values: valuesStorage,
+                gradientOffsets: !gradients ? [] : whole ? plan.entryOffsets : plan.entryOffsets[first ... end].map { $0 - firstEntry },
+                gradientAtoms: !gradients ? [] : whole ? plan.entryAtoms : Array(plan.entryAtoms[firstEntry ..< endEntry]),
+                gradientValues: gradientStorage, strainValues: strainStorage)
+            try body(block)
+            first = end
+        } while first < rows
     }
 
     /// The expansion coefficients c_{A lm} of every row (step (1) only), rows of
@@ -145,12 +167,23 @@ struct RowInputs: @unchecked Sendable {
     let numbers: UnsafePointer<Int>
 }
 
-/// Output buffers; each row writes only its own slices.
+/// Output buffers; each row writes only its own slices. They hold a block of rows starting at
+/// row `firstRow`, whose gradient entries start at entry `firstEntry` of the plan.
 struct RowOutputs: @unchecked Sendable {
     let values: UnsafeMutablePointer<Double>?
     let gradients: UnsafeMutablePointer<Double>?
     let strain: UnsafeMutablePointer<Double>?
+    var firstRow = 0
+    var firstEntry = 0
 }
+
+/// A worker's row kernel: ``SOAPWorkspace`` (ν = 2) or a ``CorrelationWorkspace`` (ν = 1, 3).
+protocol RowEvaluator: AnyObject {
+    func evaluateRow(
+        _ row: Int, plan: SOAPPlan, inputs: RowInputs, outputs: RowOutputs, gradients: Bool, strainGradients: Bool)
+}
+
+extension SOAPWorkspace: RowEvaluator {}
 
 /// Per-worker scratch memory, allocated once per chunk and reused for every row.
 final class SOAPWorkspace {
@@ -399,7 +432,7 @@ final class SOAPWorkspace {
         let needsPairGradients = gradients || strainGradients
         expandRow(row, plan: plan, inputs: inputs, needsPairGradients: needsPairGradients)
         let f = featureCount
-        let valuesOut = outputs.values! + row * f
+        let valuesOut = outputs.values! + (row - outputs.firstRow) * f
         let norm = spectrumRow(into: valuesOut)
         guard needsPairGradients else { return }
 
@@ -410,8 +443,8 @@ final class SOAPWorkspace {
         // the output needs no separate zeroing pass.
         let entryStart = gradients ? plan.entryOffsets[row] : 0
         let entryCount = gradients ? plan.entryOffsets[row + 1] - entryStart : 0
-        let gradientBase = gradients ? outputs.gradients! + 3 * entryStart * f : nil
-        let strainBase = strainGradients ? outputs.strain! + 9 * row * f : nil
+        let gradientBase = gradients ? outputs.gradients! + 3 * (entryStart - outputs.firstEntry) * f : nil
+        let strainBase = strainGradients ? outputs.strain! + 9 * (row - outputs.firstRow) * f : nil
         if let strainBase { strainBase.update(repeating: 0, count: 9 * f) }
         if normalise && norm == 0 {
             if let gradientBase { gradientBase.update(repeating: 0, count: 3 * entryCount * f) }

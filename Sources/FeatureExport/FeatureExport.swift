@@ -18,6 +18,9 @@ public struct FeatureExportOptions: Sendable {
     public var centresPath: String?
     /// Worker threads. The files do not depend on it.
     public var threads: Int
+    /// The size of the blocks of rows a frame computed alone is written in (see
+    /// ``Exporter/defaultBlockBytes``); the files do not depend on it (tests vary it).
+    var blockBytes = Exporter.defaultBlockBytes
 
     /// Creates options.
     public init(featuresPath: String, gradientsPath: String? = nil, centresPath: String? = nil, threads: Int = ThreadCount.current) {
@@ -190,10 +193,18 @@ struct Exporter {
     /// holds (entries · 3 · F) doubles, often ~1 MB, hence the smaller batches.
     var batchAtomLimit: Int { gradients ? 16 * threads : 2048 * threads }
     static let batchFrameLimit = 4096
+    /// A frame computed alone is computed and written in blocks of rows of about this many bytes
+    /// (one reused buffer): memory stays bounded for any frame size, the buffer is mapped once
+    /// (no page faults per frame), and the checksum and the write read it while it is in cache.
+    static let defaultBlockBytes = 4 << 20
+    let blockBytes: Int
+    /// The block of a frame computed alone, reused.
+    var block = DescriptorValues(featureCount: 0, centres: [], values: [])
 
     init(calculator: any DensityDescriptor, options: FeatureExportOptions) throws {
         self.calculator = calculator
         threads = max(1, options.threads)
+        blockBytes = max(1, options.blockBytes)
         gradients = options.gradientsPath != nil
         let f = calculator.featureCount
         var created: [() -> Void] = []
@@ -249,25 +260,41 @@ struct Exporter {
     }
 
     mutating func computeAndWrite(_ batch: [Structure], progress: ProgressReporter) throws {
+        if batch.count == 1 {
+            // A lone frame gets every thread, and is written block by block as it is computed.
+            let structure = batch[0]
+            let periodic = structure.cell.isFullyPeriodic
+            var block = self.block
+            self.block = DescriptorValues(featureCount: 0, centres: [], values: [])
+            defer { self.block = block }
+            try calculator.compute(
+                structure, neighbours: nil, gradients: gradients, strainGradients: gradients && periodic, threads: threads,
+                blockBytes: blockBytes, into: &block
+            ) { rows in
+                try writeRows(rows, periodic: periodic)
+            }
+            atomBase += structure.count
+            if structure.count > 0 { progress.advance(by: structure.count) }
+            return
+        }
         if results.count < batch.count {
             results += [DescriptorValues](repeating: DescriptorValues(featureCount: 0, centres: [], values: []), count: batch.count - results.count)
         }
         var failures = [Error?](repeating: nil, count: batch.count)
         let calculator = self.calculator
         let gradients = self.gradients
-        // A lone frame gets every thread; otherwise frames run concurrently, one thread each.
-        let innerThreads = batch.count == 1 ? threads : 1
         // Moved out (not copied), so the per-frame arrays stay uniquely referenced and reused.
         var results = self.results
         self.results = []
         defer { self.results = results }
         results.withUnsafeMutableBufferPointer { out in
             failures.withUnsafeMutableBufferPointer { errors in
-                parallelChunks(count: batch.count, chunkCount: batch.count, threads: batch.count == 1 ? 1 : threads) { f, _ in
+                // Frames run concurrently, one thread each.
+                parallelChunks(count: batch.count, chunkCount: batch.count, threads: threads) { f, _ in
                     do {
                         try calculator.compute(
                             batch[f], neighbours: nil, gradients: gradients, strainGradients: gradients && batch[f].cell.isFullyPeriodic,
-                            threads: innerThreads, into: &out[f])
+                            threads: 1, into: &out[f])
                     } catch {
                         errors[f] = error
                     }
@@ -276,12 +303,14 @@ struct Exporter {
         }
         for f in batch.indices {
             if let error = failures[f] { throw error }
-            try write(results[f], of: batch[f])
+            try writeRows(results[f], periodic: batch[f].cell.isFullyPeriodic)
+            atomBase += batch[f].count
             if batch[f].count > 0 { progress.advance(by: batch[f].count) }
         }
     }
 
-    mutating func write(_ d: DescriptorValues, of structure: Structure) throws {
+    /// Appends rows of the current frame (whose first atom is `atomBase`): a whole frame or a block of it.
+    mutating func writeRows(_ d: DescriptorValues, periodic: Bool) throws {
         try features.append(d.values)
         if let centres {
             sampleBuffer.removeAll(keepingCapacity: true)
@@ -299,7 +328,7 @@ struct Exporter {
             try gradientSamples.append(sampleBuffer)
             try gradientValues.append(d.gradientValues)
             gradientEntryCount += d.gradientAtoms.count
-            if structure.cell.isFullyPeriodic {
+            if periodic {
                 try strain.append(d.strainValues)
                 sampleBuffer.removeAll(keepingCapacity: true)
                 for r in 0..<d.rowCount { sampleBuffer.append(Int64(rowBase + r)) }
@@ -308,7 +337,6 @@ struct Exporter {
             }
         }
         rowBase += d.rowCount
-        atomBase += structure.count
     }
 
     /// Completes the files: the gradients (largest, most likely to hit a full disk) first.

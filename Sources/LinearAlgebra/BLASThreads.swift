@@ -1,4 +1,7 @@
 import CLapack
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The number of threads OpenBLAS uses inside each BLAS/LAPACK call.
 ///
@@ -21,6 +24,22 @@ public enum BLASThreads {
     /// parallel work of your own: BLAS threads and `parallelChunks` workers share the cores.
     public static func set(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, min(n, Int(Int32.max)))))
+    }
+
+    /// Ends OpenBLAS's idle worker threads, for a program that makes no multi-threaded BLAS call.
+    ///
+    /// OpenBLAS's pthread build starts its workers when the library is loaded, and a worker
+    /// without a job spins (`sched_yield`) for about 2²⁸ cycles (~0.1 s) before it sleeps: CPU
+    /// taken from the program's own threads, whatever ``set(_:)`` says. A later multi-threaded
+    /// call restarts the pool (OpenBLAS does so by itself, as after a fork). Call it only while
+    /// no BLAS call is running on any thread; builds without the pool (OpenMP, serial) have
+    /// nothing to end, found at run time.
+    public static func endIdleWorkers() {
+        guard let program = dlopen(nil, RTLD_NOW) else { return }
+        defer { dlclose(program) }
+        guard let symbol = dlsym(program, "blas_thread_shutdown_") else { return }
+        typealias Shutdown = @convention(c) () -> Int32
+        _ = unsafeBitCast(symbol, to: Shutdown.self)()
     }
 
     /// The thread count OpenBLAS currently uses.

@@ -4,6 +4,7 @@ import CommandLineSupport
 import Configuration
 import Descriptors
 import FeatureExport
+import LinearAlgebra
 import Parallelism
 import Support
 
@@ -81,6 +82,9 @@ struct Export: ParsableCommand {
     func run() throws {
         runReportingErrors("gap-features") {
             runOptions.applyThreads()
+            // The export makes no BLAS call; OpenBLAS's workers, started at load, would spin
+            // beside the descriptor threads.
+            BLASThreads.endIdleWorkers()
             let progress = runOptions.progressReporter()
             let outputs = [("--output", output), ("--gradients", gradients), ("--centres", centres)]
                 .compactMap { name, path in path.map { PlannedOutput.file($0, option: name) } }

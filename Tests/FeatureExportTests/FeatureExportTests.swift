@@ -174,14 +174,15 @@ final class FeatureExportTests: XCTestCase {
         frames.insert(xyzFrame(atoms, lattice: [5.5, 0, 0, 0.4, 5.3, 0, 1.0, 1.5, 28.0], pbc: "T T T"), at: 12)
         let input = try write("many.xyz", frames)
         var outputs: [[Data]] = []
-        for threads in [1, 2, 3] {
-            let names = ["f\(threads).npy", "g\(threads).npz", "c\(threads).npy"]
-            let options = FeatureExportOptions(featuresPath: path(names[0]), gradientsPath: path(names[1]), centresPath: path(names[2]), threads: threads)
+        // The large frame in one block, in blocks of one row, and of a few rows.
+        for (k, (threads, blockBytes)) in [(1, Int.max), (2, Exporter.defaultBlockBytes), (3, Exporter.defaultBlockBytes), (1, 1), (2, 50_000)].enumerated() {
+            let names = ["f\(k).npy", "g\(k).npz", "c\(k).npy"]
+            var options = FeatureExportOptions(featuresPath: path(names[0]), gradientsPath: path(names[1]), centresPath: path(names[2]), threads: threads)
+            options.blockBytes = blockBytes
             _ = try FeatureExport.run(smallSOAP, descriptorSource: "soap.json", inputs: [input], options: options)
             outputs.append(try names.map { try Data(contentsOf: URL(fileURLWithPath: path($0))) })
         }
-        XCTAssertEqual(outputs[0], outputs[1])
-        XCTAssertEqual(outputs[0], outputs[2])
+        for k in 1..<outputs.count { XCTAssertEqual(outputs[0], outputs[k], "run \(k)") }
         let expected = try ExpectedFiles(smallSOAP, frames: ExtendedXYZReader.readAll(path: input))
         XCTAssertEqual(bits(try NumPyArray.readNPY(path: path("f2.npy")).float64Values), bits(expected.features))
     }

@@ -45,6 +45,22 @@ final class CRC32Tests: XCTestCase {
         XCTAssertEqual(crc.value, referenceCRC(data))
     }
 
+    func testLongBuffersTakeTheFourLanePathAndMatchTheDefinition() {
+        // Lengths around the lane threshold and around multiples of 4 · 8 (the lanes' split),
+        // at odd alignments and after a prefix (the lanes continue a running checksum).
+        var random = SplitMix64(seed: 5)
+        let threshold = CRC32.laneThreshold
+        let data = random.bytes(4 * threshold + 100)
+        for length in [threshold - 1, threshold, threshold + 1, threshold + 7, threshold + 31, threshold + 33, 4 * threshold + 63] {
+            for start in [0, 3] {
+                var crc = CRC32()
+                crc.update(Array(data[0 ..< start]))
+                data.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[start ..< start + length])) }
+                XCTAssertEqual(crc.value, referenceCRC(Array(data[0 ..< start + length])), "start \(start) length \(length)")
+            }
+        }
+    }
+
     func testCombineEqualsChecksumOfConcatenation() {
         var random = SplitMix64(seed: 3)
         for (a, b) in [(0, 0), (0, 5), (5, 0), (1, 1), (13, 64), (128, 1_000_003), (1000, 65_536)] {
