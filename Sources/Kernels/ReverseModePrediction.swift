@@ -8,8 +8,17 @@ extension DotProductKernel {
     /// of this many rows, while the descriptor's memory stays that of one block per thread. BLAS
     /// packs the sparse points once per product, so the block must be large for that copy to be
     /// cheap against the product (at 64 rows it took a third of the product's time with
-    /// M = 4,000, F = 715). Fixed, so that results never depend on memory or threads.
+    /// M = 4,000, F = 715). The largest block; see ``predictionBlockSize(centreCount:)``.
     public static let predictionBlockSize = 256
+
+    /// The block size for a structure of `centreCount` centres: ``predictionBlockSize``, or for
+    /// fewer than four such blocks a quarter of the centres (at least 32, a multiple of 8), so
+    /// that a few hundred atoms still give up to four threads (or an MD rank's share) a block
+    /// each. It depends on the structure only, never on threads, so results stay the same bits.
+    public static func predictionBlockSize(centreCount: Int) -> Int {
+        let quarter = (centreCount + 3) / 4
+        return min(predictionBlockSize, max(32, (quarter + 7) / 8 * 8))
+    }
 
     /// Predicts this term's energy, forces and virial of one structure in reverse mode: per block
     /// of rows, G = D Xᵀ (one GEMM against the sparse points X), local energies
@@ -23,8 +32,9 @@ extension DotProductKernel {
     /// - Throws: as the descriptor's ``ReverseModeDescriptor/evaluateReverse(_:neighbours:forces:virial:blockSize:threads:energy:)``.
     public func predict(
         _ structure: Structure, descriptor: any ReverseModeDescriptor, neighbours: NeighbourList, alpha: [Double],
-        forces: Bool, virial: Bool, threads: Int = 1, blockSize: Int = DotProductKernel.predictionBlockSize
+        forces: Bool, virial: Bool, threads: Int = 1, blockSize requestedBlockSize: Int? = nil
     ) throws -> Prediction {
+        let blockSize = requestedBlockSize ?? Self.predictionBlockSize(centreCount: neighbours.centreCount)
         let m = sparseCount, f = featureCount
         precondition(alpha.count == m, "one coefficient per sparse point")
         precondition(descriptor.featureCount == f, "descriptor and kernel feature counts differ")
