@@ -101,23 +101,32 @@ public enum JSONWriter {
     /// XYZ readers do not take raw); everything else as UTF-8.
     public static func appendQuoted(_ s: String, to out: inout String) {
         out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u" + String(scalar.value, radix: 16, uppercase: true).leftPadded(4, with: "0")
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+        // Runs of bytes that need no escape are appended whole (payloads of megabytes would
+        // otherwise go scalar by scalar); the output is the same bytes either way.
+        let bytes = s.utf8
+        var runStart = bytes.startIndex
+        var i = runStart
+        while i != bytes.endIndex {
+            let byte = bytes[i]
+            guard byte < 0x20 || byte == 0x22 || byte == 0x5C || byte == 0x7F else {
+                i = bytes.index(after: i)
+                continue
             }
+            out += s[runStart..<i]
+            switch byte {
+            case 0x22: out += "\\\""
+            case 0x5C: out += "\\\\"
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0x08: out += "\\b"
+            case 0x0C: out += "\\f"
+            default: out += "\\u" + String(byte, radix: 16, uppercase: true).leftPadded(4, with: "0")
+            }
+            i = bytes.index(after: i)
+            runStart = i
         }
+        out += s[runStart..<bytes.endIndex]
         out += "\""
     }
 }
