@@ -79,11 +79,15 @@ def main():
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fit-bound-"))
     frames = read(PACKAGE / "datasets" / "si_zuo2020" / "Si_train.xyz", ":120")
-    for f in frames:  # only what both fitters read: energy and forces
+    for f in frames:  # only what both fitters read: energy and forces (ASE may hold them in a calculator)
+        energy = f.calc.get_potential_energy() if f.calc is not None else f.info["energy"]
+        forces = f.arrays["force"].copy() if "force" in f.arrays else f.calc.get_forces()
         f.calc = None
         for key in list(f.arrays):
-            if key not in ("numbers", "positions", "force"):
+            if key not in ("numbers", "positions"):
                 del f.arrays[key]
+        f.info = {"energy": energy}
+        f.arrays["force"] = forces
     write(work / "train.xyz", frames, format="extxyz")
     atoms = sum(len(f) for f in frames)
     entries = sum(len(neighbor_list("i", f, SOAP["cutoff"])) + len(f) for f in frames)

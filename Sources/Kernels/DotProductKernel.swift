@@ -150,7 +150,9 @@ public struct DotProductKernel: Sendable {
         let n = d.rowCount
         let f = featureCount
         let maxEntries = max(1, scratchBytes / (3 * m * MemoryLayout<Double>.stride))
-        var scratch: [Double] = []
+        // H is written whole by the product (β = 0): no zeroing (it was tens of MB per frame).
+        var scratch = UnsafeMutableBufferPointer<Double>(start: nil, count: 0)
+        defer { scratch.deallocate() }
         var rowStart = 0
         d.gradientValues.withUnsafeBufferPointer { grad in
             sparsePoints.withUnsafeBufferPointer { x in
@@ -163,32 +165,74 @@ public struct DotProductKernel: Sendable {
                     let entries = p1 - p0
                     if entries > 0 {
                         let h = 3 * entries
-                        if scratch.count < h * m { scratch = [Double](repeating: 0, count: h * m) }
-                        scratch.withUnsafeMutableBufferPointer { hp in
+                        if scratch.count < h * m {
+                            scratch.deallocate()
+                            scratch = .allocate(capacity: h * m)
+                        }
+                        do {
+                            let hp = scratch
                             // H = grad X ᵀ, column-major h x M.
                             RawBLAS.gemm(
                                 transposeA: true, transposeB: false, m: h, n: m, k: f, alpha: 1,
                                 a: grad.baseAddress! + 3 * p0 * f, lda: f, b: x.baseAddress, ldb: f, beta: 0,
                                 c: hp.baseAddress, ldc: h)
-                            for c in 0..<m {
-                                let column = out.baseAddress! + (columnOffset + c) * ld + forceRow
-                                let hc = hp.baseAddress! + c * h
-                                for row in rowStart..<rowEnd {
-                                    let sic = s[row + c * n]
-                                    for p in d.gradientOffsets[row]..<d.gradientOffsets[row + 1] {
-                                        let k = Int(d.gradientAtoms[p])
-                                        let local = 3 * (p - p0)
-                                        column[3 * k] -= sic * hc[local]
-                                        column[3 * k + 1] -= sic * hc[local + 1]
-                                        column[3 * k + 2] -= sic * hc[local + 2]
-                                    }
-                                }
-                            }
+                            Self.scatterForceColumns(
+                                h: UnsafePointer(hp.baseAddress!), entries: h, s: s, rows: rowStart..<rowEnd, descriptorRows: n,
+                                firstEntry: p0, offsets: d.gradientOffsets, atoms: d.gradientAtoms,
+                                out: out.baseAddress! + columnOffset * ld + forceRow, ld: ld, columns: m)
                         }
                     }
                     rowStart = rowEnd
                 }
             }
+        }
+    }
+
+    /// column_c[3k + α] −= s_ic H[entry, α; c] for every gradient entry (row i, atom k) of `rows`,
+    /// two columns at a time so that each entry's atom and offset are read once for both (each
+    /// column still receives the same subtractions in the same order).
+    @inline(__always)
+    private static func scatterForceColumns(
+        h: UnsafePointer<Double>, entries: Int, s: [Double], rows: Range<Int>, descriptorRows n: Int, firstEntry p0: Int,
+        offsets: [Int], atoms: [Int32], out: UnsafeMutablePointer<Double>, ld: Int, columns m: Int
+    ) {
+        s.withUnsafeBufferPointer { s in
+        offsets.withUnsafeBufferPointer { offsets in
+        atoms.withUnsafeBufferPointer { atoms in
+            var c = 0
+            while c &+ 1 < m {
+                let column0 = out + c &* ld, column1 = column0 + ld
+                let h0 = h + c &* entries, h1 = h0 + entries
+                for row in rows {
+                    let s0 = s[row &+ c &* n], s1 = s[row &+ (c &+ 1) &* n]
+                    for p in offsets[row]..<offsets[row &+ 1] {
+                        let k = 3 &* Int(atoms[p])
+                        let local = 3 &* (p &- p0)
+                        column0[k] -= s0 * h0[local]
+                        column0[k &+ 1] -= s0 * h0[local &+ 1]
+                        column0[k &+ 2] -= s0 * h0[local &+ 2]
+                        column1[k] -= s1 * h1[local]
+                        column1[k &+ 1] -= s1 * h1[local &+ 1]
+                        column1[k &+ 2] -= s1 * h1[local &+ 2]
+                    }
+                }
+                c &+= 2
+            }
+            if c < m {
+                let column = out + c &* ld, hc = h + c &* entries
+                for row in rows {
+                    let sic = s[row &+ c &* n]
+                    for p in offsets[row]..<offsets[row &+ 1] {
+                        let k = 3 &* Int(atoms[p])
+                        let local = 3 &* (p &- p0)
+                        column[k] -= sic * hc[local]
+                        column[k &+ 1] -= sic * hc[local &+ 1]
+                        column[k &+ 2] -= sic * hc[local &+ 2]
+                    }
+                }
+            }
+        }
+        }
         }
     }
 
