@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""`gap-features --gradients` against the time of its parts (issue 17, item 4).
+
+    python3 Benchmarks/gap_features_write.py [--runs 10] [--threads 1 2] [--baseline OLD_GAP_FEATURES]
+
+The goal: exporting descriptors with gradients takes at most 1.5x the time to compute the
+gradients plus the time to write the same number of bytes with a plain sequential write. Measured
+in one run, on the 512-atom distorted diamond Si cell of soap_structures.py, SOAP n_max 8,
+l_max 6 (cutoff 5 Å, transition 1 Å, atom_sigma 0.5 Å); release binaries in .build-release
+(`swift build -c release --product gap-features --product gap-bench --scratch-path .build-release`):
+
+* T_export: `gap-features CONFIG diamond512.xyz --output F.npy --gradients G.npz`, whole process
+  (start-up, reading, features, gradients, files written atomically: fsync and rename over the
+  previous output), median of --runs, paired with
+* T_values: the same without --gradients (everything the export does besides the gradients);
+* T_gradients: `gap-bench soap` (fastest of --runs calls, fresh output) of values + position and
+  strain gradients, minus values alone: the arithmetic of the gradients;
+* T_write: the .npz's byte count written sequentially (4 MiB write calls from one pre-touched
+  array) to a temporary file in the same directory, then fsync, rename over the previous file and
+  directory fsync: the same durability steps as the export; median of --runs. Also given without
+  fsync and rename (write calls alone).
+
+Bound = T_values + T_gradients + T_write; the ratio is T_export / bound (and against the bound with
+the write calls alone). Paired runs use farm-bench (A and B alternate; medians quoted). With
+--baseline, an older gap-features binary is timed against the current one, paired, and its files
+are compared byte for byte. Results go to Benchmarks/results/gap_features_write.json.
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+DESCRIPTOR = {"type": "soap", "cutoff": 5.0, "cutoff_transition_width": 1.0, "n_max": 8, "l_max": 6, "atom_sigma": 0.5}
+
+
+def farm_bench(a, b, runs):
+    """farm-bench's min/median/max of wall, cpu and peak for A and B (paired) and of A/B wall."""
+    command = ["farm-bench", "-n", str(runs), "--timeout", "600", "--vs", shlex.join(b), "--"] + a
+    text = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    figures = {}
+    for line in text.splitlines():
+        m = re.match(r"^(A|B|A/B) (wall|cpu|peak)( s| MiB)?\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", line)
+        if m:
+            figures.setdefault(m.group(1), {})[m.group(2)] = [float(m.group(k)) for k in (4, 5, 6)]
+        if re.match(r"^(A|B) exit", line) and not re.match(r"^(A|B) exit 0 ", line):
+            sys.exit("farm-bench: a command failed:\n" + text)
+    if "A" not in figures or "B" not in figures:
+        sys.exit("farm-bench output not understood:\n" + text)
+    return figures
+
+
+def gradient_seconds(gap_bench, structure, threads, runs):
+    """Fastest of `runs` calls: values alone, and values + position and strain gradients (fresh output)."""
+    out = subprocess.run(
+        [gap_bench, "soap", structure, "--n-max", "8", "--l-max", "6", "--cutoff", "5", "--transition-width", "1",
+         "--atom-sigma", "0.5", "--threads", str(threads), "--repeats", str(runs), "--modes", "values", "strain", "--json"],
+        check=True, capture_output=True, text=True).stdout
+    seconds = {}
+    for line in out.splitlines():
+        d = json.loads(line)
+        seconds[d["mode"]] = d["us_per_atom"] * d["atoms"] * 1e-6
+    return seconds["values"], seconds["values+gradients+strain"]
+
+
+def plain_write(path, byte_count, chunk=4 << 20):
+    """Seconds for the write calls alone, and for write + fsync + rename + directory fsync."""
+    data = np.arange((byte_count + 7) // 8, dtype=np.float64).view(np.uint8)[:byte_count]  # touched
+    view = memoryview(data)
+    temporary = path + ".tmp-plain"
+    start = time.perf_counter()
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    offset = 0
+    while offset < byte_count:
+        offset += os.write(fd, view[offset:min(offset + chunk, byte_count)])
+    written = time.perf_counter()
+    os.fsync(fd)
+    os.close(fd)
+    os.rename(temporary, path)
+    directory = os.open(os.path.dirname(path), os.O_RDONLY)
+    os.fsync(directory)
+    os.close(directory)
+    return written - start, time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1])
+    parser.add_argument("--gap-features", default=os.path.join(ROOT, ".build-release/release/gap-features"))
+    parser.add_argument("--gap-bench", default=os.path.join(ROOT, ".build-release/release/gap-bench"))
+    parser.add_argument("--baseline", help="an older gap-features binary to time against (paired) and compare files with")
+    parser.add_argument("--out", default=os.path.join(ROOT, "bench-out", "gap_features_write"))
+    parser.add_argument("--results", default=os.path.join(HERE, "results", "gap_features_write.json"))
+    args = parser.parse_args()
+
+    from ase.io import write
+    from soap_structures import diamond512
+
+    os.makedirs(args.out, exist_ok=True)
+    structure = os.path.join(args.out, "diamond512.xyz")
+    write(structure, diamond512(), format="extxyz")
+    config = os.path.join(args.out, "soap_n8_l6.json")
+    with open(config, "w") as f:
+        json.dump(DESCRIPTOR, f)
+
+    def export(binary, tag, threads, gradients=True):
+        command = [binary, config, structure, "--output", os.path.join(args.out, f"{tag}.npy"), "--threads", str(threads), "--quiet"]
+        if gradients:
+            command += ["--gradients", os.path.join(args.out, f"{tag}.npz")]
+        return command
+
+    results = {"structure": "diamond512 (soap_structures.py), 512 atoms", "descriptor": DESCRIPTOR, "runs": args.runs,
+               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "threads": {}}
+    for threads in args.threads:
+        paired = farm_bench(export(args.gap_features, "g", threads), export(args.gap_features, "v", threads, gradients=False), args.runs)
+        npz = os.path.join(args.out, "g.npz")
+        byte_count = os.path.getsize(npz)
+        np.load(npz)["values"]  # loads in numpy
+        values, strain = gradient_seconds(args.gap_bench, structure, threads, args.runs)
+        writes = [plain_write(os.path.join(args.out, "plain.bin"), byte_count) for _ in range(args.runs)]
+        write_calls = sorted(w for w, _ in writes)
+        write_synced = sorted(s for _, s in writes)
+        t_export, t_values = paired["A"]["wall"][1], paired["B"]["wall"][1]
+        t_gradients = strain - values
+        t_write, t_write_calls = statistics.median(write_synced), statistics.median(write_calls)
+        bound = t_values + t_gradients + t_write
+        bound_calls = t_values + t_gradients + t_write_calls
+        row = {
+            "npz_bytes": byte_count,
+            "export_wall_s": paired["A"]["wall"], "export_cpu_s": paired["A"]["cpu"], "export_peak_mib": paired["A"]["peak"],
+            "values_only_wall_s": paired["B"]["wall"], "values_only_cpu_s": paired["B"]["cpu"],
+            "soap_values_s": values, "soap_values_gradients_strain_s": strain, "gradients_s": t_gradients,
+            "plain_write_synced_s": [write_synced[0], t_write, write_synced[-1]],
+            "plain_write_calls_s": [write_calls[0], t_write_calls, write_calls[-1]],
+            "bound_s": bound, "ratio": t_export / bound,
+            "bound_write_calls_only_s": bound_calls, "ratio_write_calls_only": t_export / bound_calls,
+        }
+        if args.baseline:
+            old = farm_bench(export(args.gap_features, "g", threads), export(args.baseline, "old", threads), args.runs)
+            row["baseline_wall_s"] = old["B"]["wall"]
+            row["baseline_cpu_s"] = old["B"]["cpu"]
+            row["baseline_peak_mib"] = old["B"]["peak"]
+            row["new_over_baseline_wall"] = old["A/B"]["wall"]
+            for suffix in (".npy", ".npz"):
+                with open(os.path.join(args.out, "g" + suffix), "rb") as a, open(os.path.join(args.out, "old" + suffix), "rb") as b:
+                    if a.read() != b.read():
+                        sys.exit(f"the baseline's {suffix} differs from the current one")
+            row["baseline_files_identical"] = True
+        results["threads"][str(threads)] = row
+
+        print(f"\n--threads {threads}: .npz {byte_count / 1e6:.1f} MB (median of {args.runs}; gap-bench fastest of {args.runs})")
+        print("| part | seconds |")
+        print("|---|---|")
+        print(f"| gap-features --gradients (T_export), wall min/median/max | {paired['A']['wall'][0]:.3f} / {t_export:.3f} / {paired['A']['wall'][2]:.3f} |")
+        print(f"| gap-features without gradients (T_values) | {t_values:.3f} |")
+        print(f"| gradients: SOAP values+gradients+strain {strain:.3f} − values {values:.3f} (T_gradients) | {t_gradients:.3f} |")
+        print(f"| plain write of {byte_count / 1e6:.1f} MB + fsync + rename (T_write) | {t_write:.3f} |")
+        print(f"| plain write calls alone | {t_write_calls:.3f} |")
+        print(f"| bound T_values + T_gradients + T_write | {bound:.3f} |")
+        print(f"| **ratio T_export / bound** | **{t_export / bound:.2f}** |")
+        print(f"| ratio against the bound with the write calls alone | {t_export / bound_calls:.2f} |")
+        print(f"| export CPU s (median), peak MiB | {paired['A']['cpu'][1]:.3f}, {paired['A']['peak'][1]:.0f} |")
+        if args.baseline:
+            print(f"| baseline binary, wall median (paired), CPU, peak MiB | {row['baseline_wall_s'][1]:.3f}, {row['baseline_cpu_s'][1]:.3f}, {row['baseline_peak_mib'][1]:.0f} |")
+            print(f"| current / baseline wall (median of pairs) | {row['new_over_baseline_wall'][1]:.2f} |")
+
+    os.makedirs(os.path.dirname(args.results), exist_ok=True)
+    with open(args.results, "w") as f:
+        json.dump(results, f, indent=2)
+    print(f"\nwrote {args.results}")
+
+
+if __name__ == "__main__":
+    main()
