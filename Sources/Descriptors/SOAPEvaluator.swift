@@ -226,6 +226,9 @@ final class SOAPWorkspace {
     let pairEntry: UnsafeMutablePointer<Int>
     let entryWritten: UnsafeMutablePointer<Bool>
     let pairIndex: UnsafeMutablePointer<Int>
+    /// 0, 1, ..., pairCapacity − 1, and scratch for the slots of one channel.
+    let allSlots: UnsafeMutablePointer<Int>
+    let channelSlots: UnsafeMutablePointer<Int>
 
     init(calculator: SOAPCalculator, pairCapacity requested: Int, gradients: Bool) {
         self.calculator = calculator
@@ -282,6 +285,9 @@ final class SOAPWorkspace {
         pairChannel = .allocate(capacity: p)
         pairEntry = .allocate(capacity: p)
         pairIndex = .allocate(capacity: p)
+        allSlots = .allocate(capacity: p)
+        channelSlots = .allocate(capacity: p)
+        for q in 0..<p { allSlots[q] = q }
         entryWritten = .allocate(capacity: p + 1)
     }
 
@@ -290,6 +296,8 @@ final class SOAPWorkspace {
         pairChannel.deallocate()
         pairEntry.deallocate()
         pairIndex.deallocate()
+        allSlots.deallocate()
+        channelSlots.deallocate()
         entryWritten.deallocate()
     }
 
@@ -313,6 +321,58 @@ final class SOAPWorkspace {
         return (w, dw)
     }
 
+    /// The functions of pair `p` (an index into the neighbour list) into pair slot `slot`: w R_nl
+    /// and Y_lm, with (w R_nl)′ and ∇Y_lm if `needsPairGradients`; returns the neighbour's channel.
+    @inline(__always)
+    func pairFunctions(_ p: Int, inputs: RowInputs, slot q: Int, needsPairGradients: Bool) -> Int {
+        let lm = lmCount
+        let channel = pairRadial(p, inputs: inputs, slot: q, slopes: needsPairGradients)
+        calculator.harmonics.compute(inputs.vectors[p], distance: inputs.distances[p], values: harmonicValues + q * lm,
+                                     gradients: needsPairGradients ? harmonicGradients + 3 * q * lm : nil,
+                                     scratch: harmonicScratch)
+        return channel
+    }
+
+    /// The radial part of ``pairFunctions``: w R_nl into `weightedRadial` slot `slot` and, if
+    /// `slopes`, (w R_nl)′ into `weightedSlope`; returns the neighbour's channel.
+    @inline(__always)
+    func pairRadial(_ p: Int, inputs: RowInputs, slot q: Int, slopes: Bool) -> Int {
+        let nl = nlCount
+        let radial = radialTemporary, slope = radialTemporary + nl
+        let r = inputs.distances[p]
+        let neighbourNumber = inputs.numbers[Int(inputs.neighbours[p])]
+        let channel = Int(inputs.channelOfElement[neighbourNumber])
+        let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
+        let (w, dw) = weight(r)
+        let wr = weightedRadial + q &* nl
+        if exactRadial {
+            calculator.radialTables[table].evaluate(r, values: radial, first: slope, second: exactScratch,
+                                                    scratch: exactScratch + nl)
+        }
+        if slopes {
+            if exactRadial {
+            } else if tablePerSpecies {
+                calculator.splines[table].evaluate(r, values: radial, derivatives: slope)
+            } else {
+                calculator.spline.evaluate(r, values: radial, derivatives: slope)
+            }
+            let ws = weightedSlope + q &* nl
+            for k in 0..<nl {
+                wr[k] = w * radial[k]
+                ws[k] = dw * radial[k] + w * slope[k]
+            }
+        } else {
+            if exactRadial {
+            } else if tablePerSpecies {
+                calculator.splines[table].evaluate(r, values: radial)
+            } else {
+                calculator.spline.evaluate(r, values: radial)
+            }
+            for k in 0..<nl { wr[k] = w * radial[k] }
+        }
+        return channel
+    }
+
     /// Step (1) of a row: radial functions, harmonics (with gradients if asked), the pair table
     /// (`pairIndex`, `pairChannel`) and the expansion coefficients c_{A lm} in `coefficients`,
     /// including the centre's own Gaussian.
@@ -323,50 +383,28 @@ final class SOAPWorkspace {
         let pairCount = plan.pairOffsets[row + 1] - pairStart
         let lm = lmCount, nl = nlCount, lc = lCount
         coefficients.update(repeating: 0, count: channelCount * lm)
-        let radial = radialTemporary, slope = radialTemporary + nl
         for q in 0..<pairCount {
             let p = Int(inputs.planPairs![pairStart + q])
             pairIndex[q] = p
-            let r = inputs.distances[p]
-            let vector = inputs.vectors[p]
-            let neighbourNumber = inputs.numbers[Int(inputs.neighbours[p])]
-            let channel = Int(inputs.channelOfElement[neighbourNumber])
-            pairChannel[q] = channel
-            let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
-            let (w, dw) = weight(r)
-            let wr = weightedRadial + q * nl
-            if exactRadial {
-                calculator.radialTables[table].evaluate(r, values: radial, first: slope, second: exactScratch,
-                                                        scratch: exactScratch + nl)
+            pairChannel[q] = pairFunctions(p, inputs: inputs, slot: q, needsPairGradients: needsPairGradients)
+        }
+        // c = Σ_pairs wR ⊗ Y per channel block, each block's pairs in pair order.
+        if singleChannel {
+            SOAPKernels.accumulateRow(
+                coefficients: coefficients, weightedRadial: weightedRadial, harmonics: harmonicValues,
+                slots: allSlots, slotCount: pairCount, nMax: nMax, lCount: lc)
+        } else {
+            for channel in 0..<(channelCount / nMax) {
+                var count = 0
+                for q in 0..<pairCount where pairChannel[q] == channel {
+                    channelSlots[count] = q
+                    count += 1
+                }
+                guard count > 0 else { continue }
+                SOAPKernels.accumulateRow(
+                    coefficients: coefficients + channel * nMax * lm, weightedRadial: weightedRadial,
+                    harmonics: harmonicValues, slots: channelSlots, slotCount: count, nMax: nMax, lCount: lc)
             }
-            if needsPairGradients {
-                if exactRadial {
-                } else if tablePerSpecies {
-                    calculator.splines[table].evaluate(r, values: radial, derivatives: slope)
-                } else {
-                    calculator.spline.evaluate(r, values: radial, derivatives: slope)
-                }
-                let ws = weightedSlope + q * nl
-                for k in 0..<nl {
-                    wr[k] = w * radial[k]
-                    ws[k] = dw * radial[k] + w * slope[k]
-                }
-                calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
-                                             gradients: harmonicGradients + 3 * q * lm, scratch: harmonicScratch)
-            } else {
-                if exactRadial {
-                } else if tablePerSpecies {
-                    calculator.splines[table].evaluate(r, values: radial)
-                } else {
-                    calculator.spline.evaluate(r, values: radial)
-                }
-                for k in 0..<nl { wr[k] = w * radial[k] }
-                calculator.harmonics.compute(vector, distance: r, values: harmonicValues + q * lm,
-                                             gradients: nil, scratch: harmonicScratch)
-            }
-            SOAPKernels.accumulate(
-                coefficients: coefficients + channel * nMax * lm, weightedRadial: wr, harmonics: harmonicValues + q * lm,
-                nMax: nMax, lCount: lc)
         }
         // The centre's own Gaussian (l = 0 only, no gradient), into its species' block with its
         // species' radial functions; a centre of another species adds to the only block when

@@ -38,7 +38,7 @@ extension SOAPCalculator: ReverseModeDescriptor {
             return ReverseModeResult(centres: plan.centres, localEnergies: localEnergies, forces: forceValues, virial: virialValues)
         }
         let states = (0..<slots).map { _ in
-            SOAPBlockState(calculator: self, blockSize: min(blockSize, rows), pairCapacity: plan.maximumPairCount, gradients: needsGradients)
+            SOAPBlockState(calculator: self, blockSize: min(blockSize, rows), pairCapacity: plan.maximumPairCount)
         }
         localEnergies.withUnsafeMutableBufferPointer { energies in
         forceValues.withUnsafeMutableBufferPointer { forcesOut in
@@ -52,7 +52,7 @@ extension SOAPCalculator: ReverseModeDescriptor {
                         let block = waveStart + slot
                         let range = (block * blockSize) ..< min(rows, (block + 1) * blockSize)
                         let state = states[slot]
-                        state.forward(range, plan: plan, inputs: inputs, needsPairGradients: needsGradients)
+                        state.forward(range, plan: plan, inputs: inputs)
                         energy(ReverseModeBlock(
                             rows: range, slot: slot, values: state.values,
                             valueGradients: needsGradients ? state.valueGradients : nil,
@@ -80,24 +80,32 @@ extension SOAPCalculator: ReverseModeDescriptor {
         let lCount = hyperparameters.lMax + 1
         let lm = lCount * lCount, nl = hyperparameters.nMax * lCount
         let p = max(1, pairsPerRow)
-        // Per row: one SOAPWorkspace (pair tables with gradients, coefficients, scratch), its
-        // values, ∂E/∂v and pair forces; per block: the coefficient adjoints and pair scratch.
-        let perRow = 2 * p * nl + 4 * p * lm + channelCount * lm + 8 * featureCount + 2 * nl + 4 * channelCount * lCount
-            + 3 * nl + nl + harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 3 * p + 4 * p
-        let perBlock = channelCount * lm + 2 * lm + featureCount
+        // Per row: its coefficients, values, ∂E/∂v, norm and pair forces; per block: one
+        // SOAPWorkspace (pair tables with gradients, coefficients, scratch), the coefficient
+        // adjoints and pair scratch (h and h′ of one pair).
+        let perRow = channelCount * lm + 2 * featureCount + 1 + 3 * p
+        let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * featureCount + 2 * nl + 4 * channelCount * lCount
+            + 4 * nl + harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
+        let perBlock = workspace + channelCount * lm + featureCount + 2 * lm
         return 8 * (blockSize * perRow + perBlock)
     }
 }
 
-/// The memory of one concurrent block: a ``SOAPWorkspace`` per row (its expansion and pair
-/// tables stay alive from the forward to the backward pass), the block's values and ∂E/∂v, and
-/// each pair's ∂E/∂r until the serial reduction.
+/// The memory of one concurrent block: each row's expansion coefficients, values and ∂E/∂v
+/// (kept from the forward to the backward pass), each pair's ∂E/∂r until the serial reduction,
+/// and one ``SOAPWorkspace`` shared by the block's rows. A pair's radial functions and harmonics
+/// are evaluated again in the backward pass rather than kept (keeping them for a block of rows
+/// would cost far more memory than the block's kernel products), so a block can be large enough
+/// for the kernel against the sparse points to run at matrix-product speed.
 final class SOAPBlockState {
     let calculator: SOAPCalculator
     let featureCount: Int, channelCount: Int, nMax: Int, lCount: Int, lmCount: Int, nlCount: Int
+    let coefficientCount: Int
     let pairCapacity: Int
     let normalise: Bool
-    let rowWorkspaces: [SOAPWorkspace]
+    let workspace: SOAPWorkspace
+    /// Expansion coefficients of the block's rows, `coefficientCount` each.
+    let rowCoefficients: UnsafeMutablePointer<Double>
     /// Values and ∂E/∂v of the block, row-major.
     let values: UnsafeMutablePointer<Double>
     let valueGradients: UnsafeMutablePointer<Double>
@@ -105,14 +113,14 @@ final class SOAPBlockState {
     let norms: UnsafeMutablePointer<Double>
     /// ∂E/∂r of every pair, 3 per pair, `pairCapacity` pairs per row.
     let pairGradients: UnsafeMutablePointer<Double>
-    /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM), h and h′ (LM each).
+    /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM).
     let spectrumAdjoint: UnsafeMutablePointer<Double>
     let coefficientAdjoint: UnsafeMutablePointer<Double>
+    /// Scratch of one pair: h_lm and h′_lm (2 x LM).
     let harmonicWeights: UnsafeMutablePointer<Double>
-    let slopeWeights: UnsafeMutablePointer<Double>
     let inverseRootDegeneracy: [Double]
 
-    init(calculator: SOAPCalculator, blockSize: Int, pairCapacity: Int, gradients: Bool) {
+    init(calculator: SOAPCalculator, blockSize: Int, pairCapacity: Int) {
         self.calculator = calculator
         let h = calculator.hyperparameters
         featureCount = calculator.featureCount
@@ -121,21 +129,23 @@ final class SOAPBlockState {
         lCount = h.lMax + 1
         lmCount = lCount * lCount
         nlCount = nMax * lCount
+        coefficientCount = channelCount * lmCount
         normalise = h.normalise
         self.pairCapacity = max(1, pairCapacity)
-        rowWorkspaces = (0..<blockSize).map { _ in SOAPWorkspace(calculator: calculator, pairCapacity: pairCapacity, gradients: gradients) }
+        workspace = SOAPWorkspace(calculator: calculator, pairCapacity: pairCapacity, gradients: true)
+        rowCoefficients = .allocate(capacity: blockSize * coefficientCount)
         values = .allocate(capacity: blockSize * featureCount)
         valueGradients = .allocate(capacity: blockSize * featureCount)
         norms = .allocate(capacity: blockSize)
         pairGradients = .allocate(capacity: 3 * blockSize * self.pairCapacity)
         spectrumAdjoint = .allocate(capacity: featureCount)
-        coefficientAdjoint = .allocate(capacity: channelCount * lmCount)
-        harmonicWeights = .allocate(capacity: lmCount)
-        slopeWeights = .allocate(capacity: lmCount)
+        coefficientAdjoint = .allocate(capacity: coefficientCount)
+        harmonicWeights = .allocate(capacity: 2 * lmCount)
         inverseRootDegeneracy = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
     }
 
     deinit {
+        rowCoefficients.deallocate()
         values.deallocate()
         valueGradients.deallocate()
         norms.deallocate()
@@ -143,22 +153,22 @@ final class SOAPBlockState {
         spectrumAdjoint.deallocate()
         coefficientAdjoint.deallocate()
         harmonicWeights.deallocate()
-        slopeWeights.deallocate()
     }
 
-    /// Expands every row of the block and writes its (normalised) power spectrum to `values`,
-    /// exactly as the forward evaluator does.
-    func forward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs, needsPairGradients: Bool) {
+    /// Expands every row of the block (keeping its coefficients) and writes its (normalised)
+    /// power spectrum to `values`, exactly as the forward evaluator does.
+    func forward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
         let f = featureCount
         for (k, row) in rows.enumerated() {
-            let workspace = rowWorkspaces[k]
-            workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: needsPairGradients)
+            workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: false)
+            let coefficients = rowCoefficients + k * coefficientCount
+            coefficients.update(from: workspace.coefficients, count: coefficientCount)
             let spectrum = workspace.spectrum
             if let selection = calculator.selection {
-                selection.powerSpectrum(coefficients: workspace.coefficients, lmCount: lmCount, into: spectrum)
+                selection.powerSpectrum(coefficients: coefficients, lmCount: lmCount, into: spectrum)
             } else {
                 SOAPKernels.powerSpectrum(
-                    coefficients: workspace.coefficients, channelCount: channelCount, lCount: lCount,
+                    coefficients: coefficients, channelCount: channelCount, lCount: lCount,
                     inverseRootDegeneracy: workspace.inverseRootDegeneracy, into: spectrum)
             }
             var squaredNorm = 0.0
@@ -175,8 +185,8 @@ final class SOAPBlockState {
     func backward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
         let f = featureCount
         for (k, row) in rows.enumerated() {
-            let workspace = rowWorkspaces[k]
-            let pairCount = plan.pairOffsets[row + 1] - plan.pairOffsets[row]
+            let pairStart = plan.pairOffsets[row]
+            let pairCount = plan.pairOffsets[row + 1] - pairStart
             let out = pairGradients + 3 * k * pairCapacity
             let u = valueGradients + k * f, v = values + k * f
             if normalise && norms[k] == 0 {
@@ -184,6 +194,7 @@ final class SOAPBlockState {
                 out.update(repeating: 0, count: 3 * pairCount)
                 continue
             }
+            let coefficients = rowCoefficients + k * coefficientCount
             // (1) ∂E/∂p.
             if normalise {
                 var projection = 0.0
@@ -194,17 +205,18 @@ final class SOAPBlockState {
                 spectrumAdjoint.update(from: u, count: f)
             }
             // (2) G = ∂E/∂c.
-            coefficientAdjoint.update(repeating: 0, count: channelCount * lmCount)
+            coefficientAdjoint.update(repeating: 0, count: coefficientCount)
             if let selection = calculator.selection {
                 selection.coefficientAdjoint(
-                    spectrumAdjoint: spectrumAdjoint, coefficients: workspace.coefficients, into: coefficientAdjoint)
+                    spectrumAdjoint: spectrumAdjoint, coefficients: coefficients, into: coefficientAdjoint)
             } else {
-                powerSpectrumAdjoint(coefficients: workspace.coefficients)
+                powerSpectrumAdjoint(coefficients: coefficients)
             }
-            // (3) each pair.
+            // (3) each pair, its radial functions and harmonics evaluated again.
             for q in 0..<pairCount {
-                let p = workspace.pairIndex[q]
-                let g = pairGradient(workspace: workspace, pair: q, vector: inputs.vectors[p], distance: inputs.distances[p])
+                let p = Int(inputs.planPairs![pairStart + q])
+                let channel = workspace.pairRadial(p, inputs: inputs, slot: 0, slopes: true)
+                let g = pairGradient(channel: channel, vector: inputs.vectors[p], distance: inputs.distances[p])
                 out[3 * q] = g.x
                 out[3 * q + 1] = g.y
                 out[3 * q + 2] = g.z
@@ -212,66 +224,102 @@ final class SOAPBlockState {
         }
     }
 
-    /// G_A += Σ_B t_ABl c_B for the full layout (see the type's documentation).
+    /// G_A += Σ_B t_ABl c_B for the full layout (see the type's documentation). Two m at a time in
+    /// explicit SIMD2 (the same operations per element as a scalar loop, without aliasing checks
+    /// on every short 2l + 1 trip).
     private func powerSpectrumAdjoint(coefficients: UnsafePointer<Double>) {
         let lm = lmCount, lc = lCount
         let root2 = 2.0.squareRoot()
         var offset = 0
         for a in 0..<channelCount {
-            let ca = coefficients + a * lm, ga = coefficientAdjoint + a * lm
+            let ca = coefficients + a &* lm, ga = coefficientAdjoint + a &* lm
             for b in 0...a {
-                let cb = coefficients + b * lm, gb = coefficientAdjoint + b * lm
-                if a == b {
-                    for l in 0..<lc {
-                        let t = 2 * inverseRootDegeneracy[l] * spectrumAdjoint[offset + l]
-                        for i in (l * l)..<((l + 1) * (l + 1)) { ga[i] += t * ca[i] }
-                    }
-                } else {
-                    for l in 0..<lc {
-                        let t = root2 * inverseRootDegeneracy[l] * spectrumAdjoint[offset + l]
-                        for i in (l * l)..<((l + 1) * (l + 1)) {
+                let cb = coefficients + b &* lm, gb = coefficientAdjoint + b &* lm
+                let diagonal = a == b
+                for l in 0..<lc {
+                    let start = l &* l, end = start &+ 2 &* l &+ 1
+                    let t = (diagonal ? 2 : root2) * inverseRootDegeneracy[l] * spectrumAdjoint[offset &+ l]
+                    let tv = SIMD2<Double>(repeating: t)
+                    var i = start
+                    if diagonal {
+                        while i &+ 1 < end {
+                            SOAPKernels.store2(SOAPKernels.load2(ga + i) + tv * SOAPKernels.load2(ca + i), ga + i)
+                            i &+= 2
+                        }
+                        if i < end { ga[i] += t * ca[i] }
+                    } else {
+                        while i &+ 1 < end {
+                            SOAPKernels.store2(SOAPKernels.load2(ga + i) + tv * SOAPKernels.load2(cb + i), ga + i)
+                            SOAPKernels.store2(SOAPKernels.load2(gb + i) + tv * SOAPKernels.load2(ca + i), gb + i)
+                            i &+= 2
+                        }
+                        if i < end {
                             ga[i] += t * cb[i]
                             gb[i] += t * ca[i]
                         }
                     }
                 }
-                offset += lc
+                offset &+= lc
             }
         }
     }
 
-    /// ∂E/∂r of pair `q` of the row held by `workspace`, from G in `coefficientAdjoint`.
+    /// ∂E/∂r of the pair whose radial functions are in the workspace's pair slot 0, from G in
+    /// `coefficientAdjoint`: h_lm = Σ_n G_nlm wR_nl and h′_lm = Σ_n G_nlm (wR)′_nl, then
+    /// ∂E/∂r = r̂ Σ h′ Y + Σ h ∇Y, the two harmonic sums taken by the harmonics in one pass.
     @inline(__always)
-    private func pairGradient(workspace: SOAPWorkspace, pair q: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
-        let lm = lmCount, nl = nlCount, lc = lCount
-        let block = coefficientAdjoint + workspace.pairChannel[q] * nMax * lm
-        let wr = workspace.weightedRadial + q * nl, ws = workspace.weightedSlope + q * nl
-        let y = workspace.harmonicValues + q * lm
-        let dy = workspace.harmonicGradients + 3 * q * lm
-        let h = harmonicWeights, hs = slopeWeights
-        h.update(repeating: 0, count: lm)
-        hs.update(repeating: 0, count: lm)
-        // h_lm = Σ_n G_nlm wR_nl, h′_lm = Σ_n G_nlm (wR)′_nl.
-        for n in 0..<nMax {
-            let gn = block + n * lm
-            for l in 0..<lc {
-                let a = wr[n * lc + l], s = ws[n * lc + l]
-                for i in (l * l)..<((l + 1) * (l + 1)) {
-                    h[i] += a * gn[i]
-                    hs[i] += s * gn[i]
+    private func pairGradient(channel: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
+        let lm = lmCount, lc = lCount
+        let block = UnsafePointer(coefficientAdjoint + channel &* nMax &* lm)
+        let wr = workspace.weightedRadial, ws = workspace.weightedSlope
+        let h = harmonicWeights, hs = harmonicWeights + lm
+        for l in 0..<lc {
+            let start = l &* l, end = start &+ 2 &* l &+ 1
+            var i = start
+            // Eight m at a time where the block is long enough: each element's sum over n is a
+            // latency-bound chain, and eight chains of h and eight of h′ overlap.
+            while i &+ 8 <= end {
+                var h0 = SIMD2<Double>(0, 0), h1 = SIMD2<Double>(0, 0), h2 = SIMD2<Double>(0, 0), h3 = SIMD2<Double>(0, 0)
+                var s0 = SIMD2<Double>(0, 0), s1 = SIMD2<Double>(0, 0), s2 = SIMD2<Double>(0, 0), s3 = SIMD2<Double>(0, 0)
+                for n in 0..<nMax {
+                    let a = wr[n &* lc &+ l], b = ws[n &* lc &+ l]
+                    let gn = block + (n &* lm &+ i)
+                    let g0 = SOAPKernels.load2(gn), g1 = SOAPKernels.load2(gn + 2)
+                    let g2 = SOAPKernels.load2(gn + 4), g3 = SOAPKernels.load2(gn + 6)
+                    h0 += a * g0; h1 += a * g1; h2 += a * g2; h3 += a * g3
+                    s0 += b * g0; s1 += b * g1; s2 += b * g2; s3 += b * g3
                 }
+                SOAPKernels.store2(h0, h + i); SOAPKernels.store2(h1, h + i + 2)
+                SOAPKernels.store2(h2, h + i + 4); SOAPKernels.store2(h3, h + i + 6)
+                SOAPKernels.store2(s0, hs + i); SOAPKernels.store2(s1, hs + i + 2)
+                SOAPKernels.store2(s2, hs + i + 4); SOAPKernels.store2(s3, hs + i + 6)
+                i &+= 8
+            }
+            while i &+ 1 < end {
+                var hv = SIMD2<Double>(0, 0), sv = SIMD2<Double>(0, 0)
+                for n in 0..<nMax {
+                    let g = SOAPKernels.load2(block + (n &* lm &+ i))
+                    hv += wr[n &* lc &+ l] * g
+                    sv += ws[n &* lc &+ l] * g
+                }
+                SOAPKernels.store2(hv, h + i)
+                SOAPKernels.store2(sv, hs + i)
+                i &+= 2
+            }
+            if i < end {
+                var hv = 0.0, sv = 0.0
+                for n in 0..<nMax {
+                    let g = block[n &* lm &+ i]
+                    hv += wr[n &* lc &+ l] * g
+                    sv += ws[n &* lc &+ l] * g
+                }
+                h[i] = hv
+                hs[i] = sv
             }
         }
-        var radial = 0.0, bx = 0.0, by = 0.0, bz = 0.0
-        let dx = dy, dyy = dy + lm, dz = dy + 2 * lm
-        for i in 0..<lm {
-            radial += hs[i] * y[i]
-            bx += h[i] * dx[i]
-            by += h[i] * dyy[i]
-            bz += h[i] * dz[i]
-        }
-        let scale = radial / r
-        return SIMD3(scale * vector.x + bx, scale * vector.y + by, scale * vector.z + bz)
+        let (radial, b) = calculator.harmonics.contract(
+            vector, distance: r, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
+        return (radial / r) * vector + b
     }
 
     /// Adds the block's pair gradients to forces (−∂E/∂r on the neighbour, + on the centre) and

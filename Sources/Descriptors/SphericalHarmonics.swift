@@ -91,33 +91,93 @@ struct RealSphericalHarmonics: Sendable {
     ) {
         let inverse = 1 / distance
         let x = vector.x * inverse, y = vector.y * inverse, z = vector.z * inverse
-        let triangle = (lMax + 1) * (lMax + 2) / 2
+        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
         let q = scratch                      // Q̄_l^m at l(l+1)/2 + m
         let c = scratch + triangle           // c_m, m = 0 ... lMax (+1 spare)
-        let s = c + (lMax + 2)               // s_m
+        let s = c + (lMax &+ 2)               // s_m
         legendre(z, into: q)
         // (x + iy)^m
         c[0] = 1
         s[0] = 0
         if lMax >= 1 {
             for m in 1...lMax {
-                c[m] = c[m - 1] * x - s[m - 1] * y
-                s[m] = c[m - 1] * y + s[m - 1] * x
+                c[m] = c[m &- 1] * x - s[m &- 1] * y
+                s[m] = c[m &- 1] * y + s[m &- 1] * x
             }
         }
         for l in 0...lMax {
-            let row = l * (l + 1) / 2
-            let centre = l * l + l
+            let row = l &* (l &+ 1) / 2
+            let centre = l &* l &+ l
             values[centre] = q[row]
             if l >= 1 {
                 for m in 1...l {
-                    values[centre + m] = q[row + m] * c[m]
-                    values[centre - m] = q[row + m] * s[m]
+                    values[centre &+ m] = q[row &+ m] * c[m]
+                    values[centre &- m] = q[row &+ m] * s[m]
                 }
             }
         }
         guard let gradients else { return }
         harmonicGradients(x: x, y: y, z: z, inverse: inverse, q: q, c: c, s: s, into: gradients)
+    }
+
+    /// For reverse mode: Σ_lm hs_lm Y_lm(r̂) and Σ_lm h_lm ∇_r Y_lm(r̂) at once, without storing
+    /// the harmonics or their 3 (lMax + 1)² gradients (the backward pass needs only these two
+    /// contractions). With F the polynomial extension (see the type), Σ h ∇Y = (S − r̂ (r̂ · S))/|r|
+    /// for S = Σ h ∇F at r̂. `h` and `hs` are indexed as the values (l² + l + m).
+    @inlinable
+    func contract(
+        _ vector: SIMD3<Double>, distance: Double, weights h: UnsafePointer<Double>,
+        valueWeights hs: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>
+    ) -> (value: Double, gradient: SIMD3<Double>) {
+        let inverse = 1 / distance
+        let x = vector.x * inverse, y = vector.y * inverse, z = vector.z * inverse
+        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
+        let q = scratch
+        let c = scratch + triangle
+        let s = c + (lMax &+ 2)
+        legendre(z, into: q)
+        c[0] = 1
+        s[0] = 0
+        if lMax >= 1 {
+            for m in 1...lMax {
+                c[m] = c[m &- 1] * x - s[m &- 1] * y
+                s[m] = c[m &- 1] * y + s[m &- 1] * x
+            }
+        }
+        var value = 0.0, sx = 0.0, sy = 0.0, sz = 0.0
+        zDerivative.withUnsafeBufferPointer { dz in
+            // m = 0: F = Q̄_l^0(z), ∂F/∂z = dz Q̄_l^1.
+            for l in 0...lMax {
+                let row = l &* (l &+ 1) / 2, centre = l &* l &+ l
+                value += hs[centre] * q[row]
+                if l >= 1 { sz += h[centre] * (dz[row] * q[row &+ 1]) }
+            }
+            guard lMax >= 1 else { return }
+            // m > 0, m-major: the sums over l for one m are six short independent chains, and the
+            // chains of different m overlap (an l-major sum is four chains the length of the table).
+            for m in 1...lMax {
+                var vc = 0.0, vs = 0.0, xc = 0.0, xs = 0.0, zc = 0.0, zs = 0.0
+                for l in m...lMax {
+                    let row = l &* (l &+ 1) / 2, centre = l &* l &+ l
+                    let qm = q[row &+ m]
+                    let dq = m < l ? dz[row &+ m] * q[row &+ m &+ 1] : 0
+                    let cosine = h[centre &+ m], sine = h[centre &- m]
+                    vc += qm * hs[centre &+ m]
+                    vs += qm * hs[centre &- m]
+                    xc += qm * cosine
+                    xs += qm * sine
+                    zc += dq * cosine
+                    zs += dq * sine
+                }
+                let dm = Double(m)
+                value += vc * c[m] + vs * s[m]
+                sx += dm * (xc * c[m &- 1] + xs * s[m &- 1])
+                sy += dm * (xs * c[m &- 1] - xc * s[m &- 1])
+                sz += zc * c[m] + zs * s[m]
+            }
+        }
+        let radial = x * sx + y * sy + z * sz
+        return (value, SIMD3((sx - x * radial) * inverse, (sy - y * radial) * inverse, (sz - z * radial) * inverse))
     }
 
     /// Normalised associated Legendre functions Q̄_l^m(z) into `q[l(l+1)/2 + m]`.
@@ -127,18 +187,23 @@ struct RealSphericalHarmonics: Sendable {
         recurrenceB.withUnsafeBufferPointer { b in
         diagonal.withUnsafeBufferPointer { diag in
         offDiagonal.withUnsafeBufferPointer { off in
-            // Associated Legendre part, normalised.
+            // Associated Legendre part, normalised: Q̄_m^m and Q̄_{m+1}^m, then the recurrence row
+            // by row in l, so that the chains of the different m are independent work in the
+            // inner loop (a chain along l for one m at a time is latency-bound).
             for m in 0...lMax {
-                let mm = m * (m + 1) / 2 + m
+                let mm = m &* (m &+ 1) / 2 &+ m
                 q[mm] = diag[m]
-                if m + 1 <= lMax {
-                    let index = (m + 1) * (m + 2) / 2 + m
+                if m < lMax {
+                    let index = (m &+ 1) &* (m &+ 2) / 2 &+ m
                     q[index] = off[m] * z * diag[m]
-                    if m + 2 <= lMax {
-                        for l in (m + 2)...lMax {
-                            let index = l * (l + 1) / 2 + m
-                            q[index] = a[index] * z * q[index - l] + b[index] * q[index - l - (l - 1)]
-                        }
+                }
+            }
+            if lMax >= 2 {
+                for l in 2...lMax {
+                    let row = l &* (l &+ 1) / 2
+                    let previous = row &- l, beforePrevious = row &- l &- (l &- 1)
+                    for m in 0...(l &- 2) {
+                        q[row &+ m] = a[row &+ m] * z * q[previous &+ m] + b[row &+ m] * q[beforePrevious &+ m]
                     }
                 }
             }

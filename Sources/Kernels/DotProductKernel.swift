@@ -303,8 +303,17 @@ public struct DotProductKernel: Sendable {
 
 /// x^n for a small non-negative integer n, by repeated squaring (exact for n ≤ 2, and
 /// deterministic: the same operations whatever the caller).
-@inlinable
+@inlinable @inline(__always)
 func integerPower(_ x: Double, _ n: Int) -> Double {
+    // The usual exponents written out, with the operations the loop below performs (1 · x is
+    // x exactly), so that a loop calling this with a fixed n needs no inner loop.
+    switch n {
+    case 1: return x
+    case 2: return x * x
+    case 3: return x * (x * x)
+    case 4: return (x * x) * (x * x)
+    default: break
+    }
     var result = 1.0
     var base = x
     var e = n
