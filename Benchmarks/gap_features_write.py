@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`gap-features --gradients` against the time of its parts (issue 17, item 4).
 
-    python3 Benchmarks/gap_features_write.py [--runs 10] [--threads 1 2] [--baseline OLD_GAP_FEATURES]
+    python3 Benchmarks/gap_features_write.py [--runs 10] [--rounds 3] [--threads 1 2] [--baseline OLD_GAP_FEATURES]
 
 The goal: exporting descriptors with gradients takes at most 1.5x the time to compute the
 gradients plus the time to write the same number of bytes with a plain sequential write. Measured
@@ -102,6 +102,7 @@ def plain_write(path, byte_count, chunk=4 << 20):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat the whole measurement (a noisy machine)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1])
     parser.add_argument("--gap-features", default=os.path.join(ROOT, ".build-release/release/gap-features"))
     parser.add_argument("--gap-bench", default=os.path.join(ROOT, ".build-release/release/gap-bench"))
@@ -126,9 +127,8 @@ def main():
             command += ["--gradients", os.path.join(args.out, f"{tag}.npz")]
         return command
 
-    results = {"structure": "diamond512 (soap_structures.py), 512 atoms", "descriptor": DESCRIPTOR, "runs": args.runs,
-               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "threads": {}}
-    for threads in args.threads:
+    def measure(threads):
+        """One round: every part of the bound and the export, measured back to back."""
         paired = farm_bench(export(args.gap_features, "g", threads), export(args.gap_features, "v", threads, gradients=False), args.runs)
         npz = os.path.join(args.out, "g.npz")
         byte_count = os.path.getsize(npz)
@@ -149,43 +149,50 @@ def main():
             "export_wall_s": paired["A"]["wall"], "export_cpu_s": paired["A"]["cpu"], "export_peak_mib": paired["A"]["peak"],
             "values_only_wall_s": paired["B"]["wall"], "values_only_cpu_s": paired["B"]["cpu"],
             "soap_values_s": values, "soap_values_gradients_strain_s": strain, "gradients_s": t_gradients,
+            "soap_values_reused_s": values_reused, "soap_values_gradients_strain_reused_s": strain_reused,
             "plain_write_synced_s": [write_synced[0], t_write, write_synced[-1]],
             "plain_write_calls_s": [write_calls[0], t_write_calls, write_calls[-1]],
             "bound_s": bound, "ratio": t_export / bound,
             "bound_write_calls_only_s": bound_calls, "ratio_write_calls_only": t_export / bound_calls,
-            "soap_values_reused_s": values_reused, "soap_values_gradients_strain_reused_s": strain_reused,
             "bound_strict_s": bound_strict, "ratio_strict": t_export / bound_strict,
         }
         if args.baseline:
             old = farm_bench(export(args.gap_features, "g", threads), export(args.baseline, "old", threads), args.runs)
+            row["current_paired_wall_s"] = old["A"]["wall"]
             row["baseline_wall_s"] = old["B"]["wall"]
             row["baseline_cpu_s"] = old["B"]["cpu"]
             row["baseline_peak_mib"] = old["B"]["peak"]
-            row["new_over_baseline_wall"] = old["A/B"]["wall"]
+            row["current_over_baseline_wall"] = old["A/B"]["wall"]
             for suffix in (".npy", ".npz"):
                 with open(os.path.join(args.out, "g" + suffix), "rb") as a, open(os.path.join(args.out, "old" + suffix), "rb") as b:
                     if a.read() != b.read():
                         sys.exit(f"the baseline's {suffix} differs from the current one")
             row["baseline_files_identical"] = True
-        results["threads"][str(threads)] = row
+        return row
 
-        print(f"\n--threads {threads}: .npz {byte_count / 1e6:.1f} MB (median of {args.runs}; gap-bench fastest of {args.runs})")
-        print("| part | seconds |")
-        print("|---|---|")
-        print(f"| gap-features --gradients (T_export), wall min/median/max | {paired['A']['wall'][0]:.3f} / {t_export:.3f} / {paired['A']['wall'][2]:.3f} |")
-        print(f"| gap-features without gradients (T_values) | {t_values:.3f} |")
-        print(f"| gradients: SOAP values+gradients+strain {strain:.3f} − values {values:.3f} (T_gradients) | {t_gradients:.3f} |")
-        print(f"| plain write of {byte_count / 1e6:.1f} MB + fsync + rename (T_write) | {t_write:.3f} |")
-        print(f"| plain write calls alone | {t_write_calls:.3f} |")
-        print(f"| bound T_values + T_gradients + T_write | {bound:.3f} |")
-        print(f"| **ratio T_export / bound** | **{t_export / bound:.2f}** |")
-        print(f"| ratio against the bound with the write calls alone | {t_export / bound_calls:.2f} |")
-        print(f"| gradients with a reused output (no page faults): {strain_reused:.3f} − {values_reused:.3f} | {strain_reused - values_reused:.3f} |")
-        print(f"| ratio against the strictest bound (reused-output gradients, write calls alone) | {t_export / bound_strict:.2f} |")
-        print(f"| export CPU s (median), peak MiB | {paired['A']['cpu'][1]:.3f}, {paired['A']['peak'][1]:.0f} |")
-        if args.baseline:
-            print(f"| baseline binary, wall median (paired), CPU, peak MiB | {row['baseline_wall_s'][1]:.3f}, {row['baseline_cpu_s'][1]:.3f}, {row['baseline_peak_mib'][1]:.0f} |")
-            print(f"| current / baseline wall (median of pairs) | {row['new_over_baseline_wall'][1]:.2f} |")
+    results = {"structure": "diamond512 (soap_structures.py), 512 atoms", "descriptor": DESCRIPTOR, "runs": args.runs,
+               "rounds": args.rounds, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "threads": {}}
+    for threads in args.threads:
+        rounds = [measure(threads) for _ in range(args.rounds)]
+        results["threads"][str(threads)] = rounds
+        print(f"\n--threads {threads}: .npz {rounds[0]['npz_bytes'] / 1e6:.1f} MB; seconds, medians of {args.runs} runs "
+              f"(gap-bench: fastest of {args.runs}); one row per round")
+        print("| T_export (min-max) | T_values | T_gradients | T_write | write calls | bound | **ratio** | ratio, write calls | ratio, strictest | CPU, peak MiB |"
+              + (" baseline (paired): wall, CPU, peak MiB; current/baseline |" if args.baseline else ""))
+        print("|---" * (11 if args.baseline else 10) + "|")
+        for r in rounds:
+            line = (f"| {r['export_wall_s'][1]:.3f} ({r['export_wall_s'][0]:.3f}-{r['export_wall_s'][2]:.3f}) | {r['values_only_wall_s'][1]:.3f} "
+                    f"| {r['gradients_s']:.3f} | {r['plain_write_synced_s'][1]:.3f} | {r['plain_write_calls_s'][1]:.3f} | {r['bound_s']:.3f} "
+                    f"| **{r['ratio']:.2f}** | {r['ratio_write_calls_only']:.2f} | {r['ratio_strict']:.2f} "
+                    f"| {r['export_cpu_s'][1]:.3f}, {r['export_peak_mib'][1]:.0f} |")
+            if args.baseline:
+                line += (f" {r['baseline_wall_s'][1]:.3f}, {r['baseline_cpu_s'][1]:.3f}, {r['baseline_peak_mib'][1]:.0f}; "
+                         f"{r['current_over_baseline_wall'][1]:.2f} |")
+            print(line)
+        if args.rounds > 1:
+            median = {k: statistics.median(r[k] for r in rounds) for k in ("ratio", "ratio_write_calls_only", "ratio_strict")}
+            print(f"median over rounds: ratio {median['ratio']:.2f}, with the write calls alone {median['ratio_write_calls_only']:.2f}, "
+                  f"strictest {median['ratio_strict']:.2f}")
 
     os.makedirs(os.path.dirname(args.results), exist_ok=True)
     with open(args.results, "w") as f:
