@@ -207,7 +207,7 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
-        .target(name: "ArrayFiles", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
+        .target(name: "ArrayFiles", dependencies: ["AtomicStructures", "Parallelism", "Support"], swiftSettings: languageMode),
         .target(
             name: "FeatureExport",
             dependencies: [

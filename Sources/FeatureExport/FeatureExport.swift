@@ -326,10 +326,10 @@ struct Exporter {
                 }
             }
             try gradientSamples.append(sampleBuffer)
-            try gradientValues.append(d.gradientValues)
+            try gradientValues.append(d.gradientValues, threads: threads)
             gradientEntryCount += d.gradientAtoms.count
             if periodic {
-                try strain.append(d.strainValues)
+                try strain.append(d.strainValues, threads: threads)
                 sampleBuffer.removeAll(keepingCapacity: true)
                 for r in 0..<d.rowCount { sampleBuffer.append(Int64(rowBase + r)) }
                 try strainSamples.append(sampleBuffer)

@@ -22,6 +22,19 @@ public struct CRC32: Hashable, Sendable {
     public var value: UInt32 { register ^ 0xFFFF_FFFF }
 
     /// The checksum of `bytes`.
+    public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var crc = CRC32()
+        crc.update(bytes)
+        return crc.value
+    }
+
+    /// Extends the checksum by `length` bytes whose own checksum is `checksum` (computed
+    /// elsewhere, e.g. on another thread), as if they had been added with `update`.
+    public mutating func append(checksum: UInt32, length: Int) {
+        register = CRC32.combine(value, checksum, secondLength: length) ^ 0xFFFF_FFFF
+    }
+
+    /// The checksum of `bytes`.
     public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         var crc = CRC32()
         crc.update(bytes)

@@ -163,6 +163,29 @@ final class NPZTests: XCTestCase {
         XCTAssertEqual(arrays["first"]?.shape, [33])
     }
 
+    /// Large appends checksummed in pieces on several threads: the same file, valid CRCs.
+    func testThreadedChecksumsGiveTheSameFile() throws {
+        var random = SplitMix64(seed: 9)
+        let pieces = [3, 200_001, 150_000].map { n in (0..<n).map { _ in random.symmetricUnit() } }
+        var files: [Data] = []
+        for threads in [1, 2, 3] {
+            let target = path("t\(threads).npz")
+            let archive = try NPZWriter(path: target)
+            let first = try archive.addArray(named: "first", elementType: .float64)
+            let staged = try archive.addArray(named: "staged", elementType: .float64)
+            for piece in pieces {
+                try first.append(piece, threads: threads)
+                try staged.append(piece, threads: threads)
+            }
+            try archive.finish()
+            files.append(try Data(contentsOf: URL(fileURLWithPath: target)))
+        }
+        XCTAssertEqual(files[0], files[1])
+        XCTAssertEqual(files[0], files[2])
+        let arrays = try NumPyArray.readNPZ(path: path("t3.npz"))  // checks each entry's CRC-32
+        XCTAssertEqual(arrays["staged"]?.shape, [350_004])
+    }
+
     func testDiscardRemovesEverything() throws {
         let archive = try NPZWriter(path: path("d.npz"))
         let a = try archive.addArray(named: "a", elementType: .float64)

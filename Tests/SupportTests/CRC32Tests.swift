@@ -71,6 +71,15 @@ final class CRC32Tests: XCTestCase {
         }
     }
 
+    func testAppendingAChecksumEqualsUpdatingWithTheBytes() {
+        var random = SplitMix64(seed: 13)
+        let a = random.bytes(1000), b = random.bytes(70_000)
+        var joined = CRC32()
+        joined.update(a)
+        b.withUnsafeBytes { joined.append(checksum: CRC32.checksum($0), length: b.count) }
+        XCTAssertEqual(joined.value, referenceCRC(a + b))
+    }
+
     func testCombineWithLengthsBeyondFourGigabytes() {
         // A run of zero bytes extends a CRC like the combine's shift; check the shift for a
         // 5 GiB second part against squaring: shifting by n bytes twice equals shifting by 2n.
