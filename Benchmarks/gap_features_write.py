@@ -7,7 +7,7 @@ The goal: exporting descriptors with gradients takes at most 1.5x the time to co
 gradients plus the time to write the same number of bytes with a plain sequential write. Measured
 in one run, on the 512-atom distorted diamond Si cell of soap_structures.py, SOAP n_max 8,
 l_max 6 (cutoff 5 Å, transition 1 Å, atom_sigma 0.5 Å); release binaries in .build-release
-(`swift build -c release --product gap-features --product gap-bench --scratch-path .build-release`):
+(`swift build -c release --product gap-features --scratch-path .build-release`, the same for gap-bench):
 
 * T_export: `gap-features CONFIG diamond512.xyz --output F.npy --gradients G.npz`, whole process
   (start-up, reading, features, gradients, files written atomically: fsync and rename over the
