@@ -2,8 +2,9 @@
 // GAP-style machine-learning interatomic potentials, trained end to end in Swift.
 //
 // The module graph is a picture of the pipeline (each module depends only on those above it):
-//   Support           the base: input errors, checked file reading, atomic writes, SHA-256/MD5/CRC-32,
-//                     the seeded generators, text formatting
+//   Support           the base: input errors, checked file reading, atomic writes, SHA-256/MD5/CRC-32
+//                     (CCRC32: its carry-less-multiplication fold in C), the seeded generators,
+//                     text formatting
 //   JSON              JSON with comments: parser with source positions; canonical and insertion-order writer
 //   LinearAlgebra     every BLAS/LAPACK call (CLapack), Matrix wrappers and RawBLAS for the kernels
 //   Parallelism       deterministic threading, progress reporting
@@ -87,8 +88,10 @@ let package = Package(
             name: "CLapack",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
+        // CRC-32 folding with carry-less multiplication (x86-64), for Support's CRC32.
+        .target(name: "CCRC32"),
         // The base every module may use: text formatting (more shared pieces join it).
-        .target(name: "Support", swiftSettings: languageMode),
+        .target(name: "Support", dependencies: ["CCRC32"], swiftSettings: languageMode),
         .target(name: "Parallelism", dependencies: ["Support"], swiftSettings: languageMode),
         // System library: MPI through Open MPI's pkg-config file, only with the trait MPI.
         .systemLibrary(
@@ -207,7 +210,7 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
-        .target(name: "ArrayFiles", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
+        .target(name: "ArrayFiles", dependencies: ["AtomicStructures", "Parallelism", "Support"], swiftSettings: languageMode),
         .target(
             name: "FeatureExport",
             dependencies: [

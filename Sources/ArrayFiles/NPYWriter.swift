@@ -1,4 +1,5 @@
 import AtomicStructures
+import Parallelism
 import Support
 
 /// One array being streamed into a `.npy` file or an `.npz` entry, row by row.
@@ -51,6 +52,13 @@ public class NumPyArrayStream {
         try values.withUnsafeBufferPointer { try append($0) }
     }
 
+    /// Appends `float64` elements (C order), checksumming a large append in pieces on `threads`
+    /// threads (the bytes and the file are the same for any count). The array must be `float64`.
+    public func append(_ values: [Double], threads: Int) throws {
+        precondition(elementType == .float64, "appending float64 elements to an \(elementType) array")
+        try values.withUnsafeBufferPointer { try appendElements($0, threads: threads) }
+    }
+
     /// Appends `int64` elements (C order). The array must be `int64`.
     public func append(_ values: UnsafeBufferPointer<Int64>) throws {
         precondition(elementType == .int64, "appending int64 elements to a \(elementType) array")
@@ -62,9 +70,9 @@ public class NumPyArrayStream {
         try values.withUnsafeBufferPointer { try append($0) }
     }
 
-    private func appendElements<T>(_ values: UnsafeBufferPointer<T>) throws {
+    private func appendElements<T>(_ values: UnsafeBufferPointer<T>, threads: Int = 1) throws {
         precondition(!finished, "append after finish")
-        try writeLittleEndian(values, to: file, checksum: &dataChecksum)
+        try writeLittleEndian(values, to: file, checksum: &dataChecksum, threads: threads)
         elementCount += values.count
     }
 
@@ -139,13 +147,27 @@ func writeNPY(_ array: NumPyArray, to file: OutputFile) throws -> (checksum: UIn
     return (checksum.value, header.count + array.count * array.elementType.byteCount)
 }
 
-/// Appends 8-byte elements to `file` in little-endian order, adding them to `checksum`.
-func writeLittleEndian<T>(_ values: UnsafeBufferPointer<T>, to file: OutputFile, checksum: inout CRC32) throws {
+/// Appends 8-byte elements to `file` in little-endian order, adding them to `checksum` (with
+/// `threads` > 1, a large append is checksummed in that many pieces at once, joined in order).
+func writeLittleEndian<T>(_ values: UnsafeBufferPointer<T>, to file: OutputFile, checksum: inout CRC32, threads: Int = 1) throws {
     precondition(MemoryLayout<T>.size == 8, "elements are 8 bytes")
     guard !values.isEmpty else { return }
     #if _endian(little)
     let raw = UnsafeRawBufferPointer(values)
-    checksum.update(raw)
+    if threads > 1 && raw.count >= 1 << 20 {
+        var pieces = [UInt32](repeating: 0, count: threads)
+        let count = raw.count
+        pieces.withUnsafeMutableBufferPointer { crc in
+            parallelChunks(count: threads, chunkCount: threads, threads: threads) { k, _ in
+                crc[k] = CRC32.checksum(UnsafeRawBufferPointer(rebasing: raw[k * count / threads ..< (k + 1) * count / threads]))
+            }
+        }
+        for k in 0..<threads {
+            checksum.append(checksum: pieces[k], length: (k + 1) * count / threads - k * count / threads)
+        }
+    } else {
+        checksum.update(raw)
+    }
     try file.write(raw)
     #else
     var swapped = [UInt64](repeating: 0, count: values.count)

@@ -13,8 +13,9 @@ import Support
 /// ```
 ///
 /// Arrays are streamed: the **first** array added goes straight into the archive; later ones
-/// are staged in anonymous scratch files in the destination's directory (they vanish when
-/// closed, even if the process dies) and copied in by ``finish()``. Add the largest array
+/// are staged (in memory up to 64 MiB each, beyond that in anonymous scratch files in the
+/// destination's directory, which vanish when closed, even if the process dies) and copied in by
+/// ``finish()``. Add the largest array
 /// first. The archive is written to a temporary file and renamed into place, so `path` never
 /// holds a partial archive.
 ///
@@ -31,6 +32,9 @@ public final class NPZWriter {
     /// Use ZIP64 fields in the central directory and end records even when not needed (tests
     /// exercise the large-file layout with small files this way).
     var forceZIP64 = false
+    /// How much of each staged array stays in memory before it goes to its scratch file (tests
+    /// make it small to exercise the spill).
+    var scratchStagingLimit = OutputFile.defaultStagingLimit
 
     private struct Entry {
         var name: [UInt8]
@@ -64,7 +68,7 @@ public final class NPZWriter {
             entries.append(Entry(name: entryName, stream: stream, scratch: nil, localHeaderOffset: offset))
             return stream
         }
-        let scratch = try OutputFile.scratch(near: path)
+        let scratch = try OutputFile.scratch(near: path, stagingLimit: scratchStagingLimit)
         let stream = try NumPyArrayStream(file: scratch, elementType: elementType, trailingShape: trailingShape)
         entries.append(Entry(name: entryName, stream: stream, scratch: scratch, localHeaderOffset: -1))
         return stream
@@ -83,7 +87,7 @@ public final class NPZWriter {
             entries.append(Entry(name: entryName, stream: nil, scratch: nil, localHeaderOffset: offset, checksum: checksum, byteCount: count))
             return
         }
-        let scratch = try OutputFile.scratch(near: path)
+        let scratch = try OutputFile.scratch(near: path, stagingLimit: scratchStagingLimit)
         let (checksum, count) = try writeNPY(array, to: scratch)
         entries.append(Entry(name: entryName, stream: nil, scratch: scratch, localHeaderOffset: -1, checksum: checksum, byteCount: count))
     }

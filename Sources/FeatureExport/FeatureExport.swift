@@ -60,7 +60,8 @@ public struct FeatureExportResult: Sendable {
 }
 
 /// Computes density descriptors (soap, radial_spectrum or bispectrum) of every frame of extended
-/// XYZ files and streams them to NumPy files, frame by frame (memory is bounded by a batch of frames, not by the output size).
+/// XYZ files and streams them to NumPy files, frame by frame, a large frame in blocks of rows (memory is bounded by a
+/// batch of frames or a block, not by the output size).
 ///
 /// ## The files (N rows, F features, P gradient entries, M periodic rows)
 /// - features `.npy`: float64 `(N, F)`. One row per **centre atom**, in file order (frames
@@ -326,10 +327,10 @@ struct Exporter {
                 }
             }
             try gradientSamples.append(sampleBuffer)
-            try gradientValues.append(d.gradientValues)
+            try gradientValues.append(d.gradientValues, threads: threads)
             gradientEntryCount += d.gradientAtoms.count
             if periodic {
-                try strain.append(d.strainValues)
+                try strain.append(d.strainValues, threads: threads)
                 sampleBuffer.removeAll(keepingCapacity: true)
                 for r in 0..<d.rowCount { sampleBuffer.append(Int64(rowBase + r)) }
                 try strainSamples.append(sampleBuffer)

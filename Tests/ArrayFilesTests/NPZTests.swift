@@ -134,6 +134,58 @@ final class NPZTests: XCTestCase {
         }
     }
 
+    /// A staged array larger than a 4 MiB chunk, kept in memory or spilled to the scratch file
+    /// when the first chunk is full: the same bytes, and the arrays read back.
+    func testStagedArraysInMemoryOrSpilledGiveTheSameFile() throws {
+        var random = SplitMix64(seed: 8)
+        // Appends below and above the direct-write size, one crossing chunk boundaries.
+        let pieces = [100, 530_000, 3, 200_000].map { n in (0..<n).map { _ in random.symmetricUnit() } }
+        var files: [Data] = []
+        for limit in [OutputFile.defaultStagingLimit, 0] {
+            let target = path("staged\(limit).npz")
+            let archive = try NPZWriter(path: target)
+            archive.scratchStagingLimit = limit
+            let first = try archive.addArray(named: "first", elementType: .float64)
+            let staged = try archive.addArray(named: "staged", elementType: .float64)
+            let small = try archive.addArray(named: "small", elementType: .int64, trailingShape: [2])
+            for piece in pieces {
+                try staged.append(piece)
+                try first.append(Array(piece.prefix(10)))
+                try small.append([Int64(piece.count), 7])
+            }
+            try archive.finish()
+            files.append(try Data(contentsOf: URL(fileURLWithPath: target)))
+        }
+        XCTAssertEqual(files[0], files[1])
+        let arrays = try NumPyArray.readNPZ(path: path("staged0.npz"))
+        XCTAssertEqual(arrays["staged"]?.float64Values?.elementsEqual(pieces.joined(), by: { $0.bitPattern == $1.bitPattern }), true)
+        XCTAssertEqual(arrays["small"]?.shape, [4, 2])
+        XCTAssertEqual(arrays["first"]?.shape, [33])
+    }
+
+    /// Large appends checksummed in pieces on several threads: the same file, valid CRCs.
+    func testThreadedChecksumsGiveTheSameFile() throws {
+        var random = SplitMix64(seed: 9)
+        let pieces = [3, 200_001, 150_000].map { n in (0..<n).map { _ in random.symmetricUnit() } }
+        var files: [Data] = []
+        for threads in [1, 2, 3] {
+            let target = path("t\(threads).npz")
+            let archive = try NPZWriter(path: target)
+            let first = try archive.addArray(named: "first", elementType: .float64)
+            let staged = try archive.addArray(named: "staged", elementType: .float64)
+            for piece in pieces {
+                try first.append(piece, threads: threads)
+                try staged.append(piece, threads: threads)
+            }
+            try archive.finish()
+            files.append(try Data(contentsOf: URL(fileURLWithPath: target)))
+        }
+        XCTAssertEqual(files[0], files[1])
+        XCTAssertEqual(files[0], files[2])
+        let arrays = try NumPyArray.readNPZ(path: path("t3.npz"))  // checks each entry's CRC-32
+        XCTAssertEqual(arrays["staged"]?.shape, [350_004])
+    }
+
     func testDiscardRemovesEverything() throws {
         let archive = try NPZWriter(path: path("d.npz"))
         let a = try archive.addArray(named: "a", elementType: .float64)

@@ -45,6 +45,31 @@ final class CRC32Tests: XCTestCase {
         XCTAssertEqual(crc.value, referenceCRC(data))
     }
 
+    /// The carry-less-multiplication fold (where the CPU has it) and the tables, at every length
+    /// from 0 to 300 and some long ones, odd alignments, after a prefix (the fold continues a
+    /// running register), against the bitwise definition.
+    func testFoldAndTablesMatchTheDefinition() throws {
+        var random = SplitMix64(seed: 17)
+        let data = random.bytes(70_000)
+        let lengths = Array(0...300) + [1023, 1024, 4097, 65_536, 69_000]
+        let ways = CRC32.foldAvailable ? [false, true] : [false]
+        for start in [0, 1, 5] {
+            for length in lengths where start + length <= data.count {
+                let expected = referenceCRC(Array(data[0 ..< start + length]))
+                for folding in ways {
+                    var crc = CRC32()
+                    crc.update(Array(data[0 ..< start]))
+                    data.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[start ..< start + length]), folding: folding) }
+                    XCTAssertEqual(crc.value, expected, "folding \(folding) start \(start) length \(length)")
+                }
+            }
+        }
+        #if arch(x86_64) && os(Linux)
+        // The machines this runs on (CI included) have PCLMULQDQ: the fold must be in use.
+        XCTAssertTrue(CRC32.foldAvailable)
+        #endif
+    }
+
     func testLongBuffersTakeTheFourLanePathAndMatchTheDefinition() {
         // Lengths around the lane threshold and around multiples of 4 · 8 (the lanes' split),
         // at odd alignments and after a prefix (the lanes continue a running checksum).
@@ -55,7 +80,7 @@ final class CRC32Tests: XCTestCase {
             for start in [0, 3] {
                 var crc = CRC32()
                 crc.update(Array(data[0 ..< start]))
-                data.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[start ..< start + length])) }
+                data.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[start ..< start + length]), folding: false) }
                 XCTAssertEqual(crc.value, referenceCRC(Array(data[0 ..< start + length])), "start \(start) length \(length)")
             }
         }
@@ -69,6 +94,15 @@ final class CRC32Tests: XCTestCase {
                 CRC32.combine(CRC32.checksum(first), CRC32.checksum(second), secondLength: b),
                 CRC32.checksum(first + second), "lengths \(a) + \(b)")
         }
+    }
+
+    func testAppendingAChecksumEqualsUpdatingWithTheBytes() {
+        var random = SplitMix64(seed: 13)
+        let a = random.bytes(1000), b = random.bytes(70_000)
+        var joined = CRC32()
+        joined.update(a)
+        b.withUnsafeBytes { joined.append(checksum: CRC32.checksum($0), length: b.count) }
+        XCTAssertEqual(joined.value, referenceCRC(a + b))
     }
 
     func testCombineWithLengthsBeyondFourGigabytes() {
