@@ -105,6 +105,9 @@ struct GapTrain: ParsableCommand {
             ThreadCount.current = max(1, ThreadCount.current / DistributedRun.localRanks)
         }
         runOptions.applyThreads(configThreads: config.threads)
+        // The fit makes every BLAS call with one thread (results must not depend on threads), so
+        // OpenBLAS's workers, started at load, would only spin beside ours.
+        BLASThreads.endIdleWorkers()
         // Rank 0 speaks for the job; the others report only errors.
         let progress = world.isRoot ? runOptions.progressReporter() : .silent
         // Before any work: the model (and its checkpoint) must not overwrite an input, and must
