@@ -60,8 +60,9 @@ extension TrainingConfig {
                 // The data-driven keys only when used, so that gap_fit-style configs keep their
                 // canonical form (and model provenance) unchanged.
                 if case .optimal(let o) = d.radialBasis {
-                    p.append((SOAPKeys.radialBasis.name, .string("optimal")))
+                    p.append((SOAPKeys.radialBasis.name, .string(d.radialBasis.name)))
                     p.append((SOAPKeys.primitiveCount.name, W.number(o.primitiveCount)))
+                    if let a = o.supervisedMixing { p.append((SOAPKeys.supervisedMixing.name, W.number(a))) }
                     if let v = o.retainedVariance { p.append((SOAPKeys.retainedVariance.name, W.number(v))) }
                     if o.combinesSpecies { p.append((SOAPKeys.combineSpecies.name, .bool(true))) }
                 }

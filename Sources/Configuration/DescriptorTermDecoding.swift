@@ -140,21 +140,28 @@ extension DecodingContext {
         typealias K = SOAPKeys
         let name = try r.optionalString(K.radialBasis.name) ?? "gap"
         guard RadialBasisConfig.names.contains(name) else {
-            var message = "unknown radial_basis \"\(name)\" (allowed: gap, optimal)"
+            var message = "unknown radial_basis \"\(name)\" (allowed: gap, optimal, supervised)"
             if let hint = closestMatch(to: name, among: RadialBasisConfig.names) { message += "; did you mean `\(hint)`?" }
             throw error(r.fieldPath(K.radialBasis.name), r.object[K.radialBasis.name]!, message)
         }
-        let optimal = name == "optimal"
+        let supervised = name == "supervised"
+        let optimal = name == "optimal" || supervised
         for key in [K.primitiveCount, K.retainedVariance, K.combineSpecies].map(\.name) where !optimal && r.has(key) {
-            throw error(r.fieldPath(key), r.object[key]!, "\(key) is only used with radial_basis \"optimal\" (this term uses \"gap\")")
+            throw error(r.fieldPath(key), r.object[key]!, "\(key) is only used with radial_basis \"optimal\" or \"supervised\" (this term uses \"gap\")")
+        }
+        if !supervised, r.has(K.supervisedMixing.name) {
+            throw error(r.fieldPath(K.supervisedMixing.name), r.object[K.supervisedMixing.name]!, "supervised_mixing is only used with radial_basis \"supervised\" (this term uses \"\(name)\")")
         }
         let retained = try r.optionalDouble(K.retainedVariance.name)
         if let v = retained { try check(v, K.retainedVariance, r) }
         let primitive = try r.optionalInteger(K.primitiveCount.name) ?? K.defaultPrimitiveCount
         if optimal { try check(primitive, K.primitiveCount, r) }
         let combine = try r.optionalBool(K.combineSpecies.name) ?? false
+        let mixing = try r.optionalDouble(K.supervisedMixing.name) ?? K.defaultSupervisedMixing
+        if supervised { try check(mixing, K.supervisedMixing, r) }
         guard optimal else { return .gap }
-        return .optimal(OptimalRadialBasisConfig(primitiveCount: primitive, retainedVariance: retained, combinesSpecies: combine))
+        return .optimal(OptimalRadialBasisConfig(
+            primitiveCount: primitive, retainedVariance: retained, combinesSpecies: combine, supervisedMixing: supervised ? mixing : nil))
     }
 
     /// `n_max`: required, except with an optimal basis and `retained_variance` (then an upper limit,

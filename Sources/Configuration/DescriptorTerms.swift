@@ -50,18 +50,21 @@ public enum RadialBasisConfig: Hashable, Sendable {
     /// contracted per (neighbour species, l) onto the leading principal components of the
     /// training environments' density coefficients (Goscinski et al., J. Chem. Phys. 155,
     /// 104106 (2021)); see `RadialContraction` in the Descriptors module.
+    /// With ``OptimalRadialBasisConfig/supervisedMixing`` set it is the supervised variant
+    /// (`"supervised"`): the l = 0 contractions by principal covariates regression on the
+    /// training energies instead of PCA.
     case optimal(OptimalRadialBasisConfig)
 
     /// The JSON name.
     public var name: String {
         switch self {
         case .gap: return "gap"
-        case .optimal: return "optimal"
+        case .optimal(let o): return o.supervisedMixing == nil ? "optimal" : "supervised"
         }
     }
 
     /// The names accepted by `radial_basis`.
-    public static let names = ["gap", "optimal"]
+    public static let names = ["gap", "optimal", "supervised"]
 }
 
 /// Settings of the optimal radial basis.
@@ -75,18 +78,25 @@ public struct OptimalRadialBasisConfig: Hashable, Sendable {
     /// false): n_max channels shared by every species instead of n_max per species; n_max may
     /// then be up to species · n_max_primitive.
     public var combinesSpecies: Bool
+    /// The supervised basis (`radial_basis` "supervised"): the PCovR mixing α in [0, 1]
+    /// (`supervised_mixing`; 1 is the PCA basis, 0 pure regression on the energies); nil for
+    /// the unsupervised "optimal" basis. The fitted basis then depends on the training energies.
+    public var supervisedMixing: Double?
 
     /// The default primitive basis size.
     public static let defaultPrimitiveCount = SOAPKeys.defaultPrimitiveCount
+    /// The default PCovR mixing of the supervised basis.
+    public static let defaultSupervisedMixing = SOAPKeys.defaultSupervisedMixing
 
     /// Creates optimal-basis settings.
     public init(
         primitiveCount: Int = OptimalRadialBasisConfig.defaultPrimitiveCount, retainedVariance: Double? = nil,
-        combinesSpecies: Bool = false
+        combinesSpecies: Bool = false, supervisedMixing: Double? = nil
     ) {
         self.primitiveCount = primitiveCount
         self.retainedVariance = retainedVariance
         self.combinesSpecies = combinesSpecies
+        self.supervisedMixing = supervisedMixing
     }
 }
 
@@ -171,6 +181,13 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     public var isDataDriven: Bool {
         if case .optimal = radialBasis { return true }
         return featureSelection != nil || speciesChannels != nil
+    }
+
+    /// Whether the fitted descriptor depends on the training labels (the supervised radial basis
+    /// uses the energies), so that cross-validation must fit it to each fold's training frames.
+    public var isLabelDependent: Bool {
+        if case .optimal(let o) = radialBasis { return o.supervisedMixing != nil }
+        return false
     }
 
     /// Creates a SOAP descriptor configuration.

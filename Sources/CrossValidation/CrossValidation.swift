@@ -290,6 +290,13 @@ struct Engine {
         let key = config.canonicalJSON(pretty: false)
         if let trainer = fittedTrainers[key] { return trainer }
         let plain = Trainer(config: config)
+        // A supervised radial basis is fitted to energies: each fold fits it to its own training
+        // frames (in Trainer.fit), so no test label reaches the descriptor.
+        if plain.hasLabelDependentDescriptors {
+            note("\(config.sourceName): the supervised radial basis uses training energies, so it is fitted to each fold's training frames (descriptors recomputed per fold)")
+            fittedTrainers[key] = plain
+            return plain
+        }
         var trainer = plain
         // Configs that differ only in δ, ζ, σ or sparse points share one fitted descriptor.
         if !plain.hasFittedDescriptors, let shared = fittedTrainers.values.lazy.compactMap({ plain.adoptingFittedDescriptors(of: $0) }).first {
@@ -307,6 +314,12 @@ struct Engine {
     /// Computes (or reuses) the descriptor cache for `config`, if it fits the budget.
     mutating func prepareFeatures(for config: TrainingConfig) throws {
         let trainer = try self.trainer(for: config)
+        guard !trainer.hasLabelDependentDescriptors else {
+            cache = nil
+            cacheKey = nil
+            featureMode = .recomputed
+            return
+        }
         let key = try FeatureKey(trainer: trainer, species: species)
         if key == cacheKey, cache != nil { return }
         cache = nil

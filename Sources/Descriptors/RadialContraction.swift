@@ -187,14 +187,19 @@ public struct RadialContraction: Hashable, Sendable {
     ///     must be of a centre species of the descriptor).
     ///   - threads: worker threads. The result is bit for bit the same for any value (structures
     ///     are summed in 64 fixed chunks, combined in order).
+    ///   - supervision: the supervised basis: the l = 0 blocks by PCovR with these weights and
+    ///     mixing instead of PCA (see `SupervisedRadialBasis.swift`); nil for PCA everywhere.
     /// - Throws: ``InputError`` (fields `n_max_primitive`, `retained_variance`, or a descriptor
     ///   field) for invalid settings or an atom that is not a centre, and if there is no
     ///   environment; ``LinearAlgebraError`` if an eigensolver fails.
     public static func fit(
         _ hyperparameters: SOAPHyperparameters, primitiveCount: Int, retainedVariance: Double? = nil, combineSpecies: Bool = false,
-        structures: [Structure], centres: [[Int]], threads: Int = ThreadCount.current
+        structures: [Structure], centres: [[Int]], threads: Int = ThreadCount.current, supervision: Supervision? = nil
     ) throws -> RadialContraction {
         let file = SOAPCalculator.errorSource
+        if let a = supervision?.mixing, !(a >= 0 && a <= 1) {
+            throw InputError(file: file, field: "supervised_mixing", message: "must be in [0, 1], got \(a)")
+        }
         let speciesFactor = combineSpecies ? Set(hyperparameters.neighbourSpecies).count : 1
         guard primitiveCount * speciesFactor >= hyperparameters.nMax, primitiveCount <= SOAPCalculator.maximumNMax else {
             throw InputError(file: file, field: "n_max_primitive", message: "the primitive basis must have between \(combineSpecies ? "n_max / species" : "n_max") (\(hyperparameters.nMax)\(combineSpecies ? " / \(speciesFactor)" : "")) and \(SOAPCalculator.maximumNMax) functions, got \(primitiveCount)")
@@ -218,6 +223,23 @@ public struct RadialContraction: Hashable, Sendable {
             var covariance = Matrix(rows: rows, columns: rows)
             for i in 0..<rows {
                 for j in 0..<rows { covariance[i, j] = sums[block * blockSize + i * rows + j] * scale }
+            }
+            // The l = 0 blocks of the supervised basis: PCovR (already sorted by descending value).
+            let l = combineSpecies ? block : block % lCount
+            if let supervision, l == 0 {
+                precondition(supervision.weights.count == speciesCount * p, "one weight per (species, primitive function)")
+                let weights = combineSpecies ? supervision.weights : Array(supervision.weights[(block / lCount) * p ..< (block / lCount + 1) * p])
+                if let pcovr = try supervisedBlock(covariance: covariance, weights: weights, mixing: supervision.mixing) {
+                    var columns = pcovr.projection
+                    for j in 0..<rows {
+                        var pivot = 0
+                        for i in 1..<rows where abs(columns[i * rows + j]) > abs(columns[pivot * rows + j]) { pivot = i }
+                        if columns[pivot * rows + j] < 0 { for i in 0..<rows { columns[i * rows + j] = -columns[i * rows + j] } }
+                    }
+                    values += pcovr.eigenvalues
+                    vectors.append(columns)
+                    continue
+                }
             }
             let decomposition = try symmetricEigendecomposition(covariance)
             var block = [Double](repeating: 0, count: blockSize)

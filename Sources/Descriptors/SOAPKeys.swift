@@ -38,6 +38,8 @@ public struct SOAPKey: Hashable, Sendable {
         case between(Int, Int)
         /// A fraction in (0, 1].
         case fraction
+        /// A number in the closed interval [0, 1].
+        case unitInterval
     }
 
     /// The JSON key.
@@ -77,6 +79,8 @@ public struct SOAPKey: Hashable, Sendable {
             return value >= 0 ? nil : "\(name) must be ≥ 0\(unitSuffix), found \(value)"
         case .fraction:
             return value > 0 && value <= 1 ? nil : "\(name) must be a fraction in (0, 1], found \(value)"
+        case .unitInterval:
+            return value >= 0 && value <= 1 ? nil : "\(name) must be in [0, 1], found \(value)"
         case .atLeast, .between:
             return problem(with: Int(exactly: value) ?? Int.min)
         }
@@ -120,6 +124,7 @@ public enum SOAPKeys {
     public static let defaultNormalise = true
     public static let defaultPrimitiveCount = 20
     public static let defaultBasisSample = 10_000
+    public static let defaultSupervisedMixing = 0.5
 
     public static let cutoff = SOAPKey(
         "cutoff", type: "number > 0, Å", unit: "Å", default: .required, range: .positive, meaning: "Cutoff radius.")
@@ -149,17 +154,20 @@ public enum SOAPKeys {
         "radial_scaling", type: "`{\"c\", \"r0\" (Å), \"m\"}`, all > 0", default: .described("none"),
         meaning: "Neighbour weight c / (c + (r/r0)^m).")
     public static let radialBasis = SOAPKey(
-        "radial_basis", type: "`gap`, `optimal`", default: .name("gap"),
-        meaning: "QUIP's basis (gap_fit-identical), or the data-driven basis below.")
+        "radial_basis", type: "`gap`, `optimal`, `supervised`", default: .name("gap"),
+        meaning: "QUIP's basis (gap_fit-identical), or the data-driven bases below (`supervised`: PCovR on the training energies).")
     public static let primitiveCount = SOAPKey(
         "n_max_primitive", type: "integer, `n_max` ... 64", default: .integer(defaultPrimitiveCount), range: .between(1, 64),
-        meaning: "`optimal` only: size of the primitive QUIP basis that is contracted.")
+        meaning: "`optimal`, `supervised` only: size of the primitive QUIP basis that is contracted.")
     public static let retainedVariance = SOAPKey(
         "retained_variance", type: "0 < number ≤ 1", default: .described("none"), range: .fraction,
-        meaning: "`optimal` only: keep the fewest functions (at most `n_max`, which may then be omitted and defaults to `n_max_primitive`) that retain this fraction of the variance in every (species, l).")
+        meaning: "`optimal`, `supervised` only: keep the fewest functions (at most `n_max`, which may then be omitted and defaults to `n_max_primitive`) that retain this fraction of the variance in every (species, l).")
     public static let combineSpecies = SOAPKey(
         "combine_species", type: "bool", default: .bool(false),
-        meaning: "`optimal` only: one contraction per l across all neighbour species, giving `n_max` channels shared by every species (instead of `n_max` per species); `n_max` (required) may then be up to species × `n_max_primitive`.")
+        meaning: "`optimal`, `supervised` only: one contraction per l across all neighbour species, giving `n_max` channels shared by every species (instead of `n_max` per species); `n_max` (required) may then be up to species × `n_max_primitive`.")
+    public static let supervisedMixing = SOAPKey(
+        "supervised_mixing", type: "0 ≤ number ≤ 1", default: .number(defaultSupervisedMixing), range: .unitInterval,
+        meaning: "`supervised` only: the PCovR mixing α of the l = 0 contraction, 1 = the `optimal` (PCA) basis, 0 = regression on the energies only (below).")
     public static let featureCount = SOAPKey(
         "n_features", type: "integer ≥ 1", default: .described("all"), range: .atLeast(1),
         meaning: "Feature selection: keep this many power-spectrum components, chosen on the training set.")
@@ -168,7 +176,7 @@ public enum SOAPKeys {
         meaning: "How the `n_features` components are chosen (only with `n_features`).")
     public static let basisSample = SOAPKey(
         "basis_sample", type: "integer ≥ 1", default: .integer(defaultBasisSample), range: .atLeast(1),
-        meaning: "Training environments (a seeded sample; all if fewer) that `optimal`, `species_channels` and `n_features` are fitted to.")
+        meaning: "Training environments (a seeded sample; all if fewer) that `optimal`, `supervised`, `species_channels` and `n_features` are fitted to.")
     public static let speciesChannels = SOAPKey(
         "species_channels", type: "integer, 1 ... species", default: .described("one per species"), range: .atLeast(1),
         meaning: "Alchemical compression (QUIP basis only): mix the neighbour species into this many channels by a PCA of the training environments (below).")
@@ -179,7 +187,7 @@ public enum SOAPKeys {
     /// Every descriptor key, in documentation order.
     public static let all: [SOAPKey] = [
         cutoff, transitionWidth, nMax, lMax, atomSigma, centralWeight, normalise, neighbourSpecies, centreSpecies,
-        radialScaling, radialBasis, primitiveCount, retainedVariance, combineSpecies, featureCount, featureSelection,
+        radialScaling, radialBasis, primitiveCount, retainedVariance, combineSpecies, supervisedMixing, featureCount, featureSelection,
         basisSample, speciesChannels, pseudoscalars,
     ]
 }

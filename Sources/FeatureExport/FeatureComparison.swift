@@ -144,6 +144,10 @@ public enum FeatureComparison {
                 contraction = try RadialContraction.speciesChannels(
                     parameters, channelCount: k, structures: frames.map { structures[$0] }, centres: atoms, threads: threads)
             } else if case .optimal(let settings) = d.radialBasis {
+                // GFRE compares feature spaces without labels; a supervised basis needs energies.
+                guard settings.supervisedMixing == nil else {
+                    throw InputError(file: source, field: "radial_basis", message: "radial_basis \"supervised\" is fitted to training energies, which gap-features compare does not read; compare the \"optimal\" basis")
+                }
                 contraction = try RadialContraction.fit(
                     parameters, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,
                     combineSpecies: settings.combinesSpecies, structures: frames.map { structures[$0] }, centres: atoms, threads: threads)

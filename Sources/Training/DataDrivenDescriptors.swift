@@ -67,9 +67,23 @@ enum DataDrivenDescriptors {
                     parameters, channelCount: k, structures: structures, centres: sample.map(\.atoms), threads: threads)
                 parameters.nMax = contraction!.contractedCount
             } else if case .optimal(let settings) = descriptor.radialBasis {
+                var supervision: RadialContraction.Supervision?
+                if let mixing = settings.supervisedMixing {
+                    // Every training frame with an energy (not only the environment sample):
+                    // the regression is over structures.
+                    let labelled = frames.filter { $0.energy != nil }
+                    guard !labelled.isEmpty else {
+                        throw InputError(file: source, field: "radial_basis", message: "radial_basis \"supervised\" regresses the training energies, but none of the \(frames.count) training frames has an energy (use \"optimal\")")
+                    }
+                    let regression = try RadialContraction.energyRegression(
+                        parameters, primitiveCount: settings.primitiveCount, structures: labelled.map(\.structure),
+                        energies: labelled.map { $0.energy! }, seed: seed, threads: threads)
+                    supervision = RadialContraction.Supervision(mixing: mixing, weights: regression.weights)
+                }
                 contraction = try RadialContraction.fit(
                     parameters, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,
-                    combineSpecies: settings.combinesSpecies, structures: structures, centres: sample.map(\.atoms), threads: threads)
+                    combineSpecies: settings.combinesSpecies, structures: structures, centres: sample.map(\.atoms), threads: threads,
+                    supervision: supervision)
                 parameters.nMax = contraction!.contractedCount
             }
             guard descriptor.correlation == .powerSpectrum else {
@@ -163,6 +177,12 @@ extension Trainer {
                 source: config.sourceName, field: "descriptors[\(soapConfigIndices[soapCount])]")
         }
         return result
+    }
+
+    /// Whether a soap term's fitted descriptor depends on the training labels (the supervised
+    /// radial basis): cross-validation must then fit it per fold, never to every frame.
+    public var hasLabelDependentDescriptors: Bool {
+        config.descriptors.contains { if case .soap(let t) = $0 { return t.descriptor.isLabelDependent } else { return false } }
     }
 
     /// Whether every data-driven soap term has been fitted (see ``fittingDescriptors(to:species:threads:)``).
