@@ -305,6 +305,20 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(combined.radialBasis, .optimal(OptimalRadialBasisConfig(primitiveCount: 6, combinesSpecies: true)))
         XCTAssertEqual(combined.nMax, 8)
         assertConfigError(config(soap: #", "combine_species": true"#), line: 5, field: "descriptors[0].combine_species", "only used with radial_basis")
+        // The supervised basis: the optimal basis's keys plus supervised_mixing in [0, 1].
+        let supervised = try parse(config(soap: #", "radial_basis": "supervised", "n_max_primitive": 12"#))
+        XCTAssertEqual(try soap(supervised).radialBasis, .optimal(OptimalRadialBasisConfig(primitiveCount: 12, supervisedMixing: 0.5)))
+        XCTAssertEqual(try soap(supervised).radialBasis.name, "supervised")
+        XCTAssertTrue(try soap(supervised).isLabelDependent)
+        XCTAssertFalse(optimal.isLabelDependent)
+        let mixed = try parse(config(soap: #", "radial_basis": "supervised", "n_max_primitive": 12, "supervised_mixing": 0"#))
+        XCTAssertEqual(try soap(mixed).radialBasis, .optimal(OptimalRadialBasisConfig(primitiveCount: 12, supervisedMixing: 0)))
+        let reparsed = try TrainingConfig.parse(bytes: Array(mixed.canonicalJSON().utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
+        XCTAssertEqual(reparsed.descriptors, mixed.descriptors)
+        assertConfigError(config(soap: #", "radial_basis": "supervised", "n_max_primitive": 12, "supervised_mixing": 1.5"#), line: 5, field: "descriptors[0].supervised_mixing", "must be in [0, 1], found 1.5")
+        assertConfigError(config(soap: #", "radial_basis": "supervised", "n_max_primitive": 12, "supervised_mixing": -0.1"#), line: 5, field: "descriptors[0].supervised_mixing", "must be in [0, 1]")
+        assertConfigError(config(soap: #", "radial_basis": "optimal", "supervised_mixing": 0.5"#), line: 5, field: "descriptors[0].supervised_mixing", "only used with radial_basis \"supervised\"")
+        assertConfigError(config(soap: #", "radial_basis": "supervise""#), line: 5, field: "descriptors[0].radial_basis", "did you mean `supervised`?")
         let noNMax = """
             {"train_files": ["a.xyz"], "descriptors": [{"type": "soap", "cutoff": 5, "l_max": 6, "atom_sigma": 0.5,
              "delta": 1, "n_sparse": 10, "radial_basis": "optimal", "retained_variance": 0.99, "combine_species": true}]}

@@ -73,6 +73,11 @@ final class ReversePredictionTests: XCTestCase {
         }
     }
 
+    func testSupervisedBasis() throws {
+        let config = try soapConfig(#""cutoff": 4.5, "n_max": 3, "l_max": 3, "atom_sigma": 0.5, "delta": 1.0, "zeta": 4, "n_sparse": 40, "radial_basis": "supervised", "n_max_primitive": 8, "supervised_mixing": 0.3, "basis_sample": 200"#)
+        try check(config, "supervised radial basis")
+    }
+
     func testQUIPBasisWithPairTerm() throws {
         let config = try soapConfig(#""cutoff": 4.5, "n_max": 4, "l_max": 3, "atom_sigma": 0.5, "delta": 1.0, "zeta": 4, "n_sparse": 40}, {"type": "distance_2b", "cutoff": 4.0, "delta": 0.5, "theta_uniform": 1.0, "n_sparse": 10, "sparse_method": "uniform""#)
         try check(config, "QUIP basis + distance_2b")
