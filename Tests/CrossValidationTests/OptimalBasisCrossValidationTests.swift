@@ -57,4 +57,33 @@ final class OptimalBasisCrossValidationTests: XCTestCase {
             XCTAssertEqual(p.forces.map(\.bitPattern), cached.predictions[f]?.forces.map(\.bitPattern))
         }
     }
+
+    /// The supervised basis uses the energies, so each fold fits it to its own training frames
+    /// (never to the test frames' labels): a fold's predictions are those of a plain fit of its
+    /// training frames, and the folds' contractions differ.
+    func testSupervisedBasisIsFittedPerFold() throws {
+        let text = try optimalConfig().canonicalJSON(pretty: false).replacingOccurrences(of: #""radial_basis":"optimal""#, with: #""radial_basis":"supervised","supervised_mixing":0.3"#)
+        let config = try TrainingConfig.parse(bytes: Array(text.utf8), name: "<supervised cv>", baseDirectory: "", checkFiles: false)
+        guard case .optimal(let o) = config.descriptors.compactMap({ if case .soap(let t) = $0 { return t.descriptor } else { return nil } })[0].radialBasis else {
+            return XCTFail("expected the supervised basis in \(text)")
+        }
+        XCTAssertEqual(o.supervisedMixing, 0.3)
+        let data = try TrainingData.load(config)
+        let result = try CrossValidation(config: config, data: data).run(CrossValidationOptions(folds: 3, threads: 2))
+        XCTAssertEqual(result.featureMode, .recomputed)
+        XCTAssertTrue(result.notes.contains { $0.contains("fitted to each fold's training frames") }, "\(result.notes)")
+        var contractions: [RadialContraction] = []
+        for fold in result.main.folds.prefix(2) {
+            var part = data
+            part.frames = fold.trainingFrames.map { data.frames[$0] }
+            let fit = try Trainer(config: config).fit(part, species: data.speciesPresent, options: FitOptions(threads: 1))
+            contractions.append(try XCTUnwrap((fit.potential.terms[0] as? SOAPTerm)?.calculator.radialContraction))
+            for f in fold.testFrames {
+                let p = try fit.potential.predict(data.frames[f].structure, forces: true, virial: data.frames[f].virial != nil)
+                XCTAssertEqual(p.energy.bitPattern, result.predictions[f]?.energy.bitPattern)
+                XCTAssertEqual(p.forces.map(\.bitPattern), result.predictions[f]?.forces.map(\.bitPattern))
+            }
+        }
+        XCTAssertNotEqual(contractions[0], contractions[1])
+    }
 }
