@@ -28,3 +28,37 @@ print("| n_max | radial basis | E RMSE meV/atom | E MAE meV/atom | F RMSE eV/Å 
 print("|---|---|---|---|---|---|---|")
 for n, label, er, em, fr, fm, wall in sorted(rows, key=lambda r: r[0]):
     print(f"| {n} | {label} | {er:.2f} | {em:.2f} | {fr:.4f} | {fm:.4f} | {wall} |")
+
+# Paired per-fold differences against the first config (same folds): mean ± sd over the 5 folds
+# of (config − first) for the E and F RMSE, and how many folds improved.
+def folds(report, n_max):
+    basis = report["config"]["descriptors"][0]
+    if basis["n_max"] == n_max:
+        cv = report["cross_validation"]
+    else:
+        cv = next(p["result"] for p in report["sweep"]["points"] if p["value"] == n_max)
+    a = cv["across_folds"]["all"]
+    return list(zip(a["energy"]["rmse"]["per_fold"], a["force_components"]["rmse"]["per_fold"]))
+
+reports = {c: json.load(open(os.path.join(out, c, "report.json"))) for c in configs}
+base = configs[0]
+print()
+print(f"Per-fold differences against {base} (same folds; mean ± sd over folds, folds improved):")
+print()
+print("| n_max | radial basis | ΔE RMSE meV/atom | E better in | ΔF RMSE eV/Å | F better in |")
+print("|---|---|---|---|---|---|")
+for n in sorted({r[0] for r in rows}):
+    b = folds(reports[base], n)
+    for c in configs[1:]:
+        x = folds(reports[c], n)
+        de = [a[0] - o[0] for a, o in zip(x, b)]
+        df = [a[1] - o[1] for a, o in zip(x, b)]
+        def ms(v):
+            m = sum(v) / len(v)
+            s = (sum((t - m) ** 2 for t in v) / (len(v) - 1)) ** 0.5
+            return m, s
+        me, se = ms(de)
+        mf, sf = ms(df)
+        basis = reports[c]["config"]["descriptors"][0]
+        label = basis["radial_basis"] + (f" α = {basis['supervised_mixing']}" if "supervised_mixing" in basis else "")
+        print(f"| {n} | {label} | {me:+.2f} ± {se:.2f} | {sum(d < 0 for d in de)}/{len(de)} | {mf:+.4f} ± {sf:.4f} | {sum(d < 0 for d in df)}/{len(df)} |")
