@@ -79,16 +79,6 @@ public struct BispectrumCalculator: Sendable {
         BispectrumLayout.count(channelCount: channels, lMax: lMax, pseudoscalars: pseudoscalars)
     }
 
-    /// Computes into `result`, reusing its memory (see ``SOAPCalculator/compute(_:neighbours:gradients:strainGradients:threads:into:)``).
-    public func compute(
-        _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false, strainGradients: Bool = false,
-        threads: Int? = nil, into result: inout DescriptorValues
-    ) throws {
-        try compute(
-            structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads,
-            blockBytes: .max, into: &result, eachBlock: { _ in })
-    }
-
     /// Computes in blocks of rows (see ``SOAPCalculator/compute(_:neighbours:gradients:strainGradients:threads:blockBytes:into:eachBlock:)``).
     public func compute(
         _ structure: Structure, neighbours list: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,

@@ -16,7 +16,9 @@ public protocol DensityDescriptor: Sendable {
     /// Which correlation (body order and options) this is.
     var correlation: DensityCorrelation { get }
     /// Computes every centre's row into `result`, reusing its memory; `neighbours` may be a list
-    /// built for this structure with at least this cutoff (nil builds one).
+    /// built for this structure with at least this cutoff (nil builds one). Has a default: the
+    /// block-wise computation below with the whole structure as one block, which is the one a
+    /// conforming type implements.
     func compute(
         _ structure: Structure, neighbours: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
         into result: inout DescriptorValues
@@ -88,13 +90,21 @@ public enum DensityCorrelation: Hashable, Sendable {
 }
 
 extension DensityDescriptor {
-    /// The whole structure as one block (for descriptors without a block-wise driver).
+    /// Computes the descriptor into `result`, replacing its contents but reusing its memory: the
+    /// block-wise computation with the whole structure as one block.
+    ///
+    /// Gradient arrays are large (3 · entries · features doubles), and writing freshly allocated
+    /// memory costs a page fault per 4 KiB — often more than computing the gradients. Loops over
+    /// many structures should therefore keep one `DescriptorValues` and pass it here each time.
+    /// `neighbours` may be a prebuilt list (as in ``compute(_:neighbours:gradients:strainGradients:threads:)``);
+    /// nil builds one.
     public func compute(
-        _ structure: Structure, neighbours list: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
-        blockBytes: Int, into block: inout DescriptorValues, eachBlock body: (DescriptorValues) throws -> Void
+        _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false,
+        strainGradients: Bool = false, threads: Int? = nil, into result: inout DescriptorValues
     ) throws {
-        try compute(structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads, into: &block)
-        try body(block)
+        try compute(
+            structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads,
+            blockBytes: .max, into: &result, eachBlock: { _ in })
     }
 
     /// Computes every centre's row (values, and gradients if asked), from `neighbours` if given

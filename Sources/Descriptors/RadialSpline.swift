@@ -158,60 +158,81 @@ struct RadialSpline: Sendable {
     @inline(__always)
     func evaluate(_ r: Double, values: UnsafeMutablePointer<Double>) {
         coefficients.withUnsafeBufferPointer { table in
-            let position = r * inverseStep
-            let k = min(max(Int(position), 0), intervalCount - 1)
-            let t = position - Double(k)
+            let (a, t) = RadialSpline.interval(r, table: table.baseAddress!, count: functionCount,
+                                               intervalCount: intervalCount, inverseStep: inverseStep)
             let count = functionCount
-            let a = table.baseAddress! + k &* 6 &* count
-            // Two functions at a time in explicit SIMD2: the same operations per element as the
-            // scalar tail (so bitwise the same values), without the compiler's aliasing checks.
             let tv = SIMD2<Double>(repeating: t)
             var j = 0
             while j &+ 1 < count {
-                let a0 = SOAPKernels.load2(a + j), a1 = SOAPKernels.load2(a + (count &+ j))
-                let a2 = SOAPKernels.load2(a + (2 &* count &+ j)), a3 = SOAPKernels.load2(a + (3 &* count &+ j))
-                let a4 = SOAPKernels.load2(a + (4 &* count &+ j)), a5 = SOAPKernels.load2(a + (5 &* count &+ j))
-                let v4: SIMD2<Double> = a4 + tv * a5
-            let v3: SIMD2<Double> = a3 + tv * v4
-            let v2: SIMD2<Double> = a2 + tv * v3
-            SOAPKernels.store2(a0 + tv * (a1 + tv * v2), values + j)
+                SOAPKernels.store2(RadialSpline.value(RadialSpline.coefficients2(a, count, j), tv), values + j)
                 j &+= 2
             }
-            if j < count {
-                values[j] = a[j] + t * (a[count + j] + t * (a[2 * count + j] + t * (a[3 * count + j] + t * (a[4 * count + j] + t * a[5 * count + j]))))
-            }
+            if j < count { values[j] = RadialSpline.value(RadialSpline.coefficients1(a, count, j), tv)[0] }
         }
     }
 
     @inline(__always)
     static func evaluate(_ r: Double, table: UnsafePointer<Double>, count: Int, intervalCount: Int, inverseStep: Double,
                          values: UnsafeMutablePointer<Double>, derivatives: UnsafeMutablePointer<Double>) {
-        let position = r * inverseStep
-        let k = min(max(Int(position), 0), intervalCount - 1)
-        let t = position - Double(k)
-        let a = table + k &* 6 &* count
+        let (a, t) = interval(r, table: table, count: count, intervalCount: intervalCount, inverseStep: inverseStep)
         let tv = SIMD2<Double>(repeating: t), step = SIMD2<Double>(repeating: inverseStep)
         var j = 0
         while j &+ 1 < count {
-            let a0 = SOAPKernels.load2(a + j), a1 = SOAPKernels.load2(a + (count &+ j))
-            let a2 = SOAPKernels.load2(a + (2 &* count &+ j)), a3 = SOAPKernels.load2(a + (3 &* count &+ j))
-            let a4 = SOAPKernels.load2(a + (4 &* count &+ j)), a5 = SOAPKernels.load2(a + (5 &* count &+ j))
-            let v4: SIMD2<Double> = a4 + tv * a5
-            let v3: SIMD2<Double> = a3 + tv * v4
-            let v2: SIMD2<Double> = a2 + tv * v3
-            SOAPKernels.store2(a0 + tv * (a1 + tv * v2), values + j)
-            let t5: SIMD2<Double> = tv * 5
-            let d4: SIMD2<Double> = 4 * a4 + t5 * a5
-            let d3: SIMD2<Double> = 3 * a3 + tv * d4
-            let d2: SIMD2<Double> = 2 * a2 + tv * d3
-            SOAPKernels.store2((a1 + tv * d2) * step, derivatives + j)
+            let c = coefficients2(a, count, j)
+            SOAPKernels.store2(value(c, tv), values + j)
+            SOAPKernels.store2(slope(c, tv) * step, derivatives + j)
             j &+= 2
         }
         if j < count {
-            let a0 = a[j], a1 = a[count + j], a2 = a[2 * count + j]
-            let a3 = a[3 * count + j], a4 = a[4 * count + j], a5 = a[5 * count + j]
-            values[j] = a0 + t * (a1 + t * (a2 + t * (a3 + t * (a4 + t * a5))))
-            derivatives[j] = (a1 + t * (2 * a2 + t * (3 * a3 + t * (4 * a4 + t * 5 * a5)))) * inverseStep
+            let c = coefficients1(a, count, j)
+            values[j] = value(c, tv)[0]
+            derivatives[j] = (slope(c, tv) * step)[0]
         }
+    }
+
+    /// The interval of r: its coefficient rows and the position t ∈ [0, 1) in it.
+    @inline(__always)
+    static func interval(
+        _ r: Double, table: UnsafePointer<Double>, count: Int, intervalCount: Int, inverseStep: Double
+    ) -> (UnsafePointer<Double>, Double) {
+        let position = r * inverseStep
+        let k = min(max(Int(position), 0), intervalCount - 1)
+        return (table + k &* 6 &* count, position - Double(k))
+    }
+
+    typealias Coefficients2 = (SIMD2<Double>, SIMD2<Double>, SIMD2<Double>, SIMD2<Double>, SIMD2<Double>, SIMD2<Double>)
+
+    /// The six coefficients of functions j and j + 1.
+    @inline(__always)
+    static func coefficients2(_ a: UnsafePointer<Double>, _ count: Int, _ j: Int) -> Coefficients2 {
+        (SOAPKernels.load2(a + j), SOAPKernels.load2(a + (count &+ j)), SOAPKernels.load2(a + (2 &* count &+ j)),
+         SOAPKernels.load2(a + (3 &* count &+ j)), SOAPKernels.load2(a + (4 &* count &+ j)),
+         SOAPKernels.load2(a + (5 &* count &+ j)))
+    }
+
+    /// The six coefficients of function j alone, in the first lane (the last, odd function).
+    @inline(__always)
+    static func coefficients1(_ a: UnsafePointer<Double>, _ count: Int, _ j: Int) -> Coefficients2 {
+        (SIMD2(a[j], 0), SIMD2(a[count &+ j], 0), SIMD2(a[2 &* count &+ j], 0), SIMD2(a[3 &* count &+ j], 0),
+         SIMD2(a[4 &* count &+ j], 0), SIMD2(a[5 &* count &+ j], 0))
+    }
+
+    /// a0 + t(a1 + t(a2 + t(a3 + t(a4 + t a5)))), per lane (the scalar form's operations).
+    @inline(__always)
+    static func value(_ c: Coefficients2, _ t: SIMD2<Double>) -> SIMD2<Double> {
+        let v4: SIMD2<Double> = c.4 + t * c.5
+        let v3: SIMD2<Double> = c.3 + t * v4
+        let v2: SIMD2<Double> = c.2 + t * v3
+        return c.0 + t * (c.1 + t * v2)
+    }
+
+    /// a1 + t(2a2 + t(3a3 + t(4a4 + 5t a5))), per lane (d/dt of ``value(_:_:)``).
+    @inline(__always)
+    static func slope(_ c: Coefficients2, _ t: SIMD2<Double>) -> SIMD2<Double> {
+        let t5: SIMD2<Double> = t * 5
+        let d4: SIMD2<Double> = 4 * c.4 + t5 * c.5
+        let d3: SIMD2<Double> = 3 * c.3 + t * d4
+        let d2: SIMD2<Double> = 2 * c.2 + t * d3
+        return c.1 + t * d2
     }
 }

@@ -331,22 +331,6 @@ public struct SOAPCalculator: Sendable {
         return try compute(structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads)
     }
 
-    /// Computes the descriptor into `result`, replacing its contents but reusing its memory.
-    ///
-    /// Gradient arrays are large (3 · entries · features doubles), and writing freshly allocated
-    /// memory costs a page fault per 4 KiB — often more than computing the gradients. Loops over
-    /// many structures should therefore keep one `DescriptorValues` and pass it here each time.
-    /// `neighbours` may be a prebuilt list (as in ``DensityDescriptor/compute(_:neighbours:gradients:strainGradients:threads:)``);
-    /// nil builds one.
-    public func compute(
-        _ structure: Structure, neighbours list: NeighbourList? = nil, gradients: Bool = false,
-        strainGradients: Bool = false, threads: Int? = nil, into result: inout DescriptorValues
-    ) throws {
-        try compute(
-            structure, neighbours: list, gradients: gradients, strainGradients: strainGradients, threads: threads,
-            blockBytes: .max, into: &result, eachBlock: { _ in })
-    }
-
     /// Computes the rows in consecutive blocks of at most about `blockBytes` of output (at least
     /// one row each), calling `body` with each block in order; the rows are bit for bit those of
     /// ``compute(_:neighbours:gradients:strainGradients:threads:into:)`` (see

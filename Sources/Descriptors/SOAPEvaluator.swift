@@ -22,7 +22,7 @@ enum SOAPEvaluator {
     /// Evaluates the plan's rows in consecutive blocks, each into `block` (the memory of its
     /// arrays reused from block to block), and calls `body` after each. A block takes rows while
     /// its arrays stay within `blockBytes` (at least one row); no rows make one empty block; with
-    /// `.max` the one block is the whole structure, as ``SOAPCalculator/compute(_:neighbours:gradients:strainGradients:threads:into:)``
+    /// `.max` the one block is the whole structure, as ``DensityDescriptor/compute(_:neighbours:gradients:strainGradients:threads:into:)``
     /// returns it. A block's gradient offsets count from its first entry. Rows are independent,
     /// so the values do not depend on the blocks or the thread count.
     static func runBlocks(

@@ -89,22 +89,7 @@ struct RealSphericalHarmonics: Sendable {
         _ vector: SIMD3<Double>, distance: Double, values: UnsafeMutablePointer<Double>,
         gradients: UnsafeMutablePointer<Double>?, scratch: UnsafeMutablePointer<Double>
     ) {
-        let inverse = 1 / distance
-        let x = vector.x * inverse, y = vector.y * inverse, z = vector.z * inverse
-        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
-        let q = scratch                      // Q̄_l^m at l(l+1)/2 + m
-        let c = scratch + triangle           // c_m, m = 0 ... lMax (+1 spare)
-        let s = c + (lMax &+ 2)               // s_m
-        legendre(z, into: q)
-        // (x + iy)^m
-        c[0] = 1
-        s[0] = 0
-        if lMax >= 1 {
-            for m in 1...lMax {
-                c[m] = c[m &- 1] * x - s[m &- 1] * y
-                s[m] = c[m &- 1] * y + s[m &- 1] * x
-            }
-        }
+        let (x, y, z, inverse, q, c, s) = angularParts(vector, distance: distance, scratch: scratch)
         for l in 0...lMax {
             let row = l &* (l &+ 1) / 2
             let centre = l &* l &+ l
@@ -129,21 +114,7 @@ struct RealSphericalHarmonics: Sendable {
         _ vector: SIMD3<Double>, distance: Double, weights h: UnsafePointer<Double>,
         valueWeights hs: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>
     ) -> (value: Double, gradient: SIMD3<Double>) {
-        let inverse = 1 / distance
-        let x = vector.x * inverse, y = vector.y * inverse, z = vector.z * inverse
-        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
-        let q = scratch
-        let c = scratch + triangle
-        let s = c + (lMax &+ 2)
-        legendre(z, into: q)
-        c[0] = 1
-        s[0] = 0
-        if lMax >= 1 {
-            for m in 1...lMax {
-                c[m] = c[m &- 1] * x - s[m &- 1] * y
-                s[m] = c[m &- 1] * y + s[m &- 1] * x
-            }
-        }
+        let (x, y, z, inverse, q, c, s) = angularParts(vector, distance: distance, scratch: scratch)
         var value = 0.0, sx = 0.0, sy = 0.0, sz = 0.0
         zDerivative.withUnsafeBufferPointer { dz in
             // m = 0: F = Q̄_l^0(z), ∂F/∂z = dz Q̄_l^1.
@@ -178,6 +149,30 @@ struct RealSphericalHarmonics: Sendable {
         }
         let radial = x * sx + y * sy + z * sz
         return (value, SIMD3((sx - x * radial) * inverse, (sy - y * radial) * inverse, (sz - z * radial) * inverse))
+    }
+
+    /// The unit vector (x, y, z), 1/|r|, and in `scratch` the normalised Legendre functions
+    /// Q̄_l^m(z) (`q`, at l(l+1)/2 + m) and c_m + i s_m = (x + iy)^m (`c`, `s`, m = 0 ... lMax).
+    @inlinable @inline(__always)
+    func angularParts(_ vector: SIMD3<Double>, distance: Double, scratch: UnsafeMutablePointer<Double>) -> (
+        Double, Double, Double, Double, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>
+    ) {
+        let inverse = 1 / distance
+        let x = vector.x * inverse, y = vector.y * inverse, z = vector.z * inverse
+        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
+        let q = scratch                      // Q̄_l^m at l(l+1)/2 + m
+        let c = scratch + triangle           // c_m, m = 0 ... lMax (+1 spare)
+        let s = c + (lMax &+ 2)              // s_m
+        legendre(z, into: q)
+        c[0] = 1
+        s[0] = 0
+        if lMax >= 1 {
+            for m in 1...lMax {
+                c[m] = c[m &- 1] * x - s[m &- 1] * y
+                s[m] = c[m &- 1] * y + s[m &- 1] * x
+            }
+        }
+        return (x, y, z, inverse, q, c, s)
     }
 
     /// Normalised associated Legendre functions Q̄_l^m(z) into `q[l(l+1)/2 + m]`.

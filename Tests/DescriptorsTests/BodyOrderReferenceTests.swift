@@ -56,14 +56,16 @@ private struct OddOnly: DensityDescriptor {
     var radialContraction: RadialContraction? { nil }
     var featureCount: Int { kept.count }
     var correlation: DensityCorrelation { .bispectrum(pseudoscalars: true) }
+    /// The whole structure as one block.
     func compute(
         _ structure: Structure, neighbours: NeighbourList?, gradients: Bool, strainGradients: Bool, threads: Int?,
-        into result: inout DescriptorValues
+        blockBytes: Int, into block: inout DescriptorValues, eachBlock body: (DescriptorValues) throws -> Void
     ) throws {
         let full = try base.compute(structure)
         let f = base.featureCount
-        result = DescriptorValues(
+        block = DescriptorValues(
             featureCount: kept.count, centres: full.centres,
             values: (0..<full.rowCount).flatMap { r in kept.map { full.values[r * f + $0] } })
+        try body(block)
     }
 }
