@@ -141,4 +141,29 @@ final class SupervisedBasisTests: XCTestCase {
 
         XCTAssertThrowsError(try supervised(1.5)) { error in XCTAssertEqual((error as? InputError)?.field, "supervised_mixing") }
     }
+
+    /// Two species, separate and combined: α = 1 is the PCA basis; with α < 1 each species' l = 0
+    /// block (or the combined l = 0 block over both) takes its part of the weights, deterministically
+    /// for any thread count.
+    func testTwoSpeciesSeparateAndCombined() throws {
+        let structures = RadialContractionTests.siliconOxygen
+        let h = TestStructures.soap(nMax: 3, lMax: 1, species: [8, 14])
+        let weights: [Double] = [0.2, -0.1, 0.3, 0.05, -0.2, 0.1, 0.4, -0.3, 0.2, 0.1]
+        for combined in [false, true] {
+            let pca = try RadialContraction.fit(h, primitiveCount: 5, combineSpecies: combined, structures: structures, centres: centres(structures), threads: 2)
+            func supervised(_ alpha: Double, threads: Int = 2) throws -> RadialContraction {
+                try RadialContraction.fit(
+                    h, primitiveCount: 5, combineSpecies: combined, structures: structures, centres: centres(structures), threads: threads,
+                    supervision: .init(mixing: alpha, weights: weights))
+            }
+            let one = try supervised(1)
+            for (a, b) in zip(one.matrices, pca.matrices) { XCTAssertEqual(a, b, accuracy: 1e-9, "combined \(combined)") }
+            let half = try supervised(0.5)
+            XCTAssertEqual(half, try supervised(0.5, threads: 1))
+            for s in 0..<2 {
+                XCTAssertNotEqual(half.matrix(speciesIndex: s, l: 0), pca.matrix(speciesIndex: s, l: 0), "combined \(combined), species \(s)")
+                XCTAssertEqual(half.matrix(speciesIndex: s, l: 1), pca.matrix(speciesIndex: s, l: 1))
+            }
+        }
+    }
 }
