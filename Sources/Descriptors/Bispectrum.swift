@@ -129,51 +129,8 @@ final class BispectrumWorkspace: CorrelationWorkspace {
 
     override func unnormalisedValues() {
         let c = UnsafePointer(density.coefficients)
-        let h = terms
-        layout.termFirst.withUnsafeBufferPointer { tf in
-        layout.termSecond.withUnsafeBufferPointer { ts in
-        layout.termL.withUnsafeBufferPointer { tl in
-        layout.termOffset.withUnsafeBufferPointer { to in
-        layout.termCouplingStart.withUnsafeBufferPointer { start in
-        layout.termCouplingEnd.withUnsafeBufferPointer { end in
-        layout.couplingFirst.withUnsafeBufferPointer { cf in
-        layout.couplingSecond.withUnsafeBufferPointer { cs in
-        layout.couplingThird.withUnsafeBufferPointer { ct in
-        layout.couplingValue.withUnsafeBufferPointer { cv in
-            for t in 0..<tf.count {
-                let out = h + Int(to[t])
-                out.update(repeating: 0, count: 2 * Int(tl[t]) + 1)
-                let a = c + Int(tf[t]), b = c + Int(ts[t])
-                for e in Int(start[t])..<Int(end[t]) {
-                    out[Int(ct[e])] += cv[e] * a[Int(cf[e])] * b[Int(cs[e])]
-                }
-            }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        }
-        layout.featureTerm.withUnsafeBufferPointer { ft in
-        layout.featureFactor.withUnsafeBufferPointer { ff in
-        layout.valueOffset.withUnsafeBufferPointer { vo in
-        layout.valueDegeneracy.withUnsafeBufferPointer { vd in
-        layout.termOffset.withUnsafeBufferPointer { to in
-            for f in 0..<featureCount {
-                let c3 = c + Int(vo[f]), term = h + Int(to[Int(ft[3 * f + 2])])
-                var sum = 0.0
-                for m in 0..<Int(vd[f]) { sum += c3[m] * term[m] }
-                raw[f] = ff[3 * f + 2] * sum
-            }
-        }
-        }
-        }
-        }
-        }
+        layout.terms(coefficients: c, into: terms)
+        layout.values(coefficients: c, terms: UnsafePointer(terms), into: raw)
     }
 
     override func pairGradient(
@@ -236,5 +193,87 @@ final class BispectrumWorkspace: CorrelationWorkspace {
         }
         }
         return dots
+    }
+}
+
+extension BispectrumLayout {
+    /// Every term H_t of one row, from its coefficients (channel x (l_max+1)²), into `h`
+    /// (``termValueCount`` values).
+    func terms(coefficients c: UnsafePointer<Double>, into h: UnsafeMutablePointer<Double>) {
+        termFirst.withUnsafeBufferPointer { tf in
+        termSecond.withUnsafeBufferPointer { ts in
+        termL.withUnsafeBufferPointer { tl in
+        termOffset.withUnsafeBufferPointer { to in
+        termCouplingStart.withUnsafeBufferPointer { start in
+        termCouplingEnd.withUnsafeBufferPointer { end in
+        couplingFirst.withUnsafeBufferPointer { cf in
+        couplingSecond.withUnsafeBufferPointer { cs in
+        couplingThird.withUnsafeBufferPointer { ct in
+        couplingValue.withUnsafeBufferPointer { cv in
+            for t in 0..<tf.count {
+                let out = h + Int(to[t])
+                out.update(repeating: 0, count: 2 * Int(tl[t]) + 1)
+                let a = c + Int(tf[t]), b = c + Int(ts[t])
+                for e in Int(start[t])..<Int(end[t]) {
+                    out[Int(ct[e])] += cv[e] * a[Int(cf[e])] * b[Int(cs[e])]
+                }
+            }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+        }
+    }
+
+    /// The unnormalised features of one row: Σ_μ c_{s3 μ} H_{s1 s2, l3}[μ] times the factor.
+    func values(coefficients c: UnsafePointer<Double>, terms h: UnsafePointer<Double>, into raw: UnsafeMutablePointer<Double>) {
+        featureTerm.withUnsafeBufferPointer { ft in
+        featureFactor.withUnsafeBufferPointer { ff in
+        valueOffset.withUnsafeBufferPointer { vo in
+        valueDegeneracy.withUnsafeBufferPointer { vd in
+        termOffset.withUnsafeBufferPointer { to in
+            for f in 0..<featureCount {
+                let c3 = c + Int(vo[f]), term = h + Int(to[Int(ft[3 * f + 2])])
+                var sum = 0.0
+                for m in 0..<Int(vd[f]) { sum += c3[m] * term[m] }
+                raw[f] = ff[3 * f + 2] * sum
+            }
+        }
+        }
+        }
+        }
+        }
+    }
+
+    /// Reverse mode: G += Σ_f u_f ∂v_f/∂c, where through slot k of feature f, ∂v_f/∂c_{slot k, μ}
+    /// = factor_k H_{other two}[μ] (the same three terms the forward gradient sums over).
+    func coefficientAdjoint(
+        valueAdjoint u: UnsafePointer<Double>, terms h: UnsafePointer<Double>, into g: UnsafeMutablePointer<Double>
+    ) {
+        let lm = lCount * lCount
+        featureSlots.withUnsafeBufferPointer { fs in
+        featureTerm.withUnsafeBufferPointer { ft in
+        featureFactor.withUnsafeBufferPointer { ff in
+        termOffset.withUnsafeBufferPointer { to in
+            for f in 0..<featureCount {
+                let uf = u[f]
+                for k in (3 &* f)..<(3 &* f &+ 3) {
+                    let slot = Int(fs[k])
+                    let l = slot % lCount
+                    let target = g + ((slot / lCount) &* lm &+ l &* l)
+                    let term = h + Int(to[Int(ft[k])])
+                    let weight = uf * ff[k]
+                    for m in 0..<(2 &* l &+ 1) { target[m] += weight * term[m] }
+                }
+            }
+        }
+        }
+        }
+        }
     }
 }

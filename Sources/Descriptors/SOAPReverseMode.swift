@@ -20,12 +20,56 @@ extension SOAPCalculator: ReverseModeDescriptor {
         _ structure: Structure, neighbours list: NeighbourList, forces: Bool, virial: Bool, blockSize: Int, threads: Int,
         energy: (ReverseModeBlock) -> Void
     ) throws -> ReverseModeResult {
+        try SOAPBlockState.evaluateReverse(
+            density: self, correlation: .power, structure, neighbours: list, forces: forces, virial: virial,
+            blockSize: blockSize, threads: threads, energy: energy)
+    }
+
+    public func reverseModeBlockBytes(blockSize: Int, pairsPerRow: Int) -> Int {
+        SOAPBlockState.blockBytes(density: self, featureCount: featureCount, termValueCount: 0, blockSize: blockSize, pairsPerRow: pairsPerRow)
+    }
+}
+
+/// Reverse mode of the bispectrum: as the power spectrum's, with G = ∂E/∂c from
+/// ``BispectrumLayout/coefficientAdjoint(valueAdjoint:terms:into:)``.
+extension BispectrumCalculator: ReverseModeDescriptor {
+    public func evaluateReverse(
+        _ structure: Structure, neighbours list: NeighbourList, forces: Bool, virial: Bool, blockSize: Int, threads: Int,
+        energy: (ReverseModeBlock) -> Void
+    ) throws -> ReverseModeResult {
+        try SOAPBlockState.evaluateReverse(
+            density: density, correlation: .bispectrum(layout), structure, neighbours: list, forces: forces, virial: virial,
+            blockSize: blockSize, threads: threads, energy: energy)
+    }
+
+    public func reverseModeBlockBytes(blockSize: Int, pairsPerRow: Int) -> Int {
+        SOAPBlockState.blockBytes(
+            density: density, featureCount: featureCount, termValueCount: layout.termValueCount, blockSize: blockSize,
+            pairsPerRow: pairsPerRow)
+    }
+}
+
+/// Which density correlation a reverse-mode block evaluates.
+enum BlockCorrelation {
+    /// The power spectrum (SOAP), full or with selected features.
+    case power
+    /// The bispectrum.
+    case bispectrum(BispectrumLayout)
+}
+
+extension SOAPBlockState {
+    /// The reverse-mode evaluation shared by the density correlations (see ``ReverseModeDescriptor``).
+    static func evaluateReverse(
+        density calculator: SOAPCalculator, correlation: BlockCorrelation, _ structure: Structure, neighbours list: NeighbourList,
+        forces: Bool, virial: Bool, blockSize: Int, threads: Int, energy: (ReverseModeBlock) -> Void
+    ) throws -> ReverseModeResult {
+        let hyperparameters = calculator.hyperparameters
         guard list.centreCount <= structure.count, list.cutoffRadius >= hyperparameters.cutoffRadius else {
             throw InputError(
                 file: structure.source?.file ?? "<memory>", line: structure.source?.line, field: "cutoff",
                 message: "the neighbour list (\(list.centreCount) atoms, cutoff \(list.cutoffRadius) Å) does not fit this structure (\(structure.count) atoms) and SOAP cutoff (\(hyperparameters.cutoffRadius) Å)")
         }
-        let plan = try SOAPPlan(calculator: self, structure: structure, list: list, needsEntries: false)
+        let plan = try SOAPPlan(calculator: calculator, structure: structure, list: list, needsEntries: false)
         let rows = plan.rowCount
         let blockSize = max(1, blockSize)
         let blockCount = (rows + blockSize - 1) / blockSize
@@ -38,12 +82,13 @@ extension SOAPCalculator: ReverseModeDescriptor {
             return ReverseModeResult(centres: plan.centres, localEnergies: localEnergies, forces: forceValues, virial: virialValues)
         }
         let states = (0..<slots).map { _ in
-            SOAPBlockState(calculator: self, blockSize: min(blockSize, rows), pairCapacity: plan.maximumPairCount)
+            SOAPBlockState(
+                calculator: calculator, correlation: correlation, blockSize: min(blockSize, rows), pairCapacity: plan.maximumPairCount)
         }
         localEnergies.withUnsafeMutableBufferPointer { energies in
         forceValues.withUnsafeMutableBufferPointer { forcesOut in
         virialValues.withUnsafeMutableBufferPointer { virialOut in
-            SOAPEvaluator.withRowInputs(calculator: self, structure: structure, list: list, plan: plan, entryAtoms: false) { inputs in
+            SOAPEvaluator.withRowInputs(calculator: calculator, structure: structure, list: list, plan: plan, entryAtoms: false) { inputs in
                 // Waves of `slots` blocks: evaluated concurrently, then reduced in block order.
                 var waveStart = 0
                 while waveStart < blockCount {
@@ -76,17 +121,19 @@ extension SOAPCalculator: ReverseModeDescriptor {
         return ReverseModeResult(centres: plan.centres, localEnergies: localEnergies, forces: forceValues, virial: virialValues)
     }
 
-    public func reverseModeBlockBytes(blockSize: Int, pairsPerRow: Int) -> Int {
-        let lCount = hyperparameters.lMax + 1
-        let lm = lCount * lCount, nl = hyperparameters.nMax * lCount
+    /// Bytes one concurrent block holds (see ``ReverseModeDescriptor/reverseModeBlockBytes(blockSize:pairsPerRow:)``).
+    static func blockBytes(density: SOAPCalculator, featureCount: Int, termValueCount: Int, blockSize: Int, pairsPerRow: Int) -> Int {
+        let h = density.hyperparameters, channelCount = density.channelCount
+        let lCount = h.lMax + 1
+        let lm = lCount * lCount, nl = h.nMax * lCount
         let p = max(1, pairsPerRow)
         // Per row: its coefficients, values, ∂E/∂v, norm and pair forces; per block: one
         // SOAPWorkspace (pair tables with gradients, coefficients, scratch), the coefficient
-        // adjoints and pair scratch (h and h′ of one pair).
+        // adjoints and pair scratch (h and h′ of one pair), the spectrum and its adjoint, terms.
         let perRow = channelCount * lm + 2 * featureCount + 1 + 3 * p
-        let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * featureCount + 2 * nl + 4 * channelCount * lCount
-            + 4 * nl + harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
-        let perBlock = workspace + channelCount * lm + featureCount + 2 * lm
+        let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * density.featureCount + 2 * nl + 4 * channelCount * lCount
+            + 4 * nl + density.harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
+        let perBlock = workspace + channelCount * lm + 2 * featureCount + 2 * lm + termValueCount
         return 8 * (blockSize * perRow + perBlock)
     }
 }
@@ -119,11 +166,25 @@ final class SOAPBlockState {
     /// Scratch of one pair: h_lm and h′_lm (2 x LM).
     let harmonicWeights: UnsafeMutablePointer<Double>
     let inverseRootDegeneracy: [Double]
+    /// What the block's values are, the unnormalised values of one row (F) and, for the
+    /// bispectrum, its terms.
+    let correlation: BlockCorrelation
+    let spectrum: UnsafeMutablePointer<Double>
+    let terms: UnsafeMutablePointer<Double>
 
-    init(calculator: SOAPCalculator, blockSize: Int, pairCapacity: Int) {
+    init(calculator: SOAPCalculator, correlation: BlockCorrelation, blockSize: Int, pairCapacity: Int) {
         self.calculator = calculator
+        self.correlation = correlation
         let h = calculator.hyperparameters
-        featureCount = calculator.featureCount
+        var termCount = 0
+        switch correlation {
+        case .power: featureCount = calculator.featureCount
+        case .bispectrum(let layout):
+            featureCount = layout.featureCount
+            termCount = layout.termValueCount
+        }
+        spectrum = .allocate(capacity: max(1, featureCount))
+        terms = .allocate(capacity: max(1, termCount))
         channelCount = calculator.channelCount
         nMax = h.nMax
         lCount = h.lMax + 1
@@ -153,6 +214,8 @@ final class SOAPBlockState {
         spectrumAdjoint.deallocate()
         coefficientAdjoint.deallocate()
         harmonicWeights.deallocate()
+        spectrum.deallocate()
+        terms.deallocate()
     }
 
     /// Expands every row of the block (keeping its coefficients) and writes its (normalised)
@@ -163,13 +226,18 @@ final class SOAPBlockState {
             workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: false)
             let coefficients = rowCoefficients + k * coefficientCount
             coefficients.update(from: workspace.coefficients, count: coefficientCount)
-            let spectrum = workspace.spectrum
-            if let selection = calculator.selection {
-                selection.powerSpectrum(coefficients: coefficients, lmCount: lmCount, into: spectrum)
-            } else {
-                SOAPKernels.powerSpectrum(
-                    coefficients: coefficients, channelCount: channelCount, lCount: lCount,
-                    inverseRootDegeneracy: workspace.inverseRootDegeneracy, into: spectrum)
+            switch correlation {
+            case .power:
+                if let selection = calculator.selection {
+                    selection.powerSpectrum(coefficients: coefficients, lmCount: lmCount, into: spectrum)
+                } else {
+                    SOAPKernels.powerSpectrum(
+                        coefficients: coefficients, channelCount: channelCount, lCount: lCount,
+                        inverseRootDegeneracy: workspace.inverseRootDegeneracy, into: spectrum)
+                }
+            case .bispectrum(let layout):
+                layout.terms(coefficients: coefficients, into: terms)
+                layout.values(coefficients: coefficients, terms: terms, into: spectrum)
             }
             var squaredNorm = 0.0
             for i in 0..<f { squaredNorm += spectrum[i] * spectrum[i] }
@@ -206,11 +274,17 @@ final class SOAPBlockState {
             }
             // (2) G = ∂E/∂c.
             coefficientAdjoint.update(repeating: 0, count: coefficientCount)
-            if let selection = calculator.selection {
-                selection.coefficientAdjoint(
-                    spectrumAdjoint: spectrumAdjoint, coefficients: coefficients, into: coefficientAdjoint)
-            } else {
-                powerSpectrumAdjoint(coefficients: coefficients)
+            switch correlation {
+            case .power:
+                if let selection = calculator.selection {
+                    selection.coefficientAdjoint(
+                        spectrumAdjoint: spectrumAdjoint, coefficients: coefficients, into: coefficientAdjoint)
+                } else {
+                    powerSpectrumAdjoint(coefficients: coefficients)
+                }
+            case .bispectrum(let layout):
+                layout.terms(coefficients: coefficients, into: terms)
+                layout.coefficientAdjoint(valueAdjoint: spectrumAdjoint, terms: terms, into: coefficientAdjoint)
             }
             // (3) each pair, its radial functions and harmonics evaluated again.
             for q in 0..<pairCount {

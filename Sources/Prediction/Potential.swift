@@ -192,8 +192,8 @@ public struct SOAPTerm: PotentialTerm {
         _ structure: Structure, neighbours: NeighbourList, alpha: [Double], forces: Bool, virial: Bool, threads: Int
     ) throws -> Prediction {
         guard let reverse = calculator as? any ReverseModeDescriptor else {
-            // Radial spectrum and bispectrum: forward gradients contracted with the kernel
-            // derivative (reverse mode is SOAP's so far).
+            // The radial spectrum: forward gradients contracted with the kernel derivative
+            // (reverse mode is the power spectrum's and the bispectrum's so far).
             // The given list, not one of the descriptor's own: it may hold only the first atoms
             // as centres (NeighbourList.firstCentres).
             var d = DescriptorValues(featureCount: calculator.featureCount, centres: [], values: [])

@@ -88,6 +88,11 @@ final class ReversePredictionTests: XCTestCase {
         try check(config, "optimal basis + n_features + radial scaling")
     }
 
+    func testBispectrumTermBesideSOAP() throws {
+        let config = try soapConfig(#""cutoff": 4.5, "n_max": 3, "l_max": 2, "atom_sigma": 0.5, "delta": 1.0, "zeta": 4, "n_sparse": 30}, {"type": "bispectrum", "cutoff": 4.5, "n_max": 3, "l_max": 3, "atom_sigma": 0.5, "delta": 0.3, "zeta": 2, "n_sparse": 30, "radial_basis": "optimal", "n_max_primitive": 6, "basis_sample": 200"#)
+        try check(config, "soap + bispectrum (optimal basis)")
+    }
+
     /// A moderate cell (4,096 atoms, 64 blocks) predicts within the estimate, which stays far
     /// below what the forward path's descriptor gradients would take.
     func testModerateCellMemoryEstimate() throws {
