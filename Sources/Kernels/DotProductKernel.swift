@@ -169,18 +169,15 @@ public struct DotProductKernel: Sendable {
                             scratch.deallocate()
                             scratch = .allocate(capacity: h * m)
                         }
-                        do {
-                            let hp = scratch
-                            // H = grad X ᵀ, column-major h x M.
-                            RawBLAS.gemm(
-                                transposeA: true, transposeB: false, m: h, n: m, k: f, alpha: 1,
-                                a: grad.baseAddress! + 3 * p0 * f, lda: f, b: x.baseAddress, ldb: f, beta: 0,
-                                c: hp.baseAddress, ldc: h)
-                            Self.scatterForceColumns(
-                                h: UnsafePointer(hp.baseAddress!), entries: h, s: s, rows: rowStart..<rowEnd, descriptorRows: n,
-                                firstEntry: p0, offsets: d.gradientOffsets, atoms: d.gradientAtoms,
-                                out: out.baseAddress! + columnOffset * ld + forceRow, ld: ld, columns: m)
-                        }
+                        // H = grad X ᵀ, column-major h x M.
+                        RawBLAS.gemm(
+                            transposeA: true, transposeB: false, m: h, n: m, k: f, alpha: 1,
+                            a: grad.baseAddress! + 3 * p0 * f, lda: f, b: x.baseAddress, ldb: f, beta: 0,
+                            c: scratch.baseAddress, ldc: h)
+                        Self.scatterForceColumns(
+                            h: UnsafePointer(scratch.baseAddress!), entries: h, s: s, rows: rowStart..<rowEnd, descriptorRows: n,
+                            firstEntry: p0, offsets: d.gradientOffsets, atoms: d.gradientAtoms,
+                            out: out.baseAddress! + columnOffset * ld + forceRow, ld: ld, columns: m)
                     }
                     rowStart = rowEnd
                 }

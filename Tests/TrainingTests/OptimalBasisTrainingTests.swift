@@ -15,6 +15,20 @@ import XCTest
 /// Training with the optimal radial basis and feature selection: fitted before pass 1, stored
 /// in the model, and used by prediction without training data.
 /// A config on the shipped Zuo data with one soap term given as JSON members (without braces).
+/// Fits `config` on `frames` small frames with 1 and with 2 threads, asserts the two model files
+/// are byte-identical, and returns the 1-thread fit, its model file text, the trainer and the data.
+func fitWithOneAndTwoThreads(
+    _ config: TrainingConfig, frames: Int, file: StaticString = #filePath, line: UInt = #line
+) throws -> (fit: FitResult, text: String, trainer: Trainer, data: TrainingData) {
+    let data = try smallData(config, frames: frames)
+    let trainer = Trainer(config: config)
+    let one = try trainer.fit(data, options: FitOptions(threads: 1))
+    let two = try trainer.fit(data, options: FitOptions(threads: 2))
+    let text = trainer.modelFile(for: one, data: data).encoded()
+    XCTAssertEqual(text, trainer.modelFile(for: two, data: data).encoded(), file: file, line: line)
+    return (one, text, trainer, data)
+}
+
 func soapConfig(_ term: String) throws -> TrainingConfig {
     let json = """
         {
@@ -44,12 +58,7 @@ final class OptimalBasisTrainingTests: XCTestCase {
     /// (version 2) round-trips through its file and predicts bit for bit the same.
     func testOptimalModelRoundTripAndDeterminism() throws {
         let config = try soapConfig(#""cutoff": 4.5, "cutoff_transition_width": 1.0, "n_max": 4, "l_max": 3, "atom_sigma": 0.5, "delta": 1.0, "n_sparse": 30, "radial_basis": "optimal", "n_max_primitive": 10, "n_features": 25, "basis_sample": 200"#)
-        let data = try smallData(config, frames: 10)
-        let trainer = Trainer(config: config)
-        let one = try trainer.fit(data, options: FitOptions(threads: 1))
-        let two = try trainer.fit(data, options: FitOptions(threads: 2))
-        let text = trainer.modelFile(for: one, data: data).encoded()
-        XCTAssertEqual(text, trainer.modelFile(for: two, data: data).encoded())
+        let (one, text, trainer, data) = try fitWithOneAndTwoThreads(config, frames: 10)
         XCTAssertTrue(text.contains("\"version\": 3"))
         let soap = try XCTUnwrap(one.potential.terms[0] as? SOAPTerm)
         let contraction = try XCTUnwrap(soap.calculator.radialContraction)

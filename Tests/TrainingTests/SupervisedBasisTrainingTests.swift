@@ -22,12 +22,7 @@ final class SupervisedBasisTrainingTests: XCTestCase {
     /// models for 1 and 2 threads; α = 1 gives the optimal basis's model to round-off.
     func testSupervisedModelRoundTripAndDeterminism() throws {
         let config = try soapConfig(term(0.3))
-        let data = try smallData(config, frames: 10)
-        let trainer = Trainer(config: config)
-        let one = try trainer.fit(data, options: FitOptions(threads: 1))
-        let two = try trainer.fit(data, options: FitOptions(threads: 2))
-        let text = trainer.modelFile(for: one, data: data).encoded()
-        XCTAssertEqual(text, trainer.modelFile(for: two, data: data).encoded())
+        let (one, text, trainer, data) = try fitWithOneAndTwoThreads(config, frames: 10)
         XCTAssertTrue(text.contains("\"supervised_mixing\""), "the provenance config records the mixing")
         let soap = try XCTUnwrap(one.potential.terms[0] as? SOAPTerm)
         let contraction = try XCTUnwrap(soap.calculator.radialContraction)
