@@ -113,7 +113,9 @@ let package = Package(
             ],
             swiftSettings: languageMode
         ),
-        .target(name: "LinearAlgebra", dependencies: ["CLapack"], swiftSettings: languageMode),
+        // OpenBLAS kernel re-selection when its CPU detection falls back below AVX2 (C, weak symbols).
+        .target(name: "COpenBLASCore"),
+        .target(name: "LinearAlgebra", dependencies: ["CLapack", "COpenBLASCore"], swiftSettings: languageMode),
         .target(
             name: "AtomicStructures",
             dependencies: [
@@ -291,7 +293,7 @@ let package = Package(
         .executableTarget(
             name: "gap-bench",
             dependencies: [
-                "AtomicStructures", "CommandLineSupport", "Descriptors", "Kernels", "LinearAlgebra",
+                "AtomicStructures", "CommandLineSupport", "Descriptors", "JSON", "Kernels", "LinearAlgebra",
                 "ModelFiles", "NeighbourLists", "Parallelism", "Prediction", "Support",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

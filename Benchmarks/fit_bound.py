@@ -10,15 +10,15 @@ The bound counts the dense products a sparse-GP fit of this kind cannot avoid in
     descriptor-gradient entry (centre i, atom j, 3 directions, F features) meets all M sparse
     points: 6 F M flops per entry (the entries are counted here with ASE's neighbour list);
   * the QR of the N x M weighted design matrix (plus M rows of U): 2 N M² − 2 M³/3 flops;
-these at the single-core dgemm rate of the OpenBLAS the package links (timed here, ctypes, a
+these at the single-core dgemm rate of the OpenBLAS the package links, with the kernels it runs
+(Benchmarks/blas_kernels.py; timed here, ctypes, a
 (1,024 x F)(F x M) product), plus the SOAP descriptors with gradients (timed by gap-bench soap).
 gap_fit (quippy-ase wheel, OMP_NUM_THREADS=1) fits the same data with the same settings.
 Writes Benchmarks/results/fit_bound.json. From the package root after `swift build -c release`:
 
-  nice python3 Benchmarks/fit_bound.py [--repeats 3] [--skip-gap-fit]
+  nice python3 Benchmarks/fit_bound.py [--repeats 3] [--skip-gap-fit] [--gap-fit-kernels package|as-installed]
 """
 import argparse
-import ctypes
 import json
 import os
 import re
@@ -33,6 +33,9 @@ from ase.io import read, write
 from ase.neighborlist import neighbor_list
 
 PACKAGE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PACKAGE / "Benchmarks"))
+import blas_kernels  # noqa: E402
+
 N_MAX, L_MAX, N_SPARSE, PAIR_SPARSE = 8, 6, 1000, 20
 SOAP = {"cutoff": 5.0, "cutoff_transition_width": 1.0, "n_max": N_MAX, "l_max": L_MAX, "atom_sigma": 0.5,
         "delta": 1.0, "zeta": 4}
@@ -54,11 +57,7 @@ def timed(command, cwd, env=None):
     return {"cpu_seconds": user + system, "wall_seconds": wall, "peak_rss_mb": rss / 1024}
 
 
-def dgemm_rate(features, sparse):
-    lib = ctypes.CDLL("libopenblas.so.0")
-    lib.openblas_set_num_threads(1)
-    lib.cblas_dgemm.argtypes = [ctypes.c_int] * 6 + [ctypes.c_double, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
-                                                     ctypes.c_int, ctypes.c_double, ctypes.c_void_p, ctypes.c_int]
+def dgemm_rate(lib, features, sparse):
     rows = 1024
     rng = np.random.default_rng(0)
     a, b, c = rng.random((rows, features)), rng.random((sparse, features)), np.zeros((rows, sparse))
@@ -76,6 +75,9 @@ def main():
     parser.add_argument("--bin", default=str(PACKAGE / ".build" / "release"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-gap-fit", action="store_true")
+    parser.add_argument("--gap-fit-kernels", choices=["package", "as-installed"], default="package",
+                        help="package: gap_fit's bundled (DYNAMIC_ARCH) OpenBLAS runs the CPU kernels ours runs "
+                             "(OPENBLAS_CORETYPE); as-installed: whatever it detects by itself")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="fit-bound-"))
     frames = read(PACKAGE / "datasets" / "si_zuo2020" / "Si_train.xyz", ":120")
@@ -117,14 +119,15 @@ def main():
                                "--l-max", str(L_MAX), "--threads", "1", "--repeats", "3", "--modes", "gradients",
                                "--json"], cwd=work, capture_output=True, text=True, check=True)
     soap_seconds = sum(r["us_per_atom"] * r["atoms"] / 1e6 for r in map(json.loads, soap_run.stdout.splitlines()))
-    rate = dgemm_rate(features, N_SPARSE)
+    lib, blas = blas_kernels.openblas_like_package(args.bin)
+    rate = dgemm_rate(lib, features, N_SPARSE)
     contraction_flops = 6.0 * features * N_SPARSE * entries
     qr_flops = 2.0 * (rows + m) * m * m - 2.0 * m ** 3 / 3
     bound = (contraction_flops + qr_flops) / rate + soap_seconds
     result = {"date": time.strftime("%Y-%m-%d"), "frames": len(frames), "atoms": atoms, "rows": rows,
               "gradient_entries": entries, "features": features, "sparse_points": m,
               "contraction_gflop": contraction_flops / 1e9, "qr_gflop": qr_flops / 1e9,
-              "dgemm_gflops_one_core": rate / 1e9, "soap_with_gradients_seconds": soap_seconds,
+              "dgemm_gflops_one_core": rate / 1e9, "blas": blas, "soap_with_gradients_seconds": soap_seconds,
               "bound_seconds": bound, "ours": ours, "ours_best_cpu_seconds": best["cpu_seconds"],
               "ours_over_bound": best["cpu_seconds"] / bound}
     if not args.skip_gap_fit:
@@ -132,10 +135,14 @@ def main():
         gap = ("gap={soap " + soap + f" n_sparse={N_SPARSE} covariance_type=dot_product sparse_method=cur_points"
                " : distance_2b cutoff=5.0 cutoff_transition_width=1.0 covariance_type=ard_se delta=0.5"
                f" theta_uniform=1.0 sparse_method=uniform n_sparse={PAIR_SPARSE}" + "}")
+        gap_fit_env = {"OMP_NUM_THREADS": "1"}
+        if args.gap_fit_kernels == "package":
+            gap_fit_env["OPENBLAS_CORETYPE"] = blas["kernels"]
         gap_fit = timed(["gap_fit", "at_file=train.xyz", gap, "default_sigma={0.002 0.05 0.05 0.0}",
                          "energy_parameter_name=energy", "force_parameter_name=force", "e0_method=average",
                          "sparse_jitter=1e-8", "do_copy_at_file=F", "sparse_separate_file=T", "gp_file=gap_fit.xml"],
-                        work, env={"OMP_NUM_THREADS": "1"})
+                        work, env=gap_fit_env)
+        gap_fit["openblas_coretype"] = gap_fit_env.get("OPENBLAS_CORETYPE", "(detected)")
         result["gap_fit"] = gap_fit
         result["gap_fit_over_ours_cpu"] = gap_fit["cpu_seconds"] / best["cpu_seconds"]
     out = PACKAGE / "Benchmarks" / "results" / "fit_bound.json"

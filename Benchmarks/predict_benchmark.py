@@ -11,8 +11,8 @@ For each model and structure, in the same run:
   * ours: `gap-bench predict MODEL FILE --threads T --repeats R --json` (reverse mode; neighbour
     list included, file reading excluded), fastest of R, median over --trials runs; 1 and 2 threads;
   * the kernel bound: the two matrix products the kernel needs per block of rows, (B x F)(F x M)
-    and (B x M)(M x F) with B = 256 rows, timed with the same OpenBLAS the package links (ctypes,
-    one thread): 4 F M flops per atom that no exact fp64 evaluation of a zeta-power kernel against M
+    and (B x M)(M x F) with B = 256 rows, timed with the same OpenBLAS the package links and the
+    same CPU kernels (Benchmarks/blas_kernels.py; ctypes, one thread): 4 F M flops per atom that no exact fp64 evaluation of a zeta-power kernel against M
     sparse points avoids; plus the SOAP's multiply-adds per atom counted from its sizes;
   * quippy's Potential (quippy-ase, OMP_NUM_THREADS=1) on the GAP XML export of the QUIP-basis
     models: energy, forces and virial (calculate() timed, best of --quippy-repeats);
@@ -24,7 +24,6 @@ root after `swift build -c release`:
   nice python3 Benchmarks/predict_benchmark.py [--model-dir DIR] [--trials 5] [--repeats 10]
 """
 import argparse
-import ctypes
 import json
 import os
 import subprocess
@@ -41,6 +40,7 @@ from ase.io import write
 
 PACKAGE = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PACKAGE / "Benchmarks"))
+import blas_kernels  # noqa: E402
 import md_cost  # noqa: E402  (the models' configs)
 import soap_structures  # noqa: E402
 
@@ -53,14 +53,6 @@ def model_sizes(model_path):
     d = soap["descriptor"]
     return {"n_max": d["n_max"], "l_max": d["l_max"], "sparse": soap["sparse_count"], "features": soap["feature_count"],
             "pair_sparse": sum(t.get("sparse_count", 0) for t in model["terms"] if t.get("type") == "distance_2b")}
-
-
-def openblas():
-    lib = ctypes.CDLL("libopenblas.so.0")
-    lib.openblas_set_num_threads(1)
-    lib.cblas_dgemm.argtypes = [ctypes.c_int] * 6 + [ctypes.c_double, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p,
-                                                     ctypes.c_int, ctypes.c_double, ctypes.c_void_p, ctypes.c_int]
-    return lib
 
 
 def kernel_product_seconds_per_row(lib, features, sparse, repeats=20):
@@ -154,9 +146,9 @@ def main():
     for name, atoms in structures.items():
         files[name] = str(work / f"{name}.xyz")
         write(files[name], atoms, format="extxyz")
-    lib = openblas()
+    lib, blas = blas_kernels.openblas_like_package(args.bin)
     results = {"date": time.strftime("%Y-%m-%d"), "unit": "µs per atom (wall), energy + forces + virial",
-               "block_rows": BLOCK_ROWS, "models": {}}
+               "block_rows": BLOCK_ROWS, "blas": blas, "models": {}}
     for name, config in md_cost.configs(work).items():
         if name not in args.models.split(","):
             continue

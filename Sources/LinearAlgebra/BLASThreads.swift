@@ -6,7 +6,8 @@ import Glibc
 /// The number of threads OpenBLAS uses inside each BLAS/LAPACK call.
 ///
 /// Results depend on this number. Measured with Debian's libopenblas0-pthread 0.3.21
-/// (DYNAMIC_ARCH, Haswell kernels selected on the AMD EPYC build machines): dgemm (when K is
+/// (DYNAMIC_ARCH, Haswell kernels selected on the AMD EPYC build machines; results also differ
+/// between kernel sets, see ``BLASKernels``): dgemm (when K is
 /// long or the shape is small), dgemv with Aᵀ, dsyrk, dtrsm, dpotrf, dgeqrf and dtpqrt give
 /// results that differ in the last bits between 1 and 2 threads (and again with 4), while each
 /// thread count is reproducible run to run. `OPENBLAS_NUM_THREADS` and
@@ -45,11 +46,11 @@ public enum BLASThreads {
     /// The thread count OpenBLAS currently uses.
     public static var current: Int { Int(openblas_get_num_threads()) }
 
-    /// OpenBLAS's build description and the CPU kernel it selected, e.g.
-    /// "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64 / Haswell".
+    /// OpenBLAS's build description and the CPU kernels in use (``BLASKernels/summary``), e.g.
+    /// "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64 / Haswell
+    /// (OpenBLAS's own choice)".
     public static var libraryDescription: String {
         let config = openblas_get_config().map { String(cString: $0) } ?? "unknown OpenBLAS"
-        let core = openblas_get_corename().map { String(cString: $0) } ?? "unknown core"
-        return "\(config) / \(core)"
+        return "\(config) / \(BLASKernels.summary)"
     }
 }

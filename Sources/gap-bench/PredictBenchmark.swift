@@ -1,6 +1,7 @@
 import ArgumentParser
 import AtomicStructures
 import Descriptors
+import JSON
 import Kernels
 import LinearAlgebra
 import ModelFiles
@@ -80,7 +81,7 @@ struct PredictBenchmarkCommand: ParsableCommand {
             }
             let wallPerAtom = bestWall / Double(atoms) * 1e6, cpuPerAtom = bestCPU / Double(atoms) * 1e6
             if json {
-                print("{\"file\": \"\(file)\", \"mode\": \"\(mode)\", \"threads\": \(threads), \"virial\": \(virial), \"frames\": \(structures.count), \"atoms\": \(atoms), \"soap_features\": \(features), \"sparse_points\": \(sparse), \"wall_us_per_atom\": \(wallPerAtom), \"cpu_us_per_atom\": \(cpuPerAtom), \"checksum\": \(checksum / Double(repeats))}")
+                print("{\"file\": \"\(file)\", \"mode\": \"\(mode)\", \"threads\": \(threads), \"virial\": \(virial), \"frames\": \(structures.count), \"atoms\": \(atoms), \"soap_features\": \(features), \"sparse_points\": \(sparse), \"wall_us_per_atom\": \(wallPerAtom), \"cpu_us_per_atom\": \(cpuPerAtom), \"checksum\": \(checksum / Double(repeats)), \"blas_kernels\": \(JSONWriter.quoted(BLASKernels.current))}")
             } else {
                 print("\(file)  \(mode)  threads \(threads)  frames \(structures.count)  atoms \(atoms)  SOAP features \(features)  M \(sparse)  wall \(wallPerAtom) µs/atom  CPU \(cpuPerAtom) µs/atom")
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AtomicStructures
 import CommandLineSupport
+import JSON
 import LinearAlgebra
 import Support
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ struct GapBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gap-bench",
         abstract: "Timing harness for SwiftGAP components (use a release build).",
-        subcommands: [ReadXYZ.self, SOAPBenchmarkCommand.self, PredictBenchmarkCommand.self]
+        subcommands: [ReadXYZ.self, SOAPBenchmarkCommand.self, PredictBenchmarkCommand.self, BLASInfo.self]
     )
 }
 
@@ -55,6 +56,33 @@ struct ReadXYZ: ParsableCommand {
             print("{\"frames\": \(frames), \"atoms\": \(atoms), \"bytes\": \(bytes), \"seconds\": \(seconds), \"megabytes_per_second\": \(megabytesPerSecond)}")
         } else {
             print("frames \(frames)  atoms \(atoms)  seconds \(seconds)  MB/s \(megabytesPerSecond)")
+        }
+    }
+}
+
+/// `gap-bench blas`: the linked BLAS and the CPU kernels it runs, for benchmark records.
+struct BLASInfo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blas",
+        abstract: "Print the linked BLAS, its CPU kernels and whether SwiftGAP re-selected them."
+    )
+
+    @Flag(help: "Print one JSON line instead of text.")
+    var json = false
+
+    func run() {
+        if json {
+            var line = "{\"library\": "
+            JSONWriter.appendQuoted(BLASThreads.libraryDescription, to: &line)
+            line += ", \"kernels\": "
+            JSONWriter.appendQuoted(BLASKernels.current, to: &line)
+            line += ", \"replaced\": "
+            if let replaced = BLASKernels.replacedChoice { JSONWriter.appendQuoted(replaced, to: &line) } else { line += "null" }
+            line += ", \"best_for_cpu\": "
+            if let best = BLASKernels.bestForThisCPU { JSONWriter.appendQuoted(best, to: &line) } else { line += "null" }
+            print(line + "}")
+        } else {
+            print(BLASThreads.libraryDescription)
         }
     }
 }

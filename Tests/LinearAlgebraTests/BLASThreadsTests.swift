@@ -14,6 +14,23 @@ final class BLASThreadsTests: XCTestCase {
         XCTAssertTrue(BLASThreads.libraryDescription.contains("OpenBLAS"), BLASThreads.libraryDescription)
     }
 
+    /// With no OPENBLAS_CORETYPE, a CPU with AVX2 runs AVX2 or AVX-512 kernels: OpenBLAS's own
+    /// choice when it knows the CPU model, else the set COpenBLASCore re-selected at load time
+    /// (on a model newer than the library, Debian's 0.3.21 falls back to SSE3 "Prescott").
+    func testKernelsMatchTheCPUsInstructions() throws {
+        if ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] != nil {
+            throw XCTSkip("OPENBLAS_CORETYPE is set: the user's choice stands")
+        }
+        guard let best = BLASKernels.bestForThisCPU else { throw XCTSkip("this CPU has no AVX2 and FMA") }
+        let avx2OrBetter = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids", "excavator"]
+        XCTAssertTrue(avx2OrBetter.contains(BLASKernels.current.lowercased()), BLASKernels.summary)
+        if let replaced = BLASKernels.replacedChoice {
+            XCTAssertEqual(BLASKernels.current, best, BLASKernels.summary)
+            XCTAssertFalse(avx2OrBetter.contains(replaced.lowercased()), "only a fallback is replaced")
+        }
+        XCTAssertTrue(BLASThreads.libraryDescription.contains(BLASKernels.current))
+    }
+
     /// The deterministic pattern the training code relies on: single-threaded BLAS, a row
     /// partition fixed independently of the worker count, partial factors merged in chunk
     /// order. The bytes of R and of x are identical with 1 and 2 workers, and concurrent
