@@ -71,6 +71,10 @@ extension TrainingConfig {
                     p.append((SOAPKeys.featureSelection.name, .string(f.method.rawValue)))
                 }
                 if let k = d.speciesChannels { p.append((SOAPKeys.speciesChannels.name, W.number(k))) }
+                if let a = d.speciesMixingSupervision {
+                    p.append((SOAPKeys.speciesMixing.name, .string("supervised")))
+                    p.append((SOAPKeys.supervisedMixing.name, W.number(a)))
+                }
                 if d.isDataDriven { p.append((SOAPKeys.basisSample.name, W.number(d.sampleSize))) }
                 return W.object(p + sparse(t.sparse))
             case .distance2b(let t):

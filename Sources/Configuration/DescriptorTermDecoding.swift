@@ -73,15 +73,38 @@ extension DecodingContext {
         }
     }
 
-    /// `species_channels`: ≥ 1, QUIP basis only.
-    func speciesChannels(_ r: ObjectReader, radialBasis: RadialBasisConfig) throws -> Int? {
-        let key = SOAPKeys.speciesChannels
-        guard let k = try r.optionalInteger(key.name) else { return nil }
+    /// `species_channels`: ≥ 1, QUIP basis only; with `species_mixing` (`pca`, `supervised`) and,
+    /// for `supervised`, `supervised_mixing` α (default 0.5).
+    func speciesChannels(_ r: ObjectReader, radialBasis: RadialBasisConfig) throws -> (count: Int, supervision: Double?)? {
+        typealias K = SOAPKeys
+        let key = K.speciesChannels
+        let mixingName = try r.optionalString(K.speciesMixing.name)
+        guard let k = try r.optionalInteger(key.name) else {
+            if mixingName != nil {
+                throw error(r.fieldPath(K.speciesMixing.name), r.object[K.speciesMixing.name]!, "species_mixing is only used with species_channels (the number of mixed species channels)")
+            }
+            return nil
+        }
         try check(k, key, r)
         guard radialBasis == .gap else {
             throw error(r.fieldPath(key.name), r.object[key.name]!, "species_channels mixes species on QUIP's radial basis; with radial_basis \"optimal\" use combine_species for a joint species and radial compression")
         }
-        return k
+        let names = ["pca", "supervised"]
+        let name = mixingName ?? "pca"
+        guard names.contains(name) else {
+            var message = "unknown species_mixing \"\(name)\" (allowed: pca, supervised)"
+            if let hint = closestMatch(to: name, among: names) { message += "; did you mean `\(hint)`?" }
+            throw error(r.fieldPath(K.speciesMixing.name), r.object[K.speciesMixing.name]!, message)
+        }
+        guard name == "supervised" else {
+            if r.has(K.supervisedMixing.name) {
+                throw error(r.fieldPath(K.supervisedMixing.name), r.object[K.supervisedMixing.name]!, "supervised_mixing is only used with species_mixing \"supervised\" or radial_basis \"supervised\" (this term mixes species by PCA)")
+            }
+            return (k, nil)
+        }
+        let alpha = try r.optionalDouble(K.supervisedMixing.name) ?? K.defaultSupervisedMixing
+        try check(alpha, K.supervisedMixing, r)
+        return (k, alpha)
     }
 
     func soapDescriptor(_ r: ObjectReader, type: String = "soap") throws -> SOAPDescriptorConfig {
@@ -115,7 +138,7 @@ extension DecodingContext {
             cutoffRadius: cutoff, cutoffTransitionWidth: width, nMax: nMax, lMax: lMax, atomSigma: atomSigma,
             centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
             radialScaling: scaling, radialBasis: radialBasis, featureSelection: selection, sampleSize: sample,
-            correlation: correlation, speciesChannels: channels)
+            correlation: correlation, speciesChannels: channels?.count, speciesMixingSupervision: channels?.supervision)
     }
 
     /// `cutoff_transition_width` (same key and rules for soap and distance_2b terms): at least 0, at
@@ -149,8 +172,8 @@ extension DecodingContext {
         for key in [K.primitiveCount, K.retainedVariance, K.combineSpecies].map(\.name) where !optimal && r.has(key) {
             throw error(r.fieldPath(key), r.object[key]!, "\(key) is only used with radial_basis \"optimal\" or \"supervised\" (this term uses \"gap\")")
         }
-        if !supervised, r.has(K.supervisedMixing.name) {
-            throw error(r.fieldPath(K.supervisedMixing.name), r.object[K.supervisedMixing.name]!, "supervised_mixing is only used with radial_basis \"supervised\" (this term uses \"\(name)\")")
+        if !supervised, r.has(K.supervisedMixing.name), !r.has(K.speciesChannels.name) {
+            throw error(r.fieldPath(K.supervisedMixing.name), r.object[K.supervisedMixing.name]!, "supervised_mixing is only used with radial_basis \"supervised\" or species_mixing \"supervised\" (this term uses radial_basis \"\(name)\")")
         }
         let retained = try r.optionalDouble(K.retainedVariance.name)
         if let v = retained { try check(v, K.retainedVariance, r) }

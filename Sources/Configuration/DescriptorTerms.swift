@@ -171,6 +171,10 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// species are mixed into this many channels by a PCA of the training environments (see
     /// `RadialContraction.speciesChannels` in Descriptors); nil keeps one channel per species.
     public var speciesChannels: Int?
+    /// The supervised species mixing (`species_mixing` "supervised", with `species_channels`):
+    /// its PCovR mixing α in [0, 1] (`supervised_mixing`); nil for the PCA mixing. The fitted
+    /// mixing then depends on the training energies.
+    public var speciesMixingSupervision: Double?
 
     /// The gap_fit default transition width, Å.
     public static let defaultTransitionWidth = SOAPKeys.defaultTransitionWidth
@@ -184,10 +188,10 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     }
 
     /// Whether the fitted descriptor depends on the training labels (the supervised radial basis
-    /// uses the energies), so that cross-validation must fit it to each fold's training frames.
+    /// and the supervised species mixing use the energies), so that cross-validation must fit it to each fold's training frames.
     public var isLabelDependent: Bool {
         if case .optimal(let o) = radialBasis { return o.supervisedMixing != nil }
-        return false
+        return speciesMixingSupervision != nil
     }
 
     /// Creates a SOAP descriptor configuration.
@@ -197,10 +201,11 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
         neighbourSpecies: [Int]? = nil, centreSpecies: [Int]? = nil, radialScaling: RadialScaling? = nil,
         radialBasis: RadialBasisConfig = .gap, featureSelection: FeatureSelectionConfig? = nil,
         sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize, correlation: DensityCorrelation = .powerSpectrum,
-        speciesChannels: Int? = nil
+        speciesChannels: Int? = nil, speciesMixingSupervision: Double? = nil
     ) {
         self.correlation = correlation
         self.speciesChannels = speciesChannels
+        self.speciesMixingSupervision = speciesMixingSupervision
         self.radialBasis = radialBasis
         self.featureSelection = featureSelection
         self.sampleSize = sampleSize

@@ -197,9 +197,9 @@ extension CrossValidationReport {
         case .cached(let bytes):
             return "Descriptors and their gradients were computed once for every frame (\(Self.bytes(bytes))) and shared by all folds."
         case .recomputed:
-            // A supervised radial basis is fitted per fold (see CrossValidation.trainer(for:)).
+            // A supervised radial basis or species mixing is fitted per fold (see CrossValidation.trainer(for:)).
             if Trainer(config: result.config).hasLabelDependentDescriptors {
-                return "Descriptors were recomputed in every fold: the supervised radial basis is fitted to each fold's training energies."
+                return "Descriptors were recomputed in every fold: the supervised radial basis or species mixing is fitted to each fold's training energies."
             }
             return "Descriptors were recomputed in every fold: keeping them would have exceeded the memory budget."
         }

@@ -167,7 +167,7 @@ public enum SOAPKeys {
         meaning: "`optimal`, `supervised` only: one contraction per l across all neighbour species, giving `n_max` channels shared by every species (instead of `n_max` per species); `n_max` (required) may then be up to species × `n_max_primitive`.")
     public static let supervisedMixing = SOAPKey(
         "supervised_mixing", type: "0 ≤ number ≤ 1", default: .number(defaultSupervisedMixing), range: .unitInterval,
-        meaning: "`supervised` only: the PCovR mixing α of the l = 0 contraction, 1 = the `optimal` (PCA) basis, 0 = regression on the energies only (below).")
+        meaning: "`radial_basis` `supervised` or `species_mixing` `supervised` only: the PCovR mixing α of the l = 0 radial contraction or of the species mixing, 1 = PCA (the `optimal` basis, the `pca` mixing), 0 = regression on the energies only (below).")
     public static let featureCount = SOAPKey(
         "n_features", type: "integer ≥ 1", default: .described("all"), range: .atLeast(1),
         meaning: "Feature selection: keep this many power-spectrum components, chosen on the training set.")
@@ -180,6 +180,9 @@ public enum SOAPKeys {
     public static let speciesChannels = SOAPKey(
         "species_channels", type: "integer, 1 ... species", default: .described("one per species"), range: .atLeast(1),
         meaning: "Alchemical compression (QUIP basis only): mix the neighbour species into this many channels by a PCA of the training environments (below).")
+    public static let speciesMixing = SOAPKey(
+        "species_mixing", type: "`pca`, `supervised`", default: .name("pca"),
+        meaning: "`species_channels` only: how the species are mixed: PCA, or PCovR between the species variance and a regression on the training energies (with `supervised_mixing`; below).")
     public static let pseudoscalars = SOAPKey(
         "pseudoscalars", type: "bool", default: .bool(false),
         meaning: "`bispectrum` only: also the odd (l1 + l2 + l3) invariants, which change sign under reflection (below).")
@@ -188,6 +191,6 @@ public enum SOAPKeys {
     public static let all: [SOAPKey] = [
         cutoff, transitionWidth, nMax, lMax, atomSigma, centralWeight, normalise, neighbourSpecies, centreSpecies,
         radialScaling, radialBasis, primitiveCount, retainedVariance, combineSpecies, supervisedMixing, featureCount, featureSelection,
-        basisSample, speciesChannels, pseudoscalars,
+        basisSample, speciesChannels, speciesMixing, pseudoscalars,
     ]
 }

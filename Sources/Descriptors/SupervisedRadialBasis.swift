@@ -235,6 +235,23 @@ extension RadialContraction {
     static func supervisedBlock(
         covariance: Matrix, weights w: [Double], mixing: Double
     ) throws -> (projection: [Double], eigenvalues: [Double])? {
+        try normalisedPCovR(covariance: covariance, mixing: mixing) { normalised, _ in
+            let cw = normalised * w
+            var wcw = 0.0
+            for i in 0..<w.count { wcw += w[i] * cw[i] }
+            return (cw, wcw)
+        }
+    }
+
+    /// PCovR of the samples X behind the uncentred covariance C = (1/N) XᵀX (`covariance`) and
+    /// a target Ŷ, normalised as the type's documentation says: X̃ = X/‖X‖ and Ỹ = Ŷ/‖Ŷ‖, so
+    /// that both parts of C̃ have unit trace. `target` gets C/tr(C) and tr(C) and returns
+    /// (1/N) XᵀŶ / tr(C) and (1/N) ŶᵀŶ / tr(C) (the cross-covariance and the target's squared
+    /// norm in the units of C/tr(C)). The eigenvalues are scaled back by tr(C), so that α = 1
+    /// gives PCA's. Nil when C is zero; a zero target leaves PCA.
+    static func normalisedPCovR(
+        covariance: Matrix, mixing: Double, target: (Matrix, Double) -> (cross: [Double], squaredNorm: Double)
+    ) throws -> (projection: [Double], eigenvalues: [Double])? {
         let d = covariance.rows
         var trace = 0.0
         for i in 0..<d { trace += covariance[i, i] }
@@ -243,12 +260,10 @@ extension RadialContraction {
         for i in 0..<d {
             for j in 0..<d { normalised[i, j] /= trace }
         }
-        let cw = normalised * w
-        var wcw = 0.0
-        for i in 0..<d { wcw += w[i] * cw[i] }
+        let (b, squaredNorm) = target(normalised, trace)
         var cross = Matrix(rows: d, columns: 1)
-        if wcw > 0 {
-            for i in 0..<d { cross[i, 0] = cw[i] / wcw.squareRoot() }
+        if squaredNorm > 0 {
+            for i in 0..<d { cross[i, 0] = b[i] / squaredNorm.squareRoot() }
         }
         let result = try pcovrProjection(covariance: normalised, crossCovariance: cross, mixing: mixing)
         return (result.projection, result.eigenvalues.map { $0 * trace })

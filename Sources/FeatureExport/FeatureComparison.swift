@@ -141,6 +141,10 @@ public enum FeatureComparison {
             if d.correlation == .radialSpectrum { parameters.lMax = 0 }
             let contraction: RadialContraction
             if let k = d.speciesChannels {
+                // GFRE compares feature spaces without labels; a supervised mixing needs energies.
+                guard d.speciesMixingSupervision == nil else {
+                    throw InputError(file: source, field: "species_mixing", message: "species_mixing \"supervised\" is fitted to training energies, which gap-features compare does not read; compare the \"pca\" mixing")
+                }
                 contraction = try RadialContraction.speciesChannels(
                     parameters, channelCount: k, structures: frames.map { structures[$0] }, centres: atoms, threads: threads)
             } else if case .optimal(let settings) = d.radialBasis {

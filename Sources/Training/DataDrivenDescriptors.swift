@@ -61,24 +61,31 @@ enum DataDrivenDescriptors {
             var parameters = h
             // The radial spectrum uses the l = 0 part only, so its basis is fitted to that.
             if descriptor.correlation == .radialSpectrum { parameters.lMax = 0 }
+            // The supervision of a supervised basis or mixing: the ridge regression of every
+            // training frame with an energy (not only the environment sample: the regression is
+            // over structures) on `primitiveCount` QUIP functions.
+            func supervision(mixing: Double, primitiveCount: Int, field: String, what: String, unsupervised: String) throws -> RadialContraction.Supervision {
+                let labelled = frames.filter { $0.energy != nil }
+                guard !labelled.isEmpty else {
+                    throw InputError(file: source, field: field, message: "\(what) regresses the training energies, but none of the \(frames.count) training frames has an energy (use \(unsupervised))")
+                }
+                let regression = try RadialContraction.energyRegression(
+                    parameters, primitiveCount: primitiveCount, structures: labelled.map(\.structure),
+                    energies: labelled.map { $0.energy! }, seed: seed, threads: threads)
+                return RadialContraction.Supervision(mixing: mixing, weights: regression.weights)
+            }
             var contraction: RadialContraction?
             if let k = descriptor.speciesChannels {
+                let mixing = try descriptor.speciesMixingSupervision.map {
+                    try supervision(mixing: $0, primitiveCount: parameters.nMax, field: "species_mixing", what: "species_mixing \"supervised\"", unsupervised: "\"pca\"")
+                }
                 contraction = try RadialContraction.speciesChannels(
-                    parameters, channelCount: k, structures: structures, centres: sample.map(\.atoms), threads: threads)
+                    parameters, channelCount: k, structures: structures, centres: sample.map(\.atoms), threads: threads,
+                    supervision: mixing)
                 parameters.nMax = contraction!.contractedCount
             } else if case .optimal(let settings) = descriptor.radialBasis {
-                var supervision: RadialContraction.Supervision?
-                if let mixing = settings.supervisedMixing {
-                    // Every training frame with an energy (not only the environment sample):
-                    // the regression is over structures.
-                    let labelled = frames.filter { $0.energy != nil }
-                    guard !labelled.isEmpty else {
-                        throw InputError(file: source, field: "radial_basis", message: "radial_basis \"supervised\" regresses the training energies, but none of the \(frames.count) training frames has an energy (use \"optimal\")")
-                    }
-                    let regression = try RadialContraction.energyRegression(
-                        parameters, primitiveCount: settings.primitiveCount, structures: labelled.map(\.structure),
-                        energies: labelled.map { $0.energy! }, seed: seed, threads: threads)
-                    supervision = RadialContraction.Supervision(mixing: mixing, weights: regression.weights)
+                let supervision = try settings.supervisedMixing.map {
+                    try supervision(mixing: $0, primitiveCount: settings.primitiveCount, field: "radial_basis", what: "radial_basis \"supervised\"", unsupervised: "\"optimal\"")
                 }
                 contraction = try RadialContraction.fit(
                     parameters, primitiveCount: settings.primitiveCount, retainedVariance: settings.retainedVariance,

@@ -368,6 +368,26 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(mixedAgain.descriptors, mixed.descriptors)
         assertConfigError(term("soap", #", "l_max": 2, "species_channels": 0"#), line: 2, field: "descriptors[0].species_channels", "≥ 1")
         assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "radial_basis": "optimal""#), line: 2, field: "descriptors[0].species_channels", "combine_species")
+        XCTAssertNil(m.descriptor.speciesMixingSupervision)
+        XCTAssertFalse(m.descriptor.isLabelDependent)
+        XCTAssertFalse(mixed.canonicalJSON().contains("species_mixing"))
+        // The supervised mixing: α from supervised_mixing (default 0.5), label-dependent, round-trips.
+        let pca = try parse(term("soap", #", "l_max": 2, "species_channels": 2, "species_mixing": "pca""#))
+        XCTAssertEqual(pca.descriptors, mixed.descriptors)
+        for (extra, alpha) in [("", 0.5), (#", "supervised_mixing": 0.25"#, 0.25)] {
+            let supervised = try parse(term("soap", #", "l_max": 2, "species_channels": 2, "species_mixing": "supervised""# + extra))
+            guard case .soap(let s) = supervised.descriptors[0] else { return XCTFail("not a density term") }
+            XCTAssertEqual(s.descriptor.speciesMixingSupervision, alpha)
+            XCTAssertTrue(s.descriptor.isLabelDependent)
+            XCTAssertTrue(s.descriptor.isDataDriven)
+            let again = try TrainingConfig.parse(bytes: Array(supervised.canonicalJSON().utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
+            XCTAssertEqual(again.descriptors, supervised.descriptors)
+        }
+        assertConfigError(term("soap", #", "l_max": 2, "species_mixing": "supervised""#), line: 2, field: "descriptors[0].species_mixing", "only used with species_channels")
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "species_mixing": "supervise""#), line: 2, field: "descriptors[0].species_mixing", "did you mean `supervised`?")
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "supervised_mixing": 0.5"#), line: 2, field: "descriptors[0].supervised_mixing", "only used with species_mixing \"supervised\"")
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "species_mixing": "supervised", "supervised_mixing": 1.5"#), line: 2, field: "descriptors[0].supervised_mixing", "must be in [0, 1]")
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "species_mixing": 3"#), line: 2, field: "descriptors[0].species_mixing", "string")
     }
 
     func testErrorsPrintAsFileLineFieldMessage() {

@@ -88,4 +88,70 @@ final class SpeciesChannelTests: XCTestCase {
             XCTAssertEqual(($0 as? InputError)?.field, "species_channels")
         }
     }
+
+    /// The supervised mixing: α = 1 is the PCA mixing; at α = 0 the first channel is the
+    /// regression direction C⁻¹ b, with the species covariance C and the cross-covariance
+    /// b[s] = (1/N) Σ_i Σ_n c_{s n 0 0}(i) ε_i recomputed here from the per-species expansion;
+    /// the same bits for 1 and 2 threads; α outside [0, 1] is an input error.
+    func testSupervisedMixing() throws {
+        let h = TestStructures.soap(nMax: 3, lMax: 2, species: [6, 8, 14], normalise: false)
+        let p = 3, speciesCount = 3, lm = 9
+        let weights = (0..<(speciesCount * p)).map { 0.3 * sin(Double($0) + 1) + 0.1 }
+        let pca = try RadialContraction.speciesChannels(h, channelCount: 2, structures: Self.structures, centres: Self.centres, threads: 2)
+        let one = try RadialContraction.speciesChannels(
+            h, channelCount: 2, structures: Self.structures, centres: Self.centres, threads: 2, supervision: .init(mixing: 1, weights: weights))
+        for (a, b) in zip(pca.matrices, one.matrices) { XCTAssertEqual(a, b, accuracy: 1e-12) }
+        for (a, b) in zip(pca.eigenvalues, one.eigenvalues) { XCTAssertEqual(a, b, accuracy: 1e-12 * pca.eigenvalues[0]) }
+
+        let half1 = try RadialContraction.speciesChannels(
+            h, channelCount: 2, structures: Self.structures, centres: Self.centres, threads: 1, supervision: .init(mixing: 0.4, weights: weights))
+        let half2 = try RadialContraction.speciesChannels(
+            h, channelCount: 2, structures: Self.structures, centres: Self.centres, threads: 2, supervision: .init(mixing: 0.4, weights: weights))
+        XCTAssertEqual(half1, half2)
+        XCTAssertNotEqual(half1.matrices, pca.matrices)
+
+        // C and b from the expansion of every environment.
+        let full = try SOAPCalculator(h)
+        var c = [[Double]](repeating: [Double](repeating: 0, count: speciesCount), count: speciesCount)
+        var b = [Double](repeating: 0, count: speciesCount)
+        var count = 0
+        for structure in Self.structures {
+            let e = try full.densityExpansion(structure)
+            for row in 0..<e.rowCount {
+                count += 1
+                let x = { (s: Int, n: Int, m: Int) in e.values[row * e.featureCount + (s * p + n) * lm + m] }
+                var energy = 0.0
+                for s in 0..<speciesCount { for n in 0..<p { energy += weights[s * p + n] * x(s, n, 0) } }
+                for s in 0..<speciesCount {
+                    for n in 0..<p {
+                        b[s] += x(s, n, 0) * energy
+                        for t in 0..<speciesCount { for m in 0..<lm { c[s][t] += x(s, n, m) * x(t, n, m) } }
+                    }
+                }
+            }
+        }
+        // C⁻¹ b by Cramer's rule (3 x 3).
+        func det(_ m: [[Double]]) -> Double {
+            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        }
+        let d = det(c)
+        var direction = (0..<speciesCount).map { k -> Double in
+            var m = c
+            for s in 0..<speciesCount { m[s][k] = b[s] }
+            return det(m) / d
+        }
+        let regression = try RadialContraction.speciesChannels(
+            h, channelCount: 1, structures: Self.structures, centres: Self.centres, threads: 2, supervision: .init(mixing: 0, weights: weights))
+        XCTAssertEqual(regression.environmentCount, count)
+        let w = (0..<speciesCount).map { regression.matrix(speciesIndex: $0, l: 0)[0] }
+        let norm = direction.reduce(0) { $0 + $1 * $1 }.squareRoot(), wNorm = w.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let sign: Double = (zip(w, direction).reduce(0) { $0 + $1.0 * $1.1 }) < 0 ? -1 : 1
+        direction = direction.map { sign * $0 / norm }
+        for (x, y) in zip(w, direction) { XCTAssertEqual(x / wNorm, y, accuracy: 1e-9) }
+
+        XCTAssertThrowsError(try RadialContraction.speciesChannels(
+            h, channelCount: 2, structures: Self.structures, centres: Self.centres, supervision: .init(mixing: 1.5, weights: weights))) {
+            XCTAssertEqual(($0 as? InputError)?.field, "supervised_mixing")
+        }
+    }
 }
