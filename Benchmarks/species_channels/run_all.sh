@@ -4,13 +4,15 @@
 # gap-bench predict (one thread, 3 repeats) of that model on the set; then prints the table.
 # Release build first (swift build -c release). On this machine OpenBLAS 0.3.21 misdetects the CPU:
 #   export OPENBLAS_CORETYPE=SkylakeX
-# Usage: bash Benchmarks/species_channels/run_all.sh [CONFIG...]   (default: emt_full emt_k1 ... emt_k4)
+# Usage: bash Benchmarks/species_channels/run_all.sh [CONFIG...]   (default: all the configs below; the
+# per-fold differences are against the first). Outputs that exist are reused (delete them to rerun).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=${BIN:-$here/../../.build/release}
 out=${OUT:-$here/../../bench-out/species_channels}
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=(emt_full emt_k1 emt_k2 emt_k3 emt_k4)
+[ ${#configs[@]} -gt 0 ] || configs=(emt_full emt_k1 emt_k2 emt_k3 emt_k4 emt_k1_supervised emt_k2_supervised emt_k3_supervised
+                                     emt_k1_supervised_a01 emt_k1_supervised_a09)
 mkdir -p "$out"
 data=$here/emt_alloys.xyz
 if [ ! -f "$data" ]; then

@@ -19,7 +19,7 @@ def wall_seconds(text):
     return sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
 
 
-print("| descriptor | features | E RMSE meV/atom | F RMSE eV/Å | V RMSE meV/atom | gap-cv wall / CPU s | peak RSS | predict µs/atom (1 thread) |")
+print("| descriptor | features | E RMSE meV/atom | F RMSE eV/Å | V RMSE meV/atom | gap-cv wall / CPU s | peak RSS | predict CPU / wall µs/atom (1 thread) |")
 print("|---|---|---|---|---|---|---|---|")
 rows = {}
 for c in configs:
@@ -27,8 +27,8 @@ for c in configs:
     term = next(t for t in report["config"]["descriptors"] if t["type"] == "soap")
     label = term.get("species_channels")
     label = f"`species_channels: {label}`" if label else "uncompressed (7 × 6 channels)"
-    if term.get("species_mixing"):
-        label += f" {term['species_mixing']}"
+    if term.get("species_mixing") == "supervised":
+        label += f" supervised, α = {term['supervised_mixing']}"
     errors = report["cross_validation"]["pooled"]["all"]
     text = open(os.path.join(out, c + ".cv.time")).read()
     cpu = float(time_field(text, r"User time \(seconds\)")) + float(time_field(text, r"System time \(seconds\)"))
@@ -36,7 +36,7 @@ for c in configs:
     predict = json.load(open(os.path.join(out, c + ".predict.json")))
     features = predict["soap_features"][0]
     print(f"| {label} | {features:,} | {errors['energy']['rmse']:.1f} | {errors['force_components']['rmse']:.3f} | "
-          f"{errors['virial']['rmse']:.0f} | {wall_seconds(text):.0f} / {cpu:.0f} | {rss:,.0f} MB | {predict['wall_us_per_atom']:.0f} |")
+          f"{errors['virial']['rmse']:.0f} | {wall_seconds(text):.0f} / {cpu:.0f} | {rss:,.0f} MB | {predict['cpu_us_per_atom']:.0f} / {predict['wall_us_per_atom']:.0f} |")
     rows[c] = report
 
 # Per-fold differences against the first config (same folds): mean ± sd over folds of (config − first).

@@ -179,7 +179,7 @@ public enum SOAPKeys {
         meaning: "Training environments (a seeded sample; all if fewer) that `optimal`, `supervised`, `species_channels` and `n_features` are fitted to.")
     public static let speciesChannels = SOAPKey(
         "species_channels", type: "integer, 1 ... species", default: .described("one per species"), range: .atLeast(1),
-        meaning: "Alchemical compression (QUIP basis only): mix the neighbour species into this many channels by a PCA of the training environments (below).")
+        meaning: "Alchemical compression (QUIP basis only): mix the neighbour species into this many channels, by a PCA of the training environments or supervised (`species_mixing`; below).")
     public static let speciesMixing = SOAPKey(
         "species_mixing", type: "`pca`, `supervised`", default: .name("pca"),
         meaning: "`species_channels` only: how the species are mixed: PCA, or PCovR between the species variance and a regression on the training energies (with `supervised_mixing`; below).")
