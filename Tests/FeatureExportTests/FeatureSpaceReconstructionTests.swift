@@ -1,6 +1,10 @@
 import Foundation
 import XCTest
+import AtomicStructures
+import Configuration
+import Descriptors
 import LinearAlgebra
+import Support
 @testable import FeatureExport
 
 /// GFRE and GFRD against scikit-matter on the same split (Fixtures/make_reconstruction_fixture.py),
@@ -80,4 +84,28 @@ struct SplitMix64ForTests {
         return (Double(z >> 11) + 0.5) / Double(1 << 53)
     }
     mutating func normal() -> Double { (-2 * log(next())).squareRoot() * cos(2 * Double.pi * next()) }
+}
+
+/// gap-features compare fits a species mixing to its input.
+final class SpeciesMixingComparisonTests: XCTestCase {
+    /// GFRE compares feature spaces without labels: a supervised species mixing (fitted to
+    /// energies) is refused, naming `species_mixing`; the PCA mixing is fitted.
+    func testSupervisedSpeciesMixingIsRefused() throws {
+        let structure = Structure(
+            atomicNumbers: [6, 8, 14, 6], positions: [Vector3(0, 0, 0), Vector3(1.5, 0, 0), Vector3(0, 1.6, 0), Vector3(0, 0, 1.7)])
+        for supervision in [nil, 0.5] {
+            let d = SOAPDescriptorConfig(
+                cutoffRadius: 4, nMax: 2, lMax: 2, atomSigma: 0.5, speciesChannels: 2, speciesMixingSupervision: supervision)
+            let h = d.hyperparameters(speciesPresent: [6, 8, 14])
+            let make = {
+                try FeatureComparison.calculator(
+                    d, h, source: "a.json", structures: [structure], environments: [(0, 0), (0, 1), (0, 2), (0, 3)], seed: 1, threads: 1)
+            }
+            if supervision == nil {
+                XCTAssertEqual(try make().featureCount, 4 * 5 / 2 * 3)
+            } else {
+                XCTAssertThrowsError(try make()) { XCTAssertEqual(($0 as? InputError)?.field, "species_mixing") }
+            }
+        }
+    }
 }
