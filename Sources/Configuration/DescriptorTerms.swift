@@ -168,8 +168,9 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// radial spectrum has no `l_max` (it is 0) and feature selection is for `soap` only.
     public var correlation: DensityCorrelation
     /// Alchemical compression (`species_channels`, QUIP radial basis only): the neighbour
-    /// species are mixed into this many channels by a PCA of the training environments (see
-    /// `RadialContraction.speciesChannels` in Descriptors); nil keeps one channel per species.
+    /// species are mixed into this many channels by a PCA of the training environments, or by
+    /// PCovR with ``speciesMixingSupervision`` (see `RadialContraction.speciesChannels` in
+    /// Descriptors); nil keeps one channel per species.
     public var speciesChannels: Int?
     /// The supervised species mixing (`species_mixing` "supervised", with `species_channels`):
     /// its PCovR mixing α in [0, 1] (`supervised_mixing`); nil for the PCA mixing. The fitted
@@ -188,7 +189,8 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     }
 
     /// Whether the fitted descriptor depends on the training labels (the supervised radial basis
-    /// and the supervised species mixing use the energies), so that cross-validation must fit it to each fold's training frames.
+    /// and the supervised species mixing use the energies), so that cross-validation must fit it
+    /// to each fold's training frames.
     public var isLabelDependent: Bool {
         if case .optimal(let o) = radialBasis { return o.supervisedMixing != nil }
         return speciesMixingSupervision != nil
