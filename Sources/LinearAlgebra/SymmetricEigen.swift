@@ -11,11 +11,15 @@ public struct SymmetricEigendecomposition: Sendable {
 /// All eigenvalues and eigenvectors of the symmetric matrix `a` (only its upper triangle is
 /// read), via LAPACK dsyevd (divide and conquer).
 ///
+/// `a` is consumed: passed as its last use (e.g. `consume gram`), its storage becomes the
+/// eigenvectors in place, so the peak is n² for A and V plus dsyevd's workspace (about 2 n²)
+/// rather than another n² for a copy (CUR on 4,515 features: 163 MB less).
+///
 /// - Throws: ``LinearAlgebraError`` if the algorithm fails to converge.
-public func symmetricEigendecomposition(_ a: Matrix) throws -> SymmetricEigendecomposition {
+public func symmetricEigendecomposition(_ a: consuming Matrix) throws -> SymmetricEigendecomposition {
     precondition(a.rows == a.columns, "symmetricEigendecomposition needs a square matrix")
     let n = a.rows
-    var vectors = a
+    var vectors = consume a
     var values = [Double](repeating: 0, count: n)
     guard n > 0 else { return SymmetricEigendecomposition(values: [], vectors: vectors) }
     let info = vectors.storage.withUnsafeMutableBufferPointer { pa in

@@ -112,7 +112,7 @@ public struct LeverageScores: Sendable {
         let featureSide = n > f
         let size = featureSide ? f : n
         let gram = gramMatrix(of: matrix, ofFeatures: featureSide)
-        let e = try symmetricEigendecomposition(Matrix(rows: size, columns: size, columnMajor: gram))
+        let e = try symmetricEigendecomposition(Matrix(rows: size, columns: size, columnMajor: consume gram))
         let lambdaMax = max(e.values.last ?? 0, 0)
         let threshold = lambdaMax * Double(max(n, f)) * Double.ulpOfOne * 10
         numericalRank = e.values.filter { $0 > threshold && $0 > 0 }.count

@@ -23,6 +23,9 @@ public struct FitPlan: Sendable {
         public var sparsePoints: Int
         /// Sparse-point method.
         public var method: String
+        /// Whether `features` is an upper bound: a data-driven descriptor (optimal or supervised
+        /// basis, feature selection, species channels) is fitted after this plan and may be smaller.
+        public var featuresAreUpperBound = false
     }
 
     /// The terms.
@@ -65,6 +68,7 @@ public struct FitPlan: Sendable {
         var terms: [Term] = []
         var columns = 0
         var passOneBytes = 0
+        var selectionBytes = 0
         var gradientBytes = 0
         var gradientEntries = 0
         let largest = data.frames.max { $0.atomCount < $1.atomCount }
@@ -77,9 +81,13 @@ public struct FitPlan: Sendable {
                 // With feature selection only the kept components are computed (at most n_max
                 // functions per channel with an optimal basis, so this is an upper bound).
                 let features = min(termConfig.descriptor.featureSelection?.count ?? Int.max, calculator.featureCount)
-                terms.append(Term(name: "descriptors[\(t)] soap", environments: environments, features: features, sparsePoints: sparse, method: termConfig.sparse.method.rawValue))
+                var term = Term(name: "descriptors[\(t)] \(termConfig.descriptor.correlation.typeName)", environments: environments, features: features, sparsePoints: sparse, method: termConfig.sparse.method.rawValue)
+                term.featuresAreUpperBound = termConfig.descriptor.isDataDriven
+                terms.append(term)
                 columns += sparse
                 passOneBytes += environments * features * 8
+                selectionBytes = max(selectionBytes, Self.selectionWorkingBytes(
+                    method: termConfig.sparse.method, environments: environments, features: features, sparsePoints: sparse))
                 // Gradients of the largest frame: one entry per (centre, atom within the cutoff).
                 if let frame = largest {
                     let list = try NeighbourList(frame.structure, cutoffRadius: calculator.hyperparameters.cutoffRadius)
@@ -121,15 +129,31 @@ public struct FitPlan: Sendable {
         let scratch = min(16 << 20, gradientEntries * 3 * largestTerm * 8) + (largest?.atomCount ?? 0) * largestTerm * 8
         plan.ranks = options.communicator.size
         plan.setPhases(
-            structureBytes: baseline + blasBytes, passOneBytes: passOneBytes,
+            structureBytes: baseline + blasBytes, passOneBytes: passOneBytes, selectionBytes: selectionBytes,
             largestTermColumns: largestTerm, gradientBytes: gradientBytes, kernelScratchBytes: scratch,
             sparsePointBytes: terms.reduce(0) { $0 + $1.sparsePoints * $1.features * 8 })
         return plan
     }
 
+    /// Working memory of choosing a term's sparse points from its N x F descriptor matrix, beyond
+    /// the matrix itself (Sources/Selection), with s = min(N, F):
+    /// - `cur` (leverage scores): the s x s Gram matrix, which dsyevd turns into the eigenvectors
+    ///   in place, plus dsyevd's workspace (1 + 6s + 2s² doubles): 3 s² + 6 s doubles;
+    /// - `cur_iterative`: the Gram matrix and its projected copy (2 s²) plus the picked
+    ///   directions (M x F);
+    /// - `fps`, `random`, `uniform`: a few numbers per environment.
+    static func selectionWorkingBytes(method: SparseMethod, environments n: Int, features f: Int, sparsePoints m: Int) -> Int {
+        let s = min(n, f)
+        switch method {
+        case .cur: return (3 * s * s + 6 * s + 1) * 8
+        case .curIterative: return (2 * s * s + m * f) * 8
+        default: return 2 * n * 8
+        }
+    }
+
     /// Fills ``phases`` from the sizes (called again when the block size changes).
     mutating func setPhases(
-        structureBytes: Int, passOneBytes: Int, largestTermColumns: Int, gradientBytes: Int, kernelScratchBytes: Int, sparsePointBytes: Int
+        structureBytes: Int, passOneBytes: Int, selectionBytes: Int, largestTermColumns: Int, gradientBytes: Int, kernelScratchBytes: Int, sparsePointBytes: Int
     ) {
         let m = columns
         let m2 = m * m * 8
@@ -138,7 +162,7 @@ public struct FitPlan: Sendable {
         phases = [
             ("pass 1: descriptors and sparse points", common + [
                 (ranks > 1 ? "descriptor values of every environment (gathered on rank 0 only)" : "descriptor values of every environment", passOneBytes),
-            ] + shareBytes),
+            ] + shareBytes + (selectionBytes > 0 ? [("sparse-point selection of the largest term (Gram matrix, eigendecomposition)", selectionBytes)] : [])),
             ("sparse covariance", common + [
                 ("sparse points", sparsePointBytes),
                 ("K_MM and its Cholesky factor (largest term)", 2 * largestTermColumns * largestTermColumns * 8),
@@ -251,7 +275,8 @@ public struct FitPlan: Sendable {
         var lines: [String] = []
         lines.append("data: \(frames) frames, \(atoms) atoms; observations: \(energyRows) energies, \(forceRows) force components, \(virialRows) virial components (\(observations) rows)")
         for t in terms {
-            lines.append("\(t.name): \(t.environments) environments x \(t.features) features; \(t.sparsePoints) sparse points by \(t.method)")
+            let features = t.featuresAreUpperBound ? "at most \(t.features) features (fitted to the data next)" : "\(t.features) features"
+            lines.append("\(t.name): \(t.environments) environments x \(features); \(t.sparsePoints) sparse points by \(t.method)")
         }
         lines.append("design matrix: \(observations) x \(columns), never held whole (blocks of \(blockRows) rows, \(threads) thread\(threads == 1 ? "" : "s"))")
         lines.append(ranks > 1

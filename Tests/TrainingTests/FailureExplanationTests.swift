@@ -57,6 +57,31 @@ final class FailureExplanationTests: XCTestCase {
         XCTAssertEqual(try plan.fitting(budget: plan.peakBytes, fixedBlockRows: false).blockRows, plan.blockRows)
     }
 
+    /// Pass 1 counts the sparse-point selection's working memory (CUR's Gram matrix and dsyevd's
+    /// eigendecomposition, 3 s² doubles for s = min(N, F)), which had been left out: on a 7-species
+    /// SOAP of 4,515 features the fit peaked at 975 MB against a 777 MB estimate.
+    func testPassOneCountsTheSparsePointSelection() throws {
+        let config = try smallConfig(sparse: 40, nMax: 6, lMax: 4)
+        let data = try smallData(config)
+        let plan = try FitPlan.make(config, data: data, options: FitOptions(threads: 1))
+        let term = try XCTUnwrap(plan.terms.first)
+        let s = min(term.environments, term.features)
+        let item = try XCTUnwrap(plan.phases[0].items.first { $0.item.hasPrefix("sparse-point selection") })
+        XCTAssertGreaterThanOrEqual(item.bytes, 3 * s * s * 8)
+        XCTAssertEqual(item.bytes, FitPlan.selectionWorkingBytes(method: .cur, environments: term.environments, features: term.features, sparsePoints: 40))
+        XCTAssertGreaterThanOrEqual(plan.peakBytes, plan.phases[0].items.reduce(0) { $0 + $1.bytes })
+        XCTAssertFalse(term.featuresAreUpperBound, "QUIP basis: the feature count is exact")
+        let json = """
+            {"train_files": ["\(packageRoot)/datasets/si_zuo2020/Si_train.xyz"], "e0": "average",
+             "descriptors": [{"type": "soap", "cutoff": 4.5, "n_max": 4, "l_max": 3, "atom_sigma": 0.5,
+                              "delta": 1.0, "zeta": 4, "radial_basis": "optimal", "n_max_primitive": 8, "n_sparse": 40}]}
+            """
+        let optimal = try TrainingConfig.parse(bytes: Array(json.utf8), name: "<test>", baseDirectory: "", checkFiles: false)
+        let optimalPlan = try FitPlan.make(optimal, data: try smallData(optimal), options: FitOptions(threads: 1))
+        XCTAssertTrue(try XCTUnwrap(optimalPlan.terms.first).featuresAreUpperBound)
+        XCTAssertTrue(optimalPlan.formatted().contains("at most"), optimalPlan.formatted())
+    }
+
     /// An interrupted library fit saves a checkpoint, and resuming it gives the same bytes.
     func testInterruptedFitResumesToTheSameModel() throws {
         let config = try smallConfig(sparse: 60)
