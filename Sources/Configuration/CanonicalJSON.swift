@@ -75,6 +75,7 @@ extension TrainingConfig {
                     p.append((SOAPKeys.speciesMixing.name, .string("supervised")))
                     p.append((SOAPKeys.supervisedMixing.name, W.number(a)))
                 }
+                if d.isLabelDependent { p.append((SOAPKeys.supervisedTarget.name, .string(d.supervisedTarget.rawValue))) }
                 if d.isDataDriven { p.append((SOAPKeys.basisSample.name, W.number(d.sampleSize))) }
                 return W.object(p + sparse(t.sparse))
             case .distance2b(let t):

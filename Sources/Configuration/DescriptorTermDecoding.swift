@@ -127,6 +127,7 @@ extension DecodingContext {
         let scaling = try r.optionalValue(K.radialScaling.name).map { try radialScaling($0, r) }
         let selection = try featureSelection(r)
         let channels = try speciesChannels(r, radialBasis: radialBasis)
+        let target = try supervisedTarget(r, radialBasis: radialBasis, speciesMixingSupervision: channels?.supervision)
         let sample = try r.optionalInteger(K.basisSample.name) ?? K.defaultBasisSample
         if r.has(K.basisSample.name) {
             guard radialBasis != .gap || selection != nil || channels != nil else {
@@ -138,7 +139,29 @@ extension DecodingContext {
             cutoffRadius: cutoff, cutoffTransitionWidth: width, nMax: nMax, lMax: lMax, atomSigma: atomSigma,
             centralWeight: centralWeight, normalise: normalise, neighbourSpecies: neighbours, centreSpecies: centres,
             radialScaling: scaling, radialBasis: radialBasis, featureSelection: selection, sampleSize: sample,
-            correlation: correlation, speciesChannels: channels?.count, speciesMixingSupervision: channels?.supervision)
+            correlation: correlation, speciesChannels: channels?.count, speciesMixingSupervision: channels?.supervision,
+            supervisedTarget: target)
+    }
+
+    /// `supervised_target` (`energy`, `energy_forces`): only with a supervised radial basis or
+    /// species mixing.
+    func supervisedTarget(
+        _ r: ObjectReader, radialBasis: RadialBasisConfig, speciesMixingSupervision: Double?
+    ) throws -> RadialContraction.Target {
+        let key = SOAPKeys.supervisedTarget.name
+        guard let name = try r.optionalString(key) else { return SOAPKeys.defaultSupervisedTarget }
+        var supervised = speciesMixingSupervision != nil
+        if case .optimal(let o) = radialBasis, o.supervisedMixing != nil { supervised = true }
+        guard supervised else {
+            throw error(r.fieldPath(key), r.object[key]!, "supervised_target is only used with radial_basis \"supervised\" or species_mixing \"supervised\" (it says what their regression fits)")
+        }
+        guard let target = RadialContraction.Target(rawValue: name) else {
+            let names = RadialContraction.Target.allCases.map(\.rawValue)
+            var message = "unknown supervised_target \"\(name)\" (allowed: \(names.joined(separator: ", ")))"
+            if let hint = closestMatch(to: name, among: names) { message += "; did you mean `\(hint)`?" }
+            throw error(r.fieldPath(key), r.object[key]!, message)
+        }
+        return target
     }
 
     /// `cutoff_transition_width` (same key and rules for soap and distance_2b terms): at least 0, at

@@ -176,6 +176,9 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
     /// its PCovR mixing α in [0, 1] (`supervised_mixing`); nil for the PCA mixing. The fitted
     /// mixing then depends on the training energies.
     public var speciesMixingSupervision: Double?
+    /// What the supervision of a label-dependent term (``isLabelDependent``) is regressed on
+    /// (`supervised_target`): the energies, or the energies and forces. Unused otherwise.
+    public var supervisedTarget: RadialContraction.Target
 
     /// The gap_fit default transition width, Å.
     public static let defaultTransitionWidth = SOAPKeys.defaultTransitionWidth
@@ -203,9 +206,11 @@ public struct SOAPDescriptorConfig: Hashable, Sendable {
         neighbourSpecies: [Int]? = nil, centreSpecies: [Int]? = nil, radialScaling: RadialScaling? = nil,
         radialBasis: RadialBasisConfig = .gap, featureSelection: FeatureSelectionConfig? = nil,
         sampleSize: Int = SOAPDescriptorConfig.defaultSampleSize, correlation: DensityCorrelation = .powerSpectrum,
-        speciesChannels: Int? = nil, speciesMixingSupervision: Double? = nil
+        speciesChannels: Int? = nil, speciesMixingSupervision: Double? = nil,
+        supervisedTarget: RadialContraction.Target = SOAPKeys.defaultSupervisedTarget
     ) {
         self.correlation = correlation
+        self.supervisedTarget = supervisedTarget
         self.speciesChannels = speciesChannels
         self.speciesMixingSupervision = speciesMixingSupervision
         self.radialBasis = radialBasis

@@ -125,6 +125,8 @@ public enum SOAPKeys {
     public static let defaultPrimitiveCount = 20
     public static let defaultBasisSample = 10_000
     public static let defaultSupervisedMixing = 0.5
+    /// The default `supervised_target` (see docs/config.md for why).
+    public static let defaultSupervisedTarget = RadialContraction.Target.energy
 
     public static let cutoff = SOAPKey(
         "cutoff", type: "number > 0, Å", unit: "Å", default: .required, range: .positive, meaning: "Cutoff radius.")
@@ -168,6 +170,9 @@ public enum SOAPKeys {
     public static let supervisedMixing = SOAPKey(
         "supervised_mixing", type: "0 ≤ number ≤ 1", default: .number(defaultSupervisedMixing), range: .unitInterval,
         meaning: "`radial_basis` `supervised` or `species_mixing` `supervised` only: the PCovR mixing α of the l = 0 radial contraction or of the species mixing, 1 = PCA (the `optimal` basis, the `pca` mixing), 0 = regression on the energies only (below).")
+    public static let supervisedTarget = SOAPKey(
+        "supervised_target", type: "`energy`, `energy_forces`", default: .name(defaultSupervisedTarget.rawValue),
+        meaning: "`radial_basis` `supervised` or `species_mixing` `supervised` only: what the linear atomic-energy model of the supervision is regressed on: the per-atom energies, or the energies and the forces it implies, weighted by the fit's σ (below).")
     public static let featureCount = SOAPKey(
         "n_features", type: "integer ≥ 1", default: .described("all"), range: .atLeast(1),
         meaning: "Feature selection: keep this many power-spectrum components, chosen on the training set.")
@@ -190,7 +195,7 @@ public enum SOAPKeys {
     /// Every descriptor key, in documentation order.
     public static let all: [SOAPKey] = [
         cutoff, transitionWidth, nMax, lMax, atomSigma, centralWeight, normalise, neighbourSpecies, centreSpecies,
-        radialScaling, radialBasis, primitiveCount, retainedVariance, combineSpecies, supervisedMixing, featureCount, featureSelection,
+        radialScaling, radialBasis, primitiveCount, retainedVariance, combineSpecies, supervisedMixing, supervisedTarget, featureCount, featureSelection,
         basisSample, speciesChannels, speciesMixing, pseudoscalars,
     ]
 }

@@ -41,8 +41,36 @@ extension RadialContraction {
         }
     }
 
-    /// A fitted ridge regression of per-atom energies on the structure-averaged l = 0 primitive
-    /// coefficients.
+    /// What the atomic-energy model of a supervised basis or species mixing is regressed on
+    /// (`supervised_target`).
+    public enum Target: String, Hashable, Sendable, CaseIterable {
+        /// The per-atom energies of the structures, each structure weighted alike.
+        case energy
+        /// The energies and the forces the model implies, each row weighted by the fit's σ.
+        case energyForces = "energy_forces"
+    }
+
+    /// The labels of one structure for the regression, with the fit's σ of each.
+    public struct StructureLabels: Sendable {
+        /// Total energy, eV, if labelled.
+        public var energy: Double?
+        /// σ of the total energy, eV (the fit's, already scaled per atom where that applies).
+        public var energySigma: Double
+        /// Forces, eV/Å (3N, atom-major), if labelled.
+        public var forces: [Double]?
+        /// σ of each force component, eV/Å (3N; may be empty without forces).
+        public var forceSigmas: [Double]
+
+        public init(energy: Double?, energySigma: Double = 1, forces: [Double]? = nil, forceSigmas: [Double] = []) {
+            self.energy = energy
+            self.energySigma = energySigma
+            self.forces = forces
+            self.forceSigmas = forceSigmas
+        }
+    }
+
+    /// A fitted ridge regression of per-atom energies (and forces) on the structure-averaged
+    /// l = 0 primitive coefficients.
     public struct EnergyRegression: Hashable, Sendable {
         /// w_{s p}, species-major, eV per coefficient unit.
         public var weights: [Double]
@@ -50,66 +78,87 @@ extension RadialContraction {
         public var intercept: Double
         /// The ridge regularisation λ chosen by cross-validation (in units of tr(ZᵀZ)/d).
         public var relativeRegularisation: Double
-        /// The cross-validated RMSE of the per-atom energy at that λ, eV/atom.
+        /// The cross-validated RMSE of the per-atom energy at that λ, eV/atom (0 without energies).
         public var validationRMSE: Double
         /// The number of structures regressed.
         public var structureCount: Int
+        /// With the force target: the cross-validated RMS of the force residuals in units of
+        /// their σ (dimensionless) at that λ; nil for the energy target.
+        public var forceValidationResidual: Double? = nil
+        /// The number of force components regressed (0 for the energy target).
+        public var forceComponentCount: Int = 0
     }
 
     /// The relative ridge regularisations tried (λ = t · tr(ZᵀZ)/d for each t), strongest first.
     static let ridgeGrid: [Double] = [1, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10]
 
-    /// Fits the atomic-energy model of the supervised basis: ridge regression of E_A / n_A on
-    /// z_A = (1/n_A) Σ_{i ∈ A} c_{s p 0 0}(i) (every centre atom of A; n_A its atom count), with
-    /// z and E/n centred over the structures (the intercept b). λ is chosen from
-    /// ``ridgeGrid`` (relative to tr(ZᵀZ)/d) by 5-fold cross-validation over the structures
-    /// (fewer folds if fewer structures), split by a permutation seeded with `seed`; ties go to
-    /// the stronger regularisation. Deterministic for any `threads`.
-    ///
-    /// - Throws: ``InputError`` (field `radial_basis`) with fewer than 2 structures.
+    /// The energy target of ``atomicEnergyRegression(_:primitiveCount:structures:labels:target:seed:threads:)``
+    /// for structures that all have an energy.
     public static func energyRegression(
         _ hyperparameters: SOAPHyperparameters, primitiveCount: Int, structures: [Structure], energies: [Double],
         seed: UInt64, threads: Int = ThreadCount.current
     ) throws -> EnergyRegression {
         precondition(structures.count == energies.count, "one energy per structure")
-        let n = structures.count
+        return try atomicEnergyRegression(
+            hyperparameters, primitiveCount: primitiveCount, structures: structures, labels: energies.map { StructureLabels(energy: $0) },
+            target: .energy, seed: seed, threads: threads)
+    }
+
+    /// Fits the atomic-energy model of the supervised basis, ε_i = Σ_{s p} w_{s p} c_{s p 0 0}(i) + b
+    /// (every centre atom i; c the primitive coefficients), by ridge regression.
+    ///
+    /// - Energy rows: E_A / n_A = w · z_A + b with z_A = (1/n_A) Σ_{i ∈ A} c_{· 0 0}(i) (n_A the
+    ///   structure's atom count), z and E/n centred over the structures (the intercept b).
+    /// - Force rows (target ``Target/energyForces``): the model's forces are
+    ///   F_j = −Σ_i ∂ε_i/∂r_j = w · g_j with g_j = −Σ_i ∂c_{· 0 0}(i)/∂r_j (no intercept), one
+    ///   row per force component (the gradients are those of the radial spectrum, which is c_{·00}).
+    ///
+    /// With the energy target every structure with an energy gives one row of weight 1 (per-atom
+    /// energies alike). With the force target every row is weighted as the GAP fit weights its
+    /// observation: an energy row (residual in eV/atom) by n_A / σ_E(A) (σ_E of the total energy,
+    /// so √n_A / σ_E per atom with `sigma_per_atom`), a force row by 1 / σ_F; structures with forces
+    /// but no energy give force rows only. The normal equations of the force rows are accumulated
+    /// per fold while the gradients are computed (memory: d² per fold, not the rows).
+    ///
+    /// λ is chosen from ``ridgeGrid`` (relative to tr(ZᵀZ)/d of the training rows) by 5-fold
+    /// cross-validation over the structures (fewer folds if fewer structures), split by a
+    /// permutation seeded with `seed`, minimising the held-out squared residuals (per-atom energy
+    /// for the energy target; the weighted energy and force residuals for the force target); ties go
+    /// to the stronger regularisation. Deterministic for any `threads`.
+    ///
+    /// - Throws: ``InputError`` (field `radial_basis`) with fewer than 2 structures with labels
+    ///   of the target.
+    public static func atomicEnergyRegression(
+        _ hyperparameters: SOAPHyperparameters, primitiveCount: Int, structures all: [Structure], labels: [StructureLabels],
+        target: Target, seed: UInt64, threads: Int = ThreadCount.current
+    ) throws -> EnergyRegression {
+        precondition(all.count == labels.count, "one label set per structure")
+        let withForces = target == .energyForces
+        let used = all.indices.filter { labels[$0].energy != nil || (withForces && labels[$0].forces != nil) }
+        let n = used.count
         guard n >= 2 else {
-            throw InputError(file: SOAPCalculator.errorSource, field: "radial_basis", message: "the supervised radial basis regresses the training energies and needs at least 2 structures with an energy, found \(n)")
+            let what = withForces ? "the training energies and forces" : "the training energies"
+            let has = withForces ? "an energy or forces" : "an energy"
+            throw InputError(file: SOAPCalculator.errorSource, field: "radial_basis", message: "the supervised radial basis regresses \(what) and needs at least 2 structures with \(has), found \(n)")
         }
         var parameters = hyperparameters
         parameters.nMax = primitiveCount
         parameters.lMax = 0
-        let primitive: SOAPCalculator
+        // The radial spectrum without normalisation is c_{s p 0 0}, with its position gradients.
+        parameters.normalise = false
+        let primitive: RadialSpectrumCalculator
         do {
-            primitive = try SOAPCalculator(parameters)
+            primitive = try RadialSpectrumCalculator(parameters)
         } catch var error as InputError {
             if error.field == "n_max" { error.field = "n_max_primitive" }
             throw error
         }
-        let d = primitive.hyperparameters.neighbourSpecies.count * primitiveCount
-        var z = [Double](repeating: 0, count: n * d)
-        var failures = [Error?](repeating: nil, count: n)
-        z.withUnsafeMutableBufferPointer { out in
-            failures.withUnsafeMutableBufferPointer { errors in
-                parallelChunks(count: n, chunkCount: min(n, 64), threads: threads) { _, range in
-                    for k in range {
-                        do {
-                            let expansion = try primitive.densityExpansion(structures[k], threads: 1)
-                            // With l_max 0 the layout is one value per (species, p) channel.
-                            precondition(expansion.featureCount == d, "l = 0 expansion has one value per channel")
-                            let scale = 1 / Double(max(1, structures[k].count))
-                            for row in 0..<expansion.centres.count {
-                                for j in 0..<d { out[k * d + j] += expansion.values[row * d + j] * scale }
-                            }
-                        } catch {
-                            errors[k] = error
-                        }
-                    }
-                }
+        let d = primitive.featureCount
+        for k in used {
+            if withForces, let f = labels[k].forces {
+                precondition(f.count == 3 * all[k].count && labels[k].forceSigmas.count == f.count, "3N forces and σ")
             }
         }
-        if let error = failures.compactMap({ $0 }).first { throw error }
-        let y = (0..<n).map { energies[$0] / Double(max(1, structures[$0].count)) }
 
         // Seeded fold assignment (Fisher-Yates permutation, position mod folds).
         let folds = min(5, n)
@@ -119,44 +168,175 @@ extension RadialContraction {
         var fold = [Int](repeating: 0, count: n)
         for (position, structure) in order.enumerated() { fold[structure] = position % folds }
 
-        var errors = [Double](repeating: 0, count: ridgeGrid.count)
-        for k in 0..<folds {
-            let training = (0..<n).filter { fold[$0] != k }
-            let model = try ridgeFits(z: z, y: y, width: d, rows: training)
-            for test in (0..<n) where fold[test] == k {
-                for (g, fit) in model.enumerated() {
-                    var prediction = fit.intercept
-                    for j in 0..<d { prediction += fit.weights[j] * z[test * d + j] }
-                    errors[g] += (prediction - y[test]) * (prediction - y[test])
+        // z per structure; the force rows' normal equations per (chunk, fold): G (d²), Gᵀy (d),
+        // yᵀy (1), summed over chunks in order afterwards so that threads do not matter.
+        let chunkCount = min(n, 16)
+        let sumWidth = d * d + d + 1
+        var z = [Double](repeating: 0, count: n * d)
+        var chunkSums = [Double](repeating: 0, count: withForces ? chunkCount * folds * sumWidth : 0)
+        var forceComponents = [Int](repeating: 0, count: n)
+        var failures = [Error?](repeating: nil, count: n)
+        z.withUnsafeMutableBufferPointer { out in
+            chunkSums.withUnsafeMutableBufferPointer { sums in
+                forceComponents.withUnsafeMutableBufferPointer { components in
+                    failures.withUnsafeMutableBufferPointer { errors in
+                        parallelChunks(count: n, chunkCount: chunkCount, threads: threads) { chunk, range in
+                            var block = DescriptorValues(featureCount: d, centres: [], values: [])
+                            var rows: [Double] = []
+                            for k in range {
+                                do {
+                                    let structure = all[used[k]]
+                                    let forces = withForces ? labels[used[k]].forces : nil
+                                    if forces != nil { rows = [Double](repeating: 0, count: 3 * structure.count * d) }
+                                    let scale = 1 / Double(max(1, structure.count))
+                                    try primitive.compute(
+                                        structure, neighbours: nil, gradients: forces != nil, strainGradients: false, threads: 1,
+                                        blockBytes: 1 << 24, into: &block
+                                    ) { b in
+                                        for row in 0..<b.rowCount {
+                                            for j in 0..<d { out[k * d + j] += b.values[row * d + j] * scale }
+                                        }
+                                        guard forces != nil else { return }
+                                        // g_j = −Σ_i ∂c(i)/∂r_j: every entry of every row, by atom.
+                                        for (p, atom) in b.gradientAtoms.enumerated() {
+                                            for a in 0..<3 {
+                                                let source = (p * 3 + a) * d, target = (Int(atom) * 3 + a) * d
+                                                for j in 0..<d { rows[target + j] -= b.gradientValues[source + j] }
+                                            }
+                                        }
+                                    }
+                                    guard let forces else { continue }
+                                    let sigmas = labels[used[k]].forceSigmas
+                                    let base = (chunk * folds + fold[k]) * sumWidth
+                                    for c in 0..<forces.count {
+                                        let weight = 1 / sigmas[c]
+                                        let y = forces[c] * weight
+                                        for i in 0..<d {
+                                            let gi = rows[c * d + i] * weight
+                                            for j in 0..<d { sums[base + i * d + j] += gi * rows[c * d + j] * weight }
+                                            sums[base + d * d + i] += gi * y
+                                        }
+                                        sums[base + d * d + d] += y * y
+                                    }
+                                    components[k] = forces.count
+                                } catch {
+                                    errors[k] = error
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
+        if let error = failures.compactMap({ $0 }).first { throw error }
+        var foldForces = [[Double]](repeating: [Double](repeating: 0, count: withForces ? sumWidth : 0), count: folds)
+        if withForces {
+            for chunk in 0..<chunkCount {
+                for f in 0..<folds {
+                    for e in 0..<sumWidth { foldForces[f][e] += chunkSums[(chunk * folds + f) * sumWidth + e] }
+                }
+            }
+        }
+
+        // Energy rows: per-atom energies, weighted (force target) by (n_A / σ_E(A))².
+        let energyRows = (0..<n).filter { labels[used[$0]].energy != nil }
+        var y = [Double](repeating: 0, count: n)
+        var rowWeights = [Double](repeating: 1, count: n)
+        for k in energyRows {
+            let atoms = Double(max(1, all[used[k]].count))
+            y[k] = labels[used[k]].energy! / atoms
+            if withForces {
+                let root = atoms / labels[used[k]].energySigma
+                rowWeights[k] = root * root
+            }
+        }
+        let weights = withForces ? rowWeights : nil
+
+        // The force rows' normal equations of the folds in `members`.
+        func forceSums(_ members: [Int]) -> [Double]? {
+            guard withForces else { return nil }
+            var total = [Double](repeating: 0, count: sumWidth)
+            for f in members {
+                for e in 0..<sumWidth { total[e] += foldForces[f][e] }
+            }
+            return total
+        }
+
+        var energyErrors = [Double](repeating: 0, count: ridgeGrid.count)
+        var weightedErrors = [Double](repeating: 0, count: ridgeGrid.count)
+        var forceErrors = [Double](repeating: 0, count: ridgeGrid.count)
+        for k in 0..<folds {
+            let training = energyRows.filter { fold[$0] != k }
+            let model = try ridgeFits(
+                z: z, y: y, width: d, rows: training, rowWeights: weights, extra: forceSums((0..<folds).filter { $0 != k }))
+            for test in energyRows where fold[test] == k {
+                for (g, fit) in model.enumerated() {
+                    var prediction = fit.intercept
+                    for j in 0..<d { prediction += fit.weights[j] * z[test * d + j] }
+                    energyErrors[g] += (prediction - y[test]) * (prediction - y[test])
+                    weightedErrors[g] += rowWeights[test] * (prediction - y[test]) * (prediction - y[test])
+                }
+            }
+            guard withForces else { continue }
+            // Held-out force residual Σ (y − g·w)² = yᵀy − 2 w·Gᵀy + wᵀ G w (clamped at 0).
+            let held = foldForces[k]
+            for (g, fit) in model.enumerated() {
+                let w = fit.weights
+                var quadratic = 0.0, linear = 0.0
+                for i in 0..<d {
+                    var row = 0.0
+                    for j in 0..<d { row += held[i * d + j] * w[j] }
+                    quadratic += w[i] * row
+                    linear += w[i] * held[d * d + i]
+                }
+                forceErrors[g] += max(0, held[d * d + d] - 2 * linear + quadratic)
+            }
+        }
+        let score = withForces ? zip(weightedErrors, forceErrors).map { $0 + $1 } : energyErrors
         var best = 0
-        for g in 1..<ridgeGrid.count where errors[g] < errors[best] { best = g }
-        let full = try ridgeFits(z: z, y: y, width: d, rows: Array(0..<n), grid: [ridgeGrid[best]])[0]
+        for g in 1..<ridgeGrid.count where score[g] < score[best] { best = g }
+        let full = try ridgeFits(
+            z: z, y: y, width: d, rows: energyRows, rowWeights: weights, extra: forceSums(Array(0..<folds)), grid: [ridgeGrid[best]])[0]
+        let componentCount = forceComponents.reduce(0, +)
         return EnergyRegression(
             weights: full.weights, intercept: full.intercept, relativeRegularisation: ridgeGrid[best],
-            validationRMSE: (errors[best] / Double(n)).squareRoot(), structureCount: n)
+            validationRMSE: energyRows.isEmpty ? 0 : (energyErrors[best] / Double(energyRows.count)).squareRoot(), structureCount: n,
+            forceValidationResidual: withForces ? (componentCount > 0 ? (forceErrors[best] / Double(componentCount)).squareRoot() : 0) : nil,
+            forceComponentCount: componentCount)
     }
 
-    /// Ridge fits of y on z (rows `rows`, centred over them) for each relative λ of `grid`.
+    /// Ridge fits of y on z (rows `rows` with weights `rowWeights` (nil: 1), centred over them by
+    /// those weights: the intercept) plus rows without intercept given by their normal equations
+    /// `extra` (G row-major d x d, then Gᵀy; nil: none), for each relative λ of `grid`.
     static func ridgeFits(
-        z: [Double], y: [Double], width d: Int, rows: [Int], grid: [Double] = ridgeGrid
+        z: [Double], y: [Double], width d: Int, rows: [Int], rowWeights: [Double]? = nil, extra: [Double]? = nil,
+        grid: [Double] = ridgeGrid
     ) throws -> [(weights: [Double], intercept: Double)] {
-        let count = Double(rows.count)
+        var count = 0.0
+        for r in rows { count += rowWeights?[r] ?? 1 }
         var mean = [Double](repeating: 0, count: d)
         var yMean = 0.0
-        for r in rows {
-            for j in 0..<d { mean[j] += z[r * d + j] / count }
-            yMean += y[r] / count
+        if count > 0 {
+            for r in rows {
+                let weight = rowWeights?[r] ?? 1
+                for j in 0..<d { mean[j] += weight * z[r * d + j] / count }
+                yMean += weight * y[r] / count
+            }
         }
         var gram = Matrix(rows: d, columns: d)
         var zy = [Double](repeating: 0, count: d)
         for r in rows {
+            let weight = rowWeights?[r] ?? 1
             for i in 0..<d {
-                let zi = z[r * d + i] - mean[i]
+                let zi = weight * (z[r * d + i] - mean[i])
                 zy[i] += zi * (y[r] - yMean)
                 for j in 0..<d { gram[i, j] += zi * (z[r * d + j] - mean[j]) }
+            }
+        }
+        if let extra {
+            for i in 0..<d {
+                for j in 0..<d { gram[i, j] += extra[i * d + j] }
+                zy[i] += extra[d * d + i]
             }
         }
         var trace = 0.0

@@ -62,16 +62,21 @@ enum DataDrivenDescriptors {
             // The radial spectrum uses the l = 0 part only, so its basis is fitted to that.
             if descriptor.correlation == .radialSpectrum { parameters.lMax = 0 }
             // The supervision of a supervised basis or mixing: the ridge regression of every
-            // training frame with an energy (not only the environment sample: the regression is
-            // over structures) on `primitiveCount` QUIP functions.
+            // training frame with labels of the target (not only the environment sample: the
+            // regression is over structures) on `primitiveCount` QUIP functions, with the fit's σ.
             func supervision(mixing: Double, primitiveCount: Int, field: String, what: String, unsupervised: String) throws -> RadialContraction.Supervision {
-                let labelled = frames.filter { $0.energy != nil }
+                let target = descriptor.supervisedTarget
+                let labelled = frames.filter { $0.energy != nil || (target == .energyForces && $0.forces != nil) }
                 guard !labelled.isEmpty else {
-                    throw InputError(file: source, field: field, message: "\(what) regresses the training energies, but none of the \(frames.count) training frames has an energy (use \(unsupervised))")
+                    let labels = target == .energyForces ? "an energy or forces" : "an energy"
+                    throw InputError(file: source, field: field, message: "\(what) regresses the training \(target == .energyForces ? "energies and forces" : "energies"), but none of the \(frames.count) training frames has \(labels) (use \(unsupervised))")
                 }
-                let regression = try RadialContraction.energyRegression(
+                let regression = try RadialContraction.atomicEnergyRegression(
                     parameters, primitiveCount: primitiveCount, structures: labelled.map(\.structure),
-                    energies: labelled.map { $0.energy! }, seed: seed, threads: threads)
+                    labels: labelled.map {
+                        .init(energy: $0.energy, energySigma: $0.energySigma, forces: $0.forces, forceSigmas: $0.forceSigmas)
+                    },
+                    target: target, seed: seed, threads: threads)
                 return RadialContraction.Supervision(mixing: mixing, weights: regression.weights)
             }
             var contraction: RadialContraction?
