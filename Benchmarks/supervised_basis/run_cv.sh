@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${1:-$here/../../.build/release}
 shift || true
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=(optimal supervised_a05 supervised_a01)
+[ ${#configs[@]} -gt 0 ] || configs=(optimal supervised_a05 supervised_a01 supervised_a05_forces supervised_a01_forces)
 out=${OUT:-$here/../../bench-out/supervised_basis}
 mkdir -p "$out"
 for c in "${configs[@]}"; do

@@ -8,11 +8,21 @@ import re
 import sys
 
 out, configs = sys.argv[1], sys.argv[2:]
+
+
+def basis_label(basis):
+    """The radial basis, its mixing α and (if not the energies) its regression target."""
+    label = basis["radial_basis"] + (f" α = {basis['supervised_mixing']}" if "supervised_mixing" in basis else "")
+    if basis.get("supervised_target") == "energy_forces":
+        label += ", E + F target"
+    return label
+
+
 rows = []
 for c in configs:
     report = json.load(open(os.path.join(out, c, "report.json")))
     basis = report["config"]["descriptors"][0]
-    label = basis["radial_basis"] + (f" α = {basis['supervised_mixing']}" if "supervised_mixing" in basis else "")
+    label = basis_label(basis)
     points = [(basis["n_max"], report["cross_validation"]["pooled"]["all"])]
     points += [(p["value"], p["result"]["pooled"]["all"]) for p in report["sweep"]["points"]]
     wall = ""
@@ -60,5 +70,5 @@ for n in sorted({r[0] for r in rows}):
         me, se = ms(de)
         mf, sf = ms(df)
         basis = reports[c]["config"]["descriptors"][0]
-        label = basis["radial_basis"] + (f" α = {basis['supervised_mixing']}" if "supervised_mixing" in basis else "")
+        label = basis_label(basis)
         print(f"| {n} | {label} | {me:+.2f} ± {se:.2f} | {sum(d < 0 for d in de)}/{len(de)} | {mf:+.4f} ± {sf:.4f} | {sum(d < 0 for d in df)}/{len(df)} |")

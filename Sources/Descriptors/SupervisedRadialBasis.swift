@@ -141,18 +141,7 @@ extension RadialContraction {
             let has = withForces ? "an energy or forces" : "an energy"
             throw InputError(file: SOAPCalculator.errorSource, field: "radial_basis", message: "the supervised radial basis regresses \(what) and needs at least 2 structures with \(has), found \(n)")
         }
-        var parameters = hyperparameters
-        parameters.nMax = primitiveCount
-        parameters.lMax = 0
-        // The radial spectrum without normalisation is c_{s p 0 0}, with its position gradients.
-        parameters.normalise = false
-        let primitive: RadialSpectrumCalculator
-        do {
-            primitive = try RadialSpectrumCalculator(parameters)
-        } catch var error as InputError {
-            if error.field == "n_max" { error.field = "n_max_primitive" }
-            throw error
-        }
+        let primitive = try primitiveCalculator(hyperparameters, primitiveCount: primitiveCount)
         let d = primitive.featureCount
         for k in used {
             if withForces, let f = labels[k].forces {
@@ -182,29 +171,11 @@ extension RadialContraction {
                     failures.withUnsafeMutableBufferPointer { errors in
                         parallelChunks(count: n, chunkCount: chunkCount, threads: threads) { chunk, range in
                             var block = DescriptorValues(featureCount: d, centres: [], values: [])
-                            var rows: [Double] = []
                             for k in range {
                                 do {
-                                    let structure = all[used[k]]
                                     let forces = withForces ? labels[used[k]].forces : nil
-                                    if forces != nil { rows = [Double](repeating: 0, count: 3 * structure.count * d) }
-                                    let scale = 1 / Double(max(1, structure.count))
-                                    try primitive.compute(
-                                        structure, neighbours: nil, gradients: forces != nil, strainGradients: false, threads: 1,
-                                        blockBytes: 1 << 24, into: &block
-                                    ) { b in
-                                        for row in 0..<b.rowCount {
-                                            for j in 0..<d { out[k * d + j] += b.values[row * d + j] * scale }
-                                        }
-                                        guard forces != nil else { return }
-                                        // g_j = −Σ_i ∂c(i)/∂r_j: every entry of every row, by atom.
-                                        for (p, atom) in b.gradientAtoms.enumerated() {
-                                            for a in 0..<3 {
-                                                let source = (p * 3 + a) * d, target = (Int(atom) * 3 + a) * d
-                                                for j in 0..<d { rows[target + j] -= b.gradientValues[source + j] }
-                                            }
-                                        }
-                                    }
+                                    let (mean, rows) = try structureRows(primitive, all[used[k]], forceRows: forces != nil, block: &block)
+                                    for j in 0..<d { out[k * d + j] = mean[j] }
                                     guard let forces else { continue }
                                     let sigmas = labels[used[k]].forceSigmas
                                     let base = (chunk * folds + fold[k]) * sumWidth
@@ -303,6 +274,51 @@ extension RadialContraction {
             validationRMSE: energyRows.isEmpty ? 0 : (energyErrors[best] / Double(energyRows.count)).squareRoot(), structureCount: n,
             forceValidationResidual: withForces ? (componentCount > 0 ? (forceErrors[best] / Double(componentCount)).squareRoot() : 0) : nil,
             forceComponentCount: componentCount)
+    }
+
+    /// The l = 0 primitive coefficients c_{s p 0 0} with their gradients: the radial spectrum of
+    /// `primitiveCount` QUIP functions, not normalised.
+    static func primitiveCalculator(_ hyperparameters: SOAPHyperparameters, primitiveCount: Int) throws -> RadialSpectrumCalculator {
+        var parameters = hyperparameters
+        parameters.nMax = primitiveCount
+        parameters.lMax = 0
+        parameters.normalise = false
+        do {
+            return try RadialSpectrumCalculator(parameters)
+        } catch var error as InputError {
+            if error.field == "n_max" { error.field = "n_max_primitive" }
+            throw error
+        }
+    }
+
+    /// The regression rows of one structure A: z_A = (1/n_A) Σ_i c_{·00}(i) over its centres
+    /// (d values), and with `forceRows` the rows of its force components,
+    /// g_{jα} = −Σ_i ∂c_{·00}(i)/∂r_j^α (3 n_A x d, row-major, component 3 j + α; empty without).
+    /// `block` is scratch memory, reused between calls; memory is bounded by 16 MB blocks of
+    /// descriptor rows and the 3 n_A x d result.
+    static func structureRows(
+        _ primitive: RadialSpectrumCalculator, _ structure: Structure, forceRows: Bool, block: inout DescriptorValues
+    ) throws -> (mean: [Double], forceRows: [Double]) {
+        let d = primitive.featureCount
+        var mean = [Double](repeating: 0, count: d)
+        var rows = [Double](repeating: 0, count: forceRows ? 3 * structure.count * d : 0)
+        let scale = 1 / Double(max(1, structure.count))
+        try primitive.compute(
+            structure, neighbours: nil, gradients: forceRows, strainGradients: false, threads: 1, blockBytes: 1 << 24, into: &block
+        ) { b in
+            for row in 0..<b.rowCount {
+                for j in 0..<d { mean[j] += b.values[row * d + j] * scale }
+            }
+            guard forceRows else { return }
+            // Every gradient entry of every centre, by the atom it moves.
+            for (p, atom) in b.gradientAtoms.enumerated() {
+                for a in 0..<3 {
+                    let source = (p * 3 + a) * d, target = (Int(atom) * 3 + a) * d
+                    for j in 0..<d { rows[target + j] -= b.gradientValues[source + j] }
+                }
+            }
+        }
+        return (mean, rows)
     }
 
     /// Ridge fits of y on z (rows `rows` with weights `rowWeights` (nil: 1), centred over them by

@@ -319,6 +319,19 @@ final class TrainingConfigTests: XCTestCase {
         assertConfigError(config(soap: #", "radial_basis": "supervised", "n_max_primitive": 12, "supervised_mixing": -0.1"#), line: 5, field: "descriptors[0].supervised_mixing", "must be in [0, 1]")
         assertConfigError(config(soap: #", "radial_basis": "optimal", "supervised_mixing": 0.5"#), line: 5, field: "descriptors[0].supervised_mixing", "only used with radial_basis \"supervised\"")
         assertConfigError(config(soap: #", "radial_basis": "supervise""#), line: 5, field: "descriptors[0].radial_basis", "did you mean `supervised`?")
+        // supervised_target: energy (default) or energy_forces, only with a supervised basis or mixing.
+        XCTAssertEqual(try soap(supervised).supervisedTarget, .energy)
+        XCTAssertTrue(supervised.canonicalJSON().contains("\"supervised_target\""))
+        let forces = try parse(config(soap: #", "radial_basis": "supervised", "n_max_primitive": 12, "supervised_target": "energy_forces""#))
+        XCTAssertEqual(try soap(forces).supervisedTarget, .energyForces)
+        let forcesAgain = try TrainingConfig.parse(bytes: Array(forces.canonicalJSON().utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
+        XCTAssertEqual(forcesAgain.descriptors, forces.descriptors)
+        XCTAssertNotEqual(forces.descriptors, supervised.descriptors)
+        assertConfigError(config(soap: #", "radial_basis": "supervised", "supervised_target": "forces""#), line: 5, field: "descriptors[0].supervised_target", "unknown supervised_target \"forces\" (allowed: energy, energy_forces)")
+        assertConfigError(config(soap: #", "radial_basis": "supervised", "supervised_target": "energy_force""#), line: 5, field: "descriptors[0].supervised_target", "did you mean `energy_forces`?")
+        assertConfigError(config(soap: #", "radial_basis": "supervised", "supervised_target": 1"#), line: 5, field: "descriptors[0].supervised_target", "expected a string")
+        assertConfigError(config(soap: #", "radial_basis": "optimal", "supervised_target": "energy""#), line: 5, field: "descriptors[0].supervised_target", "only used with radial_basis \"supervised\" or species_mixing \"supervised\"")
+        assertConfigError(config(soap: #", "supervised_target": "energy_forces""#), line: 5, field: "descriptors[0].supervised_target", "only used with")
         let noNMax = """
             {"train_files": ["a.xyz"], "descriptors": [{"type": "soap", "cutoff": 5, "l_max": 6, "atom_sigma": 0.5,
              "delta": 1, "n_sparse": 10, "radial_basis": "optimal", "retained_variance": 0.99, "combine_species": true}]}
@@ -383,6 +396,10 @@ final class TrainingConfigTests: XCTestCase {
             let again = try TrainingConfig.parse(bytes: Array(supervised.canonicalJSON().utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
             XCTAssertEqual(again.descriptors, supervised.descriptors)
         }
+        let mixingForces = try parse(term("soap", #", "l_max": 2, "species_channels": 2, "species_mixing": "supervised", "supervised_target": "energy_forces""#))
+        guard case .soap(let mf) = mixingForces.descriptors[0] else { return XCTFail("not a density term") }
+        XCTAssertEqual(mf.descriptor.supervisedTarget, .energyForces)
+        assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "supervised_target": "energy_forces""#), line: 2, field: "descriptors[0].supervised_target", "only used with")
         assertConfigError(term("soap", #", "l_max": 2, "species_mixing": "supervised""#), line: 2, field: "descriptors[0].species_mixing", "only used with species_channels")
         assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "species_mixing": "supervise""#), line: 2, field: "descriptors[0].species_mixing", "did you mean `supervised`?")
         assertConfigError(term("soap", #", "l_max": 2, "species_channels": 2, "supervised_mixing": 0.5"#), line: 2, field: "descriptors[0].supervised_mixing", "only used with species_mixing \"supervised\"")

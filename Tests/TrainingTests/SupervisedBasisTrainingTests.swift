@@ -65,6 +65,34 @@ final class SupervisedBasisTrainingTests: XCTestCase {
         }
     }
 
+    /// The energy-and-force target: byte-identical models for 1 and 2 threads, the provenance
+    /// config records the target, the contraction is the one of the regression of the frames'
+    /// energies and forces with their σ, and it differs from the energy target's.
+    func testEnergyForceTargetModel() throws {
+        let config = try soapConfig(term(0.3) + #", "supervised_target": "energy_forces""#)
+        let (one, text, _, data) = try fitWithOneAndTwoThreads(config, frames: 8)
+        XCTAssertTrue(text.contains(#""supervised_target":"energy_forces""#) || text.contains(#""supervised_target": "energy_forces""#), "the provenance config records the target")
+        let contraction = try XCTUnwrap((one.potential.terms[0] as? SOAPTerm)?.calculator.radialContraction)
+
+        let previous = BLASThreads.current
+        BLASThreads.set(1)
+        defer { BLASThreads.set(previous) }
+        let h = try XCTUnwrap(one.potential.terms[0] as? SOAPTerm).calculator.hyperparameters
+        let regression = try RadialContraction.atomicEnergyRegression(
+            h, primitiveCount: 10, structures: data.frames.map(\.structure),
+            labels: data.frames.map { .init(energy: $0.energy, energySigma: $0.energySigma, forces: $0.forces, forceSigmas: $0.forceSigmas) },
+            target: .energyForces, seed: config.seed, threads: 2)
+        XCTAssertGreaterThan(regression.forceComponentCount, 0)
+        let sample = try DataDrivenDescriptors.sample(h, frames: data.frames, size: 200, seed: config.seed)
+        let direct = try RadialContraction.fit(
+            h, primitiveCount: 10, structures: sample.map { data.frames[$0.frame].structure }, centres: sample.map(\.atoms),
+            threads: 2, supervision: .init(mixing: 0.3, weights: regression.weights))
+        XCTAssertEqual(direct.matrices, contraction.matrices)
+
+        let energyOnly = try Trainer(config: soapConfig(term(0.3))).fit(data, options: FitOptions(threads: 2))
+        XCTAssertNotEqual(try XCTUnwrap((energyOnly.potential.terms[0] as? SOAPTerm)?.calculator.radialContraction).matrices, contraction.matrices)
+    }
+
     /// Without energies the supervised basis is a clear error naming the config and the term's field.
     func testMissingEnergiesIsAnInputError() throws {
         let config = try soapConfig(term(0.5))
