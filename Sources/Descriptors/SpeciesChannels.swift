@@ -28,8 +28,8 @@ import Parallelism
 ///
 /// **Supervised mixing** (`species_mixing` "supervised"): W by principal covariates regression
 /// between the species variance above and the atomic energies of the supervised radial basis's
-/// ridge model, ε_i = Σ_{s n} w_{s n} c_{s n 0 0}(i) (``energyRegression(_:primitiveCount:structures:energies:seed:threads:)``
-/// on the n_max QUIP functions). The samples are the rows (i, n, l, m) of the PCA, with the
+/// ridge model, ε_i = Σ_{s n} w_{s n} c_{s n 0 0}(i) (``atomicEnergyRegression(_:primitiveCount:structures:labels:target:seed:threads:)``
+/// on the n_max QUIP functions, with the term's `supervised_target`). The samples are the rows (i, n, l, m) of the PCA, with the
 /// target ε_i on the l = 0 rows and 0 on the others (an invariant has no linear regression on
 /// equivariant coefficients, as for the supervised radial basis), so that
 ///

@@ -14,7 +14,9 @@ import Support
 /// 1. An atomic-energy model linear in the l = 0 coefficients of every species,
 ///    ε_i = Σ_{s p} w_{s p} c_{s p 0 0}(i) + b, is fitted by ridge regression to the per-atom
 ///    energies of the training structures, E_A / n_A = w · z_A + b with
-///    z_A = (1/n_A) Σ_{i ∈ A} c_{· 0 0}(i) (``energyRegression(_:primitiveCount:structures:energies:seed:threads:)``).
+///    z_A = (1/n_A) Σ_{i ∈ A} c_{· 0 0}(i), and with the `energy_forces` target also to the
+///    forces it implies, F_j = −Σ_i ∂ε_i/∂r_j, rows weighted by the fit's σ
+///    (``atomicEnergyRegression(_:primitiveCount:structures:labels:target:seed:threads:)``).
 /// 2. Ŷ = X w_s are the model's atomic energies of the sampled environments. With X̃ = X/‖X‖
 ///    and Ỹ = Ŷ/‖Ŷ‖ (both parts then have unit trace), the PCovR covariance is
 ///    C̃ = α X̃ᵀX̃ + (1 − α) (X̃ᵀX̃)^{-1/2} X̃ᵀỸ ỸᵀX̃ (X̃ᵀX̃)^{-1/2}, and the contraction is
