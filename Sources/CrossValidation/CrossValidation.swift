@@ -290,10 +290,10 @@ struct Engine {
         let key = config.canonicalJSON(pretty: false)
         if let trainer = fittedTrainers[key] { return trainer }
         let plain = Trainer(config: config)
-        // A supervised radial basis or species mixing is fitted to energies: each fold fits it to
+        // A supervised radial basis or species mixing is fitted to labels: each fold fits it to
         // its own training frames (in Trainer.fit), so no test label reaches the descriptor.
         if plain.hasLabelDependentDescriptors {
-            note("\(config.sourceName): the supervised radial basis or species mixing uses training energies, so it is fitted to each fold's training frames (descriptors recomputed per fold)")
+            note("\(config.sourceName): the supervised radial basis or species mixing uses training labels (energies, and forces with supervised_target energy_forces), so it is fitted to each fold's training frames (descriptors recomputed per fold)")
             fittedTrainers[key] = plain
             return plain
         }

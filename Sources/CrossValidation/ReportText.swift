@@ -199,7 +199,7 @@ extension CrossValidationReport {
         case .recomputed:
             // A supervised radial basis or species mixing is fitted per fold (see CrossValidation.trainer(for:)).
             if Trainer(config: result.config).hasLabelDependentDescriptors {
-                return "Descriptors were recomputed in every fold: the supervised radial basis or species mixing is fitted to each fold's training energies."
+                return "Descriptors were recomputed in every fold: the supervised radial basis or species mixing is fitted to each fold's training labels."
             }
             return "Descriptors were recomputed in every fold: keeping them would have exceeded the memory budget."
         }
