@@ -299,7 +299,7 @@ public struct RadialContraction: Hashable, Sendable {
         let speciesCount = h.neighbourSpecies.count
         let lCount = h.lMax + 1
         let p = primitiveCount
-        let (rows, blockCount, blockSize) = RadialContraction.covarianceBlocks(
+        let (_, blockCount, blockSize) = RadialContraction.covarianceBlocks(
             speciesCount: speciesCount, lCount: lCount, primitiveCount: p, combineSpecies: combineSpecies)
         let sumSize = blockCount * blockSize
         let chunkCount = min(structures.count, 64)

@@ -29,6 +29,29 @@ func fitWithOneAndTwoThreads(
     return (one, text, trainer, data)
 }
 
+/// Writes `fit`'s model file, loads it back, asserts the file reads back to the same text and the
+/// loaded model predicts the first `frames` structures with the same energy, force and virial
+/// bits (save → load → predict is bit-identical), and returns the loaded file.
+@discardableResult
+func savedAndLoaded(
+    _ trainer: Trainer, _ fit: FitResult, data: TrainingData, frames: Int = 3, file: StaticString = #filePath, line: UInt = #line
+) throws -> ModelFile {
+    let path = NSTemporaryDirectory() + "/swiftgap-saved-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).gapjson"
+    defer { unlink(path) }
+    let written = trainer.modelFile(for: fit, data: data)
+    try written.write(to: path)
+    let loaded = try ModelFile.load(path: path)
+    XCTAssertEqual(loaded.encoded(), written.encoded(), file: file, line: line)
+    for frame in data.frames.prefix(frames) {
+        let a = try fit.potential.predict(frame.structure)
+        let b = try loaded.potential.predict(frame.structure)
+        XCTAssertEqual(a.energy.bitPattern, b.energy.bitPattern, file: file, line: line)
+        XCTAssertEqual(a.forces.map(\.bitPattern), b.forces.map(\.bitPattern), file: file, line: line)
+        XCTAssertEqual(a.virial.map(\.bitPattern), b.virial.map(\.bitPattern), file: file, line: line)
+    }
+    return loaded
+}
+
 func soapConfig(_ term: String) throws -> TrainingConfig {
     let json = """
         {
@@ -69,21 +92,11 @@ final class OptimalBasisTrainingTests: XCTestCase {
         XCTAssertEqual((soap.calculator as! SOAPCalculator).fullFeatureCount, 4 * 5 / 2 * 4)
         XCTAssertNotNil(one.descriptorReport)
 
-        let path = NSTemporaryDirectory() + "/swiftgap-optimal-\(getpid()).gapjson"
-        defer { unlink(path) }
-        try trainer.modelFile(for: one, data: data).write(to: path)
-        let loaded = try ModelFile.load(path: path)
+        let loaded = try savedAndLoaded(trainer, one, data: data)
         XCTAssertEqual(loaded.encoded(), text)
         let loadedSOAP = try XCTUnwrap(loaded.potential.terms[0] as? SOAPTerm)
         XCTAssertEqual(loadedSOAP.calculator.radialContraction, contraction)
         XCTAssertEqual((loadedSOAP.calculator as! SOAPCalculator).selectedFeatures, (soap.calculator as! SOAPCalculator).selectedFeatures)
-        for frame in data.frames.prefix(3) {
-            let a = try one.potential.predict(frame.structure)
-            let b = try loaded.potential.predict(frame.structure)
-            XCTAssertEqual(a.energy.bitPattern, b.energy.bitPattern)
-            XCTAssertEqual(a.forces.map(\.bitPattern), b.forces.map(\.bitPattern))
-            XCTAssertEqual(a.virial.map(\.bitPattern), b.virial.map(\.bitPattern))
-        }
 
         // The kept features are what CUR picks on the sampled descriptors (the contracted basis's).
         let all = try (soap.calculator as! SOAPCalculator).withAllFeatures
