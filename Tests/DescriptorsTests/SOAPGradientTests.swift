@@ -5,6 +5,25 @@ import XCTest
 @testable import Descriptors
 
 enum TestStructures {
+    /// Fourth-order central differences of `values` along every position component:
+    /// `body(atom, α, d)` with d[k] = (−v(2h) + 8v(h) − 8v(−h) + v(−2h)) / 12h for the structure
+    /// with atom's coordinate α moved by ±h, ±2h.
+    static func positionDerivatives(
+        of structure: Structure, step: Double, _ values: (Structure) throws -> [Double], _ body: (Int, Int, [Double]) -> Void
+    ) rethrows {
+        for atom in 0..<structure.count {
+            for alpha in 0..<3 {
+                func displaced(_ amount: Double) throws -> [Double] {
+                    var s = structure
+                    s.positions[atom][alpha] += amount
+                    return try values(s)
+                }
+                let p1 = try displaced(step), m1 = try displaced(-step), p2 = try displaced(2 * step), m2 = try displaced(-2 * step)
+                body(atom, alpha, p1.indices.map { (-p2[$0] + 8 * p1[$0] - 8 * m1[$0] + m2[$0]) / (12 * step) })
+            }
+        }
+    }
+
     /// A skewed periodic cell with `count` atoms of the given species (cycled), at least
     /// `minimumDistance` Å apart (minimum image), some given outside the cell.
     static func periodic(count: Int, species: [Int], seed: UInt64, lattice: Matrix3, minimumDistance: Double = 2.0) -> Structure {
@@ -58,22 +77,12 @@ extension XCTestCase {
         let analytic = try calculator.values(structure, gradients: true)
         let f = calculator.featureCount
         var maxDiff = 0.0, maxValue = 0.0
-        for atom in 0..<structure.count {
-            for alpha in 0..<3 {
-                func displaced(_ amount: Double) throws -> [Double] {
-                    var s = structure
-                    s.positions[atom][alpha] += amount
-                    return try calculator.values(s).values
-                }
-                let p1 = try displaced(step), m1 = try displaced(-step), p2 = try displaced(2 * step), m2 = try displaced(-2 * step)
-                for row in 0..<analytic.rowCount {
-                    let g = gradient(analytic, row: row, atom: atom)
-                    for k in 0..<f {
-                        let i = row * f + k
-                        let fd = (-p2[i] + 8 * p1[i] - 8 * m1[i] + m2[i]) / (12 * step)
-                        maxDiff = max(maxDiff, abs(fd - g[alpha][k]))
-                        maxValue = max(maxValue, abs(g[alpha][k]))
-                    }
+        try TestStructures.positionDerivatives(of: structure, step: step, { try calculator.values($0).values }) { atom, alpha, fd in
+            for row in 0..<analytic.rowCount {
+                let g = gradient(analytic, row: row, atom: atom)
+                for k in 0..<f {
+                    maxDiff = max(maxDiff, abs(fd[row * f + k] - g[alpha][k]))
+                    maxValue = max(maxValue, abs(g[alpha][k]))
                 }
             }
         }

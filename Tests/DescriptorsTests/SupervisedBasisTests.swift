@@ -193,20 +193,13 @@ final class SupervisedBasisTests: XCTestCase {
         let step = 5e-4
         let atoms = Double(structure.count)
         var worst = 0.0, scale = 0.0
-        for atom in 0..<structure.count {
-            for alpha in 0..<3 {
-                func sum(_ amount: Double) throws -> [Double] {
-                    var s = structure
-                    s.positions[atom][alpha] += amount
-                    return try RadialContraction.structureRows(primitive, s, forceRows: false, block: &block).mean.map { $0 * atoms }
-                }
-                let p1 = try sum(step), m1 = try sum(-step), p2 = try sum(2 * step), m2 = try sum(-2 * step)
-                for k in 0..<d {
-                    let derivative = (-p2[k] + 8 * p1[k] - 8 * m1[k] + m2[k]) / (12 * step)
-                    let row = rows[(atom * 3 + alpha) * d + k]
-                    worst = max(worst, abs(row + derivative))
-                    scale = max(scale, abs(row))
-                }
+        try TestStructures.positionDerivatives(of: structure, step: step, {
+            try RadialContraction.structureRows(primitive, $0, forceRows: false, block: &block).mean.map { $0 * atoms }
+        }) { atom, alpha, derivative in
+            for k in 0..<d {
+                let row = rows[(atom * 3 + alpha) * d + k]
+                worst = max(worst, abs(row + derivative[k]))
+                scale = max(scale, abs(row))
             }
         }
         XCTAssertGreaterThan(scale, 0)

@@ -52,6 +52,20 @@ func savedAndLoaded(
     return loaded
 }
 
+/// What a supervised data-driven term is fitted from, computed directly (call it with BLAS on one
+/// thread, as the fit runs): the energy regression on `primitive`'s l = 0 coefficients of every
+/// frame, and the seeded sample of 200 environments (structures and centres) the contraction is
+/// fitted to.
+func supervisionInputs(
+    primitive: SOAPHyperparameters, primitiveCount: Int, sampled: SOAPHyperparameters, data: TrainingData, seed: UInt64
+) throws -> (regression: RadialContraction.EnergyRegression, structures: [Structure], centres: [[Int]]) {
+    let regression = try RadialContraction.energyRegression(
+        primitive, primitiveCount: primitiveCount, structures: data.frames.map(\.structure), energies: data.frames.map { $0.energy! },
+        seed: seed, threads: 2)
+    let sample = try DataDrivenDescriptors.sample(sampled, frames: data.frames, size: 200, seed: seed)
+    return (regression, sample.map { data.frames[$0.frame].structure }, sample.map(\.atoms))
+}
+
 func soapConfig(_ term: String) throws -> TrainingConfig {
     let json = """
         {

@@ -49,12 +49,10 @@ final class SpeciesMixingTrainingTests: XCTestCase {
         defer { BLASThreads.set(previous) }
         var h = soap.calculator.hyperparameters
         h.nMax = 3
-        let regression = try RadialContraction.energyRegression(
-            h, primitiveCount: 3, structures: data.frames.map(\.structure), energies: data.frames.map { $0.energy! }, seed: config.seed, threads: 2)
-        let sample = try DataDrivenDescriptors.sample(h, frames: data.frames, size: 200, seed: config.seed)
+        let inputs = try supervisionInputs(primitive: h, primitiveCount: 3, sampled: h, data: data, seed: config.seed)
         let direct = try RadialContraction.speciesChannels(
-            h, channelCount: 2, structures: sample.map { data.frames[$0.frame].structure }, centres: sample.map(\.atoms),
-            threads: 2, supervision: .init(mixing: 0.3, weights: regression.weights))
+            h, channelCount: 2, structures: inputs.structures, centres: inputs.centres,
+            threads: 2, supervision: .init(mixing: 0.3, weights: inputs.regression.weights))
         XCTAssertEqual(direct.matrices, contraction.matrices)
 
         let loaded = try savedAndLoaded(trainer, one, data: data, frames: 3)

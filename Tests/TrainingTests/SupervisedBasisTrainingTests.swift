@@ -34,12 +34,10 @@ final class SupervisedBasisTrainingTests: XCTestCase {
         let h = soap.calculator.hyperparameters
         var primitive = h
         primitive.nMax = 10
-        let regression = try RadialContraction.energyRegression(
-            primitive, primitiveCount: 10, structures: data.frames.map(\.structure), energies: data.frames.map { $0.energy! }, seed: config.seed, threads: 2)
-        let sample = try DataDrivenDescriptors.sample(h, frames: data.frames, size: 200, seed: config.seed)
+        let inputs = try supervisionInputs(primitive: primitive, primitiveCount: 10, sampled: h, data: data, seed: config.seed)
         let direct = try RadialContraction.fit(
-            h, primitiveCount: 10, structures: sample.map { data.frames[$0.frame].structure }, centres: sample.map(\.atoms),
-            threads: 2, supervision: .init(mixing: 0.3, weights: regression.weights))
+            h, primitiveCount: 10, structures: inputs.structures, centres: inputs.centres,
+            threads: 2, supervision: .init(mixing: 0.3, weights: inputs.regression.weights))
         XCTAssertEqual(direct.matrices, contraction.matrices)
 
         let loaded = try savedAndLoaded(trainer, one, data: data, frames: 3)
