@@ -14,6 +14,7 @@
 //   NeighbourLists    periodic cell lists
 //   Descriptors       SOAP power spectrum (and its body-order relatives), the 2-body pair distances,
 //                     with position/strain gradients; SOAPKeys, the one table of SOAP keys and defaults
+//                     (CSOAPKernels: its two per-pair loops in AVX-512 C, chosen at run time)
 //   Kernels           the kernels (SOAP dot product, 2-body squared exponential): design rows,
 //                     sparse covariances and per-term predictions
 //   Prediction        a fitted Potential and its evaluation: batch prediction, predictive
@@ -124,9 +125,11 @@ let package = Package(
             swiftSettings: languageMode
         ),
         .target(name: "NeighbourLists", dependencies: ["AtomicStructures", "Support"], swiftSettings: languageMode),
+        // The SOAP expansion's two per-pair loops eight doubles wide (AVX-512, chosen at run time).
+        .target(name: "CSOAPKernels"),
         .target(
             name: "Descriptors",
-            dependencies: ["AtomicStructures", "LinearAlgebra", "NeighbourLists", "Parallelism", "Support"],
+            dependencies: ["AtomicStructures", "CSOAPKernels", "LinearAlgebra", "NeighbourLists", "Parallelism", "Support"],
             swiftSettings: languageMode
         ),
         .target(
@@ -400,7 +403,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DescriptorsTests",
-            dependencies: ["AtomicStructures", "Descriptors", "NeighbourLists", "Support", "TestSupport"],
+            dependencies: ["AtomicStructures", "CSOAPKernels", "Descriptors", "NeighbourLists", "Support", "TestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: languageMode
         ),

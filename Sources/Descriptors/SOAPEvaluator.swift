@@ -381,7 +381,7 @@ final class SOAPWorkspace {
         let centre = Int(plan.centres[row])
         let pairStart = plan.pairOffsets[row]
         let pairCount = plan.pairOffsets[row + 1] - pairStart
-        let lm = lmCount, nl = nlCount, lc = lCount
+        let lm = lmCount, lc = lCount
         coefficients.update(repeating: 0, count: channelCount * lm)
         for q in 0..<pairCount {
             let p = Int(inputs.planPairs![pairStart + q])

@@ -1,8 +1,23 @@
+import CSOAPKernels
 #if canImport(Glibc)
 import Glibc
 #endif
 /// The small dense kernels, on raw pointers.
 enum SOAPKernels {
+    /// Whether the per-pair loops run eight wide (CSOAPKernels, AVX-512) where the layout allows:
+    /// when the CPU has AVX-512F, unless `SWIFTGAP_SOAP_KERNELS=portable` asks for the Swift loops
+    /// (both give the same bits; the variable exists for side-by-side timing).
+    static let wideKernels: Bool = {
+        if let choice = getenv("SWIFTGAP_SOAP_KERNELS"), String(cString: choice) == "portable" { return false }
+        return swiftgap_soap_wide_available() != 0
+    }()
+
+    /// Whether the wide kernels take this l_max + 1.
+    @inline(__always)
+    static func wide(lCount: Int) -> Bool {
+        wideKernels && lCount <= Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT)
+    }
+
     /// c[n][lm] += wR[n][l] Y[lm] for one pair, into its species' channel block. Two m at a
     /// time in explicit SIMD2 (the same operations per element as a scalar loop, without the
     /// aliasing checks a compiler-vectorised loop pays on every short (2l+1) trip).
@@ -31,11 +46,30 @@ enum SOAPKernels {
     }
 
     /// c[n][lm] += Σ_k wR_{q_k}[n][l] Y_{q_k}[lm] over the pair slots q_k = `slots[k]` (pair tables
-    /// at `weightedRadial + q nl` and `harmonics + q lm`), for one channel block. The sum over pairs
-    /// is carried in registers, four n and two m at a time, and added to c once: for c = 0 on entry
-    /// (each block is filled by one call) the result is bitwise that of ``accumulate`` pair by pair.
+    /// at `weightedRadial + q nl` and `harmonics + q lm`), for one channel block: eight wide where
+    /// the CPU allows, else ``accumulateRowPortable``; the same bits either way.
     @inline(__always)
     static func accumulateRow(
+        coefficients: UnsafeMutablePointer<Double>, weightedRadial: UnsafePointer<Double>, harmonics: UnsafePointer<Double>,
+        slots: UnsafePointer<Int>, slotCount: Int, nMax: Int, lCount: Int
+    ) {
+        if wide(lCount: lCount) {
+            slots.withMemoryRebound(to: Int64.self, capacity: slotCount) { slots64 in
+                swiftgap_soap_accumulate_row(
+                    coefficients, weightedRadial, harmonics, slots64, Int64(slotCount), Int64(nMax), Int64(lCount))
+            }
+        } else {
+            accumulateRowPortable(
+                coefficients: coefficients, weightedRadial: weightedRadial, harmonics: harmonics, slots: slots,
+                slotCount: slotCount, nMax: nMax, lCount: lCount)
+        }
+    }
+
+    /// ``accumulateRow`` in Swift. The sum over pairs is carried in registers, four n and two m at
+    /// a time, and added to c once: for c = 0 on entry (each block is filled by one call) the
+    /// result is bitwise that of ``accumulate`` pair by pair.
+    @inline(__always)
+    static func accumulateRowPortable(
         coefficients: UnsafeMutablePointer<Double>, weightedRadial: UnsafePointer<Double>, harmonics: UnsafePointer<Double>,
         slots: UnsafePointer<Int>, slotCount: Int, nMax: Int, lCount: Int
     ) {
@@ -105,6 +139,76 @@ enum SOAPKernels {
                     out[i] += c0
                 }
                 n &+= 1
+            }
+        }
+    }
+
+    /// h[lm] = Σ_n G[n][lm] wR[n][l] and hs[lm] = Σ_n G[n][lm] (wR)′[n][l] (the reverse-mode
+    /// weights of one pair, G = ∂E/∂c of its channel block): eight wide where the CPU allows, else
+    /// ``pairWeightsPortable``; the same bits either way.
+    @inline(__always)
+    static func pairWeights(
+        adjoint: UnsafePointer<Double>, weightedRadial: UnsafePointer<Double>, weightedSlope: UnsafePointer<Double>,
+        nMax: Int, lCount: Int, h: UnsafeMutablePointer<Double>, hs: UnsafeMutablePointer<Double>
+    ) {
+        if wide(lCount: lCount) {
+            swiftgap_soap_pair_weights(adjoint, weightedRadial, weightedSlope, Int64(nMax), Int64(lCount), h, hs)
+        } else {
+            pairWeightsPortable(
+                adjoint: adjoint, weightedRadial: weightedRadial, weightedSlope: weightedSlope, nMax: nMax, lCount: lCount,
+                h: h, hs: hs)
+        }
+    }
+
+    /// ``pairWeights`` in Swift, two m at a time.
+    @inline(__always)
+    static func pairWeightsPortable(
+        adjoint block: UnsafePointer<Double>, weightedRadial wr: UnsafePointer<Double>, weightedSlope ws: UnsafePointer<Double>,
+        nMax: Int, lCount lc: Int, h: UnsafeMutablePointer<Double>, hs: UnsafeMutablePointer<Double>
+    ) {
+        let lm = lc &* lc
+        for l in 0..<lc {
+            let start = l &* l, end = start &+ 2 &* l &+ 1
+            var i = start
+            // Eight m at a time where the block is long enough: each element's sum over n is a
+            // latency-bound chain, and eight chains of h and eight of h′ overlap.
+            while i &+ 8 <= end {
+                var h0 = SIMD2<Double>(0, 0), h1 = SIMD2<Double>(0, 0), h2 = SIMD2<Double>(0, 0), h3 = SIMD2<Double>(0, 0)
+                var s0 = SIMD2<Double>(0, 0), s1 = SIMD2<Double>(0, 0), s2 = SIMD2<Double>(0, 0), s3 = SIMD2<Double>(0, 0)
+                for n in 0..<nMax {
+                    let a = wr[n &* lc &+ l], b = ws[n &* lc &+ l]
+                    let gn = block + (n &* lm &+ i)
+                    let g0 = load2(gn), g1 = load2(gn + 2)
+                    let g2 = load2(gn + 4), g3 = load2(gn + 6)
+                    h0 += a * g0; h1 += a * g1; h2 += a * g2; h3 += a * g3
+                    s0 += b * g0; s1 += b * g1; s2 += b * g2; s3 += b * g3
+                }
+                store2(h0, h + i); store2(h1, h + i + 2)
+                store2(h2, h + i + 4); store2(h3, h + i + 6)
+                store2(s0, hs + i); store2(s1, hs + i + 2)
+                store2(s2, hs + i + 4); store2(s3, hs + i + 6)
+                i &+= 8
+            }
+            while i &+ 1 < end {
+                var hv = SIMD2<Double>(0, 0), sv = SIMD2<Double>(0, 0)
+                for n in 0..<nMax {
+                    let g = load2(block + (n &* lm &+ i))
+                    hv += wr[n &* lc &+ l] * g
+                    sv += ws[n &* lc &+ l] * g
+                }
+                store2(hv, h + i)
+                store2(sv, hs + i)
+                i &+= 2
+            }
+            if i < end {
+                var hv = 0.0, sv = 0.0
+                for n in 0..<nMax {
+                    let g = block[n &* lm &+ i]
+                    hv += wr[n &* lc &+ l] * g
+                    sv += ws[n &* lc &+ l] * g
+                }
+                h[i] = hv
+                hs[i] = sv
             }
         }
     }

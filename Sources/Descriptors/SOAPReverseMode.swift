@@ -339,58 +339,16 @@ final class SOAPBlockState {
     }
 
     /// ∂E/∂r of the pair whose radial functions are in the workspace's pair slot 0, from G in
-    /// `coefficientAdjoint`: h_lm = Σ_n G_nlm wR_nl and h′_lm = Σ_n G_nlm (wR)′_nl, then
+    /// `coefficientAdjoint`: h_lm = Σ_n G_nlm wR_nl and h′_lm = Σ_n G_nlm (wR)′_nl
+    /// (``SOAPKernels/pairWeights(adjoint:weightedRadial:weightedSlope:nMax:lCount:h:hs:)``), then
     /// ∂E/∂r = r̂ Σ h′ Y + Σ h ∇Y, the two harmonic sums taken by the harmonics in one pass.
     @inline(__always)
     private func pairGradient(channel: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
-        let lm = lmCount, lc = lCount
-        let block = UnsafePointer(coefficientAdjoint + channel &* nMax &* lm)
-        let wr = workspace.weightedRadial, ws = workspace.weightedSlope
+        let lm = lmCount
         let h = harmonicWeights, hs = harmonicWeights + lm
-        for l in 0..<lc {
-            let start = l &* l, end = start &+ 2 &* l &+ 1
-            var i = start
-            // Eight m at a time where the block is long enough: each element's sum over n is a
-            // latency-bound chain, and eight chains of h and eight of h′ overlap.
-            while i &+ 8 <= end {
-                var h0 = SIMD2<Double>(0, 0), h1 = SIMD2<Double>(0, 0), h2 = SIMD2<Double>(0, 0), h3 = SIMD2<Double>(0, 0)
-                var s0 = SIMD2<Double>(0, 0), s1 = SIMD2<Double>(0, 0), s2 = SIMD2<Double>(0, 0), s3 = SIMD2<Double>(0, 0)
-                for n in 0..<nMax {
-                    let a = wr[n &* lc &+ l], b = ws[n &* lc &+ l]
-                    let gn = block + (n &* lm &+ i)
-                    let g0 = SOAPKernels.load2(gn), g1 = SOAPKernels.load2(gn + 2)
-                    let g2 = SOAPKernels.load2(gn + 4), g3 = SOAPKernels.load2(gn + 6)
-                    h0 += a * g0; h1 += a * g1; h2 += a * g2; h3 += a * g3
-                    s0 += b * g0; s1 += b * g1; s2 += b * g2; s3 += b * g3
-                }
-                SOAPKernels.store2(h0, h + i); SOAPKernels.store2(h1, h + i + 2)
-                SOAPKernels.store2(h2, h + i + 4); SOAPKernels.store2(h3, h + i + 6)
-                SOAPKernels.store2(s0, hs + i); SOAPKernels.store2(s1, hs + i + 2)
-                SOAPKernels.store2(s2, hs + i + 4); SOAPKernels.store2(s3, hs + i + 6)
-                i &+= 8
-            }
-            while i &+ 1 < end {
-                var hv = SIMD2<Double>(0, 0), sv = SIMD2<Double>(0, 0)
-                for n in 0..<nMax {
-                    let g = SOAPKernels.load2(block + (n &* lm &+ i))
-                    hv += wr[n &* lc &+ l] * g
-                    sv += ws[n &* lc &+ l] * g
-                }
-                SOAPKernels.store2(hv, h + i)
-                SOAPKernels.store2(sv, hs + i)
-                i &+= 2
-            }
-            if i < end {
-                var hv = 0.0, sv = 0.0
-                for n in 0..<nMax {
-                    let g = block[n &* lm &+ i]
-                    hv += wr[n &* lc &+ l] * g
-                    sv += ws[n &* lc &+ l] * g
-                }
-                h[i] = hv
-                hs[i] = sv
-            }
-        }
+        SOAPKernels.pairWeights(
+            adjoint: coefficientAdjoint + channel &* nMax &* lm, weightedRadial: workspace.weightedRadial,
+            weightedSlope: workspace.weightedSlope, nMax: nMax, lCount: lCount, h: h, hs: hs)
         let (radial, b) = calculator.harmonics.contract(
             vector, distance: r, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
         return (radial / r) * vector + b

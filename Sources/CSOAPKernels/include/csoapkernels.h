@@ -1,0 +1,31 @@
+// The two per-pair loops of the SOAP density expansion and its reverse mode, eight doubles wide
+// (AVX-512), for Descriptors' SOAPKernels. Each computes every element with the same operations
+// in the same order as the portable Swift loops (a multiply, then an add; no fused multiply-add),
+// so both paths give the same bits and either may run.
+#ifndef SWIFTGAP_CSOAPKERNELS_H
+#define SWIFTGAP_CSOAPKERNELS_H
+
+#include <stdint.h>
+
+/// 1 if this CPU and operating system run AVX-512F code and the kernels below may be called, else 0.
+int swiftgap_soap_wide_available(void);
+
+/// The largest l_max + 1 the kernels take (the radial values of one n fit two 8-wide registers).
+#define SWIFTGAP_SOAP_WIDE_MAX_L_COUNT 16
+
+/// c[n][lm] += Σ_k wR_{q_k}[n][l] Y_{q_k}[lm] over the pair slots q_k = slots[k], the sum over k
+/// taken from zero in slot order and then added to c. Pair tables: wR at weighted_radial + q n_max
+/// l_count ([n][l]), Y at harmonics + q l_count² ([lm], lm = l² + l + m). l_count at most
+/// SWIFTGAP_SOAP_WIDE_MAX_L_COUNT.
+void swiftgap_soap_accumulate_row(
+    double *coefficients, const double *weighted_radial, const double *harmonics, const int64_t *slots,
+    int64_t slot_count, int64_t n_max, int64_t l_count);
+
+/// h[lm] = Σ_n G[n][lm] wR[n][l] and hs[lm] = Σ_n G[n][lm] (wR)′[n][l], each sum over n from zero
+/// in order; G at `adjoint` ([n][lm]), wR and (wR)′ as [n][l]. l_count at most
+/// SWIFTGAP_SOAP_WIDE_MAX_L_COUNT.
+void swiftgap_soap_pair_weights(
+    const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
+    int64_t l_count, double *h, double *hs);
+
+#endif

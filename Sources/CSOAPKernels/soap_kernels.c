@@ -1,0 +1,195 @@
+// The SOAP expansion and reverse-mode pair weights in AVX-512, vectorised over lm: eight
+// consecutive lm of one n take their radial factor wR[n][l(lm)] from the l_count values of that n
+// by a lane permutation (l(lm) = ⌊√lm⌋ is fixed per lane), so the short 2l + 1 runs of m cost
+// nothing extra. Multiply and add stay separate (no FMA) so that every element is rounded as in
+// the portable Swift loops: the two paths give identical bits.
+#include "csoapkernels.h"
+
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+#include <immintrin.h>
+
+#define WIDE __attribute__((target("avx512f")))
+
+// Eight chunks of eight lm are carried in registers per pass (64 lm: all of l_max ≤ 7).
+enum { chunks_per_pass = 8, max_chunks = (SWIFTGAP_SOAP_WIDE_MAX_L_COUNT * SWIFTGAP_SOAP_WIDE_MAX_L_COUNT + 7) / 8 };
+
+int swiftgap_soap_wide_available(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+}
+
+// Per l_count and chunk j of eight lm: each lane's l (0 past the end) and the mask of lanes
+// inside l_count². Plain integers, filled once before main (no AVX-512 instruction runs there).
+static int64_t lane_l[SWIFTGAP_SOAP_WIDE_MAX_L_COUNT + 1][max_chunks][8];
+static uint8_t lane_mask[SWIFTGAP_SOAP_WIDE_MAX_L_COUNT + 1][max_chunks];
+
+__attribute__((constructor)) static void fill_lane_tables(void) {
+    for (int64_t l_count = 1; l_count <= SWIFTGAP_SOAP_WIDE_MAX_L_COUNT; l_count++) {
+        const int64_t lm = l_count * l_count;
+        for (int64_t element = 0; element < lm; element++) {
+            int64_t l = 0;
+            while ((l + 1) * (l + 1) <= element) l++;
+            lane_l[l_count][element / 8][element % 8] = l;
+            lane_mask[l_count][element / 8] |= (uint8_t)(1u << (element % 8));
+        }
+    }
+}
+
+typedef struct {
+    const int64_t (*lanes)[8];
+    const uint8_t *masks;
+    int chunk_count;
+    __mmask8 low_mask, high_mask;  // the lanes of wR[n][0..7] and wR[n][8..15] that exist
+} lane_layout;
+
+static inline lane_layout layout_for(int64_t l_count) {
+    lane_layout layout;
+    layout.lanes = (const int64_t (*)[8])lane_l[l_count];
+    layout.masks = lane_mask[l_count];
+    layout.chunk_count = (int)((l_count * l_count + 7) / 8);
+    layout.low_mask = (__mmask8)(l_count >= 8 ? 0xFF : (1u << l_count) - 1);
+    layout.high_mask = (__mmask8)(l_count <= 8 ? 0 : (1u << (l_count - 8)) - 1);
+    return layout;
+}
+
+// One pass of `count` chunks (a compile-time constant in every caller, so the loops unroll and the
+// sums, lane indices and radial values stay in registers); only the pass's last chunk may be
+// partial (`last_mask`).
+__attribute__((always_inline)) WIDE static inline void accumulate_pass(
+    const int count, const int two_registers, double *out, const double *weighted_radial, const double *harmonics, const int64_t *slots,
+    int64_t slot_count, int64_t nl, int64_t lm, int64_t l_count, const int64_t (*lanes)[8], __mmask8 last_mask,
+    __mmask8 low_mask, __mmask8 high_mask) {
+    __m512i index[chunks_per_pass];
+    for (int j = 0; j < count; j++) index[j] = _mm512_loadu_si512((const void *)lanes[j]);
+    __m512d sum[chunks_per_pass];
+    for (int j = 0; j < count; j++) sum[j] = _mm512_setzero_pd();
+    for (int64_t k = 0; k < slot_count; k++) {
+        const int64_t q = slots[k];
+        const double *w = weighted_radial + q * nl;
+        const __m512d low = _mm512_maskz_loadu_pd(low_mask, w);
+        const __m512d high = two_registers ? _mm512_maskz_loadu_pd(high_mask, w + 8) : low;
+        const double *y = harmonics + q * lm;
+        for (int j = 0; j < count; j++) {
+            const __m512d harmonic = j == count - 1 ? _mm512_maskz_loadu_pd(last_mask, y + 8 * j) : _mm512_loadu_pd(y + 8 * j);
+            const __m512d radial = two_registers ? _mm512_permutex2var_pd(low, index[j], high) : _mm512_permutexvar_pd(index[j], low);
+            sum[j] = _mm512_add_pd(sum[j], _mm512_mul_pd(radial, harmonic));
+        }
+    }
+    for (int j = 0; j < count; j++) {
+        const __mmask8 mask = j == count - 1 ? last_mask : 0xFF;
+        const __m512d old = _mm512_maskz_loadu_pd(mask, out + 8 * j);
+        _mm512_mask_storeu_pd(out + 8 * j, mask, _mm512_add_pd(old, sum[j]));
+    }
+    (void)l_count;
+}
+
+WIDE void swiftgap_soap_accumulate_row(
+    double *coefficients, const double *weighted_radial, const double *harmonics, const int64_t *slots,
+    int64_t slot_count, int64_t n_max, int64_t l_count) {
+    const lane_layout layout = layout_for(l_count);
+    const int two = l_count > 8;
+    const int64_t lm = l_count * l_count, nl = n_max * l_count;
+    for (int first = 0; first < layout.chunk_count; first += chunks_per_pass) {
+        const int count = layout.chunk_count - first < chunks_per_pass ? layout.chunk_count - first : chunks_per_pass;
+        const __mmask8 last_mask = layout.masks[first + count - 1];
+        for (int64_t n = 0; n < n_max; n++) {
+            double *out = coefficients + n * lm + 8 * first;
+            const double *w = weighted_radial + n * l_count;
+            const double *y = harmonics + 8 * first;
+            const int64_t (*lanes)[8] = layout.lanes + first;
+#define PASS(c) if (two) accumulate_pass(c, 1, out, w, y, slots, slot_count, nl, lm, l_count, lanes, last_mask, layout.low_mask, layout.high_mask); \
+    else accumulate_pass(c, 0, out, w, y, slots, slot_count, nl, lm, l_count, lanes, last_mask, layout.low_mask, layout.high_mask)
+            switch (count) {
+            case 1: PASS(1); break;
+            case 2: PASS(2); break;
+            case 3: PASS(3); break;
+            case 4: PASS(4); break;
+            case 5: PASS(5); break;
+            case 6: PASS(6); break;
+            case 7: PASS(7); break;
+            default: PASS(8); break;
+            }
+#undef PASS
+        }
+    }
+}
+
+// One pass of `count` chunks of the pair weights (as accumulate_pass).
+__attribute__((always_inline)) WIDE static inline void pair_weights_pass(
+    const int count, const int two_registers, const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
+    int64_t l_count, int64_t lm, const int64_t (*lanes)[8], __mmask8 last_mask, __mmask8 low_mask, __mmask8 high_mask,
+    double *h, double *hs) {
+    __m512i index[chunks_per_pass];
+    for (int j = 0; j < count; j++) index[j] = _mm512_loadu_si512((const void *)lanes[j]);
+    __m512d value[chunks_per_pass], slope[chunks_per_pass];
+    for (int j = 0; j < count; j++) {
+        value[j] = _mm512_setzero_pd();
+        slope[j] = _mm512_setzero_pd();
+    }
+    for (int64_t n = 0; n < n_max; n++) {
+        const double *w = weighted_radial + n * l_count, *ws = weighted_slope + n * l_count;
+        const __m512d low = _mm512_maskz_loadu_pd(low_mask, w);
+        const __m512d high = two_registers ? _mm512_maskz_loadu_pd(high_mask, w + 8) : low;
+        const __m512d slope_low = _mm512_maskz_loadu_pd(low_mask, ws);
+        const __m512d slope_high = two_registers ? _mm512_maskz_loadu_pd(high_mask, ws + 8) : slope_low;
+        const double *g = adjoint + n * lm;
+        for (int j = 0; j < count; j++) {
+            const __m512d gv = j == count - 1 ? _mm512_maskz_loadu_pd(last_mask, g + 8 * j) : _mm512_loadu_pd(g + 8 * j);
+            const __m512d radial = two_registers ? _mm512_permutex2var_pd(low, index[j], high) : _mm512_permutexvar_pd(index[j], low);
+            const __m512d radial_slope =
+                two_registers ? _mm512_permutex2var_pd(slope_low, index[j], slope_high) : _mm512_permutexvar_pd(index[j], slope_low);
+            value[j] = _mm512_add_pd(value[j], _mm512_mul_pd(radial, gv));
+            slope[j] = _mm512_add_pd(slope[j], _mm512_mul_pd(radial_slope, gv));
+        }
+    }
+    for (int j = 0; j < count; j++) {
+        const __mmask8 mask = j == count - 1 ? last_mask : 0xFF;
+        _mm512_mask_storeu_pd(h + 8 * j, mask, value[j]);
+        _mm512_mask_storeu_pd(hs + 8 * j, mask, slope[j]);
+    }
+}
+
+WIDE void swiftgap_soap_pair_weights(
+    const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
+    int64_t l_count, double *h, double *hs) {
+    const lane_layout layout = layout_for(l_count);
+    const int two = l_count > 8;
+    const int64_t lm = l_count * l_count;
+    for (int first = 0; first < layout.chunk_count; first += chunks_per_pass) {
+        const int count = layout.chunk_count - first < chunks_per_pass ? layout.chunk_count - first : chunks_per_pass;
+        const __mmask8 last_mask = layout.masks[first + count - 1];
+        const double *g = adjoint + 8 * first;
+        const int64_t (*lanes)[8] = layout.lanes + first;
+#define PASS(c) if (two) pair_weights_pass(c, 1, g, weighted_radial, weighted_slope, n_max, l_count, lm, lanes, last_mask, layout.low_mask, layout.high_mask, h + 8 * first, hs + 8 * first); \
+    else pair_weights_pass(c, 0, g, weighted_radial, weighted_slope, n_max, l_count, lm, lanes, last_mask, layout.low_mask, layout.high_mask, h + 8 * first, hs + 8 * first)
+        switch (count) {
+        case 1: PASS(1); break;
+        case 2: PASS(2); break;
+        case 3: PASS(3); break;
+        case 4: PASS(4); break;
+        case 5: PASS(5); break;
+        case 6: PASS(6); break;
+        case 7: PASS(7); break;
+        default: PASS(8); break;
+        }
+#undef PASS
+    }
+}
+
+#else
+
+int swiftgap_soap_wide_available(void) { return 0; }
+
+void swiftgap_soap_accumulate_row(
+    double *coefficients, const double *weighted_radial, const double *harmonics, const int64_t *slots,
+    int64_t slot_count, int64_t n_max, int64_t l_count) {
+    (void)coefficients; (void)weighted_radial; (void)harmonics; (void)slots; (void)slot_count; (void)n_max; (void)l_count;
+}
+
+void swiftgap_soap_pair_weights(
+    const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
+    int64_t l_count, double *h, double *hs) {
+    (void)adjoint; (void)weighted_radial; (void)weighted_slope; (void)n_max; (void)l_count; (void)h; (void)hs;
+}
+
+#endif
