@@ -1,4 +1,5 @@
-// The SOAP expansion and reverse-mode pair weights in AVX-512, vectorised over lm: eight
+// The SOAP expansion, its radial splines and the reverse-mode pair weights in AVX-512. The
+// expansion and pair weights are vectorised over lm: eight
 // consecutive lm of one n take their radial factor wR[n][l(lm)] from the l_count values of that n
 // by a lane permutation (l(lm) = ⌊√lm⌋ is fixed per lane), so the short 2l + 1 runs of m cost
 // nothing extra. Multiply and add stay separate (no FMA) so that every element is rounded as in
@@ -176,6 +177,37 @@ WIDE void swiftgap_soap_pair_weights(
     }
 }
 
+WIDE void swiftgap_soap_weighted_spline(
+    const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,
+    double *weighted_slope) {
+    const __m512d tv = _mm512_set1_pd(t), t5 = _mm512_mul_pd(tv, _mm512_set1_pd(5.0));
+    const __m512d step = _mm512_set1_pd(inverse_step), wv = _mm512_set1_pd(w), dwv = _mm512_set1_pd(dw);
+    const __m512d two = _mm512_set1_pd(2.0), three = _mm512_set1_pd(3.0), four = _mm512_set1_pd(4.0);
+    for (int64_t j = 0; j < count; j += 8) {
+        const __mmask8 mask = count - j >= 8 ? 0xFF : (__mmask8)((1u << (count - j)) - 1);
+        const __m512d c0 = _mm512_maskz_loadu_pd(mask, rows + j);
+        const __m512d c1 = _mm512_maskz_loadu_pd(mask, rows + count + j);
+        const __m512d c2 = _mm512_maskz_loadu_pd(mask, rows + 2 * count + j);
+        const __m512d c3 = _mm512_maskz_loadu_pd(mask, rows + 3 * count + j);
+        const __m512d c4 = _mm512_maskz_loadu_pd(mask, rows + 4 * count + j);
+        const __m512d c5 = _mm512_maskz_loadu_pd(mask, rows + 5 * count + j);
+        // The operations of RadialSpline.value and .slope, in their order.
+        const __m512d v4 = _mm512_add_pd(c4, _mm512_mul_pd(tv, c5));
+        const __m512d v3 = _mm512_add_pd(c3, _mm512_mul_pd(tv, v4));
+        const __m512d v2 = _mm512_add_pd(c2, _mm512_mul_pd(tv, v3));
+        const __m512d radial = _mm512_add_pd(c0, _mm512_mul_pd(tv, _mm512_add_pd(c1, _mm512_mul_pd(tv, v2))));
+        _mm512_mask_storeu_pd(weighted + j, mask, _mm512_mul_pd(wv, radial));
+        if (weighted_slope) {
+            const __m512d d4 = _mm512_add_pd(_mm512_mul_pd(four, c4), _mm512_mul_pd(t5, c5));
+            const __m512d d3 = _mm512_add_pd(_mm512_mul_pd(three, c3), _mm512_mul_pd(tv, d4));
+            const __m512d d2 = _mm512_add_pd(_mm512_mul_pd(two, c2), _mm512_mul_pd(tv, d3));
+            const __m512d slope = _mm512_mul_pd(_mm512_add_pd(c1, _mm512_mul_pd(tv, d2)), step);
+            _mm512_mask_storeu_pd(
+                weighted_slope + j, mask, _mm512_add_pd(_mm512_mul_pd(dwv, radial), _mm512_mul_pd(wv, slope)));
+        }
+    }
+}
+
 #else
 
 int swiftgap_soap_wide_available(void) { return 0; }
@@ -184,6 +216,12 @@ void swiftgap_soap_accumulate_row(
     double *coefficients, const double *weighted_radial, const double *harmonics, const int64_t *slots,
     int64_t slot_count, int64_t n_max, int64_t l_count) {
     (void)coefficients; (void)weighted_radial; (void)harmonics; (void)slots; (void)slot_count; (void)n_max; (void)l_count;
+}
+
+void swiftgap_soap_weighted_spline(
+    const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,
+    double *weighted_slope) {
+    (void)rows; (void)count; (void)t; (void)inverse_step; (void)w; (void)dw; (void)weighted; (void)weighted_slope;
 }
 
 void swiftgap_soap_pair_weights(

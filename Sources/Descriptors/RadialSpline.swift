@@ -1,3 +1,4 @@
+import CSOAPKernels
 /// Quintic Hermite interpolation of all radial functions R_nl(r) of one table (the QUIP basis, or
 /// its contraction for one neighbour species) on [0, r_cut], with derivative.
 ///
@@ -151,6 +152,21 @@ struct RadialSpline: Sendable {
         coefficients.withUnsafeBufferPointer { table in
             RadialSpline.evaluate(r, table: table.baseAddress!, count: functionCount, intervalCount: intervalCount,
                                   inverseStep: inverseStep, values: values, derivatives: derivatives)
+        }
+    }
+
+    /// w R_nl(r) into `weighted` and, if given, w′ R_nl + w R′_nl into `weightedSlope`, eight wide
+    /// (CSOAPKernels; the same bits as ``evaluate(_:values:derivatives:)`` followed by the
+    /// weighting). Only where ``SOAPKernels/wideKernels``.
+    @inline(__always)
+    func evaluateWeightedWide(
+        _ r: Double, weight w: Double, weightSlope dw: Double, weighted: UnsafeMutablePointer<Double>,
+        weightedSlope: UnsafeMutablePointer<Double>?
+    ) {
+        coefficients.withUnsafeBufferPointer { table in
+            let (a, t) = RadialSpline.interval(r, table: table.baseAddress!, count: functionCount,
+                                               intervalCount: intervalCount, inverseStep: inverseStep)
+            swiftgap_soap_weighted_spline(a, Int64(functionCount), t, inverseStep, w, dw, weighted, weightedSlope)
         }
     }
 

@@ -345,6 +345,15 @@ final class SOAPWorkspace {
         let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
         let (w, dw) = weight(r)
         let wr = weightedRadial + q &* nl
+        if !exactRadial && SOAPKernels.wideKernels {
+            let ws: UnsafeMutablePointer<Double>? = slopes ? weightedSlope + q &* nl : nil
+            if tablePerSpecies {
+                calculator.splines[table].evaluateWeightedWide(r, weight: w, weightSlope: dw, weighted: wr, weightedSlope: ws)
+            } else {
+                calculator.spline.evaluateWeightedWide(r, weight: w, weightSlope: dw, weighted: wr, weightedSlope: ws)
+            }
+            return channel
+        }
         if exactRadial {
             calculator.radialTables[table].evaluate(r, values: radial, first: slope, second: exactScratch,
                                                     scratch: exactScratch + nl)

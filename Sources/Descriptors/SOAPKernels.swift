@@ -7,7 +7,8 @@ enum SOAPKernels {
     /// Whether the per-pair loops run eight wide (CSOAPKernels, AVX-512) where the layout allows:
     /// when the CPU has AVX-512F, unless `SWIFTGAP_SOAP_KERNELS=portable` asks for the Swift loops
     /// (both give the same bits; the variable exists for side-by-side timing).
-    static let wideKernels: Bool = {
+    /// (Tests switch it to compare the two paths on whole structures; nothing else writes it.)
+    nonisolated(unsafe) static var wideKernels: Bool = {
         if let choice = getenv("SWIFTGAP_SOAP_KERNELS"), String(cString: choice) == "portable" { return false }
         return swiftgap_soap_wide_available() != 0
     }()

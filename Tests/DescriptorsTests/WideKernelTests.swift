@@ -1,5 +1,7 @@
 import Foundation
+import AtomicStructures
 import CSOAPKernels
+import NeighbourLists
 import Support
 import TestSupport
 import XCTest
@@ -83,6 +85,83 @@ final class WideKernelTests: XCTestCase {
                 XCTAssertEqual(
                     wide.map(\.bitPattern), portable.map(\.bitPattern), "n_max \(nMax), l_max + 1 = \(lCount)")
                 XCTAssertEqual(wide[2 * lm], 7, "wrote past hs")
+            }
+        }
+    }
+
+    func testWeightedSplineIsBitwiseThePortableEvaluation() throws {
+        try skipUnlessWide()
+        var random = SplitMix64(seed: 53)
+        for count in [1, 5, 8, 9, 42, 130] {
+            let intervals = 4, inverseStep = 0.8
+            let table = table(intervals * 6 * count, &random)
+            for r in [0.0, 0.3, 1.7, 4.99] {
+                let w = random.unitInterval(), dw = random.unitInterval() - 0.5
+                var radial = [Double](repeating: 0, count: count), slope = radial
+                RadialSpline.evaluate(
+                    r, table: table, count: count, intervalCount: intervals, inverseStep: inverseStep, values: &radial,
+                    derivatives: &slope)
+                let portable = radial.map { w * $0 }
+                let portableSlope = zip(radial, slope).map { dw * $0 + w * $1 }
+                let (rows, t) = RadialSpline.interval(r, table: table, count: count, intervalCount: intervals, inverseStep: inverseStep)
+                var wide = [Double](repeating: 0, count: count + 1), wideSlope = wide
+                swiftgap_soap_weighted_spline(rows, Int64(count), t, inverseStep, w, dw, &wide, &wideSlope)
+                XCTAssertEqual(wide[..<count].map(\.bitPattern), portable.map(\.bitPattern), "count \(count), r \(r)")
+                XCTAssertEqual(wideSlope[..<count].map(\.bitPattern), portableSlope.map(\.bitPattern), "count \(count), r \(r)")
+                XCTAssertEqual(wide[count], 0, "wrote past the end")
+                var valuesOnly = [Double](repeating: 0, count: count)
+                swiftgap_soap_weighted_spline(rows, Int64(count), t, inverseStep, w, dw, &valuesOnly, nil)
+                XCTAssertEqual(valuesOnly, Array(wide[..<count]))
+            }
+        }
+    }
+
+    /// Whole structures through both paths: descriptor values with position and strain gradients
+    /// (the training path) and reverse-mode forces and virial (prediction), bit for bit, for one
+    /// and two species, l_max + 1 below and above 8, and the spline and radial scaling.
+    func testWholeDescriptorsAreBitwiseTheSameOnBothPaths() throws {
+        try skipUnlessWide()
+        let saved = SOAPKernels.wideKernels
+        defer { SOAPKernels.wideKernels = saved }
+        let structures = [
+            TestStructures.periodic(count: 6, species: [14, 8, 8], seed: 21, lattice: TestStructures.skewedLattice, minimumDistance: 1.6),
+            TestStructures.cluster(count: 7, species: [14], seed: 33, box: 4.0),
+        ]
+        let calculators = [
+            try SOAPCalculator(TestStructures.soap(nMax: 4, lMax: 3)),
+            try SOAPCalculator(TestStructures.soap(nMax: 5, lMax: 9)),
+            try SOAPCalculator(TestStructures.soap(nMax: 3, lMax: 6, scaling: RadialScaling(c: 1.3, r0: 2.1, m: 3.5))),
+        ]
+        for (c, calculator) in calculators.enumerated() {
+            for (index, structure) in structures.enumerated() {
+                let list = try NeighbourList(structure, cutoffRadius: calculator.hyperparameters.cutoffRadius)
+                var results: [([Double], [Double], [Double], [Double], [Double])] = []
+                for wide in [true, false] {
+                    SOAPKernels.wideKernels = wide
+                    let d = try calculator.compute(structure, gradients: true, strainGradients: true, threads: 1)
+                    let f = calculator.featureCount
+                    let reverse = try calculator.evaluateReverse(
+                        structure, neighbours: list, forces: true, virial: true, blockSize: 3, threads: 1
+                    ) { block in
+                        for k in block.rows.indices {
+                            var e = 0.0
+                            for i in 0..<f {
+                                let v = block.values[(k - block.rows.lowerBound) * f + i]
+                                e += Double(i % 7 + 1) * v * v
+                                block.valueGradients![(k - block.rows.lowerBound) * f + i] = 2 * Double(i % 7 + 1) * v
+                            }
+                            block.localEnergies[k - block.rows.lowerBound] = e
+                        }
+                    }
+                    results.append((d.values, d.gradientValues, d.strainValues, reverse.forces, reverse.virial))
+                }
+                let label = "calculator \(c), structure \(index)"
+                XCTAssertEqual(results[0].0.map(\.bitPattern), results[1].0.map(\.bitPattern), label)
+                XCTAssertEqual(results[0].1.map(\.bitPattern), results[1].1.map(\.bitPattern), label)
+                XCTAssertEqual(results[0].2.map(\.bitPattern), results[1].2.map(\.bitPattern), label)
+                XCTAssertEqual(results[0].3.map(\.bitPattern), results[1].3.map(\.bitPattern), label)
+                XCTAssertEqual(results[0].4.map(\.bitPattern), results[1].4.map(\.bitPattern), label)
+                XCTAssertTrue(results[0].3.contains { $0 != 0 }, label)
             }
         }
     }

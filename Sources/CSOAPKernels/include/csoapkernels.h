@@ -28,4 +28,12 @@ void swiftgap_soap_pair_weights(
     const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
     int64_t l_count, double *h, double *hs);
 
+/// The weighted radial functions of one pair from its quintic-spline interval: with a_k the k-th
+/// coefficient row (count values each, at `rows + k count`) and t the position in the interval,
+/// R = a0 + t(a1 + t(a2 + t(a3 + t(a4 + t a5)))), R′ = (a1 + t(2a2 + t(3a3 + t(4a4 + 5t a5)))) / step,
+/// weighted[j] = w R_j and, if `weighted_slope` is not null, weighted_slope[j] = w′ R_j + w R′_j.
+void swiftgap_soap_weighted_spline(
+    const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,
+    double *weighted_slope);
+
 #endif
