@@ -155,21 +155,6 @@ struct RadialSpline: Sendable {
         }
     }
 
-    /// w R_nl(r) into `weighted` and, if given, w′ R_nl + w R′_nl into `weightedSlope`, eight wide
-    /// (CSOAPKernels; the same bits as ``evaluate(_:values:derivatives:)`` followed by the
-    /// weighting). Only where ``SOAPKernels/wideKernels``.
-    @inline(__always)
-    func evaluateWeightedWide(
-        _ r: Double, weight w: Double, weightSlope dw: Double, weighted: UnsafeMutablePointer<Double>,
-        weightedSlope: UnsafeMutablePointer<Double>?
-    ) {
-        coefficients.withUnsafeBufferPointer { table in
-            let (a, t) = RadialSpline.interval(r, table: table.baseAddress!, count: functionCount,
-                                               intervalCount: intervalCount, inverseStep: inverseStep)
-            swiftgap_soap_weighted_spline(a, Int64(functionCount), t, inverseStep, w, dw, weighted, weightedSlope)
-        }
-    }
-
     /// Evaluates every R_nl(r) only.
     @inline(__always)
     func evaluate(_ r: Double, values: UnsafeMutablePointer<Double>) {
@@ -250,5 +235,37 @@ struct RadialSpline: Sendable {
         let d3: SIMD2<Double> = 3 * c.3 + t * d4
         let d2: SIMD2<Double> = 2 * c.2 + t * d3
         return c.1 + t * d2
+    }
+}
+
+/// A spline's coefficients in memory the evaluator owns, for the eight-wide evaluation: reading
+/// them through the `RadialSpline` value would copy it (and count a reference) for every pair.
+struct WideSplineTable {
+    let rows: UnsafeMutablePointer<Double>
+    let functionCount: Int, intervalCount: Int
+    let inverseStep: Double
+
+    init(_ spline: RadialSpline) {
+        let copy = UnsafeMutablePointer<Double>.allocate(capacity: max(1, spline.coefficients.count))
+        spline.coefficients.withUnsafeBufferPointer { copy.update(from: $0.baseAddress!, count: $0.count) }
+        rows = copy
+        functionCount = spline.functionCount
+        intervalCount = spline.intervalCount
+        inverseStep = spline.inverseStep
+    }
+
+    func deallocate() { rows.deallocate() }
+
+    /// w R_nl(r) into `weighted` and, if given, w′ R_nl + w R′_nl into `weightedSlope`
+    /// (CSOAPKernels; the same bits as ``RadialSpline/evaluate(_:values:derivatives:)`` followed by
+    /// the weighting).
+    @inline(__always)
+    func evaluateWeighted(
+        _ r: Double, weight w: Double, weightSlope dw: Double, weighted: UnsafeMutablePointer<Double>,
+        weightedSlope: UnsafeMutablePointer<Double>?
+    ) {
+        let (a, t) = RadialSpline.interval(
+            r, table: rows, count: functionCount, intervalCount: intervalCount, inverseStep: inverseStep)
+        swiftgap_soap_weighted_spline(a, Int64(functionCount), t, inverseStep, w, dw, weighted, weightedSlope)
     }
 }

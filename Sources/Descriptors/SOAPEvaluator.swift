@@ -221,6 +221,10 @@ final class SOAPWorkspace {
     let transposedCoefficients: UnsafeMutablePointer<Double> // LM x N
     let transposedProjections: UnsafeMutablePointer<Double>  // 4 x L1 x N
     let exactRadial: Bool
+    /// The spline tables (one, or one per neighbour species) for the eight-wide evaluation; nil
+    /// when the radial functions are exact or the portable loops run.
+    let wideSplines: UnsafeMutablePointer<WideSplineTable>?
+    let wideSplineCount: Int
     let exactScratch: UnsafeMutablePointer<Double>      // NL + basis scratch, exact evaluation only
     let pairChannel: UnsafeMutablePointer<Int>
     let pairEntry: UnsafeMutablePointer<Int>
@@ -281,6 +285,16 @@ final class SOAPWorkspace {
         transposedCoefficients = take(sizes[15])
         transposedProjections = take(sizes[16])
         exactRadial = calculator.radialEvaluation == .exact
+        if !exactRadial && SOAPKernels.wideKernels {
+            let splines = calculator.tablePerSpecies ? calculator.splines : [calculator.spline]
+            let tables = UnsafeMutablePointer<WideSplineTable>.allocate(capacity: splines.count)
+            for (k, spline) in splines.enumerated() { (tables + k).initialize(to: WideSplineTable(spline)) }
+            wideSplines = tables
+            wideSplineCount = splines.count
+        } else {
+            wideSplines = nil
+            wideSplineCount = 0
+        }
         for l in 0..<lCount { inverseRootDegeneracy[l] = 1 / Double(2 * l + 1).squareRoot() }
         pairChannel = .allocate(capacity: p)
         pairEntry = .allocate(capacity: p)
@@ -293,6 +307,11 @@ final class SOAPWorkspace {
 
     deinit {
         memory.deallocate()
+        if let wideSplines {
+            for k in 0..<wideSplineCount { wideSplines[k].deallocate() }
+            wideSplines.deinitialize(count: wideSplineCount)
+            wideSplines.deallocate()
+        }
         pairChannel.deallocate()
         pairEntry.deallocate()
         pairIndex.deallocate()
@@ -345,13 +364,9 @@ final class SOAPWorkspace {
         let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
         let (w, dw) = weight(r)
         let wr = weightedRadial + q &* nl
-        if !exactRadial && SOAPKernels.wideKernels {
+        if let wideSplines {
             let ws: UnsafeMutablePointer<Double>? = slopes ? weightedSlope + q &* nl : nil
-            if tablePerSpecies {
-                calculator.splines[table].evaluateWeightedWide(r, weight: w, weightSlope: dw, weighted: wr, weightedSlope: ws)
-            } else {
-                calculator.spline.evaluateWeightedWide(r, weight: w, weightSlope: dw, weighted: wr, weightedSlope: ws)
-            }
+            wideSplines[tablePerSpecies ? table : 0].evaluateWeighted(r, weight: w, weightSlope: dw, weighted: wr, weightedSlope: ws)
             return channel
         }
         if exactRadial {
