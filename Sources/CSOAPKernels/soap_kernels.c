@@ -1,4 +1,5 @@
-// The SOAP expansion, its radial splines and the reverse-mode pair weights in AVX-512. The
+// The SOAP expansion, its radial splines, the reverse-mode pair weights and the per-order sums of
+// the harmonic contraction in AVX-512. The
 // expansion and pair weights are vectorised over lm: eight
 // consecutive lm of one n take their radial factor wR[n][l(lm)] from the l_count values of that n
 // by a lane permutation (l(lm) = ⌊√lm⌋ is fixed per lane), so the short 2l + 1 runs of m cost
@@ -208,6 +209,47 @@ WIDE void swiftgap_soap_weighted_spline(
     }
 }
 
+WIDE void swiftgap_soap_contraction_orders(
+    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, double *sums) {
+    const __m512i reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
+    const int64_t stride = l_max + 1;
+    // Lanes k = 0 ... 7 of register r hold the order m = 8r + k + 1.
+    for (int64_t r = 0; 8 * r + 1 <= l_max; r++) {
+        const int64_t first = 8 * r + 1;
+        __m512d vc = _mm512_setzero_pd(), vs = vc, xc = vc, xs = vc, zc = vc, zs = vc;
+        for (int64_t l = first; l <= l_max; l++) {
+            const int64_t active = l - first + 1 < 8 ? l - first + 1 : 8;          // orders m ≤ l
+            const int64_t below = l - first < 8 ? l - first : 8;                   // orders m < l
+            const __mmask8 mask = (__mmask8)((1u << active) - 1);
+            const __mmask8 lower = (__mmask8)((1u << below) - 1);
+            const __mmask8 reversed = (__mmask8)(mask << (8 - active));
+            const int64_t row = l * (l + 1) / 2 + first, centre = l * l + l;
+            const __m512d qm = _mm512_maskz_loadu_pd(mask, q + row);
+            const __m512d dq = _mm512_maskz_mul_pd(
+                lower, _mm512_maskz_loadu_pd(lower, dz + row), _mm512_maskz_loadu_pd(lower, q + row + 1));
+            // h_{l,+m} runs up from centre + first; h_{l,−m} runs down from centre − first.
+            const __m512d cosine = _mm512_maskz_loadu_pd(mask, h + centre + first);
+            const __m512d cosine_s = _mm512_maskz_loadu_pd(mask, hs + centre + first);
+            const __m512d sine = _mm512_permutexvar_pd(reverse, _mm512_maskz_loadu_pd(reversed, h + centre - first - 7));
+            const __m512d sine_s = _mm512_permutexvar_pd(reverse, _mm512_maskz_loadu_pd(reversed, hs + centre - first - 7));
+            vc = _mm512_add_pd(vc, _mm512_mul_pd(qm, cosine_s));
+            vs = _mm512_add_pd(vs, _mm512_mul_pd(qm, sine_s));
+            xc = _mm512_add_pd(xc, _mm512_mul_pd(qm, cosine));
+            xs = _mm512_add_pd(xs, _mm512_mul_pd(qm, sine));
+            zc = _mm512_add_pd(zc, _mm512_mul_pd(dq, cosine));
+            zs = _mm512_add_pd(zs, _mm512_mul_pd(dq, sine));
+        }
+        const int64_t lanes = l_max - first + 1 < 8 ? l_max - first + 1 : 8;
+        const __mmask8 out = (__mmask8)((1u << lanes) - 1);
+        _mm512_mask_storeu_pd(sums + first, out, vc);
+        _mm512_mask_storeu_pd(sums + stride + first, out, vs);
+        _mm512_mask_storeu_pd(sums + 2 * stride + first, out, xc);
+        _mm512_mask_storeu_pd(sums + 3 * stride + first, out, xs);
+        _mm512_mask_storeu_pd(sums + 4 * stride + first, out, zc);
+        _mm512_mask_storeu_pd(sums + 5 * stride + first, out, zs);
+    }
+}
+
 #else
 
 int swiftgap_soap_wide_available(void) { return 0; }
@@ -216,6 +258,11 @@ void swiftgap_soap_accumulate_row(
     double *coefficients, const double *weighted_radial, const double *harmonics, const int64_t *slots,
     int64_t slot_count, int64_t n_max, int64_t l_count) {
     (void)coefficients; (void)weighted_radial; (void)harmonics; (void)slots; (void)slot_count; (void)n_max; (void)l_count;
+}
+
+void swiftgap_soap_contraction_orders(
+    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, double *sums) {
+    (void)q; (void)dz; (void)h; (void)hs; (void)l_max; (void)sums;
 }
 
 void swiftgap_soap_weighted_spline(

@@ -3,18 +3,19 @@ import CSOAPKernels
 import Glibc
 #endif
 /// The small dense kernels, on raw pointers.
+@usableFromInline
 enum SOAPKernels {
     /// Whether the per-pair loops run eight wide (CSOAPKernels, AVX-512) where the layout allows:
     /// when the CPU has AVX-512F, unless `SWIFTGAP_SOAP_KERNELS=portable` asks for the Swift loops
     /// (both give the same bits; the variable exists for side-by-side timing).
     /// (Tests switch it to compare the two paths on whole structures; nothing else writes it.)
-    nonisolated(unsafe) static var wideKernels: Bool = {
+    @usableFromInline nonisolated(unsafe) static var wideKernels: Bool = {
         if let choice = getenv("SWIFTGAP_SOAP_KERNELS"), String(cString: choice) == "portable" { return false }
         return swiftgap_soap_wide_available() != 0
     }()
 
     /// Whether the wide kernels take this l_max + 1.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func wide(lCount: Int) -> Bool {
         wideKernels && lCount <= Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT)
     }

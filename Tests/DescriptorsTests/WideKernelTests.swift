@@ -166,6 +166,30 @@ final class WideKernelTests: XCTestCase {
         }
     }
 
+    func testHarmonicContractionIsBitwiseTheScalarLoop() throws {
+        try skipUnlessWide()
+        let saved = SOAPKernels.wideKernels
+        defer { SOAPKernels.wideKernels = saved }
+        var random = SplitMix64(seed: 61)
+        for lMax in 0..<Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT) {
+            let harmonics = RealSphericalHarmonics(lMax: lMax)
+            let lm = (lMax + 1) * (lMax + 1)
+            var scratch = [Double](repeating: 0, count: harmonics.scratchCount)
+            for _ in 0..<5 {
+                let h = table(lm, &random), hs = table(lm, &random)
+                let vector = SIMD3(random.unitInterval() - 0.5, random.unitInterval() - 0.5, random.unitInterval() - 0.5) * 4
+                let distance = (vector * vector).sum().squareRoot()
+                var results: [(Double, SIMD3<Double>)] = []
+                for wide in [true, false] {
+                    SOAPKernels.wideKernels = wide
+                    results.append(harmonics.contract(vector, distance: distance, weights: h, valueWeights: hs, scratch: &scratch))
+                }
+                XCTAssertEqual(results[0].0.bitPattern, results[1].0.bitPattern, "l_max \(lMax)")
+                for k in 0..<3 { XCTAssertEqual(results[0].1[k].bitPattern, results[1].1[k].bitPattern, "l_max \(lMax)") }
+            }
+        }
+    }
+
     /// The accumulation must not write past its block: the next channel's coefficients follow.
     func testAccumulateRowStopsAtItsBlock() throws {
         try skipUnlessWide()
