@@ -210,9 +210,8 @@ WIDE void swiftgap_soap_weighted_spline(
 }
 
 WIDE void swiftgap_soap_contraction_orders(
-    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, double *sums) {
+    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums) {
     const __m512i reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-    const int64_t stride = l_max + 1;
     // Lanes k = 0 ... 7 of register r hold the order m = 8r + k + 1.
     for (int64_t r = 0; 8 * r + 1 <= l_max; r++) {
         const int64_t first = 8 * r + 1;
@@ -239,14 +238,14 @@ WIDE void swiftgap_soap_contraction_orders(
             zc = _mm512_add_pd(zc, _mm512_mul_pd(dq, cosine));
             zs = _mm512_add_pd(zs, _mm512_mul_pd(dq, sine));
         }
-        const int64_t lanes = l_max - first + 1 < 8 ? l_max - first + 1 : 8;
-        const __mmask8 out = (__mmask8)((1u << lanes) - 1);
-        _mm512_mask_storeu_pd(sums + first, out, vc);
-        _mm512_mask_storeu_pd(sums + stride + first, out, vs);
-        _mm512_mask_storeu_pd(sums + 2 * stride + first, out, xc);
-        _mm512_mask_storeu_pd(sums + 3 * stride + first, out, xs);
-        _mm512_mask_storeu_pd(sums + 4 * stride + first, out, zc);
-        _mm512_mask_storeu_pd(sums + 5 * stride + first, out, zs);
+        // Whole-register stores (lanes past l_max hold zeros and land in the padding): the caller
+        // reads the sums back at once, and a masked store would not forward to those loads.
+        _mm512_storeu_pd(sums + first, vc);
+        _mm512_storeu_pd(sums + stride + first, vs);
+        _mm512_storeu_pd(sums + 2 * stride + first, xc);
+        _mm512_storeu_pd(sums + 3 * stride + first, xs);
+        _mm512_storeu_pd(sums + 4 * stride + first, zc);
+        _mm512_storeu_pd(sums + 5 * stride + first, zs);
     }
 }
 
@@ -261,7 +260,8 @@ void swiftgap_soap_accumulate_row(
 }
 
 void swiftgap_soap_contraction_orders(
-    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, double *sums) {
+    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums) {
+    (void)stride;
     (void)q; (void)dz; (void)h; (void)hs; (void)l_max; (void)sums;
 }
 

@@ -80,9 +80,13 @@ struct RealSphericalHarmonics: Sendable {
     }
 
     /// The number of doubles `compute` and `contract` need in `scratch`: 2 (lMax + 1)(lMax + 2)/2 +
-    /// 2 (lMax + 2), and 6 (lMax + 1) for the per-order sums of the wide contraction.
+    /// 2 (lMax + 2), and six rows of ``orderSumStride`` for the per-order sums of the wide contraction.
     @usableFromInline
-    var scratchCount: Int { (lMax + 1) * (lMax + 2) + 2 * (lMax + 2) + 6 * (lMax + 1) }
+    var scratchCount: Int { (lMax + 1) * (lMax + 2) + 2 * (lMax + 2) + 6 * orderSumStride }
+
+    /// The stride of the wide contraction's six per-order sums: whole eight-lane registers.
+    @usableFromInline
+    var orderSumStride: Int { 8 * ((lMax + 7) / 8) + 1 }
 
     /// Computes Y_lm(r̂) into `values[l² + l + m]` and, if `gradients` is non-nil, ∂Y_lm/∂r_α
     /// (Å⁻¹) into `gradients[α · componentCount + l² + l + m]`. `vector` must be non-zero.
@@ -128,10 +132,10 @@ struct RealSphericalHarmonics: Sendable {
             guard lMax >= 1 else { return }
             if SOAPKernels.wide(lCount: lMax &+ 1) {
                 // The same chains, the orders m in the lanes of CSOAPKernels (the same bits).
-                let stride = lMax &+ 1
-                let offset: Int = stride &* (lMax &+ 2) &+ 2 &* (lMax &+ 2)
+                let stride = orderSumStride
+                let offset: Int = (lMax &+ 1) &* (lMax &+ 2) &+ 2 &* (lMax &+ 2)
                 let sums = scratch + offset
-                swiftgap_soap_contraction_orders(q, dz.baseAddress!, h, hs, Int64(lMax), sums)
+                swiftgap_soap_contraction_orders(q, dz.baseAddress!, h, hs, Int64(lMax), Int64(stride), sums)
                 for m in 1...lMax {
                     let vc = sums[m], vs = sums[stride &+ m], xc = sums[2 &* stride &+ m]
                     let xs = sums[3 &* stride &+ m], zc = sums[4 &* stride &+ m], zs = sums[5 &* stride &+ m]

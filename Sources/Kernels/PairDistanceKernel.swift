@@ -218,15 +218,27 @@ public struct PairDistanceKernel: Sendable {
             sparseDistances.withUnsafeBufferPointer { x in
                 weights.withUnsafeBufferPointer { w in
                     descriptor.forEachPair(in: structure, neighbours: neighbours) { i, j, p, r, fc, dfc in
-                        var energy = 0.0
-                        var g = 0.0
                         gaussians.evaluate(r, into: gaussian.baseAddress!)
-                        for c in 0..<m {
-                            let d = r - x[c]
+                        // Σ_c e_c and Σ_c e_c (r − x_c) for e_c = a_c g_c, four points at a time in
+                        // four independent sums; then dE/dr = fc′ Σ e − fc/θ² Σ e (r − x).
+                        var sum = SIMD4<Double>(repeating: 0), moment = SIMD4<Double>(repeating: 0)
+                        let rv = SIMD4<Double>(repeating: r)
+                        var c = 0
+                        while c + 4 <= m {
+                            let e = SIMD4(w[c], w[c + 1], w[c + 2], w[c + 3])
+                                * SIMD4(gaussian[c], gaussian[c + 1], gaussian[c + 2], gaussian[c + 3])
+                            sum += e
+                            moment += e * (rv - SIMD4(x[c], x[c + 1], x[c + 2], x[c + 3]))
+                            c += 4
+                        }
+                        var energy = sum.sum(), first = moment.sum()
+                        while c < m {
                             let e = w[c] * gaussian[c]
                             energy += e
-                            g += e * (dfc - fc * d * inverseThetaSquared)
+                            first += e * (r - x[c])
+                            c += 1
                         }
+                        let g = dfc * energy - fc * inverseThetaSquared * first
                         local.append(fc * energy)
                         localCentres.append(Int32(i))
                         let v = neighbours.vectors[p]

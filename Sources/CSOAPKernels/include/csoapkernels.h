@@ -42,10 +42,11 @@ void swiftgap_soap_weighted_spline(
 ///   sums[2][m] = Σ_l Q_lm h_{l,+m},   sums[3][m] = Σ_l Q_lm h_{l,−m},
 ///   sums[4][m] = Σ_l D_lm h_{l,+m},   sums[5][m] = Σ_l D_lm h_{l,−m},
 /// with Q_lm = q[l(l+1)/2 + m], D_lm = dz[l(l+1)/2 + m] q[l(l+1)/2 + m + 1] (0 for m = l), h and
-/// hs indexed l² + l ± m, and sums[k][m] at sums + k (l_max + 1) + m. l_max at most
+/// hs indexed l² + l ± m, and sums[k][m] at sums + k stride + m, where stride ≥ 8 ⌈l_max/8⌉ + 1
+/// (whole registers are stored: entries past l_max are written with zeros). l_max at most
 /// SWIFTGAP_SOAP_WIDE_MAX_L_COUNT − 1. The orders run in the lanes; each lane's sum is the scalar
 /// chain, so the result is bitwise the scalar loop's.
 void swiftgap_soap_contraction_orders(
-    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, double *sums);
+    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums);
 
 #endif
