@@ -55,6 +55,22 @@ extension NeighbourList {
         var scratch: [Pair] = []
         scratch.reserveCapacity(64)
         let wrapShifts = geometry.wrapShifts
+        // A cheap first test of each candidate: with the wrapped positions u_j = r_j − w_j·H (once
+        // per atom) and o = image·H − r_i (once per centre and image), u_j + o is the pair vector
+        // up to rounding. Only candidates within the cutoff plus a margin far above that rounding
+        // get the canonical vector (``PeriodicGeometry/pairVector``) and the exact test, so the
+        // list is bit for bit what it was; the rest (most of the 27 bins' atoms) cost a few adds.
+        let lattice = geometry.lattice
+        func cartesian(_ s: SIMD3<Int32>) -> Vector3 { lattice.leftMultiply(Vector3(Double(s.x), Double(s.y), Double(s.z))) }
+        let wrappedPositions = (0..<n).map { positions[$0] - cartesian(wrapShifts[$0]) }
+        func largest(_ v: Vector3) -> Double { max(abs(v.x), abs(v.y), abs(v.z)) }
+        var magnitude = 0.0
+        for k in 0..<n { magnitude = max(magnitude, largest(positions[k]), largest(wrappedPositions[k])) }
+        let rowLengths = largest(lattice[row: 0]) + largest(lattice[row: 1]) + largest(lattice[row: 2])
+        let largestWrap = wrapShifts.map { Double(max(abs($0.x), abs($0.y), abs($0.z))) }.max() ?? 0
+        magnitude += (Double(geometry.imageRange.max() + 2) + largestWrap) * rowLengths
+        let margin = 1e-9 * (1 + magnitude)
+        let screenSquared = (cutoffRadius + margin) * (cutoffRadius + margin)
         for i in 0..<n {
             let b = grid.atomBins[i]
             let bx = b % counts[0]
@@ -67,8 +83,11 @@ extension NeighbourList {
                     for tx in startX[bx] ..< startX[bx + 1] {
                         let target = binsX[tx] + binsY[ty] + binsZ[tz]
                         let image = SIMD3<Int32>(shiftsX[tx], shiftsY[ty], shiftsZ[tz]) &+ wi
+                        let offset = cartesian(image) - positions[i]
                         for slot in binStart[target] ..< binStart[target + 1] {
                             let j = Int(atomsByBin[slot])
+                            let estimate = wrappedPositions[j] + offset
+                            guard dot(estimate, estimate) < screenSquared else { continue }
                             let shift = image &- wrapShifts[j]
                             if i == j && shift == .zero { continue }
                             let vector = geometry.pairVector(from: i, to: j, shift: shift, positions: positions)
