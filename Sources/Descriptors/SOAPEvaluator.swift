@@ -343,9 +343,10 @@ final class SOAPWorkspace {
     /// The functions of pair `p` (an index into the neighbour list) into pair slot `slot`: w R_nl
     /// and Y_lm, with (w R_nl)′ and ∇Y_lm if `needsPairGradients`; returns the neighbour's channel.
     @inline(__always)
-    func pairFunctions(_ p: Int, inputs: RowInputs, slot q: Int, needsPairGradients: Bool) -> Int {
+    func pairFunctions(_ p: Int, inputs: RowInputs, slot q: Int, needsPairGradients: Bool, harmonics: Bool = true) -> Int {
         let lm = lmCount
         let channel = pairRadial(p, inputs: inputs, slot: q, slopes: needsPairGradients)
+        guard harmonics else { return channel }
         calculator.harmonics.compute(inputs.vectors[p], distance: inputs.distances[p], values: harmonicValues + q * lm,
                                      gradients: needsPairGradients ? harmonicGradients + 3 * q * lm : nil,
                                      scratch: harmonicScratch)
@@ -407,10 +408,18 @@ final class SOAPWorkspace {
         let pairCount = plan.pairOffsets[row + 1] - pairStart
         let lm = lmCount, lc = lCount
         coefficients.update(repeating: 0, count: channelCount * lm)
+        // Without gradients the harmonics of the row's pairs are taken eight pairs at a time where
+        // the CPU allows (the same bits as pair by pair).
+        let batchedHarmonics = !needsPairGradients && SOAPKernels.wide(lCount: lc)
         for q in 0..<pairCount {
             let p = Int(inputs.planPairs![pairStart + q])
             pairIndex[q] = p
-            pairChannel[q] = pairFunctions(p, inputs: inputs, slot: q, needsPairGradients: needsPairGradients)
+            pairChannel[q] = pairFunctions(
+                p, inputs: inputs, slot: q, needsPairGradients: needsPairGradients, harmonics: !batchedHarmonics)
+        }
+        if batchedHarmonics && pairCount > 0 {
+            calculator.harmonics.computeWide(
+                vectors: inputs.vectors, distances: inputs.distances, pairs: pairIndex, count: pairCount, values: harmonicValues)
         }
         // c = Σ_pairs wR ⊗ Y per channel block, each block's pairs in pair order.
         if singleChannel {

@@ -6,7 +6,7 @@ import Glibc
 @usableFromInline
 enum SOAPKernels {
     /// Whether the per-pair loops run eight wide (CSOAPKernels, AVX-512) where the layout allows:
-    /// when the CPU has AVX-512F, unless `SWIFTGAP_SOAP_KERNELS=portable` asks for the Swift loops
+    /// when the CPU has AVX-512 (F and DQ), unless `SWIFTGAP_SOAP_KERNELS=portable` asks for the Swift loops
     /// (both give the same bits; the variable exists for side-by-side timing).
     /// (Tests switch it to compare the two paths on whole structures; nothing else writes it.)
     @usableFromInline nonisolated(unsafe) static var wideKernels: Bool = {

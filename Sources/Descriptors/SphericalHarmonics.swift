@@ -111,6 +111,31 @@ struct RealSphericalHarmonics: Sendable {
         harmonicGradients(x: x, y: y, z: z, inverse: inverse, q: q, c: c, s: s, into: gradients)
     }
 
+    /// ``compute(_:distance:values:gradients:scratch:)`` without gradients for `count` pairs, eight
+    /// at a time (CSOAPKernels; the same bits): pair k is `vectors[pairs[k]]` at
+    /// `distances[pairs[k]]`, its values at `values + k (lMax + 1)²`. Only where
+    /// ``SOAPKernels/wide(lCount:)`` holds for lMax + 1.
+    func computeWide(
+        vectors: UnsafePointer<SIMD3<Double>>, distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>, count: Int,
+        values: UnsafeMutablePointer<Double>
+    ) {
+        diagonal.withUnsafeBufferPointer { diag in
+        offDiagonal.withUnsafeBufferPointer { off in
+        recurrenceA.withUnsafeBufferPointer { a in
+        recurrenceB.withUnsafeBufferPointer { b in
+            UnsafeRawPointer(vectors).withMemoryRebound(to: Double.self, capacity: 4) { components in
+                pairs.withMemoryRebound(to: Int64.self, capacity: count) { pairs64 in
+                    swiftgap_soap_harmonics(
+                        components, distances, pairs64, Int64(count), Int64(lMax), diag.baseAddress!, off.baseAddress!,
+                        a.baseAddress!, b.baseAddress!, values)
+                }
+            }
+        }
+        }
+        }
+        }
+    }
+
     /// For reverse mode: Σ_lm hs_lm Y_lm(r̂) and Σ_lm h_lm ∇_r Y_lm(r̂) at once, without storing
     /// the harmonics or their 3 (lMax + 1)² gradients (the backward pass needs only these two
     /// contractions). With F the polynomial extension (see the type), Σ h ∇Y = (S − r̂ (r̂ · S))/|r|

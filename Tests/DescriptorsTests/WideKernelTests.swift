@@ -22,7 +22,7 @@ final class WideKernelTests: XCTestCase {
 
     func skipUnlessWide() throws {
         try XCTSkipUnless(
-            swiftgap_soap_wide_available() != 0, "this CPU has no AVX-512F: the portable loops are the only path")
+            swiftgap_soap_wide_available() != 0, "this CPU has no AVX-512 F and DQ: the portable loops are the only path")
     }
 
     func testAccumulateRowIsBitwiseThePortableLoop() throws {
@@ -186,6 +186,35 @@ final class WideKernelTests: XCTestCase {
                 }
                 XCTAssertEqual(results[0].0.bitPattern, results[1].0.bitPattern, "l_max \(lMax)")
                 for k in 0..<3 { XCTAssertEqual(results[0].1[k].bitPattern, results[1].1[k].bitPattern, "l_max \(lMax)") }
+            }
+        }
+    }
+
+    func testBatchedHarmonicsAreBitwiseThePairByPairValues() throws {
+        try skipUnlessWide()
+        XCTAssertEqual(MemoryLayout<SIMD3<Double>>.stride, 4 * MemoryLayout<Double>.stride)
+        var random = SplitMix64(seed: 67)
+        let vectors = (0..<40).map { _ in
+            SIMD3(random.unitInterval() - 0.5, random.unitInterval() - 0.5, random.unitInterval() - 0.5) * 9
+        }
+        let distances = vectors.map { ($0 * $0).sum().squareRoot() }
+        for lMax in 0..<Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT) {
+            let harmonics = RealSphericalHarmonics(lMax: lMax)
+            let lm = (lMax + 1) * (lMax + 1)
+            var scratch = [Double](repeating: 0, count: harmonics.scratchCount)
+            for count in [1, 7, 8, 13, 27] {
+                let pairs = (0..<count).map { (7 * $0 + lMax) % vectors.count }
+                var portable = [Double](repeating: 0, count: count * lm)
+                for (k, p) in pairs.enumerated() {
+                    portable.withUnsafeMutableBufferPointer { out in
+                        harmonics.compute(
+                            vectors[p], distance: distances[p], values: out.baseAddress! + k * lm, gradients: nil, scratch: &scratch)
+                    }
+                }
+                var wide = [Double](repeating: 9, count: count * lm + 1)
+                harmonics.computeWide(vectors: vectors, distances: distances, pairs: pairs, count: count, values: &wide)
+                XCTAssertEqual(wide[..<(count * lm)].map(\.bitPattern), portable.map(\.bitPattern), "l_max \(lMax), \(count) pairs")
+                XCTAssertEqual(wide[count * lm], 9, "wrote past the last pair")
             }
         }
     }

@@ -7,7 +7,8 @@
 
 #include <stdint.h>
 
-/// 1 if this CPU and operating system run AVX-512F code and the kernels below may be called, else 0.
+/// 1 if this CPU and operating system run AVX-512 F and DQ code and the kernels below may be called,
+/// else 0.
 int swiftgap_soap_wide_available(void);
 
 /// The largest l_max + 1 the kernels take (the radial values of one n fit two 8-wide registers).
@@ -48,5 +49,16 @@ void swiftgap_soap_weighted_spline(
 /// chain, so the result is bitwise the scalar loop's.
 void swiftgap_soap_contraction_orders(
     const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums);
+
+/// The real spherical harmonics Y_lm of `count` pairs at once, eight pairs to the lanes, with the
+/// operations of RealSphericalHarmonics.compute (values only) in its order: pair k's direction is
+/// vectors[4 p_k ...] / distances[p_k] for p_k = pairs[k] (vectors as SIMD3<Double>, four doubles
+/// apart), its values go to values + k (l_max + 1)² at l² + l + m. Tables as that type keeps them:
+/// diagonal and off_diagonal indexed by m, recurrence_a and recurrence_b by l(l+1)/2 + m.
+/// l_max at most SWIFTGAP_SOAP_WIDE_MAX_L_COUNT − 1.
+void swiftgap_soap_harmonics(
+    const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
+    const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
+    double *values);
 
 #endif
