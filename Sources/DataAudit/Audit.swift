@@ -152,6 +152,10 @@ public struct AuditOptions: Hashable, Sendable {
 /// Warnings:
 /// - `duplicate`: species, cell, periodicity and positions bit-identical to an earlier frame
 ///   (exact duplicates only; the message says whether the energies agree).
+/// - `copied-labels`: species and forces bit-identical to an earlier frame's (some force not
+///   zero) while the cell or positions differ: the labels of one structure were given to another
+///   (e.g. a frame copied with a rescaled cell). Two different structures do not share every
+///   force bit for bit; zero forces (symmetric structures) are not compared.
 /// - `energy-outlier`: energy per atom far from its config type's median (robust z-score, see
 ///   ``AuditOptions/outlierThreshold``). Frames without a config type are grouped per file.
 ///   No reference energies are subtracted: the per-atom energy is used as is.
@@ -167,6 +171,8 @@ public struct DatasetAuditor: Sendable {
     private var files: [String] = []
     private var framesPerFile: [String: Int] = [:]
     private var digests: [FrameDigest: FrameRecord] = [:]
+    /// Earlier frames by their species and forces, for `copied-labels`.
+    private var forceDigests: [FrameDigest: FrameRecord] = [:]
     private var energies: [String: [EnergyRecord]] = [:]
     private var groupOrder: [String] = []
 
@@ -362,8 +368,26 @@ public struct DatasetAuditor: Sendable {
             default: break
             }
             report(c, .warning, "duplicate", message)
+            return
+        }
+        digests[digest] = FrameRecord(file: file, line: c.line, frame: c.frame, energy: labels.energy)
+        // Not a geometric duplicate: the same forces on another structure are copied labels.
+        guard let forces = labels.forces, forces.count == structure.count,
+              forces.contains(where: { $0.x != 0 || $0.y != 0 || $0.z != 0 }) else { return }
+        let forceDigest = FrameDigest(species: structure.atomicNumbers, forces: forces)
+        if let earlier = forceDigests[forceDigest] {
+            var message = "species and forces are bit-identical to frame \(earlier.frame)"
+            message += earlier.file == file ? "" : " of \(earlier.file)"
+            if let l = earlier.line { message += " (line \(l))" }
+            message += ", but the cell or positions differ"
+            switch (earlier.energy, labels.energy) {
+            case let (a?, b?) where a.bitPattern == b.bitPattern: message += "; energies equal"
+            case let (a?, b?): message += "; energies differ by \(formatSignificant(b - a)) eV"
+            default: break
+            }
+            report(c, .warning, "copied-labels", message + ": labels copied onto another structure?")
         } else {
-            digests[digest] = FrameRecord(file: file, line: c.line, frame: c.frame, energy: labels.energy)
+            forceDigests[forceDigest] = FrameRecord(file: file, line: c.line, frame: c.frame, energy: labels.energy)
         }
     }
 
@@ -496,6 +520,19 @@ struct FrameDigest: Hashable, Sendable {
             add(r.x.bitPattern)
             add(r.y.bitPattern)
             add(r.z.bitPattern)
+        }
+        a = FrameDigest.avalanche(a)
+        b = FrameDigest.avalanche(b ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    /// A digest of species and forces (bit patterns), for `copied-labels`.
+    init(species: [Int], forces: [Vector3]) {
+        add(UInt64(species.count))
+        for z in species { add(UInt64(bitPattern: Int64(z))) }
+        for f in forces {
+            add(f.x.bitPattern)
+            add(f.y.bitPattern)
+            add(f.z.bitPattern)
         }
         a = FrameDigest.avalanche(a)
         b = FrameDigest.avalanche(b ^ 0x9E37_79B9_7F4A_7C15)

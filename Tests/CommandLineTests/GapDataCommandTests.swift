@@ -150,7 +150,8 @@ final class GapDataCommandTests: XCTestCase {
     }
 
     func testDuplicatesAreWarnings() throws {
-        let path = try write("dup.xyz", xyzFrame() + xyzFrame(energy: "-10.0", positions: ["0 0 0", "2.1 0 0", "0 2.5 1"]) + xyzFrame())
+        let otherForces = ["0.2 0.0 0.0", "-0.2 0.2 0.0", "0.0 -0.2 0.0"]
+        let path = try write("dup.xyz", xyzFrame() + xyzFrame(energy: "-10.0", positions: ["0 0 0", "2.1 0 0", "0 2.5 1"], forces: otherForces) + xyzFrame())
         let result = try run(["check", path])
         XCTAssertEqual(result.status, 0, result.stdout)
         XCTAssertTrue(result.stdout.contains("\(path):11: warning: duplicate: frame 2: species, cell and positions are identical to frame 0 (line 1); energies equal"), result.stdout)
@@ -160,6 +161,14 @@ final class GapDataCommandTests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["warnings"] as? Int, 1)
         XCTAssertEqual((object["findings"] as? [[String: Any]])?.first?["frame"] as? Int, 2)
+    }
+
+    func testCopiedLabelsAreWarnings() throws {
+        let path = try write("copied.xyz", xyzFrame() + xyzFrame(positions: ["0 0 0", "2.1 0 0", "0 2.5 1"]))
+        let result = try run(["check", path])
+        XCTAssertEqual(result.status, 0, result.stdout)
+        XCTAssertTrue(result.stdout.contains("\(path):6: warning: copied-labels: frame 1: species and forces are bit-identical to frame 0 (line 1), but the cell or positions differ; energies equal: labels copied onto another structure?"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("0 errors, 1 warning"), result.stdout)
     }
 
     func testMalformedAndMissingFilesGiveOneErrorLine() throws {

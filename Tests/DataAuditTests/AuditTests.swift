@@ -9,8 +9,10 @@ func frame(
     configType: String? = nil, file: String = "test.xyz", index: Int = 0, distinct: Bool = true,
     extraInfo: [(String, InfoValue)] = [], extraArrays: [PerAtomProperty] = []
 ) -> Structure {
-    // Frames are translated by 0.01 Å per index so that they are not duplicates of each other.
+    // Frames are translated by 0.01 Å per index so that they are not duplicates of each other, and
+    // their forces scaled by 1 + 0.01 index so that they do not share labels (`copied-labels`).
     let offset = Vector3(distinct ? 0.01 * Double(index) : 0, 0, 0)
+    let forces = forces.map { f in distinct ? f.map { $0 * (1 + 0.01 * Double(index)) } : f }
     var s = Structure(
         atomicNumbers: Array(repeating: 14, count: positions.count), positions: positions.map { $0 + offset },
         cell: cell.map { a in Cell(matrix: Matrix3(rows: Vector3(a, 0, 0), Vector3(0, a, 0), Vector3(0, 0, a)), periodic: (true, true, true)) } ?? .none,
@@ -171,7 +173,7 @@ final class AuditTests: XCTestCase {
     func testFramesWithoutConfigTypeAreGroupedPerFile() throws {
         var frames: [Structure] = []
         for k in 0..<10 { frames.append(frame(positions: square, energy: -20 - 0.001 * Double(k), forces: balanced, file: "a.xyz", index: k)) }
-        for k in 0..<5 { frames.append(frame(positions: square.map { 1.1 * $0 }, energy: -80 - 0.001 * Double(k), forces: balanced, file: "b.xyz", index: k)) }
+        for k in 0..<5 { frames.append(frame(positions: square.map { 1.1 * $0 }, energy: -80 - 0.001 * Double(k), forces: balanced.map { 2 * $0 }, file: "b.xyz", index: k)) }
         XCTAssertEqual(try audit(frames).findings, [])
         // The same frames under one config type form one group, where b's frames stand out.
         let typed = frames.map { f -> Structure in
@@ -224,11 +226,37 @@ final class AuditTests: XCTestCase {
         otherPBC.cell.periodic = SIMD3(1, 1, 0)
         // (Outlier testing off: these frames share a per-file energy group by construction.)
         let report = try audit([a, b, c, d, otherSpecies, otherCell, otherPBC], options: AuditOptions(outlierMinimumGroupSize: 100))
-        XCTAssertEqual(report.findings.map(\.check), ["duplicate", "duplicate"])
+        // (d, otherCell and otherPBC carry a's forces on another structure: `copied-labels`, tested below.)
+        let duplicates = report.findings.filter { $0.check == "duplicate" }
+        XCTAssertEqual(duplicates.map(\.file), ["one.xyz", "two.xyz"])
+        XCTAssertEqual(duplicates.map(\.frame), [1, 0])
+        XCTAssertTrue(duplicates[0].message.contains("identical to frame 0 (line 1); energies equal"), duplicates[0].message)
+        XCTAssertTrue(duplicates[1].message.contains("frame 0 of one.xyz (line 1); energies differ by -0.5 eV"), duplicates[1].message)
+    }
+
+    /// The Ti-Al set's frame 254: frame 253's energy and forces on a rescaled cell.
+    func testCopiedLabels() throws {
+        let original = frame(positions: square, cell: 10, energy: -20, forces: balanced, file: "one.xyz", index: 0, distinct: false)
+        let rescaled = frame(positions: square.map { $0 * 0.96 }, cell: 9.6, energy: -20, forces: balanced, file: "one.xyz", index: 1, distinct: false)
+        var otherEnergy = frame(positions: square, cell: 11, energy: -19, forces: balanced, file: "two.xyz", index: 0, distinct: false)
+        otherEnergy.positions[3].z += 0.5
+        var otherForces = balanced
+        otherForces[0].x = otherForces[0].x.nextUp
+        let notCopied = frame(positions: square, cell: 12, energy: -20, forces: otherForces, file: "two.xyz", index: 1, distinct: false)
+        var otherSpecies = frame(positions: square, cell: 13, energy: -20, forces: balanced, file: "two.xyz", index: 2, distinct: false)
+        otherSpecies.atomicNumbers[0] = 6
+        let zero = [Vector3](repeating: .zero, count: square.count)
+        let zeroA = frame(positions: square, cell: 14, energy: -20, forces: zero, file: "two.xyz", index: 3, distinct: false)
+        let zeroB = frame(positions: square, cell: 15, energy: -20, forces: zero, file: "two.xyz", index: 4, distinct: false)
+        let report = try audit([original, rescaled, otherEnergy, notCopied, otherSpecies, zeroA, zeroB], options: AuditOptions(outlierMinimumGroupSize: 100))
+        XCTAssertEqual(report.findings.map(\.check), ["copied-labels", "copied-labels"])
         XCTAssertEqual(report.findings.map(\.file), ["one.xyz", "two.xyz"])
         XCTAssertEqual(report.findings.map(\.frame), [1, 0])
-        XCTAssertTrue(report.findings[0].message.contains("identical to frame 0 (line 1); energies equal"), report.findings[0].message)
-        XCTAssertTrue(report.findings[1].message.contains("frame 0 of one.xyz (line 1); energies differ by -0.5 eV"), report.findings[1].message)
+        XCTAssertTrue(report.findings[0].message.contains("bit-identical to frame 0 (line 1), but the cell or positions differ; energies equal"), report.findings[0].message)
+        XCTAssertTrue(report.findings[1].message.contains("frame 0 of one.xyz (line 1), but the cell or positions differ; energies differ by 1 eV"), report.findings[1].message)
+        // An exact duplicate is reported as `duplicate` only.
+        let copy = frame(positions: square, cell: 10, energy: -20, forces: balanced, file: "one.xyz", index: 2, distinct: false)
+        XCTAssertEqual(try audit([original, copy], options: AuditOptions(outlierMinimumGroupSize: 100)).findings.map(\.check), ["duplicate"])
     }
 
     func testReportOrderAndJSON() throws {
