@@ -3,7 +3,7 @@
 #
 # For each config: `gap-train CONFIG --threads 2` under /usr/bin/time (wall, CPU, peak RSS), then
 # `gap-bench predict MODEL TRAINING_FILE --repeats 3 --json` (one thread, energies and forces of
-# every training frame; the fastest repetition). Needs release builds of gap-train and gap-bench
+# every frame of the training file; the fastest repetition). Needs release builds of gap-train and gap-bench
 # (`swift build -c release`). Run from the package root:
 #   bash Benchmarks/tuned_configs.sh configs/default.json configs/zuo2020/*.json configs/tial.json
 # Results (one JSON line per config) go to bench-out/tuned/results.jsonl.
@@ -20,7 +20,16 @@ text="\n".join(l for l in text.splitlines() if not l.lstrip().startswith("//"))
 text=re.sub(r"\s//[^\n\"]*$", "", text, flags=re.M)
 c=json.loads(text)
 print(os.path.normpath(os.path.join(sys.argv[2], c.get("output","model.gapjson"))))
-print(os.path.normpath(os.path.join(sys.argv[2], c["train_files"][0])))' "$config" "$dir")
+if "train_files" in c:
+    print(os.path.normpath(os.path.join(sys.argv[2], c["train_files"][0])))
+else:  # a split file: its first frame file, resolved as gap-train does (split dir, then its ancestors)
+    split_path = os.path.join(sys.argv[2], c["train_split"]["file"])
+    first = json.load(open(split_path))["frames"][0][0]
+    base = os.path.dirname(split_path)
+    for up in range(9):
+        candidate = os.path.join(base, *([".."] * up), first)
+        if os.path.exists(candidate): break
+    print(os.path.normpath(candidate))' "$config" "$dir")
     train_file=$(echo "$model" | sed -n 2p)
     model=$(echo "$model" | sed -n 1p)
     /usr/bin/time -f '%e %U %S %M' -o "$out/$name.time" "$bin/gap-train" "$config" --threads 2 --quiet > "$out/$name.train.log"
