@@ -238,8 +238,29 @@ struct RadialSpline: Sendable {
     }
 }
 
-/// A spline's coefficients in memory the evaluator owns, for the eight-wide evaluation: reading
-/// them through the `RadialSpline` value would copy it (and count a reference) for every pair.
+/// The spline tables of one calculator in memory it owns, for the eight-wide evaluation, made
+/// once with the calculator: reading them through a `RadialSpline` value would copy it (and count
+/// a reference) for every pair, and copying them per evaluation costs more than small structures'
+/// whole SOAP.
+final class WideSplineStore: @unchecked Sendable {
+    /// One table per spline, index for index (immutable after init).
+    let tables: UnsafeMutablePointer<WideSplineTable>
+    let count: Int
+
+    init(_ splines: [RadialSpline]) {
+        count = splines.count
+        tables = .allocate(capacity: max(1, splines.count))
+        for (k, spline) in splines.enumerated() { (tables + k).initialize(to: WideSplineTable(spline)) }
+    }
+
+    deinit {
+        for k in 0..<count { tables[k].deallocate() }
+        tables.deinitialize(count: count)
+        tables.deallocate()
+    }
+}
+
+/// One spline's coefficients in memory a ``WideSplineStore`` owns.
 struct WideSplineTable {
     let rows: UnsafeMutablePointer<Double>
     let functionCount: Int, intervalCount: Int

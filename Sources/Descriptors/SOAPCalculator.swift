@@ -105,6 +105,8 @@ public struct SOAPCalculator: Sendable {
     /// `splines[0]`, stored on its own so that the QUIP-basis path reads it as before, without
     /// an array access per pair.
     let spline: RadialSpline
+    /// `splines` for the eight-wide kernels, on CPUs that have them (else nil).
+    let wideSplines: WideSplineStore?
     /// The centre's own-Gaussian coefficients of each table (n_max values, times Y_00).
     let centreCoefficients: [[Double]]
     /// Whether each neighbour species has its own table (else table 0 serves all).
@@ -212,6 +214,7 @@ public struct SOAPCalculator: Sendable {
         self.radialContraction = radialContraction
         splines = radialTables.map { RadialSpline(basis: $0, cutoffRadius: h.cutoffRadius, sigma: h.atomSigma) }
         spline = splines[0]
+        wideSplines = SOAPKernels.wideAvailable ? WideSplineStore(splines) : nil
         centreCoefficients = radialTables.map(\.centreCoefficients)
         harmonics = RealSphericalHarmonics(lMax: h.lMax)
         if let requested = selectedFeatures {

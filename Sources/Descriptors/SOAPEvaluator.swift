@@ -222,9 +222,10 @@ final class SOAPWorkspace {
     let transposedProjections: UnsafeMutablePointer<Double>  // 4 x L1 x N
     let exactRadial: Bool
     /// The spline tables (one, or one per neighbour species) for the eight-wide evaluation; nil
-    /// when the radial functions are exact or the portable loops run.
+    /// when the radial functions are exact or the portable loops run. `wideSplineStore` keeps
+    /// them alive.
     let wideSplines: UnsafeMutablePointer<WideSplineTable>?
-    let wideSplineCount: Int
+    let wideSplineStore: WideSplineStore?
     let exactScratch: UnsafeMutablePointer<Double>      // NL + basis scratch, exact evaluation only
     let pairChannel: UnsafeMutablePointer<Int>
     let pairEntry: UnsafeMutablePointer<Int>
@@ -285,15 +286,12 @@ final class SOAPWorkspace {
         transposedCoefficients = take(sizes[15])
         transposedProjections = take(sizes[16])
         exactRadial = calculator.radialEvaluation == .exact
-        if !exactRadial && SOAPKernels.wideKernels {
-            let splines = calculator.tablePerSpecies ? calculator.splines : [calculator.spline]
-            let tables = UnsafeMutablePointer<WideSplineTable>.allocate(capacity: splines.count)
-            for (k, spline) in splines.enumerated() { (tables + k).initialize(to: WideSplineTable(spline)) }
-            wideSplines = tables
-            wideSplineCount = splines.count
+        if !exactRadial && SOAPKernels.wideKernels, let store = calculator.wideSplines {
+            wideSplineStore = store
+            wideSplines = store.tables
         } else {
+            wideSplineStore = nil
             wideSplines = nil
-            wideSplineCount = 0
         }
         for l in 0..<lCount { inverseRootDegeneracy[l] = 1 / Double(2 * l + 1).squareRoot() }
         pairChannel = .allocate(capacity: p)
@@ -307,11 +305,6 @@ final class SOAPWorkspace {
 
     deinit {
         memory.deallocate()
-        if let wideSplines {
-            for k in 0..<wideSplineCount { wideSplines[k].deallocate() }
-            wideSplines.deinitialize(count: wideSplineCount)
-            wideSplines.deallocate()
-        }
         pairChannel.deallocate()
         pairEntry.deallocate()
         pairIndex.deallocate()

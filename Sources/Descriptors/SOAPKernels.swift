@@ -11,8 +11,11 @@ enum SOAPKernels {
     /// (Tests switch it to compare the two paths on whole structures; nothing else writes it.)
     @usableFromInline nonisolated(unsafe) static var wideKernels: Bool = {
         if let choice = getenv("SWIFTGAP_SOAP_KERNELS"), String(cString: choice) == "portable" { return false }
-        return swiftgap_soap_wide_available() != 0
+        return wideAvailable
     }()
+
+    /// Whether this CPU runs the wide kernels at all.
+    static let wideAvailable = swiftgap_soap_wide_available() != 0
 
     /// Whether the wide kernels take this l_max + 1.
     @inlinable @inline(__always)
