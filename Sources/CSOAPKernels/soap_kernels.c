@@ -249,57 +249,103 @@ WIDE void swiftgap_soap_contraction_orders(
     }
 }
 
+enum { max_l = SWIFTGAP_SOAP_WIDE_MAX_L_COUNT - 1, max_triangle = (max_l + 1) * (max_l + 2) / 2 };
+
+// The angular parts of eight pairs (RealSphericalHarmonics.angularParts, operation for operation):
+// x, y, z, 1/r, the normalised Legendre functions q (triangle, l(l+1)/2 + m) and (x + iy)^m.
+typedef struct {
+    __m512d x, y, z, inverse;
+    __m512d q[max_triangle], cosines[max_l + 2], sines[max_l + 2];
+    __mmask8 mask;
+} angular_batch;
+
+__attribute__((always_inline)) WIDE static inline void angular_parts(
+    angular_batch *batch, const double *vectors, const double *distances, const int64_t *pairs, int64_t first,
+    int64_t count, int64_t l_max, const double *diagonal, const double *off_diagonal, const double *recurrence_a,
+    const double *recurrence_b) {
+    const int64_t active = count - first < 8 ? count - first : 8;
+    const __mmask8 mask = (__mmask8)((1u << active) - 1);
+    batch->mask = mask;
+    const __m512i p = _mm512_maskz_loadu_epi64(mask, pairs + first);
+    // Inactive lanes read pair 0's direction (any valid pair) and are never stored.
+    const __m512i index = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), _mm512_slli_epi64(p, 2));
+    const __m512i index_r = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), p);
+    const __m512d vx = _mm512_i64gather_pd(index, vectors, 8);
+    const __m512d vy = _mm512_i64gather_pd(index, vectors + 1, 8);
+    const __m512d vz = _mm512_i64gather_pd(index, vectors + 2, 8);
+    const __m512d r = _mm512_i64gather_pd(index_r, distances, 8);
+    const __m512d inverse = _mm512_div_pd(_mm512_set1_pd(1.0), r);
+    const __m512d x = _mm512_mul_pd(vx, inverse), y = _mm512_mul_pd(vy, inverse), z = _mm512_mul_pd(vz, inverse);
+    batch->x = x;
+    batch->y = y;
+    batch->z = z;
+    batch->inverse = inverse;
+    __m512d *q = batch->q;
+    for (int64_t m = 0; m <= l_max; m++) {
+        const __m512d d = _mm512_set1_pd(diagonal[m]);
+        q[m * (m + 1) / 2 + m] = d;
+        if (m < l_max) q[(m + 1) * (m + 2) / 2 + m] = _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(off_diagonal[m]), z), d);
+    }
+    for (int64_t l = 2; l <= l_max; l++) {
+        const int64_t row = l * (l + 1) / 2, previous = row - l, before = row - l - (l - 1);
+        for (int64_t m = 0; m <= l - 2; m++) {
+            const __m512d first_term = _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(recurrence_a[row + m]), z), q[previous + m]);
+            q[row + m] = _mm512_add_pd(first_term, _mm512_mul_pd(_mm512_set1_pd(recurrence_b[row + m]), q[before + m]));
+        }
+    }
+    batch->cosines[0] = _mm512_set1_pd(1.0);
+    batch->sines[0] = _mm512_setzero_pd();
+    for (int64_t m = 1; m <= l_max; m++) {
+        batch->cosines[m] = _mm512_sub_pd(_mm512_mul_pd(batch->cosines[m - 1], x), _mm512_mul_pd(batch->sines[m - 1], y));
+        batch->sines[m] = _mm512_add_pd(_mm512_mul_pd(batch->cosines[m - 1], y), _mm512_mul_pd(batch->sines[m - 1], x));
+    }
+}
+
 WIDE void swiftgap_soap_harmonics(
     const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
     const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
     double *values) {
-    enum { max_l = SWIFTGAP_SOAP_WIDE_MAX_L_COUNT - 1, triangle = (max_l + 1) * (max_l + 2) / 2 };
-    __m512d q[triangle], cosines[max_l + 1], sines[max_l + 1];
+    angular_batch batch;
     const int64_t lm = (l_max + 1) * (l_max + 1);
     const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
     const __m512i row_stride = _mm512_mullo_epi64(lanes, _mm512_set1_epi64(lm));
     for (int64_t first = 0; first < count; first += 8) {
-        const int64_t active = count - first < 8 ? count - first : 8;
-        const __mmask8 mask = (__mmask8)((1u << active) - 1);
-        const __m512i p = _mm512_maskz_loadu_epi64(mask, pairs + first);
-        const __m512i p4 = _mm512_slli_epi64(p, 2);
-        // Inactive lanes read pair 0's direction (any valid pair) and are never stored.
-        const __m512i index = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), p4);
-        const __m512i index_r = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), p);
-        const __m512d vx = _mm512_i64gather_pd(index, vectors, 8);
-        const __m512d vy = _mm512_i64gather_pd(index, vectors + 1, 8);
-        const __m512d vz = _mm512_i64gather_pd(index, vectors + 2, 8);
-        const __m512d r = _mm512_i64gather_pd(index_r, distances, 8);
-        const __m512d inverse = _mm512_div_pd(_mm512_set1_pd(1.0), r);
-        const __m512d x = _mm512_mul_pd(vx, inverse), y = _mm512_mul_pd(vy, inverse), z = _mm512_mul_pd(vz, inverse);
-        // Legendre part (RealSphericalHarmonics.legendre).
-        for (int64_t m = 0; m <= l_max; m++) {
-            const __m512d d = _mm512_set1_pd(diagonal[m]);
-            q[m * (m + 1) / 2 + m] = d;
-            if (m < l_max) q[(m + 1) * (m + 2) / 2 + m] = _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(off_diagonal[m]), z), d);
-        }
-        for (int64_t l = 2; l <= l_max; l++) {
-            const int64_t row = l * (l + 1) / 2, previous = row - l, before = row - l - (l - 1);
-            for (int64_t m = 0; m <= l - 2; m++) {
-                const __m512d first_term = _mm512_mul_pd(_mm512_mul_pd(_mm512_set1_pd(recurrence_a[row + m]), z), q[previous + m]);
-                q[row + m] = _mm512_add_pd(first_term, _mm512_mul_pd(_mm512_set1_pd(recurrence_b[row + m]), q[before + m]));
-            }
-        }
-        // (x + iy)^m (RealSphericalHarmonics.angularParts).
-        cosines[0] = _mm512_set1_pd(1.0);
-        sines[0] = _mm512_setzero_pd();
-        for (int64_t m = 1; m <= l_max; m++) {
-            cosines[m] = _mm512_sub_pd(_mm512_mul_pd(cosines[m - 1], x), _mm512_mul_pd(sines[m - 1], y));
-            sines[m] = _mm512_add_pd(_mm512_mul_pd(cosines[m - 1], y), _mm512_mul_pd(sines[m - 1], x));
-        }
+        angular_parts(&batch, vectors, distances, pairs, first, count, l_max, diagonal, off_diagonal, recurrence_a, recurrence_b);
+        const __mmask8 mask = batch.mask;
         double *out = values + first * lm;
         for (int64_t l = 0; l <= l_max; l++) {
             const int64_t row = l * (l + 1) / 2, centre = l * l + l;
-            _mm512_mask_i64scatter_pd(out + centre, mask, row_stride, q[row], 8);
+            _mm512_mask_i64scatter_pd(out + centre, mask, row_stride, batch.q[row], 8);
             for (int64_t m = 1; m <= l; m++) {
-                _mm512_mask_i64scatter_pd(out + centre + m, mask, row_stride, _mm512_mul_pd(q[row + m], cosines[m]), 8);
-                _mm512_mask_i64scatter_pd(out + centre - m, mask, row_stride, _mm512_mul_pd(q[row + m], sines[m]), 8);
+                _mm512_mask_i64scatter_pd(out + centre + m, mask, row_stride, _mm512_mul_pd(batch.q[row + m], batch.cosines[m]), 8);
+                _mm512_mask_i64scatter_pd(out + centre - m, mask, row_stride, _mm512_mul_pd(batch.q[row + m], batch.sines[m]), 8);
             }
+        }
+    }
+}
+
+WIDE void swiftgap_soap_angular_parts(
+    const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
+    const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
+    double *records) {
+    angular_batch batch;
+    const int64_t triangle = (l_max + 1) * (l_max + 2) / 2;
+    const int64_t stride = 4 + triangle + 2 * (l_max + 2);
+    const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i record_stride = _mm512_mullo_epi64(lanes, _mm512_set1_epi64(stride));
+    for (int64_t first = 0; first < count; first += 8) {
+        angular_parts(&batch, vectors, distances, pairs, first, count, l_max, diagonal, off_diagonal, recurrence_a, recurrence_b);
+        const __mmask8 mask = batch.mask;
+        double *out = records + first * stride;
+        _mm512_mask_i64scatter_pd(out, mask, record_stride, batch.x, 8);
+        _mm512_mask_i64scatter_pd(out + 1, mask, record_stride, batch.y, 8);
+        _mm512_mask_i64scatter_pd(out + 2, mask, record_stride, batch.z, 8);
+        _mm512_mask_i64scatter_pd(out + 3, mask, record_stride, batch.inverse, 8);
+        for (int64_t t = 0; t < triangle; t++) _mm512_mask_i64scatter_pd(out + 4 + t, mask, record_stride, batch.q[t], 8);
+        double *cosines = out + 4 + triangle, *sines = cosines + (l_max + 2);
+        for (int64_t m = 0; m <= l_max; m++) {
+            _mm512_mask_i64scatter_pd(cosines + m, mask, record_stride, batch.cosines[m], 8);
+            _mm512_mask_i64scatter_pd(sines + m, mask, record_stride, batch.sines[m], 8);
         }
     }
 }
@@ -320,6 +366,14 @@ void swiftgap_soap_harmonics(
     double *values) {
     (void)vectors; (void)distances; (void)pairs; (void)count; (void)l_max; (void)diagonal; (void)off_diagonal;
     (void)recurrence_a; (void)recurrence_b; (void)values;
+}
+
+void swiftgap_soap_angular_parts(
+    const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
+    const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
+    double *records) {
+    (void)vectors; (void)distances; (void)pairs; (void)count; (void)l_max; (void)diagonal; (void)off_diagonal;
+    (void)recurrence_a; (void)recurrence_b; (void)records;
 }
 
 void swiftgap_soap_contraction_orders(

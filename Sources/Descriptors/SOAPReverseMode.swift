@@ -134,6 +134,7 @@ extension SOAPBlockState {
         let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * density.featureCount + 2 * nl + 4 * channelCount * lCount
             + 4 * nl + density.harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
         let perBlock = workspace + channelCount * lm + 2 * featureCount + 2 * lm + termValueCount
+            + p * (density.harmonics.angularRecordStride + 1)
         return 8 * (blockSize * perRow + perBlock)
     }
 }
@@ -165,6 +166,11 @@ final class SOAPBlockState {
     let coefficientAdjoint: UnsafeMutablePointer<Double>
     /// Scratch of one pair: h_lm and h′_lm (2 x LM).
     let harmonicWeights: UnsafeMutablePointer<Double>
+    /// The angular parts of one row's pairs (``RealSphericalHarmonics/angularRecordStride`` each)
+    /// and their pair indices, when the wide kernels run; else nil.
+    let angularRecords: UnsafeMutablePointer<Double>?
+    let angularPairs: UnsafeMutablePointer<Int>
+    let angularRecordStride: Int
     let inverseRootDegeneracy: [Double]
     /// What the block's values are, the unnormalised values of one row (F) and, for the
     /// bispectrum, its terms.
@@ -202,6 +208,9 @@ final class SOAPBlockState {
         spectrumAdjoint = .allocate(capacity: featureCount)
         coefficientAdjoint = .allocate(capacity: coefficientCount)
         harmonicWeights = .allocate(capacity: 2 * lmCount)
+        angularRecordStride = calculator.harmonics.angularRecordStride
+        angularRecords = SOAPKernels.wide(lCount: lCount) ? .allocate(capacity: self.pairCapacity * angularRecordStride) : nil
+        angularPairs = .allocate(capacity: self.pairCapacity)
         inverseRootDegeneracy = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
     }
 
@@ -214,6 +223,8 @@ final class SOAPBlockState {
         spectrumAdjoint.deallocate()
         coefficientAdjoint.deallocate()
         harmonicWeights.deallocate()
+        angularRecords?.deallocate()
+        angularPairs.deallocate()
         spectrum.deallocate()
         terms.deallocate()
     }
@@ -286,11 +297,20 @@ final class SOAPBlockState {
                 layout.terms(coefficients: coefficients, into: terms)
                 layout.coefficientAdjoint(valueAdjoint: spectrumAdjoint, terms: terms, into: coefficientAdjoint)
             }
-            // (3) each pair, its radial functions and harmonics evaluated again.
+            // (3) each pair, its radial functions and harmonics evaluated again; where the CPU
+            // allows, the angular parts of the row's pairs first, eight pairs at a time.
+            if let angularRecords {
+                for q in 0..<pairCount { angularPairs[q] = Int(inputs.planPairs![pairStart + q]) }
+                calculator.harmonics.angularPartsWide(
+                    vectors: inputs.vectors, distances: inputs.distances, pairs: angularPairs, count: pairCount,
+                    records: angularRecords)
+            }
             for q in 0..<pairCount {
                 let p = Int(inputs.planPairs![pairStart + q])
                 let channel = workspace.pairRadial(p, inputs: inputs, slot: 0, slopes: true)
-                let g = pairGradient(channel: channel, vector: inputs.vectors[p], distance: inputs.distances[p])
+                let g = pairGradient(
+                    channel: channel, vector: inputs.vectors[p], distance: inputs.distances[p],
+                    record: angularRecords.map { $0 + q * angularRecordStride })
                 out[3 * q] = g.x
                 out[3 * q + 1] = g.y
                 out[3 * q + 2] = g.z
@@ -343,14 +363,15 @@ final class SOAPBlockState {
     /// (``SOAPKernels/pairWeights(adjoint:weightedRadial:weightedSlope:nMax:lCount:h:hs:)``), then
     /// ∂E/∂r = r̂ Σ h′ Y + Σ h ∇Y, the two harmonic sums taken by the harmonics in one pass.
     @inline(__always)
-    private func pairGradient(channel: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
+    private func pairGradient(channel: Int, vector: Vector3, distance r: Double, record: UnsafeMutablePointer<Double>?) -> SIMD3<Double> {
         let lm = lmCount
         let h = harmonicWeights, hs = harmonicWeights + lm
         SOAPKernels.pairWeights(
             adjoint: coefficientAdjoint + channel &* nMax &* lm, weightedRadial: workspace.weightedRadial,
             weightedSlope: workspace.weightedSlope, nMax: nMax, lCount: lCount, h: h, hs: hs)
-        let (radial, b) = calculator.harmonics.contract(
-            vector, distance: r, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
+        let (radial, b) = record.map {
+            calculator.harmonics.contract(record: $0, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
+        } ?? calculator.harmonics.contract(vector, distance: r, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
         return (radial / r) * vector + b
     }
 

@@ -136,6 +136,30 @@ struct RealSphericalHarmonics: Sendable {
         }
     }
 
+    /// The angular parts of `count` pairs into records of ``angularRecordStride`` doubles, eight
+    /// pairs at a time (CSOAPKernels; the same bits as ``angularParts(_:distance:scratch:)``), for
+    /// ``contract(record:weights:valueWeights:scratch:)``. Only where ``SOAPKernels/wide(lCount:)``.
+    func angularPartsWide(
+        vectors: UnsafePointer<SIMD3<Double>>, distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>, count: Int,
+        records: UnsafeMutablePointer<Double>
+    ) {
+        diagonal.withUnsafeBufferPointer { diag in
+        offDiagonal.withUnsafeBufferPointer { off in
+        recurrenceA.withUnsafeBufferPointer { a in
+        recurrenceB.withUnsafeBufferPointer { b in
+            UnsafeRawPointer(vectors).withMemoryRebound(to: Double.self, capacity: 4) { components in
+                pairs.withMemoryRebound(to: Int64.self, capacity: count) { pairs64 in
+                    swiftgap_soap_angular_parts(
+                        components, distances, pairs64, Int64(count), Int64(lMax), diag.baseAddress!, off.baseAddress!,
+                        a.baseAddress!, b.baseAddress!, records)
+                }
+            }
+        }
+        }
+        }
+        }
+    }
+
     /// For reverse mode: Σ_lm hs_lm Y_lm(r̂) and Σ_lm h_lm ∇_r Y_lm(r̂) at once, without storing
     /// the harmonics or their 3 (lMax + 1)² gradients (the backward pass needs only these two
     /// contractions). With F the polynomial extension (see the type), Σ h ∇Y = (S − r̂ (r̂ · S))/|r|
@@ -146,6 +170,33 @@ struct RealSphericalHarmonics: Sendable {
         valueWeights hs: UnsafePointer<Double>, scratch: UnsafeMutablePointer<Double>
     ) -> (value: Double, gradient: SIMD3<Double>) {
         let (x, y, z, inverse, q, c, s) = angularParts(vector, distance: distance, scratch: scratch)
+        return contract(x: x, y: y, z: z, inverse: inverse, q: q, c: c, s: s, weights: h, valueWeights: hs, scratch: scratch)
+    }
+
+    /// The doubles of one pair's record from ``angularPartsWide(vectors:distances:pairs:count:records:)``.
+    var angularRecordStride: Int { 4 + (lMax + 1) * (lMax + 2) / 2 + 2 * (lMax + 2) }
+
+    /// ``contract(_:distance:weights:valueWeights:scratch:)`` from a pair's angular parts already
+    /// computed by ``angularPartsWide(vectors:distances:pairs:count:records:)`` (the same bits).
+    @inlinable
+    func contract(
+        record: UnsafePointer<Double>, weights h: UnsafePointer<Double>, valueWeights hs: UnsafePointer<Double>,
+        scratch: UnsafeMutablePointer<Double>
+    ) -> (value: Double, gradient: SIMD3<Double>) {
+        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
+        let q = record + 4, c = q + triangle, s = c + (lMax &+ 2)
+        return contract(
+            x: record[0], y: record[1], z: record[2], inverse: record[3], q: q, c: c, s: s, weights: h, valueWeights: hs,
+            scratch: scratch)
+    }
+
+    /// The sums of ``contract(_:distance:weights:valueWeights:scratch:)`` from the angular parts.
+    @inlinable @inline(__always)
+    func contract(
+        x: Double, y: Double, z: Double, inverse: Double, q: UnsafePointer<Double>, c: UnsafePointer<Double>,
+        s: UnsafePointer<Double>, weights h: UnsafePointer<Double>, valueWeights hs: UnsafePointer<Double>,
+        scratch: UnsafeMutablePointer<Double>
+    ) -> (value: Double, gradient: SIMD3<Double>) {
         var value = 0.0, sx = 0.0, sy = 0.0, sz = 0.0
         zDerivative.withUnsafeBufferPointer { dz in
             // m = 0: F = Q̄_l^0(z), ∂F/∂z = dz Q̄_l^1.

@@ -184,8 +184,15 @@ final class WideKernelTests: XCTestCase {
                     SOAPKernels.wideKernels = wide
                     results.append(harmonics.contract(vector, distance: distance, weights: h, valueWeights: hs, scratch: &scratch))
                 }
-                XCTAssertEqual(results[0].0.bitPattern, results[1].0.bitPattern, "l_max \(lMax)")
-                for k in 0..<3 { XCTAssertEqual(results[0].1[k].bitPattern, results[1].1[k].bitPattern, "l_max \(lMax)") }
+                // And from the angular parts computed eight pairs at a time (one pair here, in lane 0).
+                SOAPKernels.wideKernels = true
+                var record = [Double](repeating: 0, count: harmonics.angularRecordStride)
+                harmonics.angularPartsWide(vectors: [vector], distances: [distance], pairs: [0], count: 1, records: &record)
+                results.append(harmonics.contract(record: record, weights: h, valueWeights: hs, scratch: &scratch))
+                for other in results.dropFirst() {
+                    XCTAssertEqual(other.0.bitPattern, results[0].0.bitPattern, "l_max \(lMax)")
+                    for k in 0..<3 { XCTAssertEqual(other.1[k].bitPattern, results[0].1[k].bitPattern, "l_max \(lMax)") }
+                }
             }
         }
     }

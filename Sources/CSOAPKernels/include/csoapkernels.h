@@ -61,4 +61,14 @@ void swiftgap_soap_harmonics(
     const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
     double *values);
 
+/// The angular parts of `count` pairs (as swiftgap_soap_harmonics reads them), eight at a time,
+/// with the operations of RealSphericalHarmonics.angularParts: pair k's record at records + k S,
+/// S = 4 + T + 2 (l_max + 2) with T = (l_max + 1)(l_max + 2)/2, holds x, y, z (the unit vector),
+/// 1/r, the normalised Legendre functions at 4 + l(l+1)/2 + m, then c_m and s_m of (x + iy)^m
+/// (m = 0 ... l_max, each row l_max + 2 long).
+void swiftgap_soap_angular_parts(
+    const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
+    const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
+    double *records);
+
 #endif
