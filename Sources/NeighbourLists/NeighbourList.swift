@@ -69,6 +69,31 @@ public struct NeighbourList: Sendable {
     /// The list of the first `count` centres only: the pairs of the later atoms are dropped, and
     /// those atoms stay neighbours of the first ones. This is the list of an MD engine's domain:
     /// local atoms first, then the ghost atoms around them, which are neighbours but not centres.
+    /// The index of pair `pair`'s reverse (its neighbour j as the centre, i = `centre` as the
+    /// neighbour, the opposite lattice shift), or nil when j is not a centre of this list. Its
+    /// vector is the negation (a zero component may be +0 both ways) and its distance the same
+    /// bits. O(log pairs of j).
+    public func reversePair(_ pair: Int, centre: Int) -> Int? {
+        let j = Int(neighbours[pair])
+        guard j < centreCount else { return nil }
+        let target = (Int32(centre), 0 &- shifts[pair])
+        var low = centreOffsets[j], high = centreOffsets[j + 1]
+        // The centre's pairs are in canonical order: neighbour, then shift x, y, z.
+        func before(_ p: Int) -> Bool {
+            let n = neighbours[p], s = shifts[p]
+            if n != target.0 { return n < target.0 }
+            if s.x != target.1.x { return s.x < target.1.x }
+            if s.y != target.1.y { return s.y < target.1.y }
+            return s.z < target.1.z
+        }
+        while low < high {
+            let middle = (low + high) / 2
+            if before(middle) { low = middle + 1 } else { high = middle }
+        }
+        guard low < centreOffsets[j + 1], neighbours[low] == target.0, shifts[low] == target.1 else { return nil }
+        return low
+    }
+
     public func firstCentres(_ count: Int) -> NeighbourList {
         precondition(count >= 0 && count <= centreCount, "more centres than the list has")
         let end = centreOffsets[count]

@@ -299,3 +299,42 @@ final class CellListTests: XCTestCase {
         XCTAssertEqual(list.pairCount, 0)
     }
 }
+
+extension CellListTests {
+    /// Every pair's reverse is found, with the negated vector and the same distance to the bit
+    /// (what the 2-body prediction relies on to reuse a pair's sums); a neighbour that is not a
+    /// centre (a ghost of `firstCentres`) has none.
+    func testEveryPairHasItsExactReverse() throws {
+        var rng = SplitMix64(seed: 77)
+        var checked = 0
+        for trial in 0..<120 {
+            let lattice = randomLattice(&rng)
+            let pattern = trial % 8
+            let pbc = (pattern & 1 != 0, pattern & 2 != 0, pattern & 4 != 0)
+            let count = Int.random(in: 1...10, using: &rng)
+            let positions = randomAtoms(count: count, lattice: lattice, farOutside: trial % 2 == 0, &rng)
+            let cutoff = shortestPlaneSpacing(lattice) * Double.random(in: 0.3...2.0, using: &rng)
+            let s = Structure(
+                atomicNumbers: Array(repeating: 14, count: count), positions: positions, cell: Cell(matrix: lattice, periodic: pbc))
+            let list = try NeighbourList(s, cutoffRadius: cutoff)
+            for i in 0..<list.centreCount {
+                for p in list.pairRange(of: i) {
+                    let q = try XCTUnwrap(list.reversePair(p, centre: i), "trial \(trial) pair \(p)")
+                    XCTAssertEqual(Int(list.neighbours[q]), i)
+                    XCTAssertTrue(list.pairRange(of: Int(list.neighbours[p])).contains(q))
+                    XCTAssertEqual(list.distances[q].bitPattern, list.distances[p].bitPattern)
+                    // Equal as numbers (a zero component may come out +0 both ways).
+                    for k in 0..<3 { XCTAssertEqual(list.vectors[q][k], -list.vectors[p][k]) }
+                    checked += 1
+                }
+            }
+            if count > 1 {
+                let first = list.firstCentres(1)
+                for p in first.pairRange(of: 0) where first.neighbours[p] != 0 {
+                    XCTAssertNil(first.reversePair(p, centre: 0))
+                }
+            }
+        }
+        XCTAssertGreaterThan(checked, 1_000)  // the cases are not vacuous
+    }
+}
