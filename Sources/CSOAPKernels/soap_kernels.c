@@ -54,6 +54,41 @@ static inline lane_layout layout_for(int64_t l_count) {
     return layout;
 }
 
+// The radial values of one n (l_count ≤ 16 of them) in one or two registers.
+typedef struct { __m512d low, high; } radial_row;
+
+__attribute__((always_inline)) WIDE static inline radial_row load_radial_row(
+    const double *w, const int two_registers, __mmask8 low_mask, __mmask8 high_mask) {
+    radial_row row;
+    row.low = _mm512_maskz_loadu_pd(low_mask, w);
+    row.high = two_registers ? _mm512_maskz_loadu_pd(high_mask, w + 8) : row.low;
+    return row;
+}
+
+// Each lane's radial value wR[l(lane)] for one chunk of lm.
+__attribute__((always_inline)) WIDE static inline __m512d radial_lanes(radial_row row, __m512i index, const int two_registers) {
+    return two_registers ? _mm512_permutex2var_pd(row.low, index, row.high) : _mm512_permutexvar_pd(index, row.low);
+}
+
+// Chunk j of eight lm values at p; the last chunk of a pass masked.
+__attribute__((always_inline)) WIDE static inline __m512d load_chunk(const double *p, int j, int count, __mmask8 last_mask) {
+    return j == count - 1 ? _mm512_maskz_loadu_pd(last_mask, p + 8 * j) : _mm512_loadu_pd(p + 8 * j);
+}
+
+// Calls PASS(c) with c the compile-time constant equal to `count` (1 to chunks_per_pass), so each
+// pass is compiled for its own chunk count.
+#define FOR_CONSTANT_COUNT(count, PASS) \
+    switch (count) { \
+    case 1: PASS(1); break; \
+    case 2: PASS(2); break; \
+    case 3: PASS(3); break; \
+    case 4: PASS(4); break; \
+    case 5: PASS(5); break; \
+    case 6: PASS(6); break; \
+    case 7: PASS(7); break; \
+    default: PASS(8); break; \
+    }
+
 // One pass of `count` chunks (a compile-time constant in every caller, so the loops unroll and the
 // sums, lane indices and radial values stay in registers); only the pass's last chunk may be
 // partial (`last_mask`).
@@ -67,14 +102,11 @@ __attribute__((always_inline)) WIDE static inline void accumulate_pass(
     for (int j = 0; j < count; j++) sum[j] = _mm512_setzero_pd();
     for (int64_t k = 0; k < slot_count; k++) {
         const int64_t q = slots[k];
-        const double *w = weighted_radial + q * nl;
-        const __m512d low = _mm512_maskz_loadu_pd(low_mask, w);
-        const __m512d high = two_registers ? _mm512_maskz_loadu_pd(high_mask, w + 8) : low;
+        const radial_row row = load_radial_row(weighted_radial + q * nl, two_registers, low_mask, high_mask);
         const double *y = harmonics + q * lm;
         for (int j = 0; j < count; j++) {
-            const __m512d harmonic = j == count - 1 ? _mm512_maskz_loadu_pd(last_mask, y + 8 * j) : _mm512_loadu_pd(y + 8 * j);
-            const __m512d radial = two_registers ? _mm512_permutex2var_pd(low, index[j], high) : _mm512_permutexvar_pd(index[j], low);
-            sum[j] = _mm512_add_pd(sum[j], _mm512_mul_pd(radial, harmonic));
+            const __m512d harmonic = load_chunk(y, j, count, last_mask);
+            sum[j] = _mm512_add_pd(sum[j], _mm512_mul_pd(radial_lanes(row, index[j], two_registers), harmonic));
         }
     }
     for (int j = 0; j < count; j++) {
@@ -101,16 +133,7 @@ WIDE void swiftgap_soap_accumulate_row(
             const int64_t (*lanes)[8] = layout.lanes + first;
 #define PASS(c) if (two) accumulate_pass(c, 1, out, w, y, slots, slot_count, nl, lm, l_count, lanes, last_mask, layout.low_mask, layout.high_mask); \
     else accumulate_pass(c, 0, out, w, y, slots, slot_count, nl, lm, l_count, lanes, last_mask, layout.low_mask, layout.high_mask)
-            switch (count) {
-            case 1: PASS(1); break;
-            case 2: PASS(2); break;
-            case 3: PASS(3); break;
-            case 4: PASS(4); break;
-            case 5: PASS(5); break;
-            case 6: PASS(6); break;
-            case 7: PASS(7); break;
-            default: PASS(8); break;
-            }
+            FOR_CONSTANT_COUNT(count, PASS);
 #undef PASS
         }
     }
@@ -129,19 +152,13 @@ __attribute__((always_inline)) WIDE static inline void pair_weights_pass(
         slope[j] = _mm512_setzero_pd();
     }
     for (int64_t n = 0; n < n_max; n++) {
-        const double *w = weighted_radial + n * l_count, *ws = weighted_slope + n * l_count;
-        const __m512d low = _mm512_maskz_loadu_pd(low_mask, w);
-        const __m512d high = two_registers ? _mm512_maskz_loadu_pd(high_mask, w + 8) : low;
-        const __m512d slope_low = _mm512_maskz_loadu_pd(low_mask, ws);
-        const __m512d slope_high = two_registers ? _mm512_maskz_loadu_pd(high_mask, ws + 8) : slope_low;
+        const radial_row row = load_radial_row(weighted_radial + n * l_count, two_registers, low_mask, high_mask);
+        const radial_row slope_row = load_radial_row(weighted_slope + n * l_count, two_registers, low_mask, high_mask);
         const double *g = adjoint + n * lm;
         for (int j = 0; j < count; j++) {
-            const __m512d gv = j == count - 1 ? _mm512_maskz_loadu_pd(last_mask, g + 8 * j) : _mm512_loadu_pd(g + 8 * j);
-            const __m512d radial = two_registers ? _mm512_permutex2var_pd(low, index[j], high) : _mm512_permutexvar_pd(index[j], low);
-            const __m512d radial_slope =
-                two_registers ? _mm512_permutex2var_pd(slope_low, index[j], slope_high) : _mm512_permutexvar_pd(index[j], slope_low);
-            value[j] = _mm512_add_pd(value[j], _mm512_mul_pd(radial, gv));
-            slope[j] = _mm512_add_pd(slope[j], _mm512_mul_pd(radial_slope, gv));
+            const __m512d gv = load_chunk(g, j, count, last_mask);
+            value[j] = _mm512_add_pd(value[j], _mm512_mul_pd(radial_lanes(row, index[j], two_registers), gv));
+            slope[j] = _mm512_add_pd(slope[j], _mm512_mul_pd(radial_lanes(slope_row, index[j], two_registers), gv));
         }
     }
     for (int j = 0; j < count; j++) {
@@ -164,16 +181,7 @@ WIDE void swiftgap_soap_pair_weights(
         const int64_t (*lanes)[8] = layout.lanes + first;
 #define PASS(c) if (two) pair_weights_pass(c, 1, g, weighted_radial, weighted_slope, n_max, l_count, lm, lanes, last_mask, layout.low_mask, layout.high_mask, h + 8 * first, hs + 8 * first); \
     else pair_weights_pass(c, 0, g, weighted_radial, weighted_slope, n_max, l_count, lm, lanes, last_mask, layout.low_mask, layout.high_mask, h + 8 * first, hs + 8 * first)
-        switch (count) {
-        case 1: PASS(1); break;
-        case 2: PASS(2); break;
-        case 3: PASS(3); break;
-        case 4: PASS(4); break;
-        case 5: PASS(5); break;
-        case 6: PASS(6); break;
-        case 7: PASS(7); break;
-        default: PASS(8); break;
-        }
+        FOR_CONSTANT_COUNT(count, PASS);
 #undef PASS
     }
 }
@@ -301,14 +309,18 @@ __attribute__((always_inline)) WIDE static inline void angular_parts(
     }
 }
 
+// Lane k's offset k · stride, for scattering eight pairs' values to their rows.
+__attribute__((always_inline)) WIDE static inline __m512i lane_offsets(int64_t stride) {
+    return _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi64(stride));
+}
+
 WIDE void swiftgap_soap_harmonics(
     const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
     const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
     double *values) {
     angular_batch batch;
     const int64_t lm = (l_max + 1) * (l_max + 1);
-    const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i row_stride = _mm512_mullo_epi64(lanes, _mm512_set1_epi64(lm));
+    const __m512i row_stride = lane_offsets(lm);
     for (int64_t first = 0; first < count; first += 8) {
         angular_parts(&batch, vectors, distances, pairs, first, count, l_max, diagonal, off_diagonal, recurrence_a, recurrence_b);
         const __mmask8 mask = batch.mask;
@@ -331,8 +343,7 @@ WIDE void swiftgap_soap_angular_parts(
     angular_batch batch;
     const int64_t triangle = (l_max + 1) * (l_max + 2) / 2;
     const int64_t stride = 4 + triangle + 2 * (l_max + 2);
-    const __m512i lanes = _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i record_stride = _mm512_mullo_epi64(lanes, _mm512_set1_epi64(stride));
+    const __m512i record_stride = lane_offsets(stride);
     for (int64_t first = 0; first < count; first += 8) {
         angular_parts(&batch, vectors, distances, pairs, first, count, l_max, diagonal, off_diagonal, recurrence_a, recurrence_b);
         const __mmask8 mask = batch.mask;
@@ -352,46 +363,32 @@ WIDE void swiftgap_soap_angular_parts(
 
 #else
 
+// Elsewhere the wide kernels are never called (swiftgap_soap_wide_available() is 0): empty bodies.
 int swiftgap_soap_wide_available(void) { return 0; }
 
 void swiftgap_soap_accumulate_row(
     double *coefficients, const double *weighted_radial, const double *harmonics, const int64_t *slots,
-    int64_t slot_count, int64_t n_max, int64_t l_count) {
-    (void)coefficients; (void)weighted_radial; (void)harmonics; (void)slots; (void)slot_count; (void)n_max; (void)l_count;
-}
+    int64_t slot_count, int64_t n_max, int64_t l_count) {}
 
 void swiftgap_soap_harmonics(
     const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
     const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
-    double *values) {
-    (void)vectors; (void)distances; (void)pairs; (void)count; (void)l_max; (void)diagonal; (void)off_diagonal;
-    (void)recurrence_a; (void)recurrence_b; (void)values;
-}
+    double *values) {}
 
 void swiftgap_soap_angular_parts(
     const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
     const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
-    double *records) {
-    (void)vectors; (void)distances; (void)pairs; (void)count; (void)l_max; (void)diagonal; (void)off_diagonal;
-    (void)recurrence_a; (void)recurrence_b; (void)records;
-}
+    double *records) {}
 
 void swiftgap_soap_contraction_orders(
-    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums) {
-    (void)stride;
-    (void)q; (void)dz; (void)h; (void)hs; (void)l_max; (void)sums;
-}
+    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums) {}
 
 void swiftgap_soap_weighted_spline(
     const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,
-    double *weighted_slope) {
-    (void)rows; (void)count; (void)t; (void)inverse_step; (void)w; (void)dw; (void)weighted; (void)weighted_slope;
-}
+    double *weighted_slope) {}
 
 void swiftgap_soap_pair_weights(
     const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
-    int64_t l_count, double *h, double *hs) {
-    (void)adjoint; (void)weighted_radial; (void)weighted_slope; (void)n_max; (void)l_count; (void)h; (void)hs;
-}
+    int64_t l_count, double *h, double *hs) {}
 
 #endif

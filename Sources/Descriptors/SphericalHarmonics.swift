@@ -119,20 +119,8 @@ struct RealSphericalHarmonics: Sendable {
         vectors: UnsafePointer<SIMD3<Double>>, distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>, count: Int,
         values: UnsafeMutablePointer<Double>
     ) {
-        diagonal.withUnsafeBufferPointer { diag in
-        offDiagonal.withUnsafeBufferPointer { off in
-        recurrenceA.withUnsafeBufferPointer { a in
-        recurrenceB.withUnsafeBufferPointer { b in
-            UnsafeRawPointer(vectors).withMemoryRebound(to: Double.self, capacity: 4) { components in
-                pairs.withMemoryRebound(to: Int64.self, capacity: count) { pairs64 in
-                    swiftgap_soap_harmonics(
-                        components, distances, pairs64, Int64(count), Int64(lMax), diag.baseAddress!, off.baseAddress!,
-                        a.baseAddress!, b.baseAddress!, values)
-                }
-            }
-        }
-        }
-        }
+        withWideInputs(vectors: vectors, pairs: pairs, count: count) { components, pairs64, diag, off, a, b in
+            swiftgap_soap_harmonics(components, distances, pairs64, Int64(count), Int64(lMax), diag, off, a, b, values)
         }
     }
 
@@ -143,15 +131,25 @@ struct RealSphericalHarmonics: Sendable {
         vectors: UnsafePointer<SIMD3<Double>>, distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>, count: Int,
         records: UnsafeMutablePointer<Double>
     ) {
+        withWideInputs(vectors: vectors, pairs: pairs, count: count) { components, pairs64, diag, off, a, b in
+            swiftgap_soap_angular_parts(components, distances, pairs64, Int64(count), Int64(lMax), diag, off, a, b, records)
+        }
+    }
+
+    /// The pair vectors as doubles (four apart), the pair indices as Int64 and the recurrence
+    /// tables, as the CSOAPKernels batch functions take them.
+    private func withWideInputs(
+        vectors: UnsafePointer<SIMD3<Double>>, pairs: UnsafePointer<Int>, count: Int,
+        _ body: (UnsafePointer<Double>, UnsafePointer<Int64>, UnsafePointer<Double>, UnsafePointer<Double>,
+                 UnsafePointer<Double>, UnsafePointer<Double>) -> Void
+    ) {
         diagonal.withUnsafeBufferPointer { diag in
         offDiagonal.withUnsafeBufferPointer { off in
         recurrenceA.withUnsafeBufferPointer { a in
         recurrenceB.withUnsafeBufferPointer { b in
             UnsafeRawPointer(vectors).withMemoryRebound(to: Double.self, capacity: 4) { components in
                 pairs.withMemoryRebound(to: Int64.self, capacity: count) { pairs64 in
-                    swiftgap_soap_angular_parts(
-                        components, distances, pairs64, Int64(count), Int64(lMax), diag.baseAddress!, off.baseAddress!,
-                        a.baseAddress!, b.baseAddress!, records)
+                    body(components, pairs64, diag.baseAddress!, off.baseAddress!, a.baseAddress!, b.baseAddress!)
                 }
             }
         }
