@@ -221,11 +221,10 @@ final class SOAPWorkspace {
     let transposedCoefficients: UnsafeMutablePointer<Double> // LM x N
     let transposedProjections: UnsafeMutablePointer<Double>  // 4 x L1 x N
     let exactRadial: Bool
-    /// The spline tables (one, or one per neighbour species) for the eight-wide evaluation; nil
-    /// when the radial functions are exact or the portable loops run. `wideSplineStore` keeps
-    /// them alive.
+    /// The spline tables (one, or one per neighbour species) for the eight-wide evaluation, owned
+    /// by `calculator`'s ``WideSplineStore``; nil when the radial functions are exact or the
+    /// portable loops run.
     let wideSplines: UnsafeMutablePointer<WideSplineTable>?
-    let wideSplineStore: WideSplineStore?
     let exactScratch: UnsafeMutablePointer<Double>      // NL + basis scratch, exact evaluation only
     let pairChannel: UnsafeMutablePointer<Int>
     let pairEntry: UnsafeMutablePointer<Int>
@@ -286,13 +285,7 @@ final class SOAPWorkspace {
         transposedCoefficients = take(sizes[15])
         transposedProjections = take(sizes[16])
         exactRadial = calculator.radialEvaluation == .exact
-        if !exactRadial && SOAPKernels.wideKernels, let store = calculator.wideSplines {
-            wideSplineStore = store
-            wideSplines = store.tables
-        } else {
-            wideSplineStore = nil
-            wideSplines = nil
-        }
+        wideSplines = !exactRadial && SOAPKernels.wideKernels ? calculator.wideSplines?.tables : nil
         for l in 0..<lCount { inverseRootDegeneracy[l] = 1 / Double(2 * l + 1).squareRoot() }
         pairChannel = .allocate(capacity: p)
         pairEntry = .allocate(capacity: p)

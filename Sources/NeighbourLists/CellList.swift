@@ -61,8 +61,7 @@ extension NeighbourList {
         // get the canonical vector (``PeriodicGeometry/pairVector``) and the exact test, so the
         // list is bit for bit what it was; the rest (most of the 27 bins' atoms) cost a few adds.
         let lattice = geometry.lattice
-        func cartesian(_ s: SIMD3<Int32>) -> Vector3 { lattice.leftMultiply(Vector3(Double(s.x), Double(s.y), Double(s.z))) }
-        let wrappedPositions = (0..<n).map { positions[$0] - cartesian(wrapShifts[$0]) }
+        let wrappedPositions = (0..<n).map { positions[$0] - geometry.cartesian(wrapShifts[$0]) }
         func largest(_ v: Vector3) -> Double { max(abs(v.x), abs(v.y), abs(v.z)) }
         var magnitude = 0.0
         for k in 0..<n { magnitude = max(magnitude, largest(positions[k]), largest(wrappedPositions[k])) }
@@ -83,7 +82,7 @@ extension NeighbourList {
                     for tx in startX[bx] ..< startX[bx + 1] {
                         let target = binsX[tx] + binsY[ty] + binsZ[tz]
                         let image = SIMD3<Int32>(shiftsX[tx], shiftsY[ty], shiftsZ[tz]) &+ wi
-                        let offset = cartesian(image) - positions[i]
+                        let offset = geometry.cartesian(image) - positions[i]
                         for slot in binStart[target] ..< binStart[target + 1] {
                             let j = Int(atomsByBin[slot])
                             let estimate = wrappedPositions[j] + offset

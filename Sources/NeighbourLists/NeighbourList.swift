@@ -249,8 +249,13 @@ struct PeriodicGeometry {
     /// r_j + S·H − r_i computed one fixed way, so every construction gives identical bits.
     @inline(__always)
     func pairVector(from i: Int, to j: Int, shift: SIMD3<Int32>, positions: [Vector3]) -> Vector3 {
-        let s = Vector3(Double(shift.x), Double(shift.y), Double(shift.z))
-        return (positions[j] - positions[i]) + lattice.leftMultiply(s)
+        (positions[j] - positions[i]) + cartesian(shift)
+    }
+
+    /// The lattice translation S·H of an integer shift, in Å.
+    @inline(__always)
+    func cartesian(_ shift: SIMD3<Int32>) -> Vector3 {
+        lattice.leftMultiply(Vector3(Double(shift.x), Double(shift.y), Double(shift.z)))
     }
 
     /// Replaces degenerate non-periodic lattice rows with unit vectors orthogonal to the rest, and
