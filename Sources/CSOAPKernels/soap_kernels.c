@@ -343,22 +343,86 @@ WIDE void swiftgap_soap_angular_parts(
     angular_batch batch;
     const int64_t triangle = (l_max + 1) * (l_max + 2) / 2;
     const int64_t stride = 4 + triangle + 2 * (l_max + 2);
-    const __m512i record_stride = lane_offsets(stride);
     for (int64_t first = 0; first < count; first += 8) {
         angular_parts(&batch, vectors, distances, pairs, first, count, l_max, diagonal, off_diagonal, recurrence_a, recurrence_b);
-        const __mmask8 mask = batch.mask;
+        // One block of eight pairs, field by field (whole registers: lanes past `count` hold pair
+        // 0's values and are never read as pairs).
         double *out = records + first * stride;
-        _mm512_mask_i64scatter_pd(out, mask, record_stride, batch.x, 8);
-        _mm512_mask_i64scatter_pd(out + 1, mask, record_stride, batch.y, 8);
-        _mm512_mask_i64scatter_pd(out + 2, mask, record_stride, batch.z, 8);
-        _mm512_mask_i64scatter_pd(out + 3, mask, record_stride, batch.inverse, 8);
-        for (int64_t t = 0; t < triangle; t++) _mm512_mask_i64scatter_pd(out + 4 + t, mask, record_stride, batch.q[t], 8);
-        double *cosines = out + 4 + triangle, *sines = cosines + (l_max + 2);
+        _mm512_storeu_pd(out, batch.x);
+        _mm512_storeu_pd(out + 8, batch.y);
+        _mm512_storeu_pd(out + 16, batch.z);
+        _mm512_storeu_pd(out + 24, batch.inverse);
+        for (int64_t t = 0; t < triangle; t++) _mm512_storeu_pd(out + 8 * (4 + t), batch.q[t]);
+        double *cosines = out + 8 * (4 + triangle), *sines = cosines + 8 * (l_max + 2);
         for (int64_t m = 0; m <= l_max; m++) {
-            _mm512_mask_i64scatter_pd(cosines + m, mask, record_stride, batch.cosines[m], 8);
-            _mm512_mask_i64scatter_pd(sines + m, mask, record_stride, batch.sines[m], 8);
+            _mm512_storeu_pd(cosines + 8 * m, batch.cosines[m]);
+            _mm512_storeu_pd(sines + 8 * m, batch.sines[m]);
         }
     }
+}
+
+WIDE void swiftgap_soap_contract_pairs(
+    const double *records, const double *weights, int64_t weight_stride, int64_t count, int64_t l_max,
+    const double *dz, const double *vectors, const double *distances, const int64_t *pairs, double *gradients) {
+    const int64_t lm = (l_max + 1) * (l_max + 1), triangle = (l_max + 1) * (l_max + 2) / 2;
+    const __mmask8 mask = (__mmask8)((1u << count) - 1);
+    const __m512d zero = _mm512_setzero_pd();
+    const __m512i weight_lanes = lane_offsets(weight_stride);
+    // A record field of the eight pairs, and h or h' at component i of each pair's weights.
+#define FIELD(base, i) _mm512_loadu_pd((base) + 8 * (i))
+#define H(i) _mm512_mask_i64gather_pd(zero, mask, weight_lanes, weights + (i), 8)
+#define HS(i) _mm512_mask_i64gather_pd(zero, mask, weight_lanes, weights + lm + (i), 8)
+    const double *q = records + 8 * 4, *c = records + 8 * (4 + triangle), *s = c + 8 * (l_max + 2);
+    const __m512d x = FIELD(records, 0), y = FIELD(records, 1), z = FIELD(records, 2), inverse = FIELD(records, 3);
+    __m512d value = zero, sx = zero, sy = zero, sz = zero;
+    // m = 0: F = Q_l^0(z), dF/dz = dz Q_l^1.
+    for (int64_t l = 0; l <= l_max; l++) {
+        const int64_t row = l * (l + 1) / 2, centre = l * l + l;
+        value = _mm512_add_pd(value, _mm512_mul_pd(HS(centre), FIELD(q, row)));
+        if (l >= 1) sz = _mm512_add_pd(sz, _mm512_mul_pd(H(centre), _mm512_mul_pd(_mm512_set1_pd(dz[row]), FIELD(q, row + 1))));
+    }
+    // m > 0: each order's six chains over l, then its terms, in increasing m.
+    for (int64_t m = 1; m <= l_max; m++) {
+        __m512d vc = zero, vs = zero, xc = zero, xs = zero, zc = zero, zs = zero;
+        for (int64_t l = m; l <= l_max; l++) {
+            const int64_t row = l * (l + 1) / 2, centre = l * l + l;
+            const __m512d qm = FIELD(q, row + m);
+            const __m512d dq = m < l ? _mm512_mul_pd(_mm512_set1_pd(dz[row + m]), FIELD(q, row + m + 1)) : zero;
+            const __m512d cosine = H(centre + m), sine = H(centre - m);
+            vc = _mm512_add_pd(vc, _mm512_mul_pd(qm, HS(centre + m)));
+            vs = _mm512_add_pd(vs, _mm512_mul_pd(qm, HS(centre - m)));
+            xc = _mm512_add_pd(xc, _mm512_mul_pd(qm, cosine));
+            xs = _mm512_add_pd(xs, _mm512_mul_pd(qm, sine));
+            zc = _mm512_add_pd(zc, _mm512_mul_pd(dq, cosine));
+            zs = _mm512_add_pd(zs, _mm512_mul_pd(dq, sine));
+        }
+        const __m512d dm = _mm512_set1_pd((double)m);
+        const __m512d cm = FIELD(c, m), sm = FIELD(s, m), cp = FIELD(c, m - 1), sp = FIELD(s, m - 1);
+        value = _mm512_add_pd(value, _mm512_add_pd(_mm512_mul_pd(vc, cm), _mm512_mul_pd(vs, sm)));
+        sx = _mm512_add_pd(sx, _mm512_mul_pd(dm, _mm512_add_pd(_mm512_mul_pd(xc, cp), _mm512_mul_pd(xs, sp))));
+        sy = _mm512_add_pd(sy, _mm512_mul_pd(dm, _mm512_sub_pd(_mm512_mul_pd(xs, cp), _mm512_mul_pd(xc, sp))));
+        sz = _mm512_add_pd(sz, _mm512_add_pd(_mm512_mul_pd(zc, cm), _mm512_mul_pd(zs, sm)));
+    }
+#undef FIELD
+#undef H
+#undef HS
+    const __m512d radial = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(x, sx), _mm512_mul_pd(y, sy)), _mm512_mul_pd(z, sz));
+    const __m512d bx = _mm512_mul_pd(_mm512_sub_pd(sx, _mm512_mul_pd(x, radial)), inverse);
+    const __m512d by = _mm512_mul_pd(_mm512_sub_pd(sy, _mm512_mul_pd(y, radial)), inverse);
+    const __m512d bz = _mm512_mul_pd(_mm512_sub_pd(sz, _mm512_mul_pd(z, radial)), inverse);
+    // dE/dr = (value / r) r_vector + b, as the scalar pair gradient.
+    const __m512i p = _mm512_maskz_loadu_epi64(mask, pairs);
+    const __m512i index = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), _mm512_slli_epi64(p, 2));
+    const __m512i index_r = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), p);
+    const __m512d vx = _mm512_i64gather_pd(index, vectors, 8);
+    const __m512d vy = _mm512_i64gather_pd(index, vectors + 1, 8);
+    const __m512d vz = _mm512_i64gather_pd(index, vectors + 2, 8);
+    const __m512d r = _mm512_i64gather_pd(index_r, distances, 8);
+    const __m512d t = _mm512_div_pd(value, r);
+    const __m512i out = lane_offsets(3);
+    _mm512_mask_i64scatter_pd(gradients, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vx), bx), 8);
+    _mm512_mask_i64scatter_pd(gradients + 1, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vy), by), 8);
+    _mm512_mask_i64scatter_pd(gradients + 2, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vz), bz), 8);
 }
 
 #else
@@ -382,6 +446,10 @@ void swiftgap_soap_angular_parts(
 
 void swiftgap_soap_contraction_orders(
     const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums) {}
+
+void swiftgap_soap_contract_pairs(
+    const double *records, const double *weights, int64_t weight_stride, int64_t count, int64_t l_max,
+    const double *dz, const double *vectors, const double *distances, const int64_t *pairs, double *gradients) {}
 
 void swiftgap_soap_weighted_spline(
     const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,

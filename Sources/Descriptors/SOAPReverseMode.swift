@@ -133,8 +133,8 @@ extension SOAPBlockState {
         let perRow = channelCount * lm + 2 * featureCount + 1 + 3 * p
         let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * density.featureCount + 2 * nl + 4 * channelCount * lCount
             + 4 * nl + density.harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
-        let perBlock = workspace + channelCount * lm + 2 * featureCount + 2 * lm + termValueCount
-            + p * (density.harmonics.angularRecordStride + 1)
+        let perBlock = workspace + channelCount * lm + 2 * featureCount + 16 * lm + termValueCount
+            + density.harmonics.angularRecordCapacity(pairCount: p) + p
         return 8 * (blockSize * perRow + perBlock)
     }
 }
@@ -164,10 +164,12 @@ final class SOAPBlockState {
     /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM).
     let spectrumAdjoint: UnsafeMutablePointer<Double>
     let coefficientAdjoint: UnsafeMutablePointer<Double>
-    /// Scratch of one pair: h_lm and h′_lm (2 x LM).
+    /// Scratch of up to eight pairs: h_lm and h′_lm of each (2 x LM apiece; one pair on the
+    /// portable path).
     let harmonicWeights: UnsafeMutablePointer<Double>
-    /// The angular parts of one row's pairs (``RealSphericalHarmonics/angularRecordStride`` each)
-    /// and their pair indices, when the wide kernels run; else nil.
+    /// The angular parts of one row's pairs in blocks of eight
+    /// (``RealSphericalHarmonics/angularPartsWide(vectors:distances:pairs:count:records:)``) and
+    /// their pair indices, when the wide kernels run; else nil.
     let angularRecords: UnsafeMutablePointer<Double>?
     let angularPairs: UnsafeMutablePointer<Int>
     let angularRecordStride: Int
@@ -207,9 +209,12 @@ final class SOAPBlockState {
         pairGradients = .allocate(capacity: 3 * blockSize * self.pairCapacity)
         spectrumAdjoint = .allocate(capacity: featureCount)
         coefficientAdjoint = .allocate(capacity: coefficientCount)
-        harmonicWeights = .allocate(capacity: 2 * lmCount)
+        harmonicWeights = .allocate(capacity: 8 * 2 * lmCount)
+        // Lanes past a row's last pair are read but not used: defined values.
+        harmonicWeights.initialize(repeating: 0, count: 8 * 2 * lmCount)
         angularRecordStride = calculator.harmonics.angularRecordStride
-        angularRecords = SOAPKernels.wide(lCount: lCount) ? .allocate(capacity: self.pairCapacity * angularRecordStride) : nil
+        angularRecords = SOAPKernels.wide(lCount: lCount)
+            ? .allocate(capacity: calculator.harmonics.angularRecordCapacity(pairCount: self.pairCapacity)) : nil
         angularPairs = .allocate(capacity: self.pairCapacity)
         inverseRootDegeneracy = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
     }
@@ -297,20 +302,36 @@ final class SOAPBlockState {
                 layout.terms(coefficients: coefficients, into: terms)
                 layout.coefficientAdjoint(valueAdjoint: spectrumAdjoint, terms: terms, into: coefficientAdjoint)
             }
-            // (3) each pair, its radial functions and harmonics evaluated again; where the CPU
-            // allows, the angular parts of the row's pairs first, eight pairs at a time.
+            // (3) each pair, its radial functions and harmonics evaluated again. Where the CPU
+            // allows, the angular parts of the row's pairs first and the harmonic contraction of
+            // eight pairs at once, the pairs in the lanes (the same bits as pair by pair).
             if let angularRecords {
                 for q in 0..<pairCount { angularPairs[q] = Int(inputs.planPairs![pairStart + q]) }
                 calculator.harmonics.angularPartsWide(
                     vectors: inputs.vectors, distances: inputs.distances, pairs: angularPairs, count: pairCount,
                     records: angularRecords)
+                let lm = lmCount
+                for q in 0..<pairCount {
+                    let channel = workspace.pairRadial(angularPairs[q], inputs: inputs, slot: 0, slopes: true)
+                    let lane = q & 7
+                    let h = harmonicWeights + lane &* 2 &* lm
+                    SOAPKernels.pairWeights(
+                        adjoint: coefficientAdjoint + channel &* nMax &* lm, weightedRadial: workspace.weightedRadial,
+                        weightedSlope: workspace.weightedSlope, nMax: nMax, lCount: lCount, h: h, hs: h + lm)
+                    if lane == 7 || q == pairCount &- 1 {
+                        let first = q &- lane
+                        calculator.harmonics.contractWide(
+                            records: angularRecords + first &* angularRecordStride, weights: harmonicWeights,
+                            weightStride: 2 &* lm, count: lane &+ 1, vectors: inputs.vectors, distances: inputs.distances,
+                            pairs: angularPairs + first, gradients: out + 3 &* first)
+                    }
+                }
+                continue
             }
             for q in 0..<pairCount {
                 let p = Int(inputs.planPairs![pairStart + q])
                 let channel = workspace.pairRadial(p, inputs: inputs, slot: 0, slopes: true)
-                let g = pairGradient(
-                    channel: channel, vector: inputs.vectors[p], distance: inputs.distances[p],
-                    record: angularRecords.map { $0 + q * angularRecordStride })
+                let g = pairGradient(channel: channel, vector: inputs.vectors[p], distance: inputs.distances[p])
                 out[3 * q] = g.x
                 out[3 * q + 1] = g.y
                 out[3 * q + 2] = g.z
@@ -363,15 +384,14 @@ final class SOAPBlockState {
     /// (``SOAPKernels/pairWeights(adjoint:weightedRadial:weightedSlope:nMax:lCount:h:hs:)``), then
     /// ∂E/∂r = r̂ Σ h′ Y + Σ h ∇Y, the two harmonic sums taken by the harmonics in one pass.
     @inline(__always)
-    private func pairGradient(channel: Int, vector: Vector3, distance r: Double, record: UnsafeMutablePointer<Double>?) -> SIMD3<Double> {
+    private func pairGradient(channel: Int, vector: Vector3, distance r: Double) -> SIMD3<Double> {
         let lm = lmCount
         let h = harmonicWeights, hs = harmonicWeights + lm
         SOAPKernels.pairWeights(
             adjoint: coefficientAdjoint + channel &* nMax &* lm, weightedRadial: workspace.weightedRadial,
             weightedSlope: workspace.weightedSlope, nMax: nMax, lCount: lCount, h: h, hs: hs)
-        let (radial, b) = record.map {
-            calculator.harmonics.contract(record: $0, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
-        } ?? calculator.harmonics.contract(vector, distance: r, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
+        let (radial, b) = calculator.harmonics.contract(
+            vector, distance: r, weights: h, valueWeights: hs, scratch: workspace.harmonicScratch)
         return (radial / r) * vector + b
     }
 

@@ -124,15 +124,43 @@ struct RealSphericalHarmonics: Sendable {
         }
     }
 
-    /// The angular parts of `count` pairs into records of ``angularRecordStride`` doubles, eight
-    /// pairs at a time (CSOAPKernels; the same bits as ``angularParts(_:distance:scratch:)``), for
-    /// ``contract(record:weights:valueWeights:scratch:)``. Only where ``SOAPKernels/wide(lCount:)``.
+    /// The angular parts of `count` pairs in blocks of eight pairs (CSOAPKernels
+    /// `swiftgap_soap_angular_parts`: field f of pair k of a block at 8 f + k, blocks
+    /// 8 ``angularRecordStride`` apart; the same bits as ``angularParts(_:distance:scratch:)``),
+    /// for ``contractWide(records:weights:weightStride:count:vectors:distances:pairs:gradients:)``.
+    /// `records` holds ``angularRecordCapacity(pairCount:)`` doubles. Only where ``SOAPKernels/wide(lCount:)``.
     func angularPartsWide(
         vectors: UnsafePointer<SIMD3<Double>>, distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>, count: Int,
         records: UnsafeMutablePointer<Double>
     ) {
         withWideInputs(vectors: vectors, pairs: pairs, count: count) { components, pairs64, diag, off, a, b in
             swiftgap_soap_angular_parts(components, distances, pairs64, Int64(count), Int64(lMax), diag, off, a, b, records)
+        }
+    }
+
+    /// The doubles ``angularPartsWide(vectors:distances:pairs:count:records:)`` writes for
+    /// `pairCount` pairs: whole blocks of eight.
+    func angularRecordCapacity(pairCount: Int) -> Int { 8 * ((pairCount + 7) / 8) * angularRecordStride }
+
+    /// The reverse-mode pair gradients ∂E/∂r = (Σ hs Y / r) r⃗ + Σ h ∇Y of `count` (1 to 8) pairs,
+    /// the pairs in the lanes of CSOAPKernels `swiftgap_soap_contract_pairs`, with the operations of
+    /// ``contract(_:distance:weights:valueWeights:scratch:)`` and that combination in their order
+    /// (the same bits): `records` is the block of ``angularPartsWide(vectors:distances:pairs:count:records:)``
+    /// holding the pairs, pair k's h at `weights + k weightStride` and its h′ (l_max + 1)² further,
+    /// pair k is `pairs[k]` of `vectors` and `distances`, its gradient goes to `gradients + 3k`.
+    func contractWide(
+        records: UnsafePointer<Double>, weights: UnsafePointer<Double>, weightStride: Int, count: Int,
+        vectors: UnsafePointer<SIMD3<Double>>, distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>,
+        gradients: UnsafeMutablePointer<Double>
+    ) {
+        zDerivative.withUnsafeBufferPointer { dz in
+            UnsafeRawPointer(vectors).withMemoryRebound(to: Double.self, capacity: 4) { components in
+                pairs.withMemoryRebound(to: Int64.self, capacity: count) { pairs64 in
+                    swiftgap_soap_contract_pairs(
+                        records, weights, Int64(weightStride), Int64(count), Int64(lMax), dz.baseAddress!, components,
+                        distances, pairs64, gradients)
+                }
+            }
         }
     }
 
@@ -171,22 +199,8 @@ struct RealSphericalHarmonics: Sendable {
         return contract(x: x, y: y, z: z, inverse: inverse, q: q, c: c, s: s, weights: h, valueWeights: hs, scratch: scratch)
     }
 
-    /// The doubles of one pair's record from ``angularPartsWide(vectors:distances:pairs:count:records:)``.
+    /// The fields of one pair's angular parts in ``angularPartsWide(vectors:distances:pairs:count:records:)``.
     var angularRecordStride: Int { 4 + (lMax + 1) * (lMax + 2) / 2 + 2 * (lMax + 2) }
-
-    /// ``contract(_:distance:weights:valueWeights:scratch:)`` from a pair's angular parts already
-    /// computed by ``angularPartsWide(vectors:distances:pairs:count:records:)`` (the same bits).
-    @inlinable
-    func contract(
-        record: UnsafePointer<Double>, weights h: UnsafePointer<Double>, valueWeights hs: UnsafePointer<Double>,
-        scratch: UnsafeMutablePointer<Double>
-    ) -> (value: Double, gradient: SIMD3<Double>) {
-        let triangle = (lMax &+ 1) &* (lMax &+ 2) / 2
-        let q = record + 4, c = q + triangle, s = c + (lMax &+ 2)
-        return contract(
-            x: record[0], y: record[1], z: record[2], inverse: record[3], q: q, c: c, s: s, weights: h, valueWeights: hs,
-            scratch: scratch)
-    }
 
     /// The sums of ``contract(_:distance:weights:valueWeights:scratch:)`` from the angular parts.
     @inlinable @inline(__always)

@@ -184,15 +184,66 @@ final class WideKernelTests: XCTestCase {
                     SOAPKernels.wideKernels = wide
                     results.append(harmonics.contract(vector, distance: distance, weights: h, valueWeights: hs, scratch: &scratch))
                 }
-                // And from the angular parts computed eight pairs at a time (one pair here, in lane 0).
-                SOAPKernels.wideKernels = true
-                var record = [Double](repeating: 0, count: harmonics.angularRecordStride)
-                harmonics.angularPartsWide(vectors: [vector], distances: [distance], pairs: [0], count: 1, records: &record)
-                results.append(harmonics.contract(record: record, weights: h, valueWeights: hs, scratch: &scratch))
                 for other in results.dropFirst() {
                     XCTAssertEqual(other.0.bitPattern, results[0].0.bitPattern, "l_max \(lMax)")
                     for k in 0..<3 { XCTAssertEqual(other.1[k].bitPattern, results[0].1[k].bitPattern, "l_max \(lMax)") }
                 }
+            }
+        }
+    }
+
+    /// The reverse-mode pair gradients of up to eight pairs in the lanes (angular parts in blocks,
+    /// then the contraction) against the scalar contraction pair by pair, followed by the pair
+    /// gradient (Σ hs Y / r) r⃗ + Σ h ∇Y as the block state forms it: the same bits, for partial
+    /// blocks too, and nothing written past the last pair.
+    func testPairsInLanesContractionIsBitwiseTheScalarPairGradient() throws {
+        try skipUnlessWide()
+        let saved = SOAPKernels.wideKernels
+        defer { SOAPKernels.wideKernels = saved }
+        var random = SplitMix64(seed: 71)
+        let vectors = (0..<30).map { _ in
+            SIMD3(random.unitInterval() - 0.5, random.unitInterval() - 0.5, random.unitInterval() - 0.5) * 9
+        }
+        let distances = vectors.map { ($0 * $0).sum().squareRoot() }
+        for lMax in 0..<Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT) {
+            let harmonics = RealSphericalHarmonics(lMax: lMax)
+            let lm = (lMax + 1) * (lMax + 1)
+            var scratch = [Double](repeating: 0, count: harmonics.scratchCount)
+            for count in [1, 5, 8, 11, 16, 23] {
+                let pairs = (0..<count).map { (11 * $0 + lMax) % vectors.count }
+                // h and h′ of pair k at 2 lm k (the block state's layout), for each block of eight.
+                let weights = table(2 * lm * count, &random)
+                SOAPKernels.wideKernels = false
+                var portable: [Double] = []
+                for (k, p) in pairs.enumerated() {
+                    let (value, b) = weights.withUnsafeBufferPointer { w in
+                        harmonics.contract(
+                            vectors[p], distance: distances[p], weights: w.baseAddress! + 2 * lm * k,
+                            valueWeights: w.baseAddress! + 2 * lm * k + lm, scratch: &scratch)
+                    }
+                    let g = (value / distances[p]) * vectors[p] + b
+                    portable += [g.x, g.y, g.z]
+                }
+                SOAPKernels.wideKernels = true
+                var records = [Double](repeating: 0, count: harmonics.angularRecordCapacity(pairCount: count))
+                harmonics.angularPartsWide(vectors: vectors, distances: distances, pairs: pairs, count: count, records: &records)
+                var wide = [Double](repeating: 5, count: 3 * count + 1)
+                for first in stride(from: 0, to: count, by: 8) {
+                    records.withUnsafeBufferPointer { r in
+                    weights.withUnsafeBufferPointer { w in
+                    pairs.withUnsafeBufferPointer { p in
+                    wide.withUnsafeMutableBufferPointer { out in
+                        harmonics.contractWide(
+                            records: r.baseAddress! + first * harmonics.angularRecordStride, weights: w.baseAddress! + 2 * lm * first,
+                            weightStride: 2 * lm, count: min(8, count - first), vectors: vectors, distances: distances,
+                            pairs: p.baseAddress! + first, gradients: out.baseAddress! + 3 * first)
+                    }
+                    }
+                    }
+                    }
+                }
+                XCTAssertEqual(wide[..<(3 * count)].map(\.bitPattern), portable.map(\.bitPattern), "l_max \(lMax), \(count) pairs")
+                XCTAssertEqual(wide[3 * count], 5, "wrote past the last pair")
             }
         }
     }

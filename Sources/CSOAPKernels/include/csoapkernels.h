@@ -62,13 +62,26 @@ void swiftgap_soap_harmonics(
     double *values);
 
 /// The angular parts of `count` pairs (as swiftgap_soap_harmonics reads them), eight at a time,
-/// with the operations of RealSphericalHarmonics.angularParts: pair k's record at records + k S,
-/// S = 4 + T + 2 (l_max + 2) with T = (l_max + 1)(l_max + 2)/2, holds x, y, z (the unit vector),
-/// 1/r, the normalised Legendre functions at 4 + l(l+1)/2 + m, then c_m and s_m of (x + iy)^m
-/// (m = 0 ... l_max, each row l_max + 2 long).
+/// with the operations of RealSphericalHarmonics.angularParts, in blocks of eight pairs: the block
+/// of pairs 8b ... 8b + 7 starts at records + 8 b S, with S = 4 + T + 2 (l_max + 2) fields and
+/// T = (l_max + 1)(l_max + 2)/2, and field f of its pair k is at 8 f + k. The fields: x, y, z
+/// (the unit vector), 1/r, the normalised Legendre functions at 4 + l(l+1)/2 + m, then c_m and
+/// s_m of (x + iy)^m (m = 0 ... l_max, each run l_max + 2 long). Whole blocks are written: room
+/// for 8 ⌈count/8⌉ S doubles.
 void swiftgap_soap_angular_parts(
     const double *vectors, const double *distances, const int64_t *pairs, int64_t count, int64_t l_max,
     const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
     double *records);
+
+/// The reverse-mode pair gradients of `count` (1 to 8) pairs at once, the pairs in the lanes, with
+/// the operations of RealSphericalHarmonics.contract followed by the pair gradient
+/// (value / r) r⃗ + b in their order: `records` is one block of swiftgap_soap_angular_parts,
+/// pair k's weights h at weights + k weight_stride and h′ l_max² + 2 l_max + 1 further on (as
+/// swiftgap_soap_pair_weights writes them), dz the Legendre z-derivative factors
+/// (RealSphericalHarmonics.zDerivative), pair k's vector and distance at vectors + 4 p_k and
+/// distances + p_k (p_k = pairs[k]); its gradient goes to gradients + 3k.
+void swiftgap_soap_contract_pairs(
+    const double *records, const double *weights, int64_t weight_stride, int64_t count, int64_t l_max,
+    const double *dz, const double *vectors, const double *distances, const int64_t *pairs, double *gradients);
 
 #endif
