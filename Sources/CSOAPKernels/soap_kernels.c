@@ -9,6 +9,7 @@
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
+#include <math.h>
 
 #define WIDE __attribute__((target("avx512f,avx512dq")))
 
@@ -183,6 +184,62 @@ WIDE void swiftgap_soap_pair_weights(
     else pair_weights_pass(c, 0, g, weighted_radial, weighted_slope, n_max, l_count, lm, lanes, last_mask, layout.low_mask, layout.high_mask, h + 8 * first, hs + 8 * first)
         FOR_CONSTANT_COUNT(count, PASS);
 #undef PASS
+    }
+}
+
+// One pass of `count` chunks of the power-spectrum adjoint for the channel pair (a, b): G_a += t c_b
+// and, off the diagonal, G_b += t c_a, with t[l] of the pair in a radial row (as accumulate_pass).
+__attribute__((always_inline)) WIDE static inline void spectrum_adjoint_pass(
+    const int count, const int two_registers, const int diagonal, radial_row t, const double *ca, const double *cb,
+    double *ga, double *gb, const int64_t (*lanes)[8], __mmask8 last_mask) {
+    for (int j = 0; j < count; j++) {
+        const __m512i index = _mm512_loadu_si512((const void *)lanes[j]);
+        const __m512d tj = radial_lanes(t, index, two_registers);
+        const __mmask8 mask = j == count - 1 ? last_mask : 0xFF;
+        if (diagonal) {
+            const __m512d g = _mm512_maskz_loadu_pd(mask, ga + 8 * j);
+            _mm512_mask_storeu_pd(ga + 8 * j, mask, _mm512_add_pd(g, _mm512_mul_pd(tj, _mm512_maskz_loadu_pd(mask, ca + 8 * j))));
+        } else {
+            const __m512d g = _mm512_maskz_loadu_pd(mask, ga + 8 * j);
+            _mm512_mask_storeu_pd(ga + 8 * j, mask, _mm512_add_pd(g, _mm512_mul_pd(tj, _mm512_maskz_loadu_pd(mask, cb + 8 * j))));
+            const __m512d h = _mm512_maskz_loadu_pd(mask, gb + 8 * j);
+            _mm512_mask_storeu_pd(gb + 8 * j, mask, _mm512_add_pd(h, _mm512_mul_pd(tj, _mm512_maskz_loadu_pd(mask, ca + 8 * j))));
+        }
+    }
+}
+
+WIDE void swiftgap_soap_power_spectrum_adjoint(
+    const double *coefficients, const double *spectrum_adjoint, const double *inverse_root_degeneracy,
+    int64_t channel_count, int64_t l_count, double *adjoint) {
+    const lane_layout layout = layout_for(l_count);
+    const int two = l_count > 8;
+    const int64_t lm = l_count * l_count;
+    const double root2 = sqrt(2.0);
+    const radial_row k = load_radial_row(inverse_root_degeneracy, two, layout.low_mask, layout.high_mask);
+    const double *u = spectrum_adjoint;
+    for (int64_t a = 0; a < channel_count; a++) {
+        for (int64_t b = 0; b <= a; b++) {
+            const int diagonal = a == b;
+            // t_l = (2 or √2) k_l ∂E/∂p_abl, as the scalar loop forms it.
+            const __m512d scale = _mm512_set1_pd(diagonal ? 2.0 : root2);
+            const radial_row ul = load_radial_row(u, two, layout.low_mask, layout.high_mask);
+            radial_row t;
+            t.low = _mm512_mul_pd(_mm512_mul_pd(scale, k.low), ul.low);
+            t.high = two ? _mm512_mul_pd(_mm512_mul_pd(scale, k.high), ul.high) : t.low;
+            const double *ca = coefficients + a * lm, *cb = coefficients + b * lm;
+            double *ga = adjoint + a * lm, *gb = adjoint + b * lm;
+            for (int first = 0; first < layout.chunk_count; first += chunks_per_pass) {
+                const int count = layout.chunk_count - first < chunks_per_pass ? layout.chunk_count - first : chunks_per_pass;
+                const __mmask8 last_mask = layout.masks[first + count - 1];
+                const int64_t offset = 8 * first;
+                const int64_t (*lanes)[8] = layout.lanes + first;
+#define PASS(c) if (two) spectrum_adjoint_pass(c, 1, diagonal, t, ca + offset, cb + offset, ga + offset, gb + offset, lanes, last_mask); \
+    else spectrum_adjoint_pass(c, 0, diagonal, t, ca + offset, cb + offset, ga + offset, gb + offset, lanes, last_mask)
+                FOR_CONSTANT_COUNT(count, PASS);
+#undef PASS
+            }
+            u += l_count;
+        }
     }
 }
 
@@ -450,6 +507,10 @@ void swiftgap_soap_contraction_orders(
 void swiftgap_soap_contract_pairs(
     const double *records, const double *weights, int64_t weight_stride, int64_t count, int64_t l_max,
     const double *dz, const double *vectors, const double *distances, const int64_t *pairs, double *gradients) {}
+
+void swiftgap_soap_power_spectrum_adjoint(
+    const double *coefficients, const double *spectrum_adjoint, const double *inverse_root_degeneracy,
+    int64_t channel_count, int64_t l_count, double *adjoint) {}
 
 void swiftgap_soap_weighted_spline(
     const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,

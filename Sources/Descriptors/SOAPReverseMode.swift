@@ -173,7 +173,6 @@ final class SOAPBlockState {
     let angularRecords: UnsafeMutablePointer<Double>?
     let angularPairs: UnsafeMutablePointer<Int>
     let angularRecordStride: Int
-    let inverseRootDegeneracy: [Double]
     /// What the block's values are, the unnormalised values of one row (F) and, for the
     /// bispectrum, its terms.
     let correlation: BlockCorrelation
@@ -216,7 +215,6 @@ final class SOAPBlockState {
         angularRecords = SOAPKernels.wide(lCount: lCount)
             ? .allocate(capacity: calculator.harmonics.angularRecordCapacity(pairCount: self.pairCapacity)) : nil
         angularPairs = .allocate(capacity: self.pairCapacity)
-        inverseRootDegeneracy = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
     }
 
     deinit {
@@ -296,7 +294,10 @@ final class SOAPBlockState {
                     selection.coefficientAdjoint(
                         spectrumAdjoint: spectrumAdjoint, coefficients: coefficients, into: coefficientAdjoint)
                 } else {
-                    powerSpectrumAdjoint(coefficients: coefficients)
+                    SOAPKernels.powerSpectrumAdjoint(
+                        coefficients: coefficients, spectrumAdjoint: spectrumAdjoint,
+                        inverseRootDegeneracy: workspace.inverseRootDegeneracy, channelCount: channelCount, lCount: lCount,
+                        into: coefficientAdjoint)
                 }
             case .bispectrum(let layout):
                 layout.terms(coefficients: coefficients, into: terms)
@@ -335,46 +336,6 @@ final class SOAPBlockState {
                 out[3 * q] = g.x
                 out[3 * q + 1] = g.y
                 out[3 * q + 2] = g.z
-            }
-        }
-    }
-
-    /// G_A += Σ_B t_ABl c_B for the full layout (see the type's documentation). Two m at a time in
-    /// explicit SIMD2 (the same operations per element as a scalar loop, without aliasing checks
-    /// on every short 2l + 1 trip).
-    private func powerSpectrumAdjoint(coefficients: UnsafePointer<Double>) {
-        let lm = lmCount, lc = lCount
-        let root2 = 2.0.squareRoot()
-        var offset = 0
-        for a in 0..<channelCount {
-            let ca = coefficients + a &* lm, ga = coefficientAdjoint + a &* lm
-            for b in 0...a {
-                let cb = coefficients + b &* lm, gb = coefficientAdjoint + b &* lm
-                let diagonal = a == b
-                for l in 0..<lc {
-                    let start = l &* l, end = start &+ 2 &* l &+ 1
-                    let t = (diagonal ? 2 : root2) * inverseRootDegeneracy[l] * spectrumAdjoint[offset &+ l]
-                    let tv = SIMD2<Double>(repeating: t)
-                    var i = start
-                    if diagonal {
-                        while i &+ 1 < end {
-                            SOAPKernels.store2(SOAPKernels.load2(ga + i) + tv * SOAPKernels.load2(ca + i), ga + i)
-                            i &+= 2
-                        }
-                        if i < end { ga[i] += t * ca[i] }
-                    } else {
-                        while i &+ 1 < end {
-                            SOAPKernels.store2(SOAPKernels.load2(ga + i) + tv * SOAPKernels.load2(cb + i), ga + i)
-                            SOAPKernels.store2(SOAPKernels.load2(gb + i) + tv * SOAPKernels.load2(ca + i), gb + i)
-                            i &+= 2
-                        }
-                        if i < end {
-                            ga[i] += t * cb[i]
-                            gb[i] += t * ca[i]
-                        }
-                    }
-                }
-                offset &+= lc
             }
         }
     }

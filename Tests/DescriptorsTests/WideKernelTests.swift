@@ -89,6 +89,29 @@ final class WideKernelTests: XCTestCase {
         }
     }
 
+    func testPowerSpectrumAdjointIsBitwiseThePortableLoop() throws {
+        try skipUnlessWide()
+        var random = SplitMix64(seed: 37)
+        for lCount in 1...Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT) {
+            for channelCount in [1, 3, 6, 12] {
+                let lm = lCount * lCount
+                let coefficients = table(channelCount * lm, &random)
+                let adjoint = table(channelCount * (channelCount + 1) / 2 * lCount, &random)
+                let k = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
+                // Nonzero start (G accumulates) and a guard element past the last channel.
+                var portable = table(channelCount * lm, &random) + [7]
+                var wide = portable
+                SOAPKernels.powerSpectrumAdjointPortable(
+                    coefficients: coefficients, spectrumAdjoint: adjoint, inverseRootDegeneracy: k, channelCount: channelCount,
+                    lCount: lCount, into: &portable)
+                swiftgap_soap_power_spectrum_adjoint(coefficients, adjoint, k, Int64(channelCount), Int64(lCount), &wide)
+                XCTAssertEqual(
+                    wide.map(\.bitPattern), portable.map(\.bitPattern), "\(channelCount) channels, l_max + 1 = \(lCount)")
+                XCTAssertEqual(wide[channelCount * lm], 7, "wrote past the last channel")
+            }
+        }
+    }
+
     func testWeightedSplineIsBitwiseThePortableEvaluation() throws {
         try skipUnlessWide()
         var random = SplitMix64(seed: 53)

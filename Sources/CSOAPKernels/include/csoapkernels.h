@@ -29,6 +29,16 @@ void swiftgap_soap_pair_weights(
     const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
     int64_t l_count, double *h, double *hs);
 
+/// The adjoint of the full power spectrum: for channels a = 0 ... channel_count − 1 and b = 0 ... a
+/// in that order, with u the next l_count values of spectrum_adjoint and
+/// t_l = (2 if a = b else √2) · inverse_root_degeneracy[l] · u_l:
+/// G[a][lm] += t_l c[b][lm] and, for b ≠ a, G[b][lm] += t_l c[a][lm] (c and G as [channel][lm]).
+/// The operations and order of SOAPBlockState's scalar loop. l_count at most
+/// SWIFTGAP_SOAP_WIDE_MAX_L_COUNT.
+void swiftgap_soap_power_spectrum_adjoint(
+    const double *coefficients, const double *spectrum_adjoint, const double *inverse_root_degeneracy,
+    int64_t channel_count, int64_t l_count, double *adjoint);
+
 /// The weighted radial functions of one pair from its quintic-spline interval: with a_k the k-th
 /// coefficient row (count values each, at `rows + k count`) and t the position in the interval,
 /// R = a0 + t(a1 + t(a2 + t(a3 + t(a4 + t a5)))), R′ = (a1 + t(2a2 + t(3a3 + t(4a4 + 5t a5)))) / step,
