@@ -328,10 +328,14 @@ final class SOAPWorkspace {
 
     /// The functions of pair `p` (an index into the neighbour list) into pair slot `slot`: w R_nl
     /// and Y_lm, with (w R_nl)′ and ∇Y_lm if `needsPairGradients`; returns the neighbour's channel.
+    /// `weights`, if given, receives the pair's w and w′ (see ``pairRadial(_:inputs:slot:slopes:weights:weightsKnown:)``).
     @inline(__always)
-    func pairFunctions(_ p: Int, inputs: RowInputs, slot q: Int, needsPairGradients: Bool, harmonics: Bool = true) -> Int {
+    func pairFunctions(
+        _ p: Int, inputs: RowInputs, slot q: Int, needsPairGradients: Bool, harmonics: Bool = true,
+        weights: UnsafeMutablePointer<Double>? = nil
+    ) -> Int {
         let lm = lmCount
-        let channel = pairRadial(p, inputs: inputs, slot: q, slopes: needsPairGradients)
+        let channel = pairRadial(p, inputs: inputs, slot: q, slopes: needsPairGradients, weights: weights)
         guard harmonics else { return channel }
         calculator.harmonics.compute(inputs.vectors[p], distance: inputs.distances[p], values: harmonicValues + q * lm,
                                      gradients: needsPairGradients ? harmonicGradients + 3 * q * lm : nil,
@@ -340,16 +344,28 @@ final class SOAPWorkspace {
     }
 
     /// The radial part of ``pairFunctions``: w R_nl into `weightedRadial` slot `slot` and, if
-    /// `slopes`, (w R_nl)′ into `weightedSlope`; returns the neighbour's channel.
+    /// `slopes`, (w R_nl)′ into `weightedSlope`; returns the neighbour's channel. With `weights`,
+    /// the neighbour weight w, w′ is stored there, or read from there if `weightsKnown` (the
+    /// reverse mode's backward pass meets every pair of its forward pass again, and the cosine
+    /// and sine of the cutoff need not be taken twice).
     @inline(__always)
-    func pairRadial(_ p: Int, inputs: RowInputs, slot q: Int, slopes: Bool) -> Int {
+    func pairRadial(
+        _ p: Int, inputs: RowInputs, slot q: Int, slopes: Bool, weights: UnsafeMutablePointer<Double>? = nil,
+        weightsKnown: Bool = false
+    ) -> Int {
         let nl = nlCount
         let radial = radialTemporary, slope = radialTemporary + nl
         let r = inputs.distances[p]
         let neighbourNumber = inputs.numbers[Int(inputs.neighbours[p])]
         let channel = Int(inputs.channelOfElement[neighbourNumber])
         let table = tablePerSpecies ? Int(inputs.tableOfElement[neighbourNumber]) : 0
-        let (w, dw) = weight(r)
+        let w: Double, dw: Double
+        if let weights, weightsKnown {
+            (w, dw) = (weights[0], weights[1])
+        } else {
+            (w, dw) = weight(r)
+            if let weights { (weights[0], weights[1]) = (w, dw) }
+        }
         let wr = weightedRadial + q &* nl
         if let wideSplines {
             let ws: UnsafeMutablePointer<Double>? = slopes ? weightedSlope + q &* nl : nil
@@ -387,8 +403,11 @@ final class SOAPWorkspace {
     /// Step (1) of a row: radial functions, harmonics (with gradients if asked), the pair table
     /// (`pairIndex`, `pairChannel`) and the expansion coefficients c_{A lm} in `coefficients`,
     /// including the centre's own Gaussian.
+    /// With `weights`, pair q's w and w′ go to `weights + 2q`.
     @inline(__always)
-    func expandRow(_ row: Int, plan: SOAPPlan, inputs: RowInputs, needsPairGradients: Bool) {
+    func expandRow(
+        _ row: Int, plan: SOAPPlan, inputs: RowInputs, needsPairGradients: Bool, weights: UnsafeMutablePointer<Double>? = nil
+    ) {
         let centre = Int(plan.centres[row])
         let pairStart = plan.pairOffsets[row]
         let pairCount = plan.pairOffsets[row + 1] - pairStart
@@ -401,7 +420,8 @@ final class SOAPWorkspace {
             let p = Int(inputs.planPairs![pairStart + q])
             pairIndex[q] = p
             pairChannel[q] = pairFunctions(
-                p, inputs: inputs, slot: q, needsPairGradients: needsPairGradients, harmonics: !batchedHarmonics)
+                p, inputs: inputs, slot: q, needsPairGradients: needsPairGradients, harmonics: !batchedHarmonics,
+                weights: weights.map { $0 + 2 &* q })
         }
         if batchedHarmonics && pairCount > 0 {
             calculator.harmonics.computeWide(

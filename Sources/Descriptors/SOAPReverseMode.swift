@@ -127,10 +127,10 @@ extension SOAPBlockState {
         let lCount = h.lMax + 1
         let lm = lCount * lCount, nl = h.nMax * lCount
         let p = max(1, pairsPerRow)
-        // Per row: its coefficients, values, ∂E/∂v, norm and pair forces; per block: one
+        // Per row: its coefficients, values, ∂E/∂v, norm, pair forces and weights; per block: one
         // SOAPWorkspace (pair tables with gradients, coefficients, scratch), the coefficient
         // adjoints and pair scratch (h and h′ of one pair), the spectrum and its adjoint, terms.
-        let perRow = channelCount * lm + 2 * featureCount + 1 + 3 * p
+        let perRow = channelCount * lm + 2 * featureCount + 1 + 5 * p
         let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * density.featureCount + 2 * nl + 4 * channelCount * lCount
             + 4 * nl + density.harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
         let perBlock = workspace + channelCount * lm + 2 * featureCount + 16 * lm + termValueCount
@@ -161,6 +161,8 @@ final class SOAPBlockState {
     let norms: UnsafeMutablePointer<Double>
     /// ∂E/∂r of every pair, 3 per pair, `pairCapacity` pairs per row.
     let pairGradients: UnsafeMutablePointer<Double>
+    /// The neighbour weight w and w′ of every pair, 2 per pair, laid out as `pairGradients`.
+    let pairWeights: UnsafeMutablePointer<Double>
     /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM).
     let spectrumAdjoint: UnsafeMutablePointer<Double>
     let coefficientAdjoint: UnsafeMutablePointer<Double>
@@ -206,6 +208,7 @@ final class SOAPBlockState {
         valueGradients = .allocate(capacity: blockSize * featureCount)
         norms = .allocate(capacity: blockSize)
         pairGradients = .allocate(capacity: 3 * blockSize * self.pairCapacity)
+        pairWeights = .allocate(capacity: 2 * blockSize * self.pairCapacity)
         spectrumAdjoint = .allocate(capacity: featureCount)
         coefficientAdjoint = .allocate(capacity: coefficientCount)
         harmonicWeights = .allocate(capacity: 8 * 2 * lmCount)
@@ -223,6 +226,7 @@ final class SOAPBlockState {
         valueGradients.deallocate()
         norms.deallocate()
         pairGradients.deallocate()
+        pairWeights.deallocate()
         spectrumAdjoint.deallocate()
         coefficientAdjoint.deallocate()
         harmonicWeights.deallocate()
@@ -237,7 +241,8 @@ final class SOAPBlockState {
     func forward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
         let f = featureCount
         for (k, row) in rows.enumerated() {
-            workspace.expandRow(row, plan: plan, inputs: inputs, needsPairGradients: false)
+            workspace.expandRow(
+                row, plan: plan, inputs: inputs, needsPairGradients: false, weights: pairWeights + 2 * k * pairCapacity)
             let coefficients = rowCoefficients + k * coefficientCount
             coefficients.update(from: workspace.coefficients, count: coefficientCount)
             switch correlation {
@@ -270,6 +275,7 @@ final class SOAPBlockState {
             let pairStart = plan.pairOffsets[row]
             let pairCount = plan.pairOffsets[row + 1] - pairStart
             let out = pairGradients + 3 * k * pairCapacity
+            let weights = pairWeights + 2 * k * pairCapacity
             let u = valueGradients + k * f, v = values + k * f
             if normalise && norms[k] == 0 {
                 // No density: the row and its gradients are zero.
@@ -313,7 +319,8 @@ final class SOAPBlockState {
                     records: angularRecords)
                 let lm = lmCount
                 for q in 0..<pairCount {
-                    let channel = workspace.pairRadial(angularPairs[q], inputs: inputs, slot: 0, slopes: true)
+                    let channel = workspace.pairRadial(
+                        angularPairs[q], inputs: inputs, slot: 0, slopes: true, weights: weights + 2 &* q, weightsKnown: true)
                     let lane = q & 7
                     let h = harmonicWeights + lane &* 2 &* lm
                     SOAPKernels.pairWeights(
@@ -331,7 +338,8 @@ final class SOAPBlockState {
             }
             for q in 0..<pairCount {
                 let p = Int(inputs.planPairs![pairStart + q])
-                let channel = workspace.pairRadial(p, inputs: inputs, slot: 0, slopes: true)
+                let channel = workspace.pairRadial(
+                    p, inputs: inputs, slot: 0, slopes: true, weights: weights + 2 &* q, weightsKnown: true)
                 let g = pairGradient(channel: channel, vector: inputs.vectors[p], distance: inputs.distances[p])
                 out[3 * q] = g.x
                 out[3 * q + 1] = g.y
