@@ -418,25 +418,45 @@ WIDE void swiftgap_soap_angular_parts(
     }
 }
 
-WIDE void swiftgap_soap_contract_pairs(
-    const double *records, const double *weights, int64_t weight_stride, int64_t count, int64_t l_max,
-    const double *dz, const double *vectors, const double *distances, const int64_t *pairs, double *gradients) {
-    const int64_t lm = (l_max + 1) * (l_max + 1), triangle = (l_max + 1) * (l_max + 2) / 2;
+WIDE void swiftgap_soap_pair_gradients(
+    const double *records, const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t count,
+    int64_t n_max, int64_t l_max, const double *dz, const double *vectors, const double *distances, const int64_t *pairs,
+    const int64_t *slots, double *scratch, double *gradients) {
+    const int64_t l_count = l_max + 1, lm = l_count * l_count, nl = n_max * l_count;
+    const int64_t triangle = (l_max + 1) * (l_max + 2) / 2;
     const __mmask8 mask = (__mmask8)((1u << count) - 1);
     const __m512d zero = _mm512_setzero_pd();
-    const __m512i weight_lanes = lane_offsets(weight_stride);
-    // A record field of the eight pairs, and h or h' at component i of each pair's weights.
+    // The eight pairs' wR and (wR)' with the pairs in the lanes: radial[8 j + k] = wR_k[j].
+    double *radial = scratch, *slope = scratch + 8 * nl, *h = slope + 8 * nl, *hs = h + 8 * lm;
+    const __m512i radial_lanes_index = lane_offsets(nl);
+    for (int64_t j = 0; j < nl; j++) {
+        _mm512_storeu_pd(radial + 8 * j, _mm512_mask_i64gather_pd(zero, mask, radial_lanes_index, weighted_radial + j, 8));
+        _mm512_storeu_pd(slope + 8 * j, _mm512_mask_i64gather_pd(zero, mask, radial_lanes_index, weighted_slope + j, 8));
+    }
+    // h_lm = sum_n G[n][lm] wR[n][l] and h'_lm, each sum over n from zero in order
+    // (swiftgap_soap_pair_weights per lane; G is the batch's channel block, the same for all lanes).
+    for (int64_t l = 0; l <= l_max; l++) {
+        for (int64_t i = l * l; i <= l * l + 2 * l; i++) {
+            __m512d value = zero, value_slope = zero;
+            for (int64_t n = 0; n < n_max; n++) {
+                const __m512d g = _mm512_set1_pd(adjoint[n * lm + i]);
+                value = _mm512_add_pd(value, _mm512_mul_pd(_mm512_loadu_pd(radial + 8 * (n * l_count + l)), g));
+                value_slope = _mm512_add_pd(value_slope, _mm512_mul_pd(_mm512_loadu_pd(slope + 8 * (n * l_count + l)), g));
+            }
+            _mm512_storeu_pd(h + 8 * i, value);
+            _mm512_storeu_pd(hs + 8 * i, value_slope);
+        }
+    }
+    // A record field of the eight pairs, and h or h' at component i.
 #define FIELD(base, i) _mm512_loadu_pd((base) + 8 * (i))
-#define H(i) _mm512_mask_i64gather_pd(zero, mask, weight_lanes, weights + (i), 8)
-#define HS(i) _mm512_mask_i64gather_pd(zero, mask, weight_lanes, weights + lm + (i), 8)
     const double *q = records + 8 * 4, *c = records + 8 * (4 + triangle), *s = c + 8 * (l_max + 2);
     const __m512d x = FIELD(records, 0), y = FIELD(records, 1), z = FIELD(records, 2), inverse = FIELD(records, 3);
     __m512d value = zero, sx = zero, sy = zero, sz = zero;
     // m = 0: F = Q_l^0(z), dF/dz = dz Q_l^1.
     for (int64_t l = 0; l <= l_max; l++) {
         const int64_t row = l * (l + 1) / 2, centre = l * l + l;
-        value = _mm512_add_pd(value, _mm512_mul_pd(HS(centre), FIELD(q, row)));
-        if (l >= 1) sz = _mm512_add_pd(sz, _mm512_mul_pd(H(centre), _mm512_mul_pd(_mm512_set1_pd(dz[row]), FIELD(q, row + 1))));
+        value = _mm512_add_pd(value, _mm512_mul_pd(FIELD(hs, centre), FIELD(q, row)));
+        if (l >= 1) sz = _mm512_add_pd(sz, _mm512_mul_pd(FIELD(h, centre), _mm512_mul_pd(_mm512_set1_pd(dz[row]), FIELD(q, row + 1))));
     }
     // m > 0: each order's six chains over l, then its terms, in increasing m.
     for (int64_t m = 1; m <= l_max; m++) {
@@ -445,9 +465,9 @@ WIDE void swiftgap_soap_contract_pairs(
             const int64_t row = l * (l + 1) / 2, centre = l * l + l;
             const __m512d qm = FIELD(q, row + m);
             const __m512d dq = m < l ? _mm512_mul_pd(_mm512_set1_pd(dz[row + m]), FIELD(q, row + m + 1)) : zero;
-            const __m512d cosine = H(centre + m), sine = H(centre - m);
-            vc = _mm512_add_pd(vc, _mm512_mul_pd(qm, HS(centre + m)));
-            vs = _mm512_add_pd(vs, _mm512_mul_pd(qm, HS(centre - m)));
+            const __m512d cosine = FIELD(h, centre + m), sine = FIELD(h, centre - m);
+            vc = _mm512_add_pd(vc, _mm512_mul_pd(qm, FIELD(hs, centre + m)));
+            vs = _mm512_add_pd(vs, _mm512_mul_pd(qm, FIELD(hs, centre - m)));
             xc = _mm512_add_pd(xc, _mm512_mul_pd(qm, cosine));
             xs = _mm512_add_pd(xs, _mm512_mul_pd(qm, sine));
             zc = _mm512_add_pd(zc, _mm512_mul_pd(dq, cosine));
@@ -461,12 +481,10 @@ WIDE void swiftgap_soap_contract_pairs(
         sz = _mm512_add_pd(sz, _mm512_add_pd(_mm512_mul_pd(zc, cm), _mm512_mul_pd(zs, sm)));
     }
 #undef FIELD
-#undef H
-#undef HS
-    const __m512d radial = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(x, sx), _mm512_mul_pd(y, sy)), _mm512_mul_pd(z, sz));
-    const __m512d bx = _mm512_mul_pd(_mm512_sub_pd(sx, _mm512_mul_pd(x, radial)), inverse);
-    const __m512d by = _mm512_mul_pd(_mm512_sub_pd(sy, _mm512_mul_pd(y, radial)), inverse);
-    const __m512d bz = _mm512_mul_pd(_mm512_sub_pd(sz, _mm512_mul_pd(z, radial)), inverse);
+    const __m512d radial_sum = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(x, sx), _mm512_mul_pd(y, sy)), _mm512_mul_pd(z, sz));
+    const __m512d bx = _mm512_mul_pd(_mm512_sub_pd(sx, _mm512_mul_pd(x, radial_sum)), inverse);
+    const __m512d by = _mm512_mul_pd(_mm512_sub_pd(sy, _mm512_mul_pd(y, radial_sum)), inverse);
+    const __m512d bz = _mm512_mul_pd(_mm512_sub_pd(sz, _mm512_mul_pd(z, radial_sum)), inverse);
     // dE/dr = (value / r) r_vector + b, as the scalar pair gradient.
     const __m512i p = _mm512_maskz_loadu_epi64(mask, pairs);
     const __m512i index = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), _mm512_slli_epi64(p, 2));
@@ -476,7 +494,7 @@ WIDE void swiftgap_soap_contract_pairs(
     const __m512d vz = _mm512_i64gather_pd(index, vectors + 2, 8);
     const __m512d r = _mm512_i64gather_pd(index_r, distances, 8);
     const __m512d t = _mm512_div_pd(value, r);
-    const __m512i out = lane_offsets(3);
+    const __m512i out = _mm512_mullo_epi64(_mm512_maskz_loadu_epi64(mask, slots), _mm512_set1_epi64(3));
     _mm512_mask_i64scatter_pd(gradients, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vx), bx), 8);
     _mm512_mask_i64scatter_pd(gradients + 1, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vy), by), 8);
     _mm512_mask_i64scatter_pd(gradients + 2, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vz), bz), 8);
@@ -504,9 +522,10 @@ void swiftgap_soap_angular_parts(
 void swiftgap_soap_contraction_orders(
     const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums) {}
 
-void swiftgap_soap_contract_pairs(
-    const double *records, const double *weights, int64_t weight_stride, int64_t count, int64_t l_max,
-    const double *dz, const double *vectors, const double *distances, const int64_t *pairs, double *gradients) {}
+void swiftgap_soap_pair_gradients(
+    const double *records, const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t count,
+    int64_t n_max, int64_t l_max, const double *dz, const double *vectors, const double *distances, const int64_t *pairs,
+    const int64_t *slots, double *scratch, double *gradients) {}
 
 void swiftgap_soap_power_spectrum_adjoint(
     const double *coefficients, const double *spectrum_adjoint, const double *inverse_root_degeneracy,

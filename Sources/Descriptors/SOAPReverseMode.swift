@@ -131,10 +131,11 @@ extension SOAPBlockState {
         // SOAPWorkspace (pair tables with gradients, coefficients, scratch), the coefficient
         // adjoints and pair scratch (h and h′ of one pair), the spectrum and its adjoint, terms.
         let perRow = channelCount * lm + 2 * featureCount + 1 + 5 * p
-        let workspace = 2 * p * nl + 4 * p * lm + channelCount * lm + 4 * density.featureCount + 2 * nl + 4 * channelCount * lCount
+        let slots = max(8, p)
+        let workspace = 2 * slots * nl + 4 * slots * lm + channelCount * lm + 4 * density.featureCount + 2 * nl + 4 * channelCount * lCount
             + 4 * nl + density.harmonics.scratchCount + lCount + lm * channelCount + 4 * lCount * channelCount + 4 * p
-        let perBlock = workspace + channelCount * lm + 2 * featureCount + 16 * lm + termValueCount
-            + density.harmonics.angularRecordCapacity(pairCount: p) + p
+        let perBlock = workspace + channelCount * lm + 2 * featureCount + 2 * lm + termValueCount
+            + density.harmonics.angularRecordCapacity(pairCount: p) + 2 * p + density.harmonics.pairGradientScratchCount(nMax: h.nMax)
         return 8 * (blockSize * perRow + perBlock)
     }
 }
@@ -166,15 +167,16 @@ final class SOAPBlockState {
     /// Scratch: ∂E/∂p (F), G = ∂E/∂c (channels x LM).
     let spectrumAdjoint: UnsafeMutablePointer<Double>
     let coefficientAdjoint: UnsafeMutablePointer<Double>
-    /// Scratch of up to eight pairs: h_lm and h′_lm of each (2 x LM apiece; one pair on the
-    /// portable path).
+    /// Scratch of one pair: h_lm and h′_lm (2 x LM), on the portable path.
     let harmonicWeights: UnsafeMutablePointer<Double>
-    /// The angular parts of one row's pairs in blocks of eight
-    /// (``RealSphericalHarmonics/angularPartsWide(vectors:distances:pairs:count:records:)``) and
-    /// their pair indices, when the wide kernels run; else nil.
+    /// When the wide kernels run (else nil): the angular parts of one channel's pairs of a row in
+    /// blocks of eight (``RealSphericalHarmonics/angularPartsWide(vectors:distances:pairs:count:records:)``),
+    /// their pair indices and their places in the row, and the scratch of the eight-pair gradients.
     let angularRecords: UnsafeMutablePointer<Double>?
     let angularPairs: UnsafeMutablePointer<Int>
+    let angularSlots: UnsafeMutablePointer<Int>
     let angularRecordStride: Int
+    let pairGradientScratch: UnsafeMutablePointer<Double>
     /// What the block's values are, the unnormalised values of one row (F) and, for the
     /// bispectrum, its terms.
     let correlation: BlockCorrelation
@@ -202,7 +204,9 @@ final class SOAPBlockState {
         coefficientCount = channelCount * lmCount
         normalise = h.normalise
         self.pairCapacity = max(1, pairCapacity)
-        workspace = SOAPWorkspace(calculator: calculator, pairCapacity: pairCapacity, gradients: true)
+        // At least eight pair slots: the wide backward pass evaluates eight pairs' radial functions
+        // before their gradients.
+        workspace = SOAPWorkspace(calculator: calculator, pairCapacity: max(8, pairCapacity), gradients: true)
         rowCoefficients = .allocate(capacity: blockSize * coefficientCount)
         values = .allocate(capacity: blockSize * featureCount)
         valueGradients = .allocate(capacity: blockSize * featureCount)
@@ -211,13 +215,13 @@ final class SOAPBlockState {
         pairWeights = .allocate(capacity: 2 * blockSize * self.pairCapacity)
         spectrumAdjoint = .allocate(capacity: featureCount)
         coefficientAdjoint = .allocate(capacity: coefficientCount)
-        harmonicWeights = .allocate(capacity: 8 * 2 * lmCount)
-        // Lanes past a row's last pair are read but not used: defined values.
-        harmonicWeights.initialize(repeating: 0, count: 8 * 2 * lmCount)
+        harmonicWeights = .allocate(capacity: 2 * lmCount)
         angularRecordStride = calculator.harmonics.angularRecordStride
         angularRecords = SOAPKernels.wide(lCount: lCount)
             ? .allocate(capacity: calculator.harmonics.angularRecordCapacity(pairCount: self.pairCapacity)) : nil
         angularPairs = .allocate(capacity: self.pairCapacity)
+        angularSlots = .allocate(capacity: self.pairCapacity)
+        pairGradientScratch = .allocate(capacity: calculator.harmonics.pairGradientScratchCount(nMax: nMax))
     }
 
     deinit {
@@ -232,6 +236,8 @@ final class SOAPBlockState {
         harmonicWeights.deallocate()
         angularRecords?.deallocate()
         angularPairs.deallocate()
+        angularSlots.deallocate()
+        pairGradientScratch.deallocate()
         spectrum.deallocate()
         terms.deallocate()
     }
@@ -310,28 +316,39 @@ final class SOAPBlockState {
                 layout.coefficientAdjoint(valueAdjoint: spectrumAdjoint, terms: terms, into: coefficientAdjoint)
             }
             // (3) each pair, its radial functions and harmonics evaluated again. Where the CPU
-            // allows, the angular parts of the row's pairs first and the harmonic contraction of
-            // eight pairs at once, the pairs in the lanes (the same bits as pair by pair).
+            // allows, channel by channel: the angular parts of the channel's pairs, then eight
+            // pairs' gradients at once, the pairs in the lanes (the same bits as pair by pair).
             if let angularRecords {
-                for q in 0..<pairCount { angularPairs[q] = Int(inputs.planPairs![pairStart + q]) }
-                calculator.harmonics.angularPartsWide(
-                    vectors: inputs.vectors, distances: inputs.distances, pairs: angularPairs, count: pairCount,
-                    records: angularRecords)
                 let lm = lmCount
-                for q in 0..<pairCount {
-                    let channel = workspace.pairRadial(
-                        angularPairs[q], inputs: inputs, slot: 0, slopes: true, weights: weights + 2 &* q, weightsKnown: true)
-                    let lane = q & 7
-                    let h = harmonicWeights + lane &* 2 &* lm
-                    SOAPKernels.pairWeights(
-                        adjoint: coefficientAdjoint + channel &* nMax &* lm, weightedRadial: workspace.weightedRadial,
-                        weightedSlope: workspace.weightedSlope, nMax: nMax, lCount: lCount, h: h, hs: h + lm)
-                    if lane == 7 || q == pairCount &- 1 {
-                        let first = q &- lane
-                        calculator.harmonics.contractWide(
-                            records: angularRecords + first &* angularRecordStride, weights: harmonicWeights,
-                            weightStride: 2 &* lm, count: lane &+ 1, vectors: inputs.vectors, distances: inputs.distances,
-                            pairs: angularPairs + first, gradients: out + 3 &* first)
+                let channelBlocks = channelCount / nMax
+                for channel in 0..<channelBlocks {
+                    var count = 0
+                    for q in 0..<pairCount {
+                        let p = Int(inputs.planPairs![pairStart + q])
+                        if channelBlocks > 1 && Int(inputs.channelOfElement[inputs.numbers[Int(inputs.neighbours[p])]]) != channel {
+                            continue
+                        }
+                        angularPairs[count] = p
+                        angularSlots[count] = q
+                        count &+= 1
+                    }
+                    guard count > 0 else { continue }
+                    calculator.harmonics.angularPartsWide(
+                        vectors: inputs.vectors, distances: inputs.distances, pairs: angularPairs, count: count,
+                        records: angularRecords)
+                    for first in stride(from: 0, to: count, by: 8) {
+                        let batch = min(8, count &- first)
+                        for k in 0..<batch {
+                            _ = workspace.pairRadial(
+                                angularPairs[first &+ k], inputs: inputs, slot: k, slopes: true,
+                                weights: weights + 2 &* angularSlots[first &+ k], weightsKnown: true)
+                        }
+                        calculator.harmonics.pairGradientsWide(
+                            records: angularRecords + first &* angularRecordStride,
+                            adjoint: coefficientAdjoint + channel &* nMax &* lm, weightedRadial: workspace.weightedRadial,
+                            weightedSlope: workspace.weightedSlope, count: batch, nMax: nMax, vectors: inputs.vectors,
+                            distances: inputs.distances, pairs: angularPairs + first, slots: angularSlots + first,
+                            scratch: pairGradientScratch, gradients: out)
                     }
                 }
                 continue

@@ -127,7 +127,7 @@ struct RealSphericalHarmonics: Sendable {
     /// The angular parts of `count` pairs in blocks of eight pairs (CSOAPKernels
     /// `swiftgap_soap_angular_parts`: field f of pair k of a block at 8 f + k, blocks
     /// 8 ``angularRecordStride`` apart; the same bits as ``angularParts(_:distance:scratch:)``),
-    /// for ``contractWide(records:weights:weightStride:count:vectors:distances:pairs:gradients:)``.
+    /// for ``pairGradientsWide(records:adjoint:weightedRadial:weightedSlope:count:nMax:vectors:distances:pairs:slots:scratch:gradients:)``.
     /// `records` holds ``angularRecordCapacity(pairCount:)`` doubles. Only where ``SOAPKernels/wide(lCount:)``.
     func angularPartsWide(
         vectors: UnsafePointer<SIMD3<Double>>, distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>, count: Int,
@@ -142,27 +142,37 @@ struct RealSphericalHarmonics: Sendable {
     /// `pairCount` pairs: whole blocks of eight.
     func angularRecordCapacity(pairCount: Int) -> Int { 8 * ((pairCount + 7) / 8) * angularRecordStride }
 
-    /// The reverse-mode pair gradients ∂E/∂r = (Σ hs Y / r) r⃗ + Σ h ∇Y of `count` (1 to 8) pairs,
-    /// the pairs in the lanes of CSOAPKernels `swiftgap_soap_contract_pairs`, with the operations of
-    /// ``contract(_:distance:weights:valueWeights:scratch:)`` and that combination in their order
-    /// (the same bits): `records` is the block of ``angularPartsWide(vectors:distances:pairs:count:records:)``
-    /// holding the pairs, pair k's h at `weights + k weightStride` and its h′ (l_max + 1)² further,
-    /// pair k is `pairs[k]` of `vectors` and `distances`, its gradient goes to `gradients + 3k`.
-    func contractWide(
-        records: UnsafePointer<Double>, weights: UnsafePointer<Double>, weightStride: Int, count: Int,
-        vectors: UnsafePointer<SIMD3<Double>>, distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>,
-        gradients: UnsafeMutablePointer<Double>
+    /// The reverse-mode gradients ∂E/∂r of `count` (1 to 8) pairs of one channel, the pairs in the
+    /// lanes of CSOAPKernels `swiftgap_soap_pair_gradients`: per pair h and h′ as
+    /// ``SOAPKernels/pairWeights(adjoint:weightedRadial:weightedSlope:nMax:lCount:h:hs:)`` forms them
+    /// from the channel's ∂E/∂c (`adjoint`) and the pair's wR and (wR)′ (pair k's at
+    /// `weightedRadial + k nMax (lMax + 1)`, likewise `weightedSlope`), then
+    /// ∂E/∂r = (Σ h′ Y / r) r⃗ + Σ h ∇Y with the operations of
+    /// ``contract(_:distance:weights:valueWeights:scratch:)`` in their order (the same bits).
+    /// `records` is the block of ``angularPartsWide(vectors:distances:pairs:count:records:)`` holding
+    /// the pairs, pair k is `pairs[k]` of `vectors` and `distances`, and its gradient goes to
+    /// `gradients + 3 slots[k]`. `scratch` holds ``pairGradientScratchCount(nMax:)`` doubles.
+    func pairGradientsWide(
+        records: UnsafePointer<Double>, adjoint: UnsafePointer<Double>, weightedRadial: UnsafePointer<Double>,
+        weightedSlope: UnsafePointer<Double>, count: Int, nMax: Int, vectors: UnsafePointer<SIMD3<Double>>,
+        distances: UnsafePointer<Double>, pairs: UnsafePointer<Int>, slots: UnsafePointer<Int>,
+        scratch: UnsafeMutablePointer<Double>, gradients: UnsafeMutablePointer<Double>
     ) {
         zDerivative.withUnsafeBufferPointer { dz in
             UnsafeRawPointer(vectors).withMemoryRebound(to: Double.self, capacity: 4) { components in
                 pairs.withMemoryRebound(to: Int64.self, capacity: count) { pairs64 in
-                    swiftgap_soap_contract_pairs(
-                        records, weights, Int64(weightStride), Int64(count), Int64(lMax), dz.baseAddress!, components,
-                        distances, pairs64, gradients)
+                    slots.withMemoryRebound(to: Int64.self, capacity: count) { slots64 in
+                        swiftgap_soap_pair_gradients(
+                            records, adjoint, weightedRadial, weightedSlope, Int64(count), Int64(nMax), Int64(lMax),
+                            dz.baseAddress!, components, distances, pairs64, slots64, scratch, gradients)
+                    }
                 }
             }
         }
     }
+
+    /// The scratch doubles of ``pairGradientsWide(records:adjoint:weightedRadial:weightedSlope:count:nMax:vectors:distances:pairs:slots:scratch:gradients:)``.
+    func pairGradientScratchCount(nMax: Int) -> Int { 16 * (nMax * (lMax + 1) + componentCount) }
 
     /// The pair vectors as doubles (four apart), the pair indices as Int64 and the recurrence
     /// tables, as the CSOAPKernels batch functions take them.

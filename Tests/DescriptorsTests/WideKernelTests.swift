@@ -216,10 +216,10 @@ final class WideKernelTests: XCTestCase {
     }
 
     /// The reverse-mode pair gradients of up to eight pairs in the lanes (angular parts in blocks,
-    /// then the contraction) against the scalar contraction pair by pair, followed by the pair
-    /// gradient (Σ hs Y / r) r⃗ + Σ h ∇Y as the block state forms it: the same bits, for partial
-    /// blocks too, and nothing written past the last pair.
-    func testPairsInLanesContractionIsBitwiseTheScalarPairGradient() throws {
+    /// then pair weights and contraction) against the scalar path pair by pair (pair weights,
+    /// contraction, then (Σ h′ Y / r) r⃗ + Σ h ∇Y as the block state forms it): the same bits, for
+    /// partial blocks too, and nothing written but the pairs' own slots.
+    func testPairsInLanesGradientsAreBitwiseTheScalarPairGradient() throws {
         try skipUnlessWide()
         let saved = SOAPKernels.wideKernels
         defer { SOAPKernels.wideKernels = saved }
@@ -232,41 +232,60 @@ final class WideKernelTests: XCTestCase {
             let harmonics = RealSphericalHarmonics(lMax: lMax)
             let lm = (lMax + 1) * (lMax + 1)
             var scratch = [Double](repeating: 0, count: harmonics.scratchCount)
-            for count in [1, 5, 8, 11, 16, 23] {
+            for (nMax, count) in [(1, 1), (6, 5), (4, 8), (9, 11), (6, 16), (3, 23)] {
+                let nl = nMax * (lMax + 1)
                 let pairs = (0..<count).map { (11 * $0 + lMax) % vectors.count }
-                // h and h′ of pair k at 2 lm k (the block state's layout), for each block of eight.
-                let weights = table(2 * lm * count, &random)
+                let adjoint = table(nMax * lm, &random)
+                let radial = table(count * nl, &random), slope = table(count * nl, &random)
+                // Each pair's gradient goes to slot 2k + 1 of a row of 2 count + 1 slots.
+                let slots = (0..<count).map { 2 * $0 + 1 }
+                var portable = [Double](repeating: 5, count: 3 * (2 * count + 1))
+                var h = [Double](repeating: 0, count: 2 * lm)
                 SOAPKernels.wideKernels = false
-                var portable: [Double] = []
                 for (k, p) in pairs.enumerated() {
-                    let (value, b) = weights.withUnsafeBufferPointer { w in
+                    radial.withUnsafeBufferPointer { w in
+                    slope.withUnsafeBufferPointer { ws in
+                    h.withUnsafeMutableBufferPointer { hb in
+                        SOAPKernels.pairWeightsPortable(
+                            adjoint: adjoint, weightedRadial: w.baseAddress! + k * nl, weightedSlope: ws.baseAddress! + k * nl,
+                            nMax: nMax, lCount: lMax + 1, h: hb.baseAddress!, hs: hb.baseAddress! + lm)
+                    }
+                    }
+                    }
+                    let (value, b) = h.withUnsafeBufferPointer { hb in
                         harmonics.contract(
-                            vectors[p], distance: distances[p], weights: w.baseAddress! + 2 * lm * k,
-                            valueWeights: w.baseAddress! + 2 * lm * k + lm, scratch: &scratch)
+                            vectors[p], distance: distances[p], weights: hb.baseAddress!, valueWeights: hb.baseAddress! + lm,
+                            scratch: &scratch)
                     }
                     let g = (value / distances[p]) * vectors[p] + b
-                    portable += [g.x, g.y, g.z]
+                    for a in 0..<3 { portable[3 * slots[k] + a] = g[a] }
                 }
                 SOAPKernels.wideKernels = true
                 var records = [Double](repeating: 0, count: harmonics.angularRecordCapacity(pairCount: count))
                 harmonics.angularPartsWide(vectors: vectors, distances: distances, pairs: pairs, count: count, records: &records)
-                var wide = [Double](repeating: 5, count: 3 * count + 1)
+                var wide = [Double](repeating: 5, count: 3 * (2 * count + 1))
+                var gradientScratch = [Double](repeating: 0, count: harmonics.pairGradientScratchCount(nMax: nMax))
                 for first in stride(from: 0, to: count, by: 8) {
                     records.withUnsafeBufferPointer { r in
-                    weights.withUnsafeBufferPointer { w in
+                    radial.withUnsafeBufferPointer { w in
+                    slope.withUnsafeBufferPointer { ws in
                     pairs.withUnsafeBufferPointer { p in
+                    slots.withUnsafeBufferPointer { s in
                     wide.withUnsafeMutableBufferPointer { out in
-                        harmonics.contractWide(
-                            records: r.baseAddress! + first * harmonics.angularRecordStride, weights: w.baseAddress! + 2 * lm * first,
-                            weightStride: 2 * lm, count: min(8, count - first), vectors: vectors, distances: distances,
-                            pairs: p.baseAddress! + first, gradients: out.baseAddress! + 3 * first)
+                        harmonics.pairGradientsWide(
+                            records: r.baseAddress! + first * harmonics.angularRecordStride, adjoint: adjoint,
+                            weightedRadial: w.baseAddress! + first * nl, weightedSlope: ws.baseAddress! + first * nl,
+                            count: min(8, count - first), nMax: nMax, vectors: vectors, distances: distances,
+                            pairs: p.baseAddress! + first, slots: s.baseAddress! + first, scratch: &gradientScratch,
+                            gradients: out.baseAddress!)
+                    }
+                    }
                     }
                     }
                     }
                     }
                 }
-                XCTAssertEqual(wide[..<(3 * count)].map(\.bitPattern), portable.map(\.bitPattern), "l_max \(lMax), \(count) pairs")
-                XCTAssertEqual(wide[3 * count], 5, "wrote past the last pair")
+                XCTAssertEqual(wide.map(\.bitPattern), portable.map(\.bitPattern), "l_max \(lMax), n_max \(nMax), \(count) pairs")
             }
         }
     }

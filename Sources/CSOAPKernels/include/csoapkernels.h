@@ -83,15 +83,18 @@ void swiftgap_soap_angular_parts(
     const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
     double *records);
 
-/// The reverse-mode pair gradients of `count` (1 to 8) pairs at once, the pairs in the lanes, with
-/// the operations of RealSphericalHarmonics.contract followed by the pair gradient
-/// (value / r) r⃗ + b in their order: `records` is one block of swiftgap_soap_angular_parts,
-/// pair k's weights h at weights + k weight_stride and h′ l_max² + 2 l_max + 1 further on (as
-/// swiftgap_soap_pair_weights writes them), dz the Legendre z-derivative factors
+/// The reverse-mode gradients dE/dr of `count` (1 to 8) pairs of one channel at once, the pairs in
+/// the lanes: per lane the operations of swiftgap_soap_pair_weights (h and h′ from the channel's
+/// coefficient adjoint G at `adjoint`, [n][lm], and the pair's wR and (wR)′ at weighted_radial
+/// + k n_max (l_max + 1) and weighted_slope + the same), then of RealSphericalHarmonics.contract
+/// and the pair gradient (value / r) r⃗ + b, in their order. `records` is one block of
+/// swiftgap_soap_angular_parts, dz the Legendre z-derivative factors
 /// (RealSphericalHarmonics.zDerivative), pair k's vector and distance at vectors + 4 p_k and
-/// distances + p_k (p_k = pairs[k]); its gradient goes to gradients + 3k.
-void swiftgap_soap_contract_pairs(
-    const double *records, const double *weights, int64_t weight_stride, int64_t count, int64_t l_max,
-    const double *dz, const double *vectors, const double *distances, const int64_t *pairs, double *gradients);
+/// distances + p_k (p_k = pairs[k]); its gradient goes to gradients + 3 slots[k]. `scratch` holds
+/// 16 (n_max (l_max + 1) + (l_max + 1)²) doubles.
+void swiftgap_soap_pair_gradients(
+    const double *records, const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t count,
+    int64_t n_max, int64_t l_max, const double *dz, const double *vectors, const double *distances, const int64_t *pairs,
+    const int64_t *slots, double *scratch, double *gradients);
 
 #endif
