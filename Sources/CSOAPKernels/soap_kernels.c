@@ -1,10 +1,10 @@
-// The SOAP expansion, its radial splines, the reverse-mode pair weights and the per-order sums of
-// the harmonic contraction in AVX-512. The
-// expansion and pair weights are vectorised over lm: eight
-// consecutive lm of one n take their radial factor wR[n][l(lm)] from the l_count values of that n
-// by a lane permutation (l(lm) = ⌊√lm⌋ is fixed per lane), so the short 2l + 1 runs of m cost
-// nothing extra. Multiply and add stay separate (no FMA) so that every element is rounded as in
-// the portable Swift loops: the two paths give identical bits.
+// The SOAP expansion, its radial splines and harmonics, the power-spectrum adjoint and the
+// reverse-mode pair gradients in AVX-512. The expansion and the power-spectrum adjoint are
+// vectorised over lm: eight consecutive lm of one n take their radial factor wR[n][l(lm)] (or
+// t_l) from the l_count values of that n by a lane permutation (l(lm) = ⌊√lm⌋ is fixed per lane),
+// so the short 2l + 1 runs of m cost nothing extra; the harmonics and the pair gradients put eight
+// pairs in the lanes. Multiply and add stay separate (no FMA) so that every element is rounded as
+// in the portable Swift loops: the two paths give identical bits.
 #include "csoapkernels.h"
 
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
@@ -140,53 +140,6 @@ WIDE void swiftgap_soap_accumulate_row(
     }
 }
 
-// One pass of `count` chunks of the pair weights (as accumulate_pass).
-__attribute__((always_inline)) WIDE static inline void pair_weights_pass(
-    const int count, const int two_registers, const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
-    int64_t l_count, int64_t lm, const int64_t (*lanes)[8], __mmask8 last_mask, __mmask8 low_mask, __mmask8 high_mask,
-    double *h, double *hs) {
-    __m512i index[chunks_per_pass];
-    for (int j = 0; j < count; j++) index[j] = _mm512_loadu_si512((const void *)lanes[j]);
-    __m512d value[chunks_per_pass], slope[chunks_per_pass];
-    for (int j = 0; j < count; j++) {
-        value[j] = _mm512_setzero_pd();
-        slope[j] = _mm512_setzero_pd();
-    }
-    for (int64_t n = 0; n < n_max; n++) {
-        const radial_row row = load_radial_row(weighted_radial + n * l_count, two_registers, low_mask, high_mask);
-        const radial_row slope_row = load_radial_row(weighted_slope + n * l_count, two_registers, low_mask, high_mask);
-        const double *g = adjoint + n * lm;
-        for (int j = 0; j < count; j++) {
-            const __m512d gv = load_chunk(g, j, count, last_mask);
-            value[j] = _mm512_add_pd(value[j], _mm512_mul_pd(radial_lanes(row, index[j], two_registers), gv));
-            slope[j] = _mm512_add_pd(slope[j], _mm512_mul_pd(radial_lanes(slope_row, index[j], two_registers), gv));
-        }
-    }
-    for (int j = 0; j < count; j++) {
-        const __mmask8 mask = j == count - 1 ? last_mask : 0xFF;
-        _mm512_mask_storeu_pd(h + 8 * j, mask, value[j]);
-        _mm512_mask_storeu_pd(hs + 8 * j, mask, slope[j]);
-    }
-}
-
-WIDE void swiftgap_soap_pair_weights(
-    const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
-    int64_t l_count, double *h, double *hs) {
-    const lane_layout layout = layout_for(l_count);
-    const int two = l_count > 8;
-    const int64_t lm = l_count * l_count;
-    for (int first = 0; first < layout.chunk_count; first += chunks_per_pass) {
-        const int count = layout.chunk_count - first < chunks_per_pass ? layout.chunk_count - first : chunks_per_pass;
-        const __mmask8 last_mask = layout.masks[first + count - 1];
-        const double *g = adjoint + 8 * first;
-        const int64_t (*lanes)[8] = layout.lanes + first;
-#define PASS(c) if (two) pair_weights_pass(c, 1, g, weighted_radial, weighted_slope, n_max, l_count, lm, lanes, last_mask, layout.low_mask, layout.high_mask, h + 8 * first, hs + 8 * first); \
-    else pair_weights_pass(c, 0, g, weighted_radial, weighted_slope, n_max, l_count, lm, lanes, last_mask, layout.low_mask, layout.high_mask, h + 8 * first, hs + 8 * first)
-        FOR_CONSTANT_COUNT(count, PASS);
-#undef PASS
-    }
-}
-
 // One pass of `count` chunks of the power-spectrum adjoint for the channel pair (a, b): G_a += t c_b
 // and, off the diagonal, G_b += t c_a, with t[l] of the pair in a radial row (as accumulate_pass).
 __attribute__((always_inline)) WIDE static inline void spectrum_adjoint_pass(
@@ -271,46 +224,6 @@ WIDE void swiftgap_soap_weighted_spline(
             _mm512_mask_storeu_pd(
                 weighted_slope + j, mask, _mm512_add_pd(_mm512_mul_pd(dwv, radial), _mm512_mul_pd(wv, slope)));
         }
-    }
-}
-
-WIDE void swiftgap_soap_contraction_orders(
-    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums) {
-    const __m512i reverse = _mm512_set_epi64(0, 1, 2, 3, 4, 5, 6, 7);
-    // Lanes k = 0 ... 7 of register r hold the order m = 8r + k + 1.
-    for (int64_t r = 0; 8 * r + 1 <= l_max; r++) {
-        const int64_t first = 8 * r + 1;
-        __m512d vc = _mm512_setzero_pd(), vs = vc, xc = vc, xs = vc, zc = vc, zs = vc;
-        for (int64_t l = first; l <= l_max; l++) {
-            const int64_t active = l - first + 1 < 8 ? l - first + 1 : 8;          // orders m ≤ l
-            const int64_t below = l - first < 8 ? l - first : 8;                   // orders m < l
-            const __mmask8 mask = (__mmask8)((1u << active) - 1);
-            const __mmask8 lower = (__mmask8)((1u << below) - 1);
-            const __mmask8 reversed = (__mmask8)(mask << (8 - active));
-            const int64_t row = l * (l + 1) / 2 + first, centre = l * l + l;
-            const __m512d qm = _mm512_maskz_loadu_pd(mask, q + row);
-            const __m512d dq = _mm512_maskz_mul_pd(
-                lower, _mm512_maskz_loadu_pd(lower, dz + row), _mm512_maskz_loadu_pd(lower, q + row + 1));
-            // h_{l,+m} runs up from centre + first; h_{l,−m} runs down from centre − first.
-            const __m512d cosine = _mm512_maskz_loadu_pd(mask, h + centre + first);
-            const __m512d cosine_s = _mm512_maskz_loadu_pd(mask, hs + centre + first);
-            const __m512d sine = _mm512_permutexvar_pd(reverse, _mm512_maskz_loadu_pd(reversed, h + centre - first - 7));
-            const __m512d sine_s = _mm512_permutexvar_pd(reverse, _mm512_maskz_loadu_pd(reversed, hs + centre - first - 7));
-            vc = _mm512_add_pd(vc, _mm512_mul_pd(qm, cosine_s));
-            vs = _mm512_add_pd(vs, _mm512_mul_pd(qm, sine_s));
-            xc = _mm512_add_pd(xc, _mm512_mul_pd(qm, cosine));
-            xs = _mm512_add_pd(xs, _mm512_mul_pd(qm, sine));
-            zc = _mm512_add_pd(zc, _mm512_mul_pd(dq, cosine));
-            zs = _mm512_add_pd(zs, _mm512_mul_pd(dq, sine));
-        }
-        // Whole-register stores (lanes past l_max hold zeros and land in the padding): the caller
-        // reads the sums back at once, and a masked store would not forward to those loads.
-        _mm512_storeu_pd(sums + first, vc);
-        _mm512_storeu_pd(sums + stride + first, vs);
-        _mm512_storeu_pd(sums + 2 * stride + first, xc);
-        _mm512_storeu_pd(sums + 3 * stride + first, xs);
-        _mm512_storeu_pd(sums + 4 * stride + first, zc);
-        _mm512_storeu_pd(sums + 5 * stride + first, zs);
     }
 }
 
@@ -434,7 +347,7 @@ WIDE void swiftgap_soap_pair_gradients(
         _mm512_storeu_pd(slope + 8 * j, _mm512_mask_i64gather_pd(zero, mask, radial_lanes_index, weighted_slope + j, 8));
     }
     // h_lm = sum_n G[n][lm] wR[n][l] and h'_lm, each sum over n from zero in order
-    // (swiftgap_soap_pair_weights per lane; G is the batch's channel block, the same for all lanes).
+    // (SOAPKernels.pairWeights per lane; G is the batch's channel block, the same for all lanes).
     for (int64_t l = 0; l <= l_max; l++) {
         for (int64_t i = l * l; i <= l * l + 2 * l; i++) {
             __m512d value = zero, value_slope = zero;
@@ -519,9 +432,6 @@ void swiftgap_soap_angular_parts(
     const double *diagonal, const double *off_diagonal, const double *recurrence_a, const double *recurrence_b,
     double *records) {}
 
-void swiftgap_soap_contraction_orders(
-    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums) {}
-
 void swiftgap_soap_pair_gradients(
     const double *records, const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t count,
     int64_t n_max, int64_t l_max, const double *dz, const double *vectors, const double *distances, const int64_t *pairs,
@@ -535,8 +445,5 @@ void swiftgap_soap_weighted_spline(
     const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,
     double *weighted_slope) {}
 
-void swiftgap_soap_pair_weights(
-    const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
-    int64_t l_count, double *h, double *hs) {}
 
 #endif

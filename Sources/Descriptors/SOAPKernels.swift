@@ -149,25 +149,11 @@ enum SOAPKernels {
     }
 
     /// h[lm] = Σ_n G[n][lm] wR[n][l] and hs[lm] = Σ_n G[n][lm] (wR)′[n][l] (the reverse-mode
-    /// weights of one pair, G = ∂E/∂c of its channel block): eight wide where the CPU allows, else
-    /// ``pairWeightsPortable``; the same bits either way.
+    /// weights of one pair, G = ∂E/∂c of its channel block), two m at a time; eight pairs at once
+    /// in the lanes of ``RealSphericalHarmonics/pairGradientsWide(records:adjoint:weightedRadial:weightedSlope:count:nMax:vectors:distances:pairs:slots:scratch:gradients:)``
+    /// where the CPU allows (the same bits).
     @inline(__always)
     static func pairWeights(
-        adjoint: UnsafePointer<Double>, weightedRadial: UnsafePointer<Double>, weightedSlope: UnsafePointer<Double>,
-        nMax: Int, lCount: Int, h: UnsafeMutablePointer<Double>, hs: UnsafeMutablePointer<Double>
-    ) {
-        if wide(lCount: lCount) {
-            swiftgap_soap_pair_weights(adjoint, weightedRadial, weightedSlope, Int64(nMax), Int64(lCount), h, hs)
-        } else {
-            pairWeightsPortable(
-                adjoint: adjoint, weightedRadial: weightedRadial, weightedSlope: weightedSlope, nMax: nMax, lCount: lCount,
-                h: h, hs: hs)
-        }
-    }
-
-    /// ``pairWeights`` in Swift, two m at a time.
-    @inline(__always)
-    static func pairWeightsPortable(
         adjoint block: UnsafePointer<Double>, weightedRadial wr: UnsafePointer<Double>, weightedSlope ws: UnsafePointer<Double>,
         nMax: Int, lCount lc: Int, h: UnsafeMutablePointer<Double>, hs: UnsafeMutablePointer<Double>
     ) {

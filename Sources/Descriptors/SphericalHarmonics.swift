@@ -80,13 +80,9 @@ struct RealSphericalHarmonics: Sendable {
     }
 
     /// The number of doubles `compute` and `contract` need in `scratch`: 2 (lMax + 1)(lMax + 2)/2 +
-    /// 2 (lMax + 2), and six rows of ``orderSumStride`` for the per-order sums of the wide contraction.
+    /// 2 (lMax + 2).
     @usableFromInline
-    var scratchCount: Int { (lMax + 1) * (lMax + 2) + 2 * (lMax + 2) + 6 * orderSumStride }
-
-    /// The stride of the wide contraction's six per-order sums: whole eight-lane registers.
-    @usableFromInline
-    var orderSumStride: Int { 8 * ((lMax + 7) / 8) + 1 }
+    var scratchCount: Int { (lMax + 1) * (lMax + 2) + 2 * (lMax + 2) }
 
     /// Computes Y_lm(r̂) into `values[l² + l + m]` and, if `gradients` is non-nil, ∂Y_lm/∂r_α
     /// (Å⁻¹) into `gradients[α · componentCount + l² + l + m]`. `vector` must be non-zero.
@@ -228,23 +224,6 @@ struct RealSphericalHarmonics: Sendable {
                 if l >= 1 { sz += h[centre] * (dz[row] * q[row &+ 1]) }
             }
             guard lMax >= 1 else { return }
-            if SOAPKernels.wide(lCount: lMax &+ 1) {
-                // The same chains, the orders m in the lanes of CSOAPKernels (the same bits).
-                let stride = orderSumStride
-                let offset: Int = (lMax &+ 1) &* (lMax &+ 2) &+ 2 &* (lMax &+ 2)
-                let sums = scratch + offset
-                swiftgap_soap_contraction_orders(q, dz.baseAddress!, h, hs, Int64(lMax), Int64(stride), sums)
-                for m in 1...lMax {
-                    let vc = sums[m], vs = sums[stride &+ m], xc = sums[2 &* stride &+ m]
-                    let xs = sums[3 &* stride &+ m], zc = sums[4 &* stride &+ m], zs = sums[5 &* stride &+ m]
-                    let dm = Double(m)
-                    value += vc * c[m] + vs * s[m]
-                    sx += dm * (xc * c[m &- 1] + xs * s[m &- 1])
-                    sy += dm * (xs * c[m &- 1] - xc * s[m &- 1])
-                    sz += zc * c[m] + zs * s[m]
-                }
-                return
-            }
             // m > 0, m-major: the sums over l for one m are six short independent chains, and the
             // chains of different m overlap (an l-major sum is four chains the length of the table).
             for m in 1...lMax {

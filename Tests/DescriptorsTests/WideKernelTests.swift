@@ -56,39 +56,6 @@ final class WideKernelTests: XCTestCase {
         }
     }
 
-    func testPairWeightsAreBitwiseThePortableLoop() throws {
-        try skipUnlessWide()
-        var random = SplitMix64(seed: 29)
-        for lCount in 1...Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT) {
-            for nMax in [1, 4, 6, 10] {
-                let lm = lCount * lCount, nl = nMax * lCount
-                let adjoint = table(nMax * lm, &random)
-                let radial = table(nl, &random), slope = table(nl, &random)
-                // A guard element past each output: the wide stores must stop at l_count².
-                var portable = [Double](repeating: 7, count: 2 * lm + 1), wide = portable
-                adjoint.withUnsafeBufferPointer { g in
-                radial.withUnsafeBufferPointer { w in
-                slope.withUnsafeBufferPointer { ws in
-                    portable.withUnsafeMutableBufferPointer { out in
-                        SOAPKernels.pairWeightsPortable(
-                            adjoint: g.baseAddress!, weightedRadial: w.baseAddress!, weightedSlope: ws.baseAddress!,
-                            nMax: nMax, lCount: lCount, h: out.baseAddress!, hs: out.baseAddress! + lm)
-                    }
-                    wide.withUnsafeMutableBufferPointer { out in
-                        swiftgap_soap_pair_weights(
-                            g.baseAddress!, w.baseAddress!, ws.baseAddress!, Int64(nMax), Int64(lCount), out.baseAddress!,
-                            out.baseAddress! + lm)
-                    }
-                }
-                }
-                }
-                XCTAssertEqual(
-                    wide.map(\.bitPattern), portable.map(\.bitPattern), "n_max \(nMax), l_max + 1 = \(lCount)")
-                XCTAssertEqual(wide[2 * lm], 7, "wrote past hs")
-            }
-        }
-    }
-
     func testPowerSpectrumAdjointIsBitwiseThePortableLoop() throws {
         try skipUnlessWide()
         var random = SplitMix64(seed: 37)
@@ -189,32 +156,6 @@ final class WideKernelTests: XCTestCase {
         }
     }
 
-    func testHarmonicContractionIsBitwiseTheScalarLoop() throws {
-        try skipUnlessWide()
-        let saved = SOAPKernels.wideKernels
-        defer { SOAPKernels.wideKernels = saved }
-        var random = SplitMix64(seed: 61)
-        for lMax in 0..<Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT) {
-            let harmonics = RealSphericalHarmonics(lMax: lMax)
-            let lm = (lMax + 1) * (lMax + 1)
-            var scratch = [Double](repeating: 0, count: harmonics.scratchCount)
-            for _ in 0..<5 {
-                let h = table(lm, &random), hs = table(lm, &random)
-                let vector = SIMD3(random.unitInterval() - 0.5, random.unitInterval() - 0.5, random.unitInterval() - 0.5) * 4
-                let distance = (vector * vector).sum().squareRoot()
-                var results: [(Double, SIMD3<Double>)] = []
-                for wide in [true, false] {
-                    SOAPKernels.wideKernels = wide
-                    results.append(harmonics.contract(vector, distance: distance, weights: h, valueWeights: hs, scratch: &scratch))
-                }
-                for other in results.dropFirst() {
-                    XCTAssertEqual(other.0.bitPattern, results[0].0.bitPattern, "l_max \(lMax)")
-                    for k in 0..<3 { XCTAssertEqual(other.1[k].bitPattern, results[0].1[k].bitPattern, "l_max \(lMax)") }
-                }
-            }
-        }
-    }
-
     /// The reverse-mode pair gradients of up to eight pairs in the lanes (angular parts in blocks,
     /// then pair weights and contraction) against the scalar path pair by pair (pair weights,
     /// contraction, then (Σ h′ Y / r) r⃗ + Σ h ∇Y as the block state forms it): the same bits, for
@@ -246,7 +187,7 @@ final class WideKernelTests: XCTestCase {
                     radial.withUnsafeBufferPointer { w in
                     slope.withUnsafeBufferPointer { ws in
                     h.withUnsafeMutableBufferPointer { hb in
-                        SOAPKernels.pairWeightsPortable(
+                        SOAPKernels.pairWeights(
                             adjoint: adjoint, weightedRadial: w.baseAddress! + k * nl, weightedSlope: ws.baseAddress! + k * nl,
                             nMax: nMax, lCount: lMax + 1, h: hb.baseAddress!, hs: hb.baseAddress! + lm)
                     }

@@ -22,13 +22,6 @@ void swiftgap_soap_accumulate_row(
     double *coefficients, const double *weighted_radial, const double *harmonics, const int64_t *slots,
     int64_t slot_count, int64_t n_max, int64_t l_count);
 
-/// h[lm] = Σ_n G[n][lm] wR[n][l] and hs[lm] = Σ_n G[n][lm] (wR)′[n][l], each sum over n from zero
-/// in order; G at `adjoint` ([n][lm]), wR and (wR)′ as [n][l]. l_count at most
-/// SWIFTGAP_SOAP_WIDE_MAX_L_COUNT.
-void swiftgap_soap_pair_weights(
-    const double *adjoint, const double *weighted_radial, const double *weighted_slope, int64_t n_max,
-    int64_t l_count, double *h, double *hs);
-
 /// The adjoint of the full power spectrum: for channels a = 0 ... channel_count − 1 and b = 0 ... a
 /// in that order, with u the next l_count values of spectrum_adjoint and
 /// t_l = (2 if a = b else √2) · inverse_root_degeneracy[l] · u_l:
@@ -46,19 +39,6 @@ void swiftgap_soap_power_spectrum_adjoint(
 void swiftgap_soap_weighted_spline(
     const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,
     double *weighted_slope);
-
-/// The per-order sums of the reverse-mode harmonic contraction (RealSphericalHarmonics.contract),
-/// for m = 1 ... l_max, each over l = m ... l_max in increasing l:
-///   sums[0][m] = Σ_l Q_lm hs_{l,+m},  sums[1][m] = Σ_l Q_lm hs_{l,−m},
-///   sums[2][m] = Σ_l Q_lm h_{l,+m},   sums[3][m] = Σ_l Q_lm h_{l,−m},
-///   sums[4][m] = Σ_l D_lm h_{l,+m},   sums[5][m] = Σ_l D_lm h_{l,−m},
-/// with Q_lm = q[l(l+1)/2 + m], D_lm = dz[l(l+1)/2 + m] q[l(l+1)/2 + m + 1] (0 for m = l), h and
-/// hs indexed l² + l ± m, and sums[k][m] at sums + k stride + m, where stride ≥ 8 ⌈l_max/8⌉ + 1
-/// (whole registers are stored: entries past l_max are written with zeros). l_max at most
-/// SWIFTGAP_SOAP_WIDE_MAX_L_COUNT − 1. The orders run in the lanes; each lane's sum is the scalar
-/// chain, so the result is bitwise the scalar loop's.
-void swiftgap_soap_contraction_orders(
-    const double *q, const double *dz, const double *h, const double *hs, int64_t l_max, int64_t stride, double *sums);
 
 /// The real spherical harmonics Y_lm of `count` pairs at once, eight pairs to the lanes, with the
 /// operations of RealSphericalHarmonics.compute (values only) in its order: pair k's direction is
@@ -84,7 +64,7 @@ void swiftgap_soap_angular_parts(
     double *records);
 
 /// The reverse-mode gradients dE/dr of `count` (1 to 8) pairs of one channel at once, the pairs in
-/// the lanes: per lane the operations of swiftgap_soap_pair_weights (h and h′ from the channel's
+/// the lanes: per lane the operations of SOAPKernels.pairWeights (h and h′ from the channel's
 /// coefficient adjoint G at `adjoint`, [n][lm], and the pair's wR and (wR)′ at weighted_radial
 /// + k n_max (l_max + 1) and weighted_slope + the same), then of RealSphericalHarmonics.contract
 /// and the pair gradient (value / r) r⃗ + b, in their order. `records` is one block of
