@@ -71,6 +71,11 @@ __attribute__((always_inline)) WIDE static inline __m512d radial_lanes(radial_ro
     return two_registers ? _mm512_permutex2var_pd(row.low, index, row.high) : _mm512_permutexvar_pd(index, row.low);
 }
 
+// Lane k's offset k · stride, for eight pairs' (or channels') values in rows of `stride`.
+__attribute__((always_inline)) WIDE static inline __m512i lane_offsets(int64_t stride) {
+    return _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi64(stride));
+}
+
 // Chunk j of eight lm values at p; the last chunk of a pass masked.
 __attribute__((always_inline)) WIDE static inline __m512d load_chunk(const double *p, int j, int count, __mmask8 last_mask) {
     return j == count - 1 ? _mm512_maskz_loadu_pd(last_mask, p + 8 * j) : _mm512_loadu_pd(p + 8 * j);
@@ -196,6 +201,40 @@ WIDE void swiftgap_soap_power_spectrum_adjoint(
     }
 }
 
+WIDE void swiftgap_soap_power_spectrum(
+    const double *coefficients, int64_t channel_count, int64_t l_count, const double *inverse_root_degeneracy,
+    double *values) {
+    const int64_t lm = l_count * l_count, width = 8 * ((channel_count + 7) / 8);
+    // The coefficients transposed, [lm][channel] (zeros past the last channel), so that eight
+    // channels b sit in the lanes.
+    double transposed[SWIFTGAP_SOAP_WIDE_MAX_L_COUNT * SWIFTGAP_SOAP_WIDE_MAX_L_COUNT * SWIFTGAP_SOAP_WIDE_MAX_SPECTRUM_CHANNELS];
+    for (int64_t k = 0; k < lm; k++) {
+        for (int64_t b = 0; b < width; b++) transposed[k * width + b] = b < channel_count ? coefficients[b * lm + k] : 0.0;
+    }
+    const double root2 = sqrt(2.0);
+    const __m512i out_lanes = lane_offsets(l_count);
+    for (int64_t a = 0; a < channel_count; a++) {
+        const double *ca = coefficients + a * lm;
+        const int64_t pair_base = a * (a + 1) / 2;  // the pair (a, 0)
+        for (int64_t b0 = 0; b0 <= a; b0 += 8) {
+            const int64_t active = a - b0 + 1 < 8 ? a - b0 + 1 : 8;
+            const __mmask8 mask = (__mmask8)((1u << active) - 1);
+            // 1 for the diagonal pair (a, a), √2 for the others.
+            const __mmask8 diagonal = a - b0 < 8 ? (__mmask8)(1u << (a - b0)) : 0;
+            const __m512d scale = _mm512_mask_blend_pd(diagonal, _mm512_set1_pd(root2), _mm512_set1_pd(1.0));
+            double *out = values + (pair_base + b0) * l_count;
+            for (int64_t l = 0; l < l_count; l++) {
+                __m512d sum = _mm512_setzero_pd();
+                for (int64_t k = l * l; k <= l * l + 2 * l; k++) {
+                    sum = _mm512_add_pd(sum, _mm512_mul_pd(_mm512_set1_pd(ca[k]), _mm512_loadu_pd(transposed + k * width + b0)));
+                }
+                const __m512d value = _mm512_mul_pd(_mm512_mul_pd(scale, _mm512_set1_pd(inverse_root_degeneracy[l])), sum);
+                _mm512_mask_i64scatter_pd(out + l, mask, out_lanes, value, 8);
+            }
+        }
+    }
+}
+
 WIDE void swiftgap_soap_weighted_spline(
     const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,
     double *weighted_slope) {
@@ -277,11 +316,6 @@ __attribute__((always_inline)) WIDE static inline void angular_parts(
         batch->cosines[m] = _mm512_sub_pd(_mm512_mul_pd(batch->cosines[m - 1], x), _mm512_mul_pd(batch->sines[m - 1], y));
         batch->sines[m] = _mm512_add_pd(_mm512_mul_pd(batch->cosines[m - 1], y), _mm512_mul_pd(batch->sines[m - 1], x));
     }
-}
-
-// Lane k's offset k · stride, for scattering eight pairs' values to their rows.
-__attribute__((always_inline)) WIDE static inline __m512i lane_offsets(int64_t stride) {
-    return _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi64(stride));
 }
 
 WIDE void swiftgap_soap_harmonics(
@@ -440,6 +474,10 @@ void swiftgap_soap_pair_gradients(
 void swiftgap_soap_power_spectrum_adjoint(
     const double *coefficients, const double *spectrum_adjoint, const double *inverse_root_degeneracy,
     int64_t channel_count, int64_t l_count, double *adjoint) {}
+
+void swiftgap_soap_power_spectrum(
+    const double *coefficients, int64_t channel_count, int64_t l_count, const double *inverse_root_degeneracy,
+    double *values) {}
 
 void swiftgap_soap_weighted_spline(
     const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,

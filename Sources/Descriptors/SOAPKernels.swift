@@ -298,8 +298,24 @@ enum SOAPKernels {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD2<Double>.self)
     }
 
-    /// v[(A(A+1)/2 + B) L1 + l] = (√2 if A ≠ B) k_l Σ_m c[A][lm] c[B][lm].
+    /// v[(A(A+1)/2 + B) L1 + l] = (√2 if A ≠ B) k_l Σ_m c[A][lm] c[B][lm]: eight channels B at a
+    /// time where the CPU allows (up to 16 channels), else ``powerSpectrumPortable``; the same bits.
+    @inline(__always)
     static func powerSpectrum(
+        coefficients: UnsafePointer<Double>, channelCount: Int, lCount: Int, inverseRootDegeneracy: UnsafePointer<Double>,
+        into output: UnsafeMutablePointer<Double>
+    ) {
+        if wide(lCount: lCount) && channelCount <= Int(SWIFTGAP_SOAP_WIDE_MAX_SPECTRUM_CHANNELS) {
+            swiftgap_soap_power_spectrum(coefficients, Int64(channelCount), Int64(lCount), inverseRootDegeneracy, output)
+        } else {
+            powerSpectrumPortable(
+                coefficients: coefficients, channelCount: channelCount, lCount: lCount,
+                inverseRootDegeneracy: inverseRootDegeneracy, into: output)
+        }
+    }
+
+    /// ``powerSpectrum(coefficients:channelCount:lCount:inverseRootDegeneracy:into:)`` in Swift.
+    static func powerSpectrumPortable(
         coefficients: UnsafePointer<Double>, channelCount: Int, lCount: Int, inverseRootDegeneracy: UnsafePointer<Double>,
         into output: UnsafeMutablePointer<Double>
     ) {

@@ -56,6 +56,26 @@ final class WideKernelTests: XCTestCase {
         }
     }
 
+    func testPowerSpectrumIsBitwiseThePortableLoop() throws {
+        try skipUnlessWide()
+        var random = SplitMix64(seed: 43)
+        for lCount in 1...Int(SWIFTGAP_SOAP_WIDE_MAX_L_COUNT) {
+            for channelCount in [1, 3, 6, 8, 9, 12, Int(SWIFTGAP_SOAP_WIDE_MAX_SPECTRUM_CHANNELS)] {
+                let coefficients = table(channelCount * lCount * lCount, &random)
+                let k = (0..<lCount).map { 1 / Double(2 * $0 + 1).squareRoot() }
+                let count = channelCount * (channelCount + 1) / 2 * lCount
+                // A guard element past the last value.
+                var portable = [Double](repeating: 7, count: count + 1), wide = portable
+                SOAPKernels.powerSpectrumPortable(
+                    coefficients: coefficients, channelCount: channelCount, lCount: lCount, inverseRootDegeneracy: k,
+                    into: &portable)
+                swiftgap_soap_power_spectrum(coefficients, Int64(channelCount), Int64(lCount), k, &wide)
+                XCTAssertEqual(
+                    wide.map(\.bitPattern), portable.map(\.bitPattern), "\(channelCount) channels, l_max + 1 = \(lCount)")
+            }
+        }
+    }
+
     func testPowerSpectrumAdjointIsBitwiseThePortableLoop() throws {
         try skipUnlessWide()
         var random = SplitMix64(seed: 37)

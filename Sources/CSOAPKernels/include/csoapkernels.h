@@ -22,6 +22,17 @@ void swiftgap_soap_accumulate_row(
     double *coefficients, const double *weighted_radial, const double *harmonics, const int64_t *slots,
     int64_t slot_count, int64_t n_max, int64_t l_count);
 
+/// The most channels swiftgap_soap_power_spectrum takes (its transposed coefficients stay on the stack).
+#define SWIFTGAP_SOAP_WIDE_MAX_SPECTRUM_CHANNELS 16
+
+/// The full power spectrum v[(a(a+1)/2 + b) l_count + l] = ((1 if a = b else √2) ·
+/// inverse_root_degeneracy[l]) · Σ_m c[a][lm] c[b][lm] for b ≤ a, each sum over m from zero in
+/// order (SOAPKernels.powerSpectrum's operations), eight channels b in the lanes. channel_count
+/// at most SWIFTGAP_SOAP_WIDE_MAX_SPECTRUM_CHANNELS, l_count at most SWIFTGAP_SOAP_WIDE_MAX_L_COUNT.
+void swiftgap_soap_power_spectrum(
+    const double *coefficients, int64_t channel_count, int64_t l_count, const double *inverse_root_degeneracy,
+    double *values);
+
 /// The adjoint of the full power spectrum: for channels a = 0 ... channel_count − 1 and b = 0 ... a
 /// in that order, with u the next l_count values of spectrum_adjoint and
 /// t_l = (2 if a = b else √2) · inverse_root_degeneracy[l] · u_l:
