@@ -268,6 +268,25 @@ WIDE void swiftgap_soap_weighted_spline(
 
 enum { max_l = SWIFTGAP_SOAP_WIDE_MAX_L_COUNT - 1, max_triangle = (max_l + 1) * (max_l + 2) / 2 };
 
+// The vectors (x, y, z) and distances of up to eight pairs (pair indices in the masked lanes);
+// inactive lanes read pair 0 (any valid pair) and are never stored.
+typedef struct {
+    __m512d x, y, z, r;
+} pair_geometry;
+
+__attribute__((always_inline)) WIDE static inline pair_geometry gather_pair_geometry(
+    __mmask8 mask, const int64_t *pairs, const double *vectors, const double *distances) {
+    const __m512i p = _mm512_maskz_loadu_epi64(mask, pairs);
+    const __m512i index = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), _mm512_slli_epi64(p, 2));
+    const __m512i index_r = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), p);
+    pair_geometry g;
+    g.x = _mm512_i64gather_pd(index, vectors, 8);
+    g.y = _mm512_i64gather_pd(index, vectors + 1, 8);
+    g.z = _mm512_i64gather_pd(index, vectors + 2, 8);
+    g.r = _mm512_i64gather_pd(index_r, distances, 8);
+    return g;
+}
+
 // The angular parts of eight pairs (RealSphericalHarmonics.angularParts, operation for operation):
 // x, y, z, 1/r, the normalised Legendre functions q (triangle, l(l+1)/2 + m) and (x + iy)^m.
 typedef struct {
@@ -283,16 +302,9 @@ __attribute__((always_inline)) WIDE static inline void angular_parts(
     const int64_t active = count - first < 8 ? count - first : 8;
     const __mmask8 mask = (__mmask8)((1u << active) - 1);
     batch->mask = mask;
-    const __m512i p = _mm512_maskz_loadu_epi64(mask, pairs + first);
-    // Inactive lanes read pair 0's direction (any valid pair) and are never stored.
-    const __m512i index = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), _mm512_slli_epi64(p, 2));
-    const __m512i index_r = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), p);
-    const __m512d vx = _mm512_i64gather_pd(index, vectors, 8);
-    const __m512d vy = _mm512_i64gather_pd(index, vectors + 1, 8);
-    const __m512d vz = _mm512_i64gather_pd(index, vectors + 2, 8);
-    const __m512d r = _mm512_i64gather_pd(index_r, distances, 8);
-    const __m512d inverse = _mm512_div_pd(_mm512_set1_pd(1.0), r);
-    const __m512d x = _mm512_mul_pd(vx, inverse), y = _mm512_mul_pd(vy, inverse), z = _mm512_mul_pd(vz, inverse);
+    const pair_geometry g = gather_pair_geometry(mask, pairs + first, vectors, distances);
+    const __m512d inverse = _mm512_div_pd(_mm512_set1_pd(1.0), g.r);
+    const __m512d x = _mm512_mul_pd(g.x, inverse), y = _mm512_mul_pd(g.y, inverse), z = _mm512_mul_pd(g.z, inverse);
     batch->x = x;
     batch->y = y;
     batch->z = z;
@@ -433,18 +445,12 @@ WIDE void swiftgap_soap_pair_gradients(
     const __m512d by = _mm512_mul_pd(_mm512_sub_pd(sy, _mm512_mul_pd(y, radial_sum)), inverse);
     const __m512d bz = _mm512_mul_pd(_mm512_sub_pd(sz, _mm512_mul_pd(z, radial_sum)), inverse);
     // dE/dr = (value / r) r_vector + b, as the scalar pair gradient.
-    const __m512i p = _mm512_maskz_loadu_epi64(mask, pairs);
-    const __m512i index = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), _mm512_slli_epi64(p, 2));
-    const __m512i index_r = _mm512_mask_blend_epi64(mask, _mm512_setzero_si512(), p);
-    const __m512d vx = _mm512_i64gather_pd(index, vectors, 8);
-    const __m512d vy = _mm512_i64gather_pd(index, vectors + 1, 8);
-    const __m512d vz = _mm512_i64gather_pd(index, vectors + 2, 8);
-    const __m512d r = _mm512_i64gather_pd(index_r, distances, 8);
-    const __m512d t = _mm512_div_pd(value, r);
+    const pair_geometry g = gather_pair_geometry(mask, pairs, vectors, distances);
+    const __m512d t = _mm512_div_pd(value, g.r);
     const __m512i out = _mm512_mullo_epi64(_mm512_maskz_loadu_epi64(mask, slots), _mm512_set1_epi64(3));
-    _mm512_mask_i64scatter_pd(gradients, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vx), bx), 8);
-    _mm512_mask_i64scatter_pd(gradients + 1, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vy), by), 8);
-    _mm512_mask_i64scatter_pd(gradients + 2, mask, out, _mm512_add_pd(_mm512_mul_pd(t, vz), bz), 8);
+    _mm512_mask_i64scatter_pd(gradients, mask, out, _mm512_add_pd(_mm512_mul_pd(t, g.x), bx), 8);
+    _mm512_mask_i64scatter_pd(gradients + 1, mask, out, _mm512_add_pd(_mm512_mul_pd(t, g.y), by), 8);
+    _mm512_mask_i64scatter_pd(gradients + 2, mask, out, _mm512_add_pd(_mm512_mul_pd(t, g.z), bz), 8);
 }
 
 #else
