@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Writes the Ni config variants tried on 2026-12-04 (second pass; BENCHMARKS.md, "Nickel forces").
+
+Each variant is configs/zuo2020/Ni.json (as shipped before this pass) with some settings
+changed, written as OUT_DIR/NAME.json with `train_files` and `output` replaced (absolute paths),
+so the same variant can be fitted on one fold's training file (screening) or on the whole
+training split (`gap-cv`).
+
+Usage: variants.py BASE_CONFIG TRAIN_FILE OUT_DIR [NAME...]   (no names: all variants)
+"""
+import json
+import os
+import sys
+
+SOAP, PAIR, BISPECTRUM = 0, 1, 2
+
+# name -> list of (path, value); a path is a tuple of keys and indices into the config.
+VARIANTS = {
+    "base": [],
+    "sp2000": [((("descriptors", SOAP, "n_sparse")), 2000)],
+    "sp3000": [((("descriptors", SOAP, "n_sparse")), 3000)],
+    "fs02": [(("default_sigma", "forces"), 0.02)],
+    "n8l8": [(("descriptors", SOAP, "n_max"), 8), (("descriptors", SOAP, "l_max"), 8)],
+    "as035": [(("descriptors", SOAP, "atom_sigma"), 0.35)],
+    "as03": [(("descriptors", SOAP, "atom_sigma"), 0.3)],
+    "cut55": [(("descriptors", SOAP, "cutoff"), 5.5)],
+    "cut6": [(("descriptors", SOAP, "cutoff"), 6.0)],
+    "z2": [(("descriptors", SOAP, "zeta"), 2)],
+    "z6": [(("descriptors", SOAP, "zeta"), 6)],
+    "bi2000": [(("descriptors", BISPECTRUM, "n_sparse"), 2000)],
+    # A sharper 2-body term: the out-of-fold force error is largest on atoms with a neighbour
+    # closer than 2.2 Å (the repulsive wall, sampled only in the MD snapshots).
+    "pair_sharp": [(("descriptors", PAIR, "theta_uniform"), 0.5), (("descriptors", PAIR, "n_sparse"), 40)],
+    "fps": [(("descriptors", SOAP, "sparse_method"), "fps")],
+}
+
+# Terms appended to the descriptor list (after the base's three).
+EXTRA_TERMS = {
+    # A short-ranged SOAP term (first neighbour shell only) with a sharper density.
+    "short_soap": {
+        "type": "soap", "cutoff": 3.2, "cutoff_transition_width": 0.6, "atom_sigma": 0.3,
+        "n_max": 6, "l_max": 6, "radial_basis": "optimal", "n_max_primitive": 20, "basis_sample": 10000,
+        "central_weight": 1.0, "normalise": True, "zeta": 4, "delta": 0.3, "n_sparse": 1000,
+        "sparse_method": "cur",
+    },
+}
+
+
+def strip_comments(text):
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
+
+
+def apply(config, changes):
+    for path, value in changes:
+        node = config
+        for step in path[:-1]:
+            node = node[step]
+        if isinstance(node, dict) and path[-1] not in node:
+            raise SystemExit(f"no {path} in the base config")
+        node[path[-1]] = value
+    return config
+
+
+def main():
+    base_path, train_file, out_dir = sys.argv[1:4]
+    names = sys.argv[4:] or list(VARIANTS)
+    with open(base_path) as f:
+        base_text = strip_comments(f.read())
+    os.makedirs(out_dir, exist_ok=True)
+    for name in names:
+        # A name may combine variants with "+", e.g. sp2000+fs02.
+        config = json.loads(base_text)
+        for part in name.split("+"):
+            if part in EXTRA_TERMS:
+                config["descriptors"].append(dict(EXTRA_TERMS[part]))
+            else:
+                apply(config, VARIANTS[part])
+        config["train_files"] = [os.path.abspath(train_file)]
+        config["output"] = os.path.abspath(os.path.join(out_dir, name + ".gapjson"))
+        config["description"] = f"Ni variant {name} of {os.path.basename(base_path)} (Benchmarks/ni_forces/variants.py)"
+        with open(os.path.join(out_dir, name + ".json"), "w") as f:
+            json.dump(config, f, indent=2, sort_keys=True)
+            f.write("\n")
+        print(os.path.join(out_dir, name + ".json"))
+
+
+if __name__ == "__main__":
+    main()
