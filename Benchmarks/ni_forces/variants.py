@@ -31,6 +31,7 @@ VARIANTS = {
     # A sharper 2-body term: the out-of-fold force error is largest on atoms with a neighbour
     # closer than 2.2 Å (the repulsive wall, sampled only in the MD snapshots).
     "pair_sharp": [(("descriptors", PAIR, "theta_uniform"), 0.5), (("descriptors", PAIR, "n_sparse"), 40)],
+    "pair_sharper": [(("descriptors", PAIR, "theta_uniform"), 0.3), (("descriptors", PAIR, "n_sparse"), 60)],
     "fps": [(("descriptors", SOAP, "sparse_method"), "fps")],
 }
 
