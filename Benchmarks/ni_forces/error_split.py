@@ -15,20 +15,9 @@ import sys
 
 import numpy as np
 
+from xyz_blocks import frame_blocks
+
 GROUPS = ((1.0, "mean|F|>1"), (0.3, "0.3-1"), (0.0, "mean|F|<0.3"))  # eV/Å, mean |F_ref| of a frame
-
-
-def frames(path):
-    with open(path) as f:
-        lines = f.readlines()
-    i = 0
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        n = int(lines[i])
-        yield lines[i + 1], lines[i + 2:i + 2 + n]
-        i += n + 2
 
 
 def columns(header):
@@ -44,7 +33,8 @@ def columns(header):
 def summarise(path):
     groups = {"all": ([], [])}
     groups.update({name: ([], []) for _, name in GROUPS})
-    for header, atoms in frames(path):
+    for block in frame_blocks(path):
+        header, atoms = block[1], block[2:]
         col = columns(header)
         table = np.array([line.split()[1:] for line in atoms], dtype=float)
         f_pred = table[:, col["forces"] - 1:col["forces"] + 2]

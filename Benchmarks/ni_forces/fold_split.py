@@ -13,32 +13,20 @@ Usage: fold_split.py DATA.xyz PREDICTIONS.xyz FOLD OUT_TRAIN.xyz OUT_TEST.xyz
 import re
 import sys
 
-
-def frames(path):
-    """The file's frames as lists of lines (count line, comment line, atom lines)."""
-    with open(path) as f:
-        lines = f.readlines()
-    i = 0
-    while i < len(lines):
-        if not lines[i].strip():
-            i += 1
-            continue
-        n = int(lines[i])
-        yield lines[i:i + n + 2]
-        i += n + 2
+from xyz_blocks import frame_blocks
 
 
 def main():
     data, predictions, fold, out_train, out_test = sys.argv[1:6]
     fold = int(fold)
     fold_of_frame = {}
-    for block in frames(predictions):
+    for block in frame_blocks(predictions):
         header = block[1]
         frame = int(re.search(r"\bcv_frame=(\d+)", header).group(1))
         fold_of_frame[frame] = int(re.search(r"\bcv_fold=(\d+)", header).group(1))
     counts = [0, 0]
     with open(out_train, "w") as train, open(out_test, "w") as test:
-        for index, block in enumerate(frames(data)):
+        for index, block in enumerate(frame_blocks(data)):
             if index not in fold_of_frame:
                 raise SystemExit(f"frame {index} has no cv_fold in {predictions}")
             held_out = fold_of_frame[index] == fold
