@@ -87,6 +87,15 @@ extension TrainingConfig {
                 ]
                 if let pair = d.speciesPair { p += [("Z1", W.number(pair.z1)), ("Z2", W.number(pair.z2))] }
                 return W.object(p + sparse(t.sparse))
+            case .angle3b(let t):
+                let d = t.descriptor
+                var p: [(String, JSONValue.Kind)] = [
+                    ("type", .string("angle_3b")), ("cutoff", W.number(d.cutoffRadius)),
+                    ("cutoff_transition_width", W.number(d.cutoffTransitionWidth)),
+                    ("theta_uniform", W.number(t.theta)), ("delta", W.number(t.delta)),
+                ]
+                if let z = d.species { p += [("Z_center", W.number(z.centre)), ("Z1", W.number(z.z1)), ("Z2", W.number(z.z2))] }
+                return W.object(p + sparse(t.sparse))
             }
         })))
         pairs.append(("default_sigma", sigma(defaultSigma)))

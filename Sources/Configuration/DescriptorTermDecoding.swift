@@ -7,9 +7,10 @@ import Support
 extension DecodingContext {
     static let soapTermKeys = SOAPTermConfig.keys.map(\.name)
     static let distanceTermKeys = ["type"] + Distance2BDescriptorConfig.keys + ["theta_uniform", "delta", "n_sparse", "sparse_method", "sparse_file"]
+    static let angleTermKeys = ["type"] + Angle3BDescriptorConfig.keys + ["theta_uniform", "delta", "n_sparse", "sparse_method"]
 
     func descriptorTerm(_ v: JSONValue, path: JSONPath) throws -> DescriptorTermConfig {
-        let types = DensityCorrelation.typeNames + ["distance_2b"]
+        let types = DensityCorrelation.typeNames + ["distance_2b", "angle_3b"]
         let list = types.map { "\"\($0)\"" }.joined(separator: ", ")
         guard case .object(let object) = v.kind else {
             throw error(path, v, "expected a descriptor term (an object with \"type\": one of \(list)), found \(v.kindDescription)")
@@ -25,6 +26,9 @@ extension DecodingContext {
         case "distance_2b":
             let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.distanceTermKeys, what: "a distance_2b term")
             return .distance2b(try distanceTerm(reader))
+        case "angle_3b":
+            let reader = try ObjectReader(v, path: path, context: self, known: DecodingContext.angleTermKeys, what: "an angle_3b term")
+            return .angle3b(try angleTerm(reader))
         default:
             var message = "unknown descriptor type \"\(type)\" (supported: \(list))"
             if let hint = closestMatch(to: type, among: types) { message += "; did you mean `\(hint)`?" }
@@ -328,6 +332,27 @@ extension DecodingContext {
         let sparse = try sparsePoints(r, allowed: [.uniform, .random, .indexFile, .fps, .cur, .curIterative], defaultMethod: .uniform)
         return Distance2BTermConfig(
             descriptor: Distance2BDescriptorConfig(cutoffRadius: cutoff, cutoffTransitionWidth: width, speciesPair: pair),
+            theta: theta, delta: delta, sparse: sparse)
+    }
+
+    func angleTerm(_ r: ObjectReader) throws -> Angle3BTermConfig {
+        let cutoff = try positive(r.double("cutoff", "the cutoff radius of r_ij and r_ik in Å"), r, "cutoff", unit: " Å")
+        let width = try transitionWidth(r, cutoff: cutoff, default: Distance2BDescriptorConfig.defaultTransitionWidth)
+        let keys = ["Z_center", "Z1", "Z2"]
+        let given = keys.filter { r.has($0) }
+        var species: SpeciesTriplet?
+        if given.count == 3 {
+            let z = try keys.map { try atomicNumber(r.object[$0]!, path: r.fieldPath($0)) }
+            species = SpeciesTriplet(centre: z[0], min(z[1], z[2]), max(z[1], z[2]))
+        } else if let first = given.first {
+            let missing = keys.filter { !given.contains($0) }.joined(separator: ", ")
+            throw error(r.fieldPath(first), r.object[first]!, "\(given.joined(separator: ", ")) given without \(missing): give Z_center, Z1 and Z2 together, or none for every species combination in the data")
+        }
+        let theta = try positive(r.double("theta_uniform", "the kernel length scale θ of every feature (Å, and Å² for (r_ij − r_ik)²)"), r, "theta_uniform")
+        let delta = try positive(r.double("delta", "the kernel energy scale δ in eV"), r, "delta", unit: " eV")
+        let sparse = try sparsePoints(r, allowed: [.uniform, .random, .cur, .curIterative, .fps], defaultMethod: .uniform)
+        return Angle3BTermConfig(
+            descriptor: Angle3BDescriptorConfig(cutoffRadius: cutoff, cutoffTransitionWidth: width, species: species),
             theta: theta, delta: delta, sparse: sparse)
     }
 }

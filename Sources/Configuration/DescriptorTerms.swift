@@ -16,8 +16,9 @@ public enum SparseMethod: String, Hashable, Sendable, CaseIterable {
     case fps
     /// Seeded uniform sampling of environments without replacement (`"random"`).
     case random
-    /// For 1-D descriptors: points evenly spaced between the smallest and largest value
-    /// (`"uniform"`). The default for `distance_2b`.
+    /// For `distance_2b`: points evenly spaced between the smallest and largest distance; for
+    /// `angle_3b`: gap_fit's binned choice of data triplets, one per occupied cell of a grid over
+    /// the feature ranges (`"uniform"`). The default for both.
     case uniform
     /// Environment indices read from `sparse_file` (`"index_file"`).
     case indexFile = "index_file"
@@ -358,6 +359,67 @@ public struct Distance2BTermConfig: Hashable, Sendable {
     }
 }
 
+/// The 3-body descriptor part of an `angle_3b` term.
+///
+/// Keys follow gap_fit's `angle_3b`: `cutoff` (Å), `cutoff_transition_width` (Å, default 0.5),
+/// `Z_center`, `Z1`, `Z2` (all three or none; none: one term per centre species and unordered
+/// pair of neighbour species in the training data, as gap_fit's `add_species`).
+public struct Angle3BDescriptorConfig: Hashable, Sendable {
+    /// Cutoff radius in Å for r_ij and r_ik (`cutoff`, required, > 0).
+    public var cutoffRadius: Double
+    /// Width of the smooth cutoff region in Å (`cutoff_transition_width`, default 0.5, 0 ... cutoff).
+    public var cutoffTransitionWidth: Double
+    /// The species (`Z_center`, `Z1`, `Z2`, with Z1 ≤ Z2); nil means every combination in the data.
+    public var species: SpeciesTriplet?
+
+    /// Creates an angle_3b descriptor configuration.
+    public init(cutoffRadius: Double, cutoffTransitionWidth: Double = Distance2BDescriptorConfig.defaultTransitionWidth, species: SpeciesTriplet? = nil) {
+        self.cutoffRadius = cutoffRadius
+        self.cutoffTransitionWidth = cutoffTransitionWidth
+        self.species = species
+    }
+
+    /// The species triplets this term covers given the species in the data: the configured one,
+    /// or, as gap_fit's `add_species`, every centre species with every unordered pair (including
+    /// like pairs) of neighbour species, centre-major.
+    package func speciesTriplets(speciesPresent: [Int]) -> [SpeciesTriplet] {
+        if let species { return [species] }
+        let present = Array(Set(speciesPresent)).sorted()
+        var result: [SpeciesTriplet] = []
+        for centre in present {
+            for (i, a) in present.enumerated() {
+                for b in present[i...] { result.append(SpeciesTriplet(centre: centre, a, b)) }
+            }
+        }
+        return result
+    }
+
+    static let keys = ["cutoff", "cutoff_transition_width", "Z_center", "Z1", "Z2"]
+}
+
+/// An `angle_3b` term: QUIP's 3-body descriptor with the ARD squared-exponential kernel
+/// δ² exp(−½ Σ_d (x_d − x'_d)²/θ²), the same θ for each of the three features (gap_fit's
+/// `theta_uniform`).
+public struct Angle3BTermConfig: Hashable, Sendable {
+    /// The descriptor.
+    public var descriptor: Angle3BDescriptorConfig
+    /// Length scale θ of every feature (`theta_uniform`, required, > 0; Å for r_ij + r_ik and
+    /// r_jk, Å² for (r_ij − r_ik)², as gap_fit).
+    public var theta: Double
+    /// Energy scale δ of the kernel in eV (`delta`, required, > 0).
+    public var delta: Double
+    /// Sparse points (`n_sparse`, `sparse_method` default `uniform`).
+    public var sparse: SparsePointsConfig
+
+    /// Creates an angle_3b term.
+    public init(descriptor: Angle3BDescriptorConfig, theta: Double, delta: Double, sparse: SparsePointsConfig) {
+        self.descriptor = descriptor
+        self.theta = theta
+        self.delta = delta
+        self.sparse = sparse
+    }
+}
+
 /// One term of the model: a descriptor with its kernel and sparse points (one element of
 /// `descriptors` in the config, told apart by `"type"`).
 public enum DescriptorTermConfig: Hashable, Sendable {
@@ -365,12 +427,15 @@ public enum DescriptorTermConfig: Hashable, Sendable {
     case soap(SOAPTermConfig)
     /// `"type": "distance_2b"`.
     case distance2b(Distance2BTermConfig)
+    /// `"type": "angle_3b"`.
+    case angle3b(Angle3BTermConfig)
 
     /// The sparse-point specification of the term.
     public var sparse: SparsePointsConfig {
         switch self {
         case .soap(let t): return t.sparse
         case .distance2b(let t): return t.sparse
+        case .angle3b(let t): return t.sparse
         }
     }
 
@@ -379,6 +444,7 @@ public enum DescriptorTermConfig: Hashable, Sendable {
         switch self {
         case .soap(let t): return t.delta
         case .distance2b(let t): return t.delta
+        case .angle3b(let t): return t.delta
         }
     }
 
@@ -387,6 +453,7 @@ public enum DescriptorTermConfig: Hashable, Sendable {
         switch self {
         case .soap(let t): return t.descriptor.correlation.typeName
         case .distance2b: return "distance_2b"
+        case .angle3b: return "angle_3b"
         }
     }
 }
@@ -397,12 +464,15 @@ public enum ResolvedDescriptorTerm: Hashable, Sendable {
     case soap(SOAPHyperparameters, term: SOAPTermConfig)
     /// A distance_2b term for one species pair.
     case distance2b(Distance2BDescriptorConfig.SpeciesPair, term: Distance2BTermConfig)
+    /// An angle_3b term for one species triplet.
+    case angle3b(SpeciesTriplet, term: Angle3BTermConfig)
 
     /// The `"type"` name.
     public var typeName: String {
         switch self {
         case .soap(_, let t): return t.descriptor.correlation.typeName
         case .distance2b: return "distance_2b"
+        case .angle3b: return "angle_3b"
         }
     }
 }

@@ -235,7 +235,8 @@ public struct TrainingConfig: Hashable, Sendable {
 
     /// The model's terms with species lists resolved against the species found in the training
     /// data (`speciesPresent`, atomic numbers). A `distance_2b` term without `Z1`/`Z2` becomes one
-    /// term per species pair.
+    /// term per species pair, an `angle_3b` term without `Z_center`/`Z1`/`Z2` one per centre
+    /// species and pair of neighbour species.
     ///
     /// Throws when the data has no atoms, or when a term lists centre species none of which
     /// occur in the data (it would have no environments).
@@ -258,6 +259,10 @@ public struct TrainingConfig: Hashable, Sendable {
             case .distance2b(let t):
                 for pair in t.descriptor.speciesPairs(speciesPresent: present) {
                     result.append(.distance2b(pair, term: t))
+                }
+            case .angle3b(let t):
+                for triplet in t.descriptor.speciesTriplets(speciesPresent: present) {
+                    result.append(.angle3b(triplet, term: t))
                 }
             }
         }

@@ -235,6 +235,7 @@ struct Engine {
             switch term {
             case .soap(let t): sparse = t.sparse
             case .distance2b(let t): sparse = t.sparse
+            case .angle3b(let t): sparse = t.sparse
             }
             if sparse.method == .indexFile {
                 throw InputError(

@@ -30,6 +30,7 @@ struct FeatureKey: Hashable {
                     calculator.correlation, calculator.hyperparameters, calculator.radialContraction,
                     (calculator as? SOAPCalculator)?.selectedFeatures)
             case .distance2b: return .pair
+            case .angle3b: return .pair
             }
         }
     }

@@ -68,6 +68,11 @@ public struct ModelProvenance: Sendable {
 /// checks the model's consistency (species of every term have e0, counts agree, numbers are
 /// finite). Versions 1 and 2 still load, with ``integrityNote`` saying they carry no checksum.
 ///
+/// An `angle_3b` term (any version from 3 on; older readers refuse it as an unknown term type,
+/// so it needs no new version) has `descriptor` {`cutoff`, `cutoff_transition_width`,
+/// `Z_center`, `Z1`, `Z2`}, `theta` (the three length scales), `delta`, `sparse_points` (M x 3
+/// row-major) and `sparse_cutoff_weights` (M), arrays as base64 float64.
+///
 /// Optional at the top level in any version: `posterior_factor` {`size` (M, all terms' sparse
 /// points), `packed_upper` (base64 float64, the upper triangle of R packed by columns, M(M+1)/2
 /// numbers)}, written by fits with `"uncertainty": true` (see ``PosteriorFactor``). Readers that
@@ -132,6 +137,22 @@ public struct ModelFile: Sendable {
                     ("theta", JSONWriter.number(k.theta)),
                     ("delta", JSONWriter.number(k.delta)),
                     ("sparse_points", .string(ModelFile.base64(k.sparseDistances))),
+                ]
+            } else if let triplet = term as? AngleTripletTerm {
+                let k = triplet.kernel
+                fields += [
+                    ("type", .string("angle_3b")),
+                    ("descriptor", JSONWriter.object([
+                        ("cutoff", JSONWriter.number(k.cutoffRadius)),
+                        ("cutoff_transition_width", JSONWriter.number(k.descriptor.transitionWidth)),
+                        ("Z_center", JSONWriter.number(k.species.centre)),
+                        ("Z1", JSONWriter.number(k.species.z1)),
+                        ("Z2", JSONWriter.number(k.species.z2)),
+                    ])),
+                    ("theta", .string(ModelFile.base64(k.theta))),
+                    ("delta", JSONWriter.number(k.delta)),
+                    ("sparse_points", .string(ModelFile.base64(k.sparsePoints))),
+                    ("sparse_cutoff_weights", .string(ModelFile.base64(k.sparseWeights))),
                 ]
             } else {
                 preconditionFailure("no model-file encoding for term \(term.name)")

@@ -82,6 +82,8 @@ extension ModelFile {
                 terms.append(try r.densityTerm(term, path: path, type: type, count: count))
             case "distance_2b":
                 terms.append(try r.pairTerm(term, path: path, count: count))
+            case "angle_3b":
+                terms.append(try r.tripletTerm(term, path: path, count: count))
             default:
                 throw InputError(file: name, field: "\(path).type", message: "unknown term type \"\(type)\"")
             }
@@ -144,6 +146,25 @@ extension ModelReader {
         return PairDistanceTerm(kernel: PairDistanceKernel(
             cutoffRadius: cutoff, transitionWidth: width, theta: theta, delta: delta,
             species: PairDistanceKernel.SpeciesPair(z1, z2), sparseDistances: points))
+    }
+
+    /// An angle_3b term: triplet descriptor and ARD squared-exponential kernel.
+    func tripletTerm(_ term: JSONObject, path: String, count: Int) throws -> AngleTripletTerm {
+        let d = try object(term["descriptor"], "\(path).descriptor")
+        let cutoff = try double(d["cutoff"], "\(path).descriptor.cutoff")
+        let width = try double(d["cutoff_transition_width"], "\(path).descriptor.cutoff_transition_width")
+        let theta = try doubles(term["theta"], "\(path).theta", count: AngleTripletDescriptor.featureCount)
+        let delta = try double(term["delta"], "\(path).delta")
+        guard cutoff.isFinite, cutoff > 0 else { throw InputError(file: name, field: "\(path).descriptor.cutoff", message: "must be a positive number of Å") }
+        guard width.isFinite, width >= 0, width <= cutoff else { throw InputError(file: name, field: "\(path).descriptor.cutoff_transition_width", message: "must be between 0 and the cutoff") }
+        guard theta.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw InputError(file: name, field: "\(path).theta", message: "must be three positive numbers") }
+        guard delta.isFinite else { throw InputError(file: name, field: "\(path).delta", message: "must be finite") }
+        let z = try ["Z_center", "Z1", "Z2"].map { try integer(d[$0], "\(path).descriptor.\($0)") }
+        guard z.allSatisfy({ (0...118).contains($0) }) else { throw InputError(file: name, field: "\(path).descriptor", message: "Z_center, Z1 and Z2 must be atomic numbers (0 for any)") }
+        let points = try doubles(term["sparse_points"], "\(path).sparse_points", count: AngleTripletDescriptor.featureCount * count)
+        let weights = try doubles(term["sparse_cutoff_weights"], "\(path).sparse_cutoff_weights", count: count)
+        let descriptor = AngleTripletDescriptor(cutoffRadius: cutoff, transitionWidth: width, species: SpeciesTriplet(centre: z[0], z[1], z[2]))
+        return AngleTripletTerm(kernel: AngleTripletKernel(descriptor: descriptor, theta: theta, delta: delta, sparsePoints: points, sparseWeights: weights))
     }
 
     /// Where each sparse point came from ([frame, atom], or null for synthetic points).

@@ -97,6 +97,15 @@ extension ModelFile {
                 if let bad = pair.kernel.sparseDistances.firstIndex(where: { !$0.isFinite }) {
                     throw fail("\(path).sparse_points", "distance \(bad) is not finite")
                 }
+            } else if let triplet = term as? AngleTripletTerm {
+                let s = triplet.kernel.species
+                species = [s.centre, s.z1, s.z2].filter { $0 != 0 }
+                if let bad = triplet.kernel.sparsePoints.firstIndex(where: { !$0.isFinite }) {
+                    throw fail("\(path).sparse_points", "value \(bad) is not finite")
+                }
+                if let bad = triplet.kernel.sparseWeights.firstIndex(where: { !$0.isFinite }) {
+                    throw fail("\(path).sparse_cutoff_weights", "value \(bad) is not finite")
+                }
             }
             for z in Set(species).sorted() where p.e0[z] == nil {
                 throw fail("\(path)", "uses \(symbol(z)), which has no reference energy in e0 (e0 covers \(known))")

@@ -328,3 +328,43 @@ public struct PairDistanceTerm: PotentialTerm {
         return kernel.predict(structure, neighbours: neighbours, alpha: alpha)
     }
 }
+
+/// The `angle_3b` term: QUIP's 3-body descriptor (r_ij + r_ik, (r_ij − r_ik)², r_jk) with the
+/// ARD squared-exponential kernel; see ``AngleTripletKernel``.
+public struct AngleTripletTerm: PotentialTerm {
+    /// The kernel with its sparse points.
+    public let kernel: AngleTripletKernel
+
+    /// Creates a 3-body term.
+    public init(kernel: AngleTripletKernel) {
+        self.kernel = kernel
+    }
+
+    public var name: String {
+        let s = kernel.species
+        func symbol(_ z: Int) -> String { z == 0 ? "*" : (Element(atomicNumber: z)?.symbol ?? "\(z)") }
+        return "angle_3b \(symbol(s.z1))-\(symbol(s.centre))-\(symbol(s.z2))"
+    }
+    public var cutoffRadius: Double { kernel.cutoffRadius }
+    public var sparseCount: Int { kernel.sparseCount }
+    public func sparseCovariance() -> [Double] { kernel.sparseCovariance() }
+    public func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double] { kernel.sparseCovariance(rows: rows, columns: columns) }
+
+    /// Triplets are read from the neighbour list as needed (nothing to hold per structure).
+    public func features(of structure: Structure, neighbours: NeighbourList, gradients: Bool, strainGradients: Bool) throws -> TermFeatures {
+        .neighbourList
+    }
+
+    public func addDesignRows(
+        from features: TermFeatures, structure: Structure, neighbours: NeighbourList, rows: DesignRowLayout,
+        into block: inout DesignBlock, columnOffset: Int
+    ) throws {
+        guard case .neighbourList = features else { throw TermFeaturesMismatch(term: name) }
+        kernel.addDesignRows(for: structure, neighbours: neighbours, rows: rows, into: &block, columnOffset: columnOffset)
+    }
+
+    public func predict(from features: TermFeatures, structure: Structure, neighbours: NeighbourList, alpha: [Double]) throws -> Prediction {
+        guard case .neighbourList = features else { throw TermFeaturesMismatch(term: name) }
+        return kernel.predict(structure, neighbours: neighbours, alpha: alpha)
+    }
+}

@@ -216,6 +216,7 @@ extension Trainer {
                 // Pair terms expand to one resolved term per species pair unless Z1/Z2 are given:
                 // the pair decides where the soap terms sit among the resolved terms.
                 case .distance2b(let t): return .pair(t.descriptor.speciesPair.map { [$0.z1, $0.z2] })
+                case .angle3b(let t): return .pair(t.descriptor.species.map { [$0.centre, $0.z1, $0.z2] })
                 }
             },
             seed: config.seed)
@@ -241,7 +242,7 @@ public struct FittedDescriptorKey: Hashable, Sendable {
         case dataDriven(SOAPDescriptorConfig)
         /// A soap term with QUIP's basis and every feature.
         case soap
-        /// A pair term, with its species pair if given.
+        /// A pair or triplet term, with its species if given (they decide how many terms it resolves to).
         case pair([Int]?)
     }
     /// Per config term, in order.

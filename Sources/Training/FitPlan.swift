@@ -105,6 +105,17 @@ public struct FitPlan: Sendable {
                 terms.append(Term(name: "descriptors[\(t)] \(PairDistanceTerm(kernel: kernel).name)", environments: pairs, features: 1, sparsePoints: sparse, method: termConfig.sparse.method.rawValue))
                 columns += sparse
                 passOneBytes += pairs * 16
+            case .angle3b(let kernel, let termConfig):
+                var triplets = 0
+                for frame in data.frames {
+                    let list = try NeighbourList(frame.structure, cutoffRadius: kernel.cutoffRadius)
+                    kernel.descriptor.forEachTriplet(in: frame.structure, neighbours: list) { _ in triplets += 1 }
+                }
+                let sparse = termConfig.sparse.count ?? 0
+                terms.append(Term(name: "descriptors[\(t)] \(AngleTripletTerm(kernel: kernel).name)", environments: triplets, features: 3, sparsePoints: sparse, method: termConfig.sparse.method.rawValue))
+                columns += sparse
+                // Features, weight and origin per triplet.
+                passOneBytes += triplets * 56
             }
         }
         let energyRows = data.frames.filter { $0.energy != nil }.count

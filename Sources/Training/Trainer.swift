@@ -77,12 +77,15 @@ public enum TermSpecification: Sendable {
     case soap(any DensityDescriptor, SOAPTermConfig)
     /// A distance_2b term for one species pair; the kernel carries no sparse points yet.
     case distance2b(PairDistanceKernel, Distance2BTermConfig)
+    /// An angle_3b term for one species triplet; the kernel carries no sparse points yet.
+    case angle3b(AngleTripletKernel, Angle3BTermConfig)
 
     /// The descriptor cutoff, Å.
     public var cutoffRadius: Double {
         switch self {
         case .soap(let calculator, _): return calculator.hyperparameters.cutoffRadius
         case .distance2b(let kernel, _): return kernel.cutoffRadius
+        case .angle3b(let kernel, _): return kernel.cutoffRadius
         }
     }
 
@@ -91,6 +94,7 @@ public enum TermSpecification: Sendable {
         switch self {
         case .soap(_, let c): return c.sparse
         case .distance2b(_, let c): return c.sparse
+        case .angle3b(_, let c): return c.sparse
         }
     }
 
@@ -102,6 +106,8 @@ public enum TermSpecification: Sendable {
             return SOAPTerm(calculator: calculator, kernel: DotProductKernel(delta: c.delta, zeta: c.zeta, featureCount: calculator.featureCount, sparsePoints: []))
         case .distance2b(let kernel, _):
             return PairDistanceTerm(kernel: kernel)
+        case .angle3b(let kernel, _):
+            return AngleTripletTerm(kernel: kernel)
         }
     }
 }
@@ -169,6 +175,14 @@ public struct Trainer: Sendable {
                     theta: termConfig.theta, delta: termConfig.delta, species: pair,
                     sparseDistances: [])
                 specs.append(.distance2b(kernel, termConfig))
+            case .angle3b(let triplet, let termConfig):
+                let descriptor = AngleTripletDescriptor(
+                    cutoffRadius: termConfig.descriptor.cutoffRadius, transitionWidth: termConfig.descriptor.cutoffTransitionWidth,
+                    species: triplet)
+                let kernel = AngleTripletKernel(
+                    descriptor: descriptor, theta: [Double](repeating: termConfig.theta, count: AngleTripletDescriptor.featureCount),
+                    delta: termConfig.delta, sparsePoints: [], sparseWeights: [])
+                specs.append(.angle3b(kernel, termConfig))
             }
         }
         return specs
@@ -368,6 +382,28 @@ public struct Trainer: Sendable {
                     delta: probe.delta, species: probe.species, sparseDistances: points)
                 terms.append(PairDistanceTerm(kernel: kernel))
                 sources.append(pointSources)
+            case .angle3b(let probe, let termConfig):
+                let pool = try Trainer.triplets(probe.descriptor, frames: data.frames)
+                let f = AngleTripletDescriptor.featureCount
+                let matrix = FeatureMatrix(rowCount: pool.weights.count, featureCount: f, values: pool.features)
+                let selected: [Int]
+                do {
+                    if termConfig.sparse.method == .uniform {
+                        selected = try BinnedUniformSelection(count: termConfig.sparse.count!, seed: config.seed).select(from: matrix)
+                    } else {
+                        selected = try selectSparsePoints(termConfig.sparse, from: EnvironmentMatrix(matrix: matrix, origins: pool.origins), termIndex: t, threads: options.threads)
+                    }
+                } catch let error as SelectionError {
+                    throw InputError(file: config.sourceName, field: "descriptors[\(t)].n_sparse", message: "\(error) (the training data has \(pool.weights.count) triplets for \(AngleTripletTerm(kernel: probe).name))")
+                }
+                var points: [Double] = []
+                points.reserveCapacity(selected.count * f)
+                for row in selected { points += pool.features[(row * f)..<((row + 1) * f)] }
+                let kernel = AngleTripletKernel(
+                    descriptor: probe.descriptor, theta: probe.theta, delta: probe.delta,
+                    sparsePoints: points, sparseWeights: selected.map { pool.weights[$0] })
+                terms.append(AngleTripletTerm(kernel: kernel))
+                sources.append(selected.map { pool.origins[$0] })
             }
         }
         return (terms, sources)
@@ -463,6 +499,22 @@ public struct Trainer: Sendable {
             }
         }
         return (distances, origins)
+    }
+
+    /// Every triplet of an angle_3b term in the training data (frame order, then as
+    /// ``AngleTripletDescriptor/forEachTriplet(in:neighbours:_:)``): features (rows of 3),
+    /// cutoff weights, and the frame and centre atom of each.
+    static func triplets(_ descriptor: AngleTripletDescriptor, frames: [TrainingFrame]) throws -> (features: [Double], weights: [Double], origins: [SparsePointSource]) {
+        var features: [Double] = [], weights: [Double] = []
+        var origins: [SparsePointSource] = []
+        for (f, frame) in frames.enumerated() {
+            let list = try NeighbourList(frame.structure, cutoffRadius: descriptor.cutoffRadius)
+            let t = descriptor.triplets(in: frame.structure, neighbours: list)
+            features += t.features
+            weights += t.weights
+            origins += t.centres.map { .environment(frame: f, atom: $0) }
+        }
+        return (features, weights, origins)
     }
 
     /// Splits frames `first ..< end` (default: to the last) into consecutive batches of at most `maxRows` observations (a
@@ -568,7 +620,7 @@ public struct Trainer: Sendable {
                 }
                 return indices.sorted()
             case .uniform:
-                throw InputError(file: config.sourceName, field: "descriptors[\(termIndex)].sparse_method", message: "uniform applies to one-dimensional descriptors (distance_2b) only")
+                throw InputError(file: config.sourceName, field: "descriptors[\(termIndex)].sparse_method", message: "uniform applies to distance_2b and angle_3b terms only")
             }
         } catch let error as SelectionError {
             throw InputError(file: config.sourceName, field: field, message: "\(error) (the training data has \(rows) environments for this term)")

@@ -34,7 +34,7 @@ extension SearchSpace {
     /// - per soap term: `atom_sigma` (±0.1 Å in steps of 0.05 Å), `cutoff` (±1 Å in 0.5 Å steps),
     ///   `n_max` and `l_max` (±2), `zeta` (2 to 6), `n_sparse` (½x, 1x, 2x, at most the number of
     ///   environments); later soap terms' `delta` as a ratio of the first's;
-    /// - per pair term: `delta` as a ratio of the first soap term's (¼x to 4x the base ratio);
+    /// - per distance_2b or angle_3b term: `delta` as a ratio of the first soap term's (¼x to 4x the base ratio);
     /// - `e0`: `average` or `fit` when the data has several species and the config averages;
     /// - `default_sigma`: energy ¼x to 4x, forces 0.1x to 2x, virial ¼x to 4x (with virial labels);
     /// - per config type (with at least two types): energy and force σ as ¼x to 8x and ¼x to 4x
@@ -74,9 +74,9 @@ extension SearchSpace {
                 if let firstSOAP, i != firstSOAP, let firstDelta {
                     try add(prefix + ".delta", .ratio(reference: try ConfigPaths.parse(firstDelta, file: base.sourceName)), numbers([0.03, 0.1, 0.3, 1]))
                 }
-            case .distance2b:
-                guard let firstDelta, case .soap(let s) = base.descriptors[firstSOAP!], case .distance2b(let p) = term else { continue }
-                let ratio = p.delta / s.delta
+            case .distance2b, .angle3b:
+                guard let firstDelta, case .soap(let s) = base.descriptors[firstSOAP!] else { continue }
+                let ratio = term.delta / s.delta
                 try add(prefix + ".delta", .ratio(reference: try ConfigPaths.parse(firstDelta, file: base.sourceName)), numbers([0.25, 0.5, 1, 2, 4].map { $0 * ratio }))
             }
         }
