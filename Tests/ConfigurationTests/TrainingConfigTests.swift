@@ -524,6 +524,58 @@ final class TrainingConfigTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("no \"train\" list"), "\($0)")
         }
     }
+
+    // MARK: - angle_3b
+
+    /// A config whose second term (line 3) is an angle_3b term with `extra` spliced in (line 4).
+    private func angleConfig(_ extra: String) -> String {
+        """
+        {"train_files": ["a.xyz"], "descriptors": [
+          {"type": "soap", "cutoff": 4.0, "n_max": 2, "l_max": 1, "atom_sigma": 0.5, "delta": 1, "n_sparse": 5},
+          {"type": "angle_3b", "cutoff": 4.0, "theta_uniform": 1.0, "delta": 0.2, "n_sparse": 50
+           \(extra)}]}
+        """
+    }
+
+    func testAngle3BTermIsDecodedWithGapFitDefaultsAndResolvedPerSpeciesTriplet() throws {
+        let c = try parse(angleConfig(""))
+        guard case .angle3b(let t) = c.descriptors[1] else { return XCTFail("not an angle_3b term") }
+        XCTAssertEqual(t.descriptor.cutoffRadius, 4.0)
+        XCTAssertEqual(t.descriptor.cutoffTransitionWidth, 0.5)  // gap_fit's default
+        XCTAssertNil(t.descriptor.species)
+        XCTAssertEqual(t.theta, 1.0)
+        XCTAssertEqual(t.delta, 0.2)
+        XCTAssertEqual(t.sparse, SparsePointsConfig(count: 50, method: .uniform))
+        XCTAssertEqual(c.descriptors[1].typeName, "angle_3b")
+        // As gap_fit's add_species: every centre with every unordered pair of neighbour species.
+        let triplets = try c.resolvedTerms(speciesPresent: [14, 8]).compactMap { term -> [Int]? in
+            if case .angle3b(let s, _) = term { return [s.centre, s.z1, s.z2] }
+            return nil
+        }
+        XCTAssertEqual(triplets, [[8, 8, 8], [8, 8, 14], [8, 14, 14], [14, 8, 8], [14, 8, 14], [14, 14, 14]])
+
+        let given = try parse(angleConfig(#", "Z_center": "Si", "Z1": 14, "Z2": 8, "cutoff_transition_width": 1.0, "sparse_method": "cur""#))
+        guard case .angle3b(let g) = given.descriptors[1] else { return XCTFail() }
+        XCTAssertEqual(g.descriptor.species, SpeciesTriplet(centre: 14, 8, 14))
+        XCTAssertEqual(g.descriptor.cutoffTransitionWidth, 1.0)
+        XCTAssertEqual(g.sparse.method, .cur)
+        XCTAssertEqual(try given.resolvedTerms(speciesPresent: [14, 8]).count, 2)
+        // The canonical form round-trips.
+        let again = try TrainingConfig.parse(bytes: Array(given.canonicalJSON(pretty: false).utf8), name: "c.json", baseDirectory: "cfg", checkFiles: false)
+        XCTAssertEqual(again.descriptors, given.descriptors)
+        XCTAssertTrue(given.canonicalJSON(pretty: false).contains(#""type":"angle_3b""#))
+    }
+
+    func testAngle3BErrorsNameTheKey() {
+        assertConfigError(angleConfig(#", "Z1": 14"#), line: 4, field: "descriptors[1].Z1", "give Z_center, Z1 and Z2 together")
+        assertConfigError(angleConfig("").replacingOccurrences(of: #""theta_uniform": 1.0"#, with: #""theta_uniform": 0"#), line: 3, field: "descriptors[1].theta_uniform", "theta_uniform must be > 0")
+        assertConfigError(angleConfig(#", "cutoff_transition_width": 5.0"#), line: 4, field: "descriptors[1].cutoff_transition_width", "must be ≤ cutoff")
+        assertConfigError(angleConfig(#", "sparse_method": "index_file""#), line: 4, field: "descriptors[1].sparse_method", "allowed: uniform, random, cur, cur_iterative, fps")
+        assertConfigError(angleConfig(#", "theta_fac": 0.5"#), line: 4, field: "descriptors[1].theta_fac", "unknown key")
+        assertConfigError(angleConfig("").replacingOccurrences(of: #""delta": 0.2"#, with: #""delta": -1"#), line: 3, field: "descriptors[1].delta", "delta must be > 0")
+        assertConfigError(angleConfig("").replacingOccurrences(of: #""type": "angle_3b""#, with: #""type": "angle3b""#), line: 3, field: "descriptors[1].type", "did you mean `angle_3b`?")
+    }
+
 }
 
 extension TrainingConfig {
