@@ -24,7 +24,8 @@ struct QUIPTerm {
     /// 1 = ard_se, 2 = dot_product.
     var covarianceType: Int
     var zeta: Int?
-    var theta: Double?
+    /// ard_se length scales, one per dimension.
+    var theta: [Double]?
     var alpha: [Double]
     var sparseCutoff: [Double]
     /// alpha.count × dimensions.
@@ -38,7 +39,8 @@ enum GAPXMLExportForm {
             let label = "term \(t + 1) (\(term.name))"
             if let soap = term as? SOAPTerm { return try soapTerm(soap, alpha: potential.alphas[t], label: label) }
             if let pair = term as? PairDistanceTerm { return pairTerm(pair, alpha: potential.alphas[t]) }
-            throw GAPXMLExportError(term: label, reason: "QUIP/GAP has no descriptor for this term", remedy: "train a model with soap and distance_2b terms only")
+            if let triplet = term as? AngleTripletTerm { return tripletTerm(triplet, alpha: potential.alphas[t]) }
+            throw GAPXMLExportError(term: label, reason: "QUIP/GAP has no descriptor for this term", remedy: "train a model with soap, distance_2b and angle_3b terms only")
         }
     }
 
@@ -48,8 +50,19 @@ enum GAPXMLExportForm {
         let k = term.kernel
         return QUIPTerm(
             descriptor: "distance_2b cutoff=\(number(k.cutoffRadius)) cutoff_transition_width=\(number(k.transitionWidth)) Z1=\(k.species.z1) Z2=\(k.species.z2)",
-            dimensions: 1, delta: k.delta, covarianceType: 1, zeta: nil, theta: k.theta, alpha: alpha,
+            dimensions: 1, delta: k.delta, covarianceType: 1, zeta: nil, theta: [k.theta], alpha: alpha,
             sparseCutoff: k.sparseCutoffWeights, sparseX: k.sparseDistances)
+    }
+
+    /// QUIP's angle_3b sums over ordered neighbour pairs, SwiftGAP over unordered ones with two
+    /// instances each: the same energy with the same α (see ``AngleTripletDescriptor``).
+    static func tripletTerm(_ term: AngleTripletTerm, alpha: [Double]) -> QUIPTerm {
+        let k = term.kernel
+        let s = k.species
+        return QUIPTerm(
+            descriptor: "angle_3b cutoff=\(number(k.cutoffRadius)) cutoff_transition_width=\(number(k.descriptor.transitionWidth)) Z_center=\(s.centre) Z1=\(s.z1) Z2=\(s.z2)",
+            dimensions: AngleTripletDescriptor.featureCount, delta: k.delta, covarianceType: 1, zeta: nil, theta: k.theta, alpha: alpha,
+            sparseCutoff: k.sparseWeights, sparseX: k.sparsePoints)
     }
 
     static func soapTerm(_ term: SOAPTerm, alpha: [Double], label: String) throws -> QUIPTerm {
@@ -57,7 +70,7 @@ enum GAPXMLExportForm {
             throw GAPXMLExportError(
                 term: label,
                 reason: "it is a \(term.calculator.correlation.typeName) term (body order \(term.calculator.correlation.bodyOrder)), which QUIP's GAP has no descriptor for",
-                remedy: "export models whose terms are soap and distance_2b only")
+                remedy: "export models whose terms are soap, distance_2b and angle_3b only")
         }
         var h = calculator.hyperparameters
         let m = alpha.count

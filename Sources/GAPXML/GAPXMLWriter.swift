@@ -66,9 +66,12 @@ public enum GAPXMLWriter {
                 attributes += " sparseX_filename=\"\(name)\" sparseX_md5sum=\"\(MD5.hex(Array(contents.utf8)))\""
             }
             out += "    <gpCoordinates \(attributes)>\n"
-            if let theta = term.theta { out += "      <theta> \(GAPXMLExportForm.number(theta)) </theta>\n" }
+            if let theta = term.theta { out += "      <theta> \(theta.map(GAPXMLExportForm.number).joined(separator: " ")) </theta>\n" }
             out += "      <descriptor>\(term.descriptor)</descriptor>\n"
-            out += "      <permutation i=\"1\">1</permutation>\n"
+            // The identity permutation: QUIP reads one index per dimension for ard_se terms
+            // (gap_fit writes a lone 1 for soap, whose dot-product kernel ignores it).
+            let identity = term.covarianceType == 1 ? (1...term.dimensions).map(String.init).joined(separator: " ") : "1"
+            out += "      <permutation i=\"1\">\(identity)</permutation>\n"
             for (i, a) in term.alpha.enumerated() {
                 let open = "      <sparseX i=\"\(i + 1)\" alpha=\"\(GAPXMLExportForm.number(a))\" sparseCutoff=\"\(GAPXMLExportForm.number(term.sparseCutoff[i]))\""
                 guard storage == .inline else {
