@@ -19,8 +19,8 @@ public struct ImportedGAPModel: Sendable {
 /// Reading QUIP/GAP XML models (written by gap_fit, or by ``GAPXMLWriter``).
 ///
 /// Supported: `soap` terms with the `dot_product` kernel (any integer ζ, one or several centre
-/// species as gap_fit's `add_species` writes them, any order of `species_Z`) and `distance_2b`
-/// terms with `ard_se`, e0 per species. Anything that would change the prediction and that
+/// species as gap_fit's `add_species` writes them, any order of `species_Z`), `distance_2b` and
+/// `angle_3b` terms with `ard_se`, e0 per species. Anything that would change the prediction and that
 /// SwiftGAP does not compute identically is refused with an ``InputError`` naming it: other
 /// descriptors and kernels, core potentials (`core_param_file`; GAP-18 adds a Glue core), and
 /// soap options such as `covariance_sigma0`, `diagonal_radial`, `average` or another radial basis.
@@ -53,7 +53,7 @@ public enum GAPXMLReader {
     }
 
     static func convert(_ d: GAPXMLDocument, name: String) throws -> ImportedGAPModel {
-        let coreNote = "SwiftGAP evaluates pure GAP models only (soap and distance_2b terms plus e0), so it cannot import this file; the silicon GAP-18 model (Bartók et al. 2018) is one of these, with a Glue core potential"
+        let coreNote = "SwiftGAP evaluates pure GAP models only (soap, distance_2b and angle_3b terms plus e0), so it cannot import this file; the silicon GAP-18 model (Bartók et al. 2018) is one of these, with a Glue core potential"
         if d.doCore {
             throw InputError(file: name, field: "GAP_data.do_core", message: "this model adds a core (baseline) potential to the GAP terms (gap_fit core_param_file, do_core=T\(d.potentialArguments.map { "; init_args \"\($0)\"" } ?? "")). \(coreNote)")
         }
@@ -78,8 +78,13 @@ public enum GAPXMLReader {
                     let term = try pairTerm(c, args)
                     species.formUnion([term.kernel.species.z1, term.kernel.species.z2].filter { $0 != 0 })
                     terms.append(term)
+                case "angle_3b":
+                    let term = try tripletTerm(c, args)
+                    let s = term.kernel.species
+                    species.formUnion([s.centre, s.z1, s.z2].filter { $0 != 0 })
+                    terms.append(term)
                 default:
-                    throw QUIPArgumentError(message: "descriptor \"\(args.type)\" is not supported: SwiftGAP imports soap and distance_2b terms only")
+                    throw QUIPArgumentError(message: "descriptor \"\(args.type)\" is not supported: SwiftGAP imports soap, distance_2b and angle_3b terms only")
                 }
                 alphas.append(c.alpha)
             } catch let error as QUIPArgumentError {
@@ -246,5 +251,32 @@ public enum GAPXMLReader {
             throw QUIPArgumentError(message: "sparseX \(i + 1) has sparseCutoff \(given) but the cutoff function gives \(computed) at r = \(c.sparseX[i]) Å: this model's cutoff weights are not gap_fit's")
         }
         return PairDistanceTerm(kernel: kernel)
+    }
+
+    // MARK: - angle_3b
+
+    static let tripletKeys: Set<String> = ["cutoff", "cutoff_transition_width", "z_center", "z", "z1", "z2", "xml_version"]
+
+    /// QUIP's angle_3b with the ard_se kernel; the sparse points keep their stored cutoff weights
+    /// (those of the triplets they were taken from).
+    static func tripletTerm(_ c: GAPXMLDocument.Coordinates, _ a: QUIPArguments) throws -> AngleTripletTerm {
+        for (key, value) in a.pairs where !tripletKeys.contains(key.lowercased()) && !fitKeys.contains(key.lowercased()) {
+            throw QUIPArgumentError(message: "angle_3b option \(key)=\(value) is not supported")
+        }
+        let d = AngleTripletDescriptor.featureCount
+        guard c.covarianceType == 1, c.theta.count == d, c.dimensions == d else {
+            throw QUIPArgumentError(message: "angle_3b needs the ard_se kernel (covariance_type 1) with 3 theta on a 3-dimensional descriptor; found covariance_type \(c.covarianceType), \(c.theta.count) theta, dimensions \(c.dimensions)")
+        }
+        guard c.signalMean == 0 else { throw QUIPArgumentError(message: "signal_mean (f0) = \(c.signalMean) is not supported for angle_3b") }
+        guard let cutoff = try a.double("cutoff"), cutoff > 0 else { throw QUIPArgumentError(message: "angle_3b needs a positive cutoff") }
+        let width = try a.double("cutoff_transition_width") ?? 0.5
+        guard width >= 0, width <= cutoff, c.theta.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw QUIPArgumentError(message: "needs 0 ≤ cutoff_transition_width ≤ cutoff and theta > 0") }
+        let centre = try a.integer("Z_center") ?? a.integer("Z") ?? 0
+        let z1 = try a.integer("Z1") ?? 0, z2 = try a.integer("Z2") ?? 0
+        guard [centre, z1, z2].allSatisfy({ (0...118).contains($0) }) else { throw QUIPArgumentError(message: "Z_center, Z1 and Z2 must be atomic numbers (0 for any)") }
+        guard c.sparseX.count == d * c.sparseCutoff.count else { throw QUIPArgumentError(message: "angle_3b needs 3 numbers per sparse point") }
+        let descriptor = AngleTripletDescriptor(cutoffRadius: cutoff, transitionWidth: width, species: SpeciesTriplet(centre: centre, z1, z2))
+        return AngleTripletTerm(kernel: AngleTripletKernel(
+            descriptor: descriptor, theta: c.theta, delta: c.delta, sparsePoints: c.sparseX, sparseWeights: c.sparseCutoff))
     }
 }

@@ -73,7 +73,7 @@ final class GAPXMLReaderTests: XCTestCase {
 
     func testUnsupportedDescriptorsAndOptionsAreNamed() throws {
         let text = try gapFitSi()
-        assertRefused(text.replacingOccurrences(of: "<descriptor> soap ", with: "<descriptor> bispectrum_so4 "), ["bispectrum_so4", "soap and distance_2b"])
+        assertRefused(text.replacingOccurrences(of: "<descriptor> soap ", with: "<descriptor> bispectrum_so4 "), ["bispectrum_so4", "soap, distance_2b and angle_3b"])
         assertRefused(text.replacingOccurrences(of: "<descriptor>distance_2b ", with: "<descriptor>angle_3b "), ["angle_3b"])
         for (option, fragment) in [
             ("covariance_sigma0=0.1", "covariance_sigma0"), ("diagonal_radial=T", "diagonal_radial"), ("average=T", "average"),

@@ -42,6 +42,41 @@ final class GAPXMLWriterTests: XCTestCase {
         }
     }
 
+    /// angle_3b terms (with species filters, three different θ) write and read back bit for bit
+    /// and predict the same to the bit.
+    func testAngleTermRoundTripIsBitIdentical() throws {
+        let descriptor = AngleTripletDescriptor(cutoffRadius: 3.6, transitionWidth: 0.7, species: SpeciesTriplet(centre: 22, 13, 22))
+        let kernel = AngleTripletKernel(
+            descriptor: descriptor, theta: [0.9, 0.45, 1.3], delta: 0.3,
+            sparsePoints: [5.1, 0.02, 2.9, 5.6, 0.3, 4.1, 6.0, 0.01, 3.3], sparseWeights: [1, 0.37, 0.81])
+        let original = Potential(e0: [13: -1.5, 22: -2.25], terms: [AngleTripletTerm(kernel: kernel)], alphas: [[0.4, -1.2, 0.75]])
+        for storage in [GAPXMLWriter.SparsePointStorage.sideFiles, .inline] {
+            let directory = NSTemporaryDirectory() + "swiftgap-write-3b-\(getpid())"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try GAPXMLWriter.write(original, to: directory + "/m.xml", label: "GAP_test", storage: storage)
+            let xml = try String(contentsOfFile: directory + "/m.xml", encoding: .utf8)
+            XCTAssertTrue(xml.contains("<descriptor>angle_3b cutoff=3.6 cutoff_transition_width=0.7 Z_center=22 Z1=13 Z2=22</descriptor>"), xml)
+            XCTAssertTrue(xml.contains("<theta> 0.9 0.45 1.3 </theta>"))
+            XCTAssertTrue(xml.contains("<permutation i=\"1\">1 2 3</permutation>"))
+            let back = try ModelFile.load(path: directory + "/m.xml").potential
+            XCTAssertEqual(back.e0, original.e0)
+            XCTAssertEqual(back.alphas, original.alphas)
+            let b = try XCTUnwrap(back.terms[0] as? AngleTripletTerm).kernel
+            XCTAssertEqual(b.sparsePoints, kernel.sparsePoints)
+            XCTAssertEqual(b.sparseWeights, kernel.sparseWeights)
+            XCTAssertEqual(b.theta, kernel.theta)
+            XCTAssertEqual(b.delta, kernel.delta)
+            XCTAssertEqual(b.descriptor, kernel.descriptor)
+            let structures = try ExtendedXYZReader.readAll(path: "\(fixtures)/structures_tial.xyz")
+            for s in structures.prefix(3) {
+                let p = try original.predict(s), q = try back.predict(s)
+                XCTAssertEqual(p.energy.bitPattern, q.energy.bitPattern)
+                XCTAssertEqual(p.forces.map(\.bitPattern), q.forces.map(\.bitPattern))
+            }
+        }
+    }
+
     /// What QUIP cannot express exactly is refused with the reason and the remedy.
     func testInexpressibleModelsAreRefusedWithRemedy() throws {
         let optimal = try ModelFile.load(path: "\(fixtures)/ours_si_optimal.gapjson").potential
