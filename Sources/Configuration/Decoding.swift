@@ -92,7 +92,7 @@ let keyAliasHints: [String: String] = [
     "force_sigma_parameter_name": "sigma_keys.forces",
     "virial_sigma_parameter_name": "sigma_keys.virial",
     "force_atom_sigma_parameter_name": "sigma_keys.forces_per_atom",
-    "covariance_type": "nothing: soap uses the dot-product kernel and distance_2b the squared-exponential kernel",
+    "covariance_type": "nothing: soap uses the dot-product kernel, distance_2b and angle_3b the squared-exponential kernel",
     "e0_method": "e0 (\"isolated\" or \"average\")",
     "nthreads": "threads",
     "n_threads": "threads",
