@@ -338,7 +338,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PredictionTests",
-            dependencies: ["AtomicStructures", "Kernels", "ModelFiles", "NeighbourLists", "Prediction", "TestSupport"],
+            dependencies: ["AtomicStructures", "Descriptors", "Kernels", "ModelFiles", "NeighbourLists", "Prediction", "TestSupport"],
             swiftSettings: languageMode
         ),
         // QuippyLiveTests also runs real quippy (Scripts/quippy_predict.py; .ci/run installs quippy-ase).

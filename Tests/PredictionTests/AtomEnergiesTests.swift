@@ -1,4 +1,5 @@
 import AtomicStructures
+import Descriptors
 import Kernels
 import ModelFiles
 import NeighbourLists
@@ -11,13 +12,26 @@ import XCTest
 final class AtomEnergiesTests: XCTestCase {
     static let fixtures = packageRoot + "/Tests/GAPXMLTests/Fixtures"
 
-    /// A SOAP + distance_2b silicon model and a two-species (Ti, Al) one, with their test structures.
+    /// A SOAP + distance_2b silicon model, a two-species (Ti, Al) one, and the TiAl one with two
+    /// angle_3b terms added (one for every species, one for Ti centres with Al-Ti neighbour
+    /// pairs), with their test structures.
     static func cases() throws -> [(model: Potential, structures: [Structure])] {
-        [
+        let tial = try ModelFile.load(path: fixtures + "/ours_tial.gapjson").potential
+        var withAngles = tial
+        for species in [SpeciesTriplet.any, SpeciesTriplet(centre: 22, 13, 22)] {
+            let kernel = AngleTripletKernel(
+                descriptor: AngleTripletDescriptor(cutoffRadius: 3.6, transitionWidth: 0.8, species: species),
+                theta: [0.9, 0.6, 1.1], delta: 0.2,
+                sparsePoints: [5.2, 0.1, 2.9, 5.8, 0.4, 4.2, 6.4, 0.02, 3.6], sparseWeights: [0.95, 0.6, 0.8])
+            withAngles.terms.append(AngleTripletTerm(kernel: kernel))
+            withAngles.alphas.append([0.7, -0.4, 0.25])
+        }
+        let tialStructures = try ExtendedXYZReader.readAll(path: fixtures + "/structures_tial.xyz")
+        return [
             (try ModelFile.load(path: fixtures + "/ours_si.gapjson").potential,
              Array(try ExtendedXYZReader.readAll(path: fixtures + "/structures_si.xyz").prefix(4))),
-            (try ModelFile.load(path: fixtures + "/ours_tial.gapjson").potential,
-             try ExtendedXYZReader.readAll(path: fixtures + "/structures_tial.xyz")),
+            (tial, tialStructures),
+            (withAngles, tialStructures),
         ]
     }
 
