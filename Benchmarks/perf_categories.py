@@ -6,13 +6,16 @@ tables) are left out, so the shares are of the timed prediction loop. From the p
   nice -n 10 perf record -e cpu-clock -F 4000 -o perf.data -- \\
       .build/release/gap-bench predict MODEL diamond512.xyz --repeats 400
   perf report -i perf.data --no-children --sort symbol | grep -v '^#' | grep % > report.txt
-  python3 Benchmarks/perf_categories.py report.txt
+  python3 Benchmarks/perf_categories.py report.txt [US_PER_ATOM]
+
+With US_PER_ATOM (the run's measured time per atom), each share is also given in µs/atom.
 """
 import re
 import sys
 
 CATEGORIES = [
-    ("kernel products (dgemm, packing, memset)", r"dgemm|memset"),
+    ("kernel products: dgemm kernel", r"dgemm_kernel"),
+    ("kernel products: BLAS packing and zeroing (dgemm copies, beta, memset)", r"dgemm|memset"),
     ("kernel energies and weights (blockEnergies)", r"blockEnergies"),
     ("radial splines", r"weighted_spline"),
     ("pair gradients (pair weights + harmonic contraction)", r"pair_gradients|pair_weights|contract_pairs|contraction_orders|pairGradient"),
@@ -23,12 +26,14 @@ CATEGORIES = [
     ("cutoff weight (cos, sin; SOAP and 2-body)", r"__cos|__sin|cos@|sin@"),
     ("2-body term (with exp, reversePair)", r"PairDistance|ieee754_exp|exp@|reversePair"),
     ("neighbour list (with its sort)", r"NeighbourLists0A4ListV12cutoff|insertionSort|BinGrid|PeriodicGeometry"),
-    ("SOAP row bookkeeping, power spectrum, norms", r"SOAPBlockState|SOAPWorkspace|SOAPPlan|evaluateReverse|Matrix3|swiftgap_soap_power_spectrum$"),
+    ("power spectrum (forward)", r"swiftgap_soap_power_spectrum$"),
+    ("SOAP row bookkeeping, norms, copies", r"SOAPBlockState|SOAPWorkspace|SOAPPlan|evaluateReverse|Matrix3|memmove"),
 ]
-LOADING = r"JSON|SHA256|String|Unicode|GaussianRadialBasis|ModifiedSpherical|RadialSpline|ExtendedXYZ|Character|Substring|parse"
+LOADING = (r"JSON|SHA256|String|Unicode|GaussianRadialBasis|ModifiedSpherical|RadialSpline|ExtendedXYZ|Character|Substring|parse"
+           r"|UTF8|ASCII|Base64|ModelFiles|UInt8V")
 
 
-def main(path):
+def main(path, microseconds_per_atom=None):
     shares, total = {}, 0.0
     for line in open(path):
         fields = line.split()
@@ -45,8 +50,12 @@ def main(path):
         else:
             shares["other"] = shares.get("other", 0) + value
     for category, _ in CATEGORIES + [("other", "")]:
-        print("%-55s %5.1f %%" % (category, 100 * shares.get(category, 0) / total))
+        share = shares.get(category, 0) / total
+        if microseconds_per_atom is None:
+            print("%-72s %5.1f %%" % (category, 100 * share))
+        else:
+            print("%-72s %5.1f %%  %6.1f µs/atom" % (category, 100 * share, share * microseconds_per_atom))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], float(sys.argv[2]) if len(sys.argv) > 2 else None)

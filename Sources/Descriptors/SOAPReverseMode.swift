@@ -160,6 +160,8 @@ final class SOAPBlockState {
     let valueGradients: UnsafeMutablePointer<Double>
     /// |p| of each row (0 for a row without any density).
     let norms: UnsafeMutablePointer<Double>
+    /// u · v of each row (∂E/∂v · v), for the normalisation's adjoint.
+    let projections: UnsafeMutablePointer<Double>
     /// ∂E/∂r of every pair, 3 per pair, `pairCapacity` pairs per row.
     let pairGradients: UnsafeMutablePointer<Double>
     /// The neighbour weight w and w′ of every pair, 2 per pair, laid out as `pairGradients`.
@@ -177,10 +179,8 @@ final class SOAPBlockState {
     let angularSlots: UnsafeMutablePointer<Int>
     let angularRecordStride: Int
     let pairGradientScratch: UnsafeMutablePointer<Double>
-    /// What the block's values are, the unnormalised values of one row (F) and, for the
-    /// bispectrum, its terms.
+    /// What the block's values are and, for the bispectrum, one row's terms.
     let correlation: BlockCorrelation
-    let spectrum: UnsafeMutablePointer<Double>
     let terms: UnsafeMutablePointer<Double>
 
     init(calculator: SOAPCalculator, correlation: BlockCorrelation, blockSize: Int, pairCapacity: Int) {
@@ -194,7 +194,6 @@ final class SOAPBlockState {
             featureCount = layout.featureCount
             termCount = layout.termValueCount
         }
-        spectrum = .allocate(capacity: max(1, featureCount))
         terms = .allocate(capacity: max(1, termCount))
         channelCount = calculator.channelCount
         nMax = h.nMax
@@ -211,6 +210,7 @@ final class SOAPBlockState {
         values = .allocate(capacity: blockSize * featureCount)
         valueGradients = .allocate(capacity: blockSize * featureCount)
         norms = .allocate(capacity: blockSize)
+        projections = .allocate(capacity: blockSize)
         pairGradients = .allocate(capacity: 3 * blockSize * self.pairCapacity)
         pairWeights = .allocate(capacity: 2 * blockSize * self.pairCapacity)
         spectrumAdjoint = .allocate(capacity: featureCount)
@@ -229,6 +229,7 @@ final class SOAPBlockState {
         values.deallocate()
         valueGradients.deallocate()
         norms.deallocate()
+        projections.deallocate()
         pairGradients.deallocate()
         pairWeights.deallocate()
         spectrumAdjoint.deallocate()
@@ -238,7 +239,6 @@ final class SOAPBlockState {
         angularPairs.deallocate()
         angularSlots.deallocate()
         pairGradientScratch.deallocate()
-        spectrum.deallocate()
         terms.deallocate()
     }
 
@@ -246,11 +246,14 @@ final class SOAPBlockState {
     /// power spectrum to `values`, exactly as the forward evaluator does.
     func forward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
         let f = featureCount
+        // Each row's unnormalised values first, then the norms four rows at a time and the
+        // scaling: a norm is one addition chain of F terms, latency-bound alone.
         for (k, row) in rows.enumerated() {
             workspace.expandRow(
                 row, plan: plan, inputs: inputs, needsPairGradients: false, weights: pairWeights + 2 * k * pairCapacity)
             let coefficients = rowCoefficients + k * coefficientCount
             coefficients.update(from: workspace.coefficients, count: coefficientCount)
+            let spectrum = values + k * f
             switch correlation {
             case .power:
                 if let selection = calculator.selection {
@@ -264,19 +267,52 @@ final class SOAPBlockState {
                 layout.terms(coefficients: coefficients, into: terms)
                 layout.values(coefficients: coefficients, terms: terms, into: spectrum)
             }
-            var squaredNorm = 0.0
-            for i in 0..<f { squaredNorm += spectrum[i] * spectrum[i] }
-            let norm = squaredNorm.squareRoot()
+        }
+        Self.rowDots(values, values, rows: rows.count, length: f, into: norms)
+        for k in 0..<rows.count {
+            let norm = norms[k].squareRoot()
             norms[k] = norm
             let scale = normalise ? (norm == 0 ? 0 : 1 / norm) : 1
             let out = values + k * f
-            for i in 0..<f { out[i] = spectrum[i] * scale }
+            for i in 0..<f { out[i] = out[i] * scale }
+        }
+    }
+
+    /// out[k] = Σ_i a[k][i] b[k][i] for `rows` rows of `length`, each sum in order from zero;
+    /// four rows' addition chains at a time, so that they overlap.
+    static func rowDots(
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, rows: Int, length: Int, into out: UnsafeMutablePointer<Double>
+    ) {
+        var k = 0
+        while k + 4 <= rows {
+            let a0 = a + k * length, a1 = a0 + length, a2 = a1 + length, a3 = a2 + length
+            let b0 = b + k * length, b1 = b0 + length, b2 = b1 + length, b3 = b2 + length
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            for i in 0..<length {
+                s0 += a0[i] * b0[i]
+                s1 += a1[i] * b1[i]
+                s2 += a2[i] * b2[i]
+                s3 += a3[i] * b3[i]
+            }
+            out[k] = s0
+            out[k + 1] = s1
+            out[k + 2] = s2
+            out[k + 3] = s3
+            k += 4
+        }
+        while k < rows {
+            let ak = a + k * length, bk = b + k * length
+            var sum = 0.0
+            for i in 0..<length { sum += ak[i] * bk[i] }
+            out[k] = sum
+            k += 1
         }
     }
 
     /// From ∂E/∂v in `valueGradients`, each pair's ∂E/∂r_pair into `pairGradients`.
     func backward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
         let f = featureCount
+        if normalise { Self.rowDots(valueGradients, values, rows: rows.count, length: f, into: projections) }
         for (k, row) in rows.enumerated() {
             let pairStart = plan.pairOffsets[row]
             let pairCount = plan.pairOffsets[row + 1] - pairStart
@@ -291,8 +327,7 @@ final class SOAPBlockState {
             let coefficients = rowCoefficients + k * coefficientCount
             // (1) ∂E/∂p.
             if normalise {
-                var projection = 0.0
-                for i in 0..<f { projection += u[i] * v[i] }
+                let projection = projections[k]
                 let inverseNorm = 1 / norms[k]
                 for i in 0..<f { spectrumAdjoint[i] = (u[i] - v[i] * projection) * inverseNorm }
             } else {
