@@ -14,9 +14,10 @@
 //   NeighbourLists    periodic cell lists
 //   Descriptors       SOAP power spectrum (and its body-order relatives), the 2-body pair distances,
 //                     with position/strain gradients; SOAPKeys, the one table of SOAP keys and defaults
-//                     (CSOAPKernels: its two per-pair loops in AVX-512 C, chosen at run time)
+//                     (CSOAPKernels: its hot loops in AVX-512 C, chosen at run time)
 //   Kernels           the kernels (SOAP dot product, 2-body squared exponential): design rows,
-//                     sparse covariances and per-term predictions
+//                     sparse covariances and per-term predictions (CSOAPKernels: prediction's
+//                     elementwise pass)
 //   Prediction        a fitted Potential and its evaluation: batch prediction, predictive
 //                     uncertainty, error statistics (links no training code: gap-predict, MD engines)
 //   GAPXML            gap_fit's XML models, read into and written from a Potential
@@ -139,7 +140,7 @@ let package = Package(
         ),
         .target(
             name: "Kernels",
-            dependencies: ["AtomicStructures", "Descriptors", "LinearAlgebra", "NeighbourLists", "Support"],
+            dependencies: ["AtomicStructures", "CSOAPKernels", "Descriptors", "LinearAlgebra", "NeighbourLists", "Support"],
             swiftSettings: languageMode
         ),
         // Everything an MD engine needs to evaluate a fitted model; nothing of training.
@@ -324,7 +325,7 @@ let package = Package(
         .testTarget(
             name: "KernelsTests",
             dependencies: [
-                "AtomicStructures", "Descriptors", "Kernels", "NeighbourLists", "Support", "TestSupport",
+                "AtomicStructures", "CSOAPKernels", "Descriptors", "Kernels", "NeighbourLists", "Support", "TestSupport",
             ],
             swiftSettings: languageMode
         ),

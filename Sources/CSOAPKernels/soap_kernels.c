@@ -453,6 +453,74 @@ WIDE void swiftgap_soap_pair_gradients(
     _mm512_mask_i64scatter_pd(gradients + 2, mask, out, _mm512_add_pd(_mm512_mul_pd(t, g.z), bz), 8);
 }
 
+// x^n as Kernels' integerPower forms it (the same multiplications in the same order), eight lanes.
+__attribute__((always_inline)) WIDE static inline __m512d integer_power(__m512d x, int64_t n) {
+    switch (n) {
+    case 1: return x;
+    case 2: return _mm512_mul_pd(x, x);
+    case 3: return _mm512_mul_pd(x, _mm512_mul_pd(x, x));
+    case 4: return _mm512_mul_pd(_mm512_mul_pd(x, x), _mm512_mul_pd(x, x));
+    default: break;
+    }
+    __m512d result = _mm512_set1_pd(1.0), base = x;
+    int64_t e = n;
+    while (e > 0) {
+        if (e & 1) result = _mm512_mul_pd(result, base);
+        e >>= 1;
+        if (e > 0) base = _mm512_mul_pd(base, base);
+    }
+    return result;
+}
+
+WIDE void swiftgap_kernel_block_energies(
+    double *g, int64_t rows, int64_t m, const double *alpha, double d2, double zeta, int64_t power, double *energies,
+    double *terms) {
+    const __m512d d2v = _mm512_set1_pd(d2), zv = _mm512_set1_pd(zeta);
+    for (int64_t first = 0; first < rows; first += 8) {
+        const int64_t group = rows - first < 8 ? rows - first : 8;
+        // Elementwise, eight points at a time: the energy terms to `terms`, W over G.
+        for (int64_t r = 0; r < group; r++) {
+            double *gr = g + (first + r) * m, *tr = terms + r * m;
+            for (int64_t c = 0; c < m; c += 8) {
+                const __mmask8 mask = m - c >= 8 ? 0xFF : (__mmask8)((1u << (m - c)) - 1);
+                const __m512d s = _mm512_maskz_loadu_pd(mask, gr + c);
+                const __m512d p = integer_power(s, power);
+                const __m512d ad = _mm512_mul_pd(_mm512_maskz_loadu_pd(mask, alpha + c), d2v);
+                _mm512_mask_storeu_pd(tr + c, mask, _mm512_mul_pd(_mm512_mul_pd(ad, p), s));
+                _mm512_mask_storeu_pd(gr + c, mask, _mm512_mul_pd(_mm512_mul_pd(ad, zv), p));
+            }
+        }
+        // Each row's energy, summed over the points in order from zero; eight rows' chains overlap.
+        if (group == 8) {
+            double e0 = 0, e1 = 0, e2 = 0, e3 = 0, e4 = 0, e5 = 0, e6 = 0, e7 = 0;
+            for (int64_t c = 0; c < m; c++) {
+                e0 += terms[c];
+                e1 += terms[m + c];
+                e2 += terms[2 * m + c];
+                e3 += terms[3 * m + c];
+                e4 += terms[4 * m + c];
+                e5 += terms[5 * m + c];
+                e6 += terms[6 * m + c];
+                e7 += terms[7 * m + c];
+            }
+            energies[first] = e0;
+            energies[first + 1] = e1;
+            energies[first + 2] = e2;
+            energies[first + 3] = e3;
+            energies[first + 4] = e4;
+            energies[first + 5] = e5;
+            energies[first + 6] = e6;
+            energies[first + 7] = e7;
+        } else {
+            for (int64_t r = 0; r < group; r++) {
+                double e = 0;
+                for (int64_t c = 0; c < m; c++) e += terms[r * m + c];
+                energies[first + r] = e;
+            }
+        }
+    }
+}
+
 #else
 
 // Elsewhere the wide kernels are never called (swiftgap_soap_wide_available() is 0): empty bodies.
@@ -488,6 +556,10 @@ void swiftgap_soap_power_spectrum(
 void swiftgap_soap_weighted_spline(
     const double *rows, int64_t count, double t, double inverse_step, double w, double dw, double *weighted,
     double *weighted_slope) {}
+
+void swiftgap_kernel_block_energies(
+    double *g, int64_t rows, int64_t m, const double *alpha, double d2, double zeta, int64_t power, double *energies,
+    double *terms) {}
 
 
 #endif

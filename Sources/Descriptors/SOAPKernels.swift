@@ -511,3 +511,7 @@ enum SOAPKernels {
         return SIMD3(dx, dy, dz)
     }
 }
+
+/// Whether CSOAPKernels' eight-wide kernels run (``SOAPKernels/wideKernels``), for the package's
+/// other users of them (the dot-product kernel's elementwise pass).
+package var wideKernelsEnabled: Bool { SOAPKernels.wideKernels }

@@ -1,23 +1,27 @@
 import AtomicStructures
+import CSOAPKernels
 import Descriptors
 import LinearAlgebra
 import NeighbourLists
 
 extension DotProductKernel {
-    /// The rows evaluated together: the kernel against the sparse points is then a matrix product
-    /// of this many rows, while the descriptor's memory stays that of one block per thread. BLAS
-    /// packs the sparse points once per product, so the block must be large for that copy to be
-    /// cheap against the product (at 64 rows it took a third of the product's time with
-    /// M = 4,000, F = 715). The largest block; see ``predictionBlockSize(centreCount:)``.
-    public static let predictionBlockSize = 256
+    /// The largest block of rows evaluated together: the kernel against the sparse points is then
+    /// a matrix product of this many rows, while the descriptor's memory stays that of one block
+    /// per thread. BLAS packs the sparse points once per product, so the block must be large for
+    /// that copy to be cheap against the product: with M = 4,000, F = 715 the packing took 27 % of
+    /// the products' time at 56 rows, 19 % at 128 and about 5 % at 512. See
+    /// ``predictionBlockSize(centreCount:)``.
+    public static let predictionBlockSize = 512
 
-    /// The block size for a structure of `centreCount` centres: ``predictionBlockSize``, or for
-    /// fewer than four such blocks a quarter of the centres (at least 32, a multiple of 8), so
-    /// that a few hundred atoms still give up to four threads (or an MD rank's share) a block
-    /// each. It depends on the structure only, never on threads, so results stay the same bits.
+    /// The block size for a structure of `centreCount` centres: half the centres (at least 32, a
+    /// multiple of 8) up to ``predictionBlockSize``, so that one thread packs the sparse points
+    /// only twice per product pair on a few hundred atoms while two threads (or an MD rank's
+    /// share) still get a block each. It depends on the structure only, never on threads: BLAS
+    /// may round a product differently for another row count (its small-matrix kernels do), so
+    /// this keeps results the same bits for any thread count.
     public static func predictionBlockSize(centreCount: Int) -> Int {
-        let quarter = (centreCount + 3) / 4
-        return min(predictionBlockSize, max(32, (quarter + 7) / 8 * 8))
+        let half = (centreCount + 1) / 2
+        return min(predictionBlockSize, max(32, (half + 7) / 8 * 8))
     }
 
     /// Predicts this term's energy, forces and virial of one structure in reverse mode: per block
@@ -39,8 +43,9 @@ extension DotProductKernel {
         precondition(alpha.count == m, "one coefficient per sparse point")
         precondition(descriptor.featureCount == f, "descriptor and kernel feature counts differ")
         let slots = max(1, threads)
-        // Per slot: G and W, blockSize x M each.
-        let scratchPerSlot = 2 * blockSize * m
+        // Per slot: G, blockSize x M, overwritten by W (each element read before it is written),
+        // and eight rows of energy terms for the wide elementwise pass.
+        let scratchPerSlot = blockSize * m + 8 * m
         let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, slots * scratchPerSlot))
         defer { scratch.deallocate() }
         let d2 = delta * delta
@@ -56,8 +61,7 @@ extension DotProductKernel {
                 try descriptor.evaluateReverse(
                     structure, neighbours: neighbours, forces: forces, virial: virial, blockSize: blockSize, threads: threads
                 ) { block in
-                    let g = scratch + block.slot * scratchPerSlot, w = g + blockSize * m
-                    blockEnergies(block, x: x.baseAddress!, alpha: a.baseAddress!, d2: d2, g: g, w: w)
+                    blockEnergies(block, x: x.baseAddress!, alpha: a.baseAddress!, d2: d2, g: scratch + block.slot * scratchPerSlot)
                 }
             }
         }
@@ -70,16 +74,38 @@ extension DotProductKernel {
         return result
     }
 
-    /// One block: G = D Xᵀ, the local energies and, if asked, ∂E/∂d = W X.
+    /// One block: G = D Xᵀ, the local energies and, if asked, ∂E/∂d = W X, W written over G (one
+    /// n x M buffer instead of two: half the memory traffic of this pass, which streams it).
     private func blockEnergies(
         _ block: ReverseModeBlock, x: UnsafePointer<Double>, alpha: UnsafePointer<Double>, d2: Double,
-        g: UnsafeMutablePointer<Double>, w: UnsafeMutablePointer<Double>
+        g: UnsafeMutablePointer<Double>
     ) {
+        let w = g
         let n = block.rows.count, m = sparseCount, f = featureCount
         // G row-major n x M.
         RawBLAS.gemmRowMajor(
             transposeA: false, transposeB: true, m: n, n: m, k: f, alpha: 1,
             a: block.values, lda: f, b: x, ldb: f, beta: 0, c: g, ldc: m)
+        let z = Double(zeta)
+        if wideKernelsEnabled {
+            // The same operations eight points wide, eight rows' energy chains overlapping.
+            swiftgap_kernel_block_energies(g, Int64(n), Int64(m), alpha, d2, z, Int64(zeta - 1), block.localEnergies, g + n * m)
+        } else {
+            blockEnergiesPortable(g: g, rows: n, alpha: alpha, d2: d2, energies: block.localEnergies)
+        }
+        guard let u = block.valueGradients else { return }
+        // ∂E/∂d = W X: row-major n x F.
+        RawBLAS.gemmRowMajor(
+            transposeA: false, transposeB: false, m: n, n: f, k: m, alpha: 1,
+            a: w, lda: m, b: x, ldb: f, beta: 0, c: u, ldc: f)
+    }
+
+    /// The elementwise pass in Swift: energies Σ_c α_c d2 G^ζ (in order over c) and W over G.
+    func blockEnergiesPortable(
+        g: UnsafeMutablePointer<Double>, rows n: Int, alpha: UnsafePointer<Double>, d2: Double,
+        energies: UnsafeMutablePointer<Double>
+    ) {
+        let m = sparseCount, w = g
         let z = Double(zeta)
         // Four rows at a time: each row's energy is still summed over the points in order, but
         // the four addition chains (latency-bound one by one) overlap.
@@ -102,10 +128,10 @@ extension DotProductKernel {
                 w2[c] = a * d2 * z * p2
                 w3[c] = a * d2 * z * p3
             }
-            block.localEnergies[i] = e0
-            block.localEnergies[i + 1] = e1
-            block.localEnergies[i + 2] = e2
-            block.localEnergies[i + 3] = e3
+            energies[i] = e0
+            energies[i + 1] = e1
+            energies[i + 2] = e2
+            energies[i + 3] = e3
             i += 4
         }
         while i < n {
@@ -117,13 +143,8 @@ extension DotProductKernel {
                 energy += alpha[c] * d2 * power * s
                 wi[c] = alpha[c] * d2 * z * power
             }
-            block.localEnergies[i] = energy
+            energies[i] = energy
             i += 1
         }
-        guard let u = block.valueGradients else { return }
-        // ∂E/∂d = W X: row-major n x F.
-        RawBLAS.gemmRowMajor(
-            transposeA: false, transposeB: false, m: n, n: f, k: m, alpha: 1,
-            a: w, lda: m, b: x, ldb: f, beta: 0, c: u, ldc: f)
     }
 }

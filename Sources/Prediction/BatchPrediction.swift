@@ -37,8 +37,9 @@ public enum BatchPrediction {
     }
 
     /// Structures with at least this many atoms per thread are predicted one at a time with every
-    /// thread inside (enough blocks of centres to keep the threads busy).
-    package static let largeStructureAtoms = 4 * DotProductKernel.predictionBlockSize
+    /// thread inside (enough blocks of centres to keep the threads busy: two of the largest per
+    /// thread).
+    package static let largeStructureAtoms = 2 * DotProductKernel.predictionBlockSize
 
     /// Bytes ``predict(_:structures:threads:progress:)`` holds at its peak besides the model and
     /// the structures: the larger of `threads` small structures at once and one large structure

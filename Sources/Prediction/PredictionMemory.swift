@@ -4,7 +4,7 @@ import Kernels
 
 /// Memory estimates of predictions, made before any work (for `--max-memory` and the MD
 /// interfaces): a prediction holds the structure's neighbour list (O(atoms)), its outputs and,
-/// per thread, one block of descriptor rows (``DotProductKernel/predictionBlockSize``) with the
+/// per thread, one block of descriptor rows (``DotProductKernel/predictionBlockSize(centreCount:)``) with the
 /// kernel's products against the sparse points; never the descriptor gradients of the structure.
 extension Potential {
     /// Bytes per neighbour pair: the list's arrays (neighbour, shift, vector, distance: 60 bytes)
@@ -46,13 +46,13 @@ extension Potential {
     public func predictionBytes(atomCount: Int, neighboursPerAtom: Double, threads: Int) -> Int {
         let pairs = Int((Double(atomCount) * neighboursPerAtom).rounded(.up))
         var bytes = pairs * Potential.bytesPerPair + atomCount * Potential.bytesPerAtom
-        let block = DotProductKernel.predictionBlockSize
+        let block = DotProductKernel.predictionBlockSize(centreCount: atomCount)
         let rowPairs = Int(neighboursPerAtom.rounded(.up)) + 1
         for term in terms {
             if let soap = term as? SOAPTerm {
-                // Per thread: the descriptor's block and the kernel's G and W (block x M each).
+                // Per thread: the descriptor's block and the kernel's G (block x M, W written over it) and 8 rows of terms.
                 if let reverse = soap.calculator as? any ReverseModeDescriptor {
-                    let perThread = reverse.reverseModeBlockBytes(blockSize: block, pairsPerRow: rowPairs) + 2 * 8 * block * soap.sparseCount
+                    let perThread = reverse.reverseModeBlockBytes(blockSize: block, pairsPerRow: rowPairs) + 8 * (block + 8) * soap.sparseCount
                     bytes += max(1, threads) * perThread
                 } else {
                     // Forward gradients of the whole structure: (1 + 3 · entries + 9) features per row.

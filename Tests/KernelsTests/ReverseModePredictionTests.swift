@@ -1,4 +1,5 @@
 import AtomicStructures
+import CSOAPKernels
 import Descriptors
 import NeighbourLists
 import Support
@@ -66,11 +67,50 @@ final class ReverseModePredictionTests: XCTestCase {
                         }
                         if threads == 1 && block == 2 { previous = reverse }
                     }
+                    // The default block size: the same bits on one and two threads.
+                    let one = try kernel.predict(
+                        structure, descriptor: calculator, neighbours: list, alpha: alpha, forces: true, virial: true, threads: 1)
+                    let two = try kernel.predict(
+                        structure, descriptor: calculator, neighbours: list, alpha: alpha, forces: true, virial: true, threads: 2)
+                    XCTAssertEqual(one.forces, two.forces, "forces depend on the thread count (default block)")
+                    XCTAssertEqual(one.virial, two.virial, "virial depends on the thread count (default block)")
+                    XCTAssertEqual(one.localEnergies, two.localEnergies, "energies depend on the thread count (default block)")
                     // Energy only: same energies, no forces.
                     let energyOnly = try kernel.predict(
                         structure, descriptor: calculator, neighbours: list, alpha: alpha, forces: false, virial: false)
                     XCTAssertEqual(energyOnly.energy, forward.energy, accuracy: 1e-10 * abs(forward.energy))
                     XCTAssertTrue(energyOnly.forces.allSatisfy { $0 == 0 })
+                }
+            }
+        }
+    }
+
+    /// The eight-wide elementwise pass (CSOAPKernels) gives the portable loop's bits: energies and
+    /// W, for ζ 1 to 6, row counts around the groups of eight and point counts around the lanes.
+    func testWideBlockEnergiesEqualPortableBitForBit() throws {
+        try XCTSkipUnless(wideKernelsEnabled, "no AVX-512 here: only the portable pass exists")
+        var rng = SplitMix64(seed: 23)
+        for zeta in 1...6 {
+            for m in [1, 7, 9, 37] {
+                let kernel = DotProductKernel(
+                    delta: 1.7, zeta: zeta, featureCount: 1, sparsePoints: (0..<m).map { _ in rng.unitInterval() })
+                let alpha = (0..<m).map { _ in rng.unitInterval() - 0.5 }
+                for rows in [1, 5, 8, 13, 16] {
+                    let g = (0..<(rows * m)).map { _ in 2 * rng.unitInterval() - 0.7 }
+                    var portableW = g, wideW = g + [Double](repeating: 0, count: 8 * m)
+                    var portableE = [Double](repeating: 0, count: rows), wideE = portableE
+                    let d2 = 1.7 * 1.7
+                    alpha.withUnsafeBufferPointer { a in
+                        kernel.blockEnergiesPortable(g: &portableW, rows: rows, alpha: a.baseAddress!, d2: d2, energies: &portableE)
+                        wideW.withUnsafeMutableBufferPointer { w in
+                            swiftgap_kernel_block_energies(
+                                w.baseAddress!, Int64(rows), Int64(m), a.baseAddress!, d2, Double(zeta), Int64(zeta - 1), &wideE,
+                                w.baseAddress! + rows * m)
+                        }
+                    }
+                    let label = "zeta \(zeta) m \(m) rows \(rows)"
+                    XCTAssertEqual(portableE.map(\.bitPattern), wideE.map(\.bitPattern), "energies, \(label)")
+                    XCTAssertEqual(portableW.map(\.bitPattern), wideW.prefix(rows * m).map(\.bitPattern), "W, \(label)")
                 }
             }
         }

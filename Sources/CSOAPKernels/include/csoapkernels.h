@@ -88,4 +88,13 @@ void swiftgap_soap_pair_gradients(
     int64_t n_max, int64_t l_max, const double *dz, const double *vectors, const double *distances, const int64_t *pairs,
     const int64_t *slots, double *scratch, double *gradients);
 
+/// The dot-product kernel's elementwise pass over a block's products G = D Xᵀ (`rows` x `m`,
+/// row-major): each row's energy Σ_c ((α_c d2) G^power) G, summed over c from zero in order, into
+/// energies, and W = ((α_c d2) zeta) G^power written over G (power = ζ − 1, G^power as Kernels'
+/// integerPower forms it): the operations of Kernels' portable loop, element for element. `terms`
+/// holds 8 m doubles of scratch.
+void swiftgap_kernel_block_energies(
+    double *g, int64_t rows, int64_t m, const double *alpha, double d2, double zeta, int64_t power, double *energies,
+    double *terms);
+
 #endif
