@@ -16,7 +16,7 @@ import sys
 CATEGORIES = [
     ("kernel products: dgemm kernel", r"dgemm_kernel"),
     ("kernel products: BLAS packing and zeroing (dgemm copies, beta, memset)", r"dgemm|memset"),
-    ("kernel energies and weights (blockEnergies)", r"blockEnergies"),
+    ("kernel energies and weights (elementwise pass)", r"blockEnergies|kernel_block_energies"),
     ("radial splines", r"weighted_spline"),
     ("pair gradients (pair weights + harmonic contraction)", r"pair_gradients|pair_weights|contract_pairs|contraction_orders|pairGradient"),
     ("angular parts (backward)", r"angular_parts"),
