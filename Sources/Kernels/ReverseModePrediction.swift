@@ -8,15 +8,16 @@ extension DotProductKernel {
     /// The largest block of rows evaluated together: the kernel against the sparse points is then
     /// a matrix product of this many rows, while the descriptor's memory stays that of one block
     /// per thread. BLAS packs the sparse points once per product, so the block must be large for
-    /// that copy to be cheap against the product: with M = 4,000, F = 715 the packing took 27 % of
-    /// the products' time at 56 rows, 19 % at 128 and about 5 % at 512. See
+    /// that copy to be cheap against the product: with M = 4,000, F = 715 the packing (and the
+    /// zeroing of G) took 28 % of the products' time at 56 rows, 20 % at 128 and 11 % at 512. See
     /// ``predictionBlockSize(centreCount:)``.
     public static let predictionBlockSize = 512
 
     /// The block size for a structure of `centreCount` centres: half the centres (at least 32, a
-    /// multiple of 8) up to ``predictionBlockSize``, so that one thread packs the sparse points
-    /// only twice per product pair on a few hundred atoms while two threads (or an MD rank's
-    /// share) still get a block each. It depends on the structure only, never on threads: BLAS
+    /// multiple of 8) up to ``predictionBlockSize``: a structure of a few hundred atoms takes two
+    /// pairs of products (one thread packs the sparse points four times, not eight), and two
+    /// threads (or an MD rank's share) still get a block each. It depends on the structure only,
+    /// never on threads: BLAS
     /// may round a product differently for another row count (its small-matrix kernels do), so
     /// this keeps results the same bits for any thread count.
     public static func predictionBlockSize(centreCount: Int) -> Int {
