@@ -13,6 +13,8 @@ import os
 import sys
 
 SOAP, PAIR, BISPECTRUM = 0, 1, 2
+# The short-ranged SOAP term, fourth in the config shipped after the second pass.
+SHORT = 3
 
 # name -> list of (path, value); a path is a tuple of keys and indices into the config.
 VARIANTS = {
@@ -33,6 +35,14 @@ VARIANTS = {
     "pair_sharp": [(("descriptors", PAIR, "theta_uniform"), 0.5), (("descriptors", PAIR, "n_sparse"), 40)],
     "pair_sharper": [(("descriptors", PAIR, "theta_uniform"), 0.3), (("descriptors", PAIR, "n_sparse"), 60)],
     "fps": [(("descriptors", SOAP, "sparse_method"), "fps")],
+    # Third pass (base: the shipped config with the short SOAP term): the short term's weight,
+    # sharpness and reach.
+    "short_d1": [(("descriptors", SHORT, "delta"), 1.0)],
+    "short_d01": [(("descriptors", SHORT, "delta"), 0.1)],
+    "short_z2": [(("descriptors", SHORT, "zeta"), 2)],
+    "short_z6": [(("descriptors", SHORT, "zeta"), 6)],
+    "short_cut36": [(("descriptors", SHORT, "cutoff"), 3.6)],
+    "short_as025": [(("descriptors", SHORT, "atom_sigma"), 0.25)],
 }
 
 # Terms appended to the descriptor list (after the base's three).
@@ -43,6 +53,12 @@ EXTRA_TERMS = {
         "n_max": 6, "l_max": 6, "radial_basis": "optimal", "n_max_primitive": 20, "basis_sample": 10000,
         "central_weight": 1.0, "normalise": True, "zeta": 4, "delta": 0.3, "n_sparse": 1000,
         "sparse_method": "cur",
+    },
+    # Third pass: a second 2-body term for the repulsive wall alone (first-neighbour distances
+    # are 2.3-2.6 Å in the snapshots; the closest contacts are near 2.0 Å).
+    "wall_pair": {
+        "type": "distance_2b", "cutoff": 3.0, "cutoff_transition_width": 0.5, "delta": 0.5,
+        "theta_uniform": 0.2, "n_sparse": 60, "sparse_method": "uniform",
     },
 }
 
