@@ -60,6 +60,17 @@ EXTRA_TERMS = {
         "type": "distance_2b", "cutoff": 3.0, "cutoff_transition_width": 0.5, "delta": 0.5,
         "theta_uniform": 0.2, "n_sparse": 60, "sparse_method": "uniform",
     },
+    # QUIP's angle_3b 3-body term (third pass, issue 19 item 3), on the shipped config: the first
+    # two neighbour shells (fcc Ni: 2.49 and 3.52 Å) ...
+    "angle3b_40": {
+        "type": "angle_3b", "cutoff": 4.0, "cutoff_transition_width": 0.5, "theta_uniform": 1.0,
+        "delta": 0.2, "n_sparse": 300, "sparse_method": "uniform",
+    },
+    # ... or the first shell only, with a sharper kernel, aimed at the repulsive wall.
+    "angle3b_30": {
+        "type": "angle_3b", "cutoff": 3.0, "cutoff_transition_width": 0.5, "theta_uniform": 0.5,
+        "delta": 0.2, "n_sparse": 300, "sparse_method": "uniform",
+    },
 }
 
 
