@@ -290,27 +290,21 @@ public struct Potential: Sendable {
     }
 }
 
-/// The `distance_2b` term: pair distances with the squared-exponential kernel
-/// δ² fc(r) fc(r′) exp(−(r − r′)²/2θ²), every ordered pair counted (as gap_fit).
-public struct PairDistanceTerm: PotentialTerm {
-    /// The kernel with its sparse distances.
-    public let kernel: PairDistanceKernel
+/// A term whose kernel reads its descriptor from the neighbour list as it works (`distance_2b`,
+/// `angle_3b`): it holds nothing per structure and forwards everything else to the kernel.
+public protocol NeighbourListTerm: PotentialTerm {
+    associatedtype Kernel: NeighbourListKernel
+    /// The kernel with its sparse points.
+    var kernel: Kernel { get }
+}
 
-    /// Creates a pair term.
-    public init(kernel: PairDistanceKernel) {
-        self.kernel = kernel
-    }
-
-    public var name: String {
-        let s = kernel.species
-        func symbol(_ z: Int) -> String { z == 0 ? "*" : (Element(atomicNumber: z)?.symbol ?? "\(z)") }
-        return "distance_2b \(symbol(s.z1))-\(symbol(s.z2))"
-    }
+extension NeighbourListTerm {
     public var cutoffRadius: Double { kernel.cutoffRadius }
     public var sparseCount: Int { kernel.sparseCount }
     public func sparseCovariance() -> [Double] { kernel.sparseCovariance() }
     public func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double] { kernel.sparseCovariance(rows: rows, columns: columns) }
 
+    /// Pairs and triplets are read from the neighbour list as needed (nothing to hold per structure).
     public func features(of structure: Structure, neighbours: NeighbourList, gradients: Bool, strainGradients: Bool) throws -> TermFeatures {
         .neighbourList
     }
@@ -329,9 +323,30 @@ public struct PairDistanceTerm: PotentialTerm {
     }
 }
 
+/// A species as a term name shows it: its symbol, or "*" for any species (0).
+private func speciesSymbol(_ z: Int) -> String {
+    z == 0 ? "*" : (Element(atomicNumber: z)?.symbol ?? "\(z)")
+}
+
+/// The `distance_2b` term: pair distances with the squared-exponential kernel
+/// δ² fc(r) fc(r′) exp(−(r − r′)²/2θ²), every ordered pair counted (as gap_fit).
+public struct PairDistanceTerm: NeighbourListTerm {
+    /// The kernel with its sparse distances.
+    public let kernel: PairDistanceKernel
+
+    /// Creates a pair term.
+    public init(kernel: PairDistanceKernel) {
+        self.kernel = kernel
+    }
+
+    public var name: String {
+        "distance_2b \(speciesSymbol(kernel.species.z1))-\(speciesSymbol(kernel.species.z2))"
+    }
+}
+
 /// The `angle_3b` term: QUIP's 3-body descriptor (r_ij + r_ik, (r_ij − r_ik)², r_jk) with the
 /// ARD squared-exponential kernel; see ``AngleTripletKernel``.
-public struct AngleTripletTerm: PotentialTerm {
+public struct AngleTripletTerm: NeighbourListTerm {
     /// The kernel with its sparse points.
     public let kernel: AngleTripletKernel
 
@@ -342,29 +357,6 @@ public struct AngleTripletTerm: PotentialTerm {
 
     public var name: String {
         let s = kernel.species
-        func symbol(_ z: Int) -> String { z == 0 ? "*" : (Element(atomicNumber: z)?.symbol ?? "\(z)") }
-        return "angle_3b \(symbol(s.z1))-\(symbol(s.centre))-\(symbol(s.z2))"
-    }
-    public var cutoffRadius: Double { kernel.cutoffRadius }
-    public var sparseCount: Int { kernel.sparseCount }
-    public func sparseCovariance() -> [Double] { kernel.sparseCovariance() }
-    public func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double] { kernel.sparseCovariance(rows: rows, columns: columns) }
-
-    /// Triplets are read from the neighbour list as needed (nothing to hold per structure).
-    public func features(of structure: Structure, neighbours: NeighbourList, gradients: Bool, strainGradients: Bool) throws -> TermFeatures {
-        .neighbourList
-    }
-
-    public func addDesignRows(
-        from features: TermFeatures, structure: Structure, neighbours: NeighbourList, rows: DesignRowLayout,
-        into block: inout DesignBlock, columnOffset: Int
-    ) throws {
-        guard case .neighbourList = features else { throw TermFeaturesMismatch(term: name) }
-        kernel.addDesignRows(for: structure, neighbours: neighbours, rows: rows, into: &block, columnOffset: columnOffset)
-    }
-
-    public func predict(from features: TermFeatures, structure: Structure, neighbours: NeighbourList, alpha: [Double]) throws -> Prediction {
-        guard case .neighbourList = features else { throw TermFeaturesMismatch(term: name) }
-        return kernel.predict(structure, neighbours: neighbours, alpha: alpha)
+        return "angle_3b \(speciesSymbol(s.z1))-\(speciesSymbol(s.centre))-\(speciesSymbol(s.z2))"
     }
 }
