@@ -101,41 +101,15 @@ final class AngleTripletKernelTests: XCTestCase {
         XCTAssertEqual(pool.features.count, 3 * count)
     }
 
-    /// −dE/dt by Richardson-extrapolated central differences (error O(h⁴)).
-    func derivative(_ energy: (Double) throws -> Double, h: Double = 1e-4) rethrows -> Double {
-        let d1 = (try energy(h) - energy(-h)) / (2 * h)
-        let d2 = (try energy(2 * h) - energy(-2 * h)) / (4 * h)
-        return -(4 * d1 - d2) / 3
-    }
-
+    /// Predicted forces and virial are minus the derivatives of the energy, for every species selection.
     func testForcesAndVirialMatchFiniteDifferences() throws {
         for species in selections {
             let (kernel, alpha) = makeKernel(species: species)
             let s = makeStructure()
             let p = try predict(kernel, s, alpha)
-            var largest = 0.0
-            for atom in 0..<s.count {
-                for a in 0..<3 {
-                    let fd = try derivative { t in
-                        var moved = s
-                        moved.positions[atom][a] += t
-                        return try predict(kernel, moved, alpha).energy
-                    }
-                    largest = max(largest, abs(fd))
-                    XCTAssertEqual(p.forces[3 * atom + a], fd, accuracy: 1e-8 * max(1, abs(fd)), "\(species) atom \(atom) \(a)")
-                }
-            }
-            XCTAssertGreaterThan(largest, 0.01, "\(species): forces should not vanish")
-            for a in 0..<3 {
-                for b in 0..<3 {
-                    let fd = try derivative { t in
-                        var e = Matrix3.zero
-                        e[a, b] = t
-                        return try predict(kernel, strained(s, e), alpha).energy
-                    }
-                    XCTAssertEqual(p.virial[3 * a + b], fd, accuracy: 1e-8 * max(1, abs(fd)), "\(species) virial \(a)\(b)")
-                }
-            }
+            try assertForcesAndVirialMatchFiniteDifferences(
+                p, of: s, energy: { try predict(kernel, $0, alpha).energy },
+                relativeTolerance: 1e-8, smallestLargestForce: 0.01, "\(species)")
         }
     }
 
