@@ -113,39 +113,12 @@ final class AngleTripletKernelTests: XCTestCase {
         }
     }
 
-    /// Design rows times α reproduce the prediction, only the kernel's columns are written, and
-    /// a neighbour list with a longer cutoff changes nothing.
+    /// Design rows reproduce the prediction (``assertDesignRowsReproducePrediction``).
     func testDesignRowsTimesCoefficientsEqualPrediction() throws {
         for species in [SpeciesTriplet.any, .init(centre: 8, 8, 14)] {
             let (kernel, alpha) = makeKernel(species: species)
-            let s = makeStructure(seed: 8, atoms: 6)
-            let list = try NeighbourList(s, cutoffRadius: kernel.cutoffRadius)
-            let longList = try NeighbourList(s, cutoffRadius: 5.5)
-            let p = kernel.predict(s, neighbours: list, alpha: alpha)
-            let n = s.count, m = kernel.sparseCount
-            let layout = DesignRowLayout(energy: 1, forces: 2, virial: 2 + 3 * n)
-            var block = DesignBlock(rowCount: 2 + 3 * n + 6 + 1, columnCount: m + 2)
-            kernel.addDesignRows(for: s, neighbours: list, rows: layout, into: &block, columnOffset: 1)
-            func row(_ r: Int) -> Double { (0..<m).reduce(0) { $0 + block[r, $1 + 1] * alpha[$1] } }
-            XCTAssertEqual(row(1), p.energy, accuracy: 1e-12 * abs(p.energy))
-            for i in 0..<(3 * n) { XCTAssertEqual(row(2 + i), p.forces[i], accuracy: 1e-12) }
-            for (c, ab) in DesignRowLayout.virialComponents.enumerated() {
-                XCTAssertEqual(row(2 + 3 * n + c), p.virial[ab], accuracy: 1e-12)
-            }
-            for r in 0..<block.rowCount {
-                XCTAssertEqual(block[r, 0], 0)
-                XCTAssertEqual(block[r, m + 1], 0)
-            }
-            XCTAssertEqual(row(0), 0)
-            XCTAssertEqual(row(block.rowCount - 1), 0)
-
-            var longBlock = DesignBlock(rowCount: block.rowCount, columnCount: m + 2)
-            kernel.addDesignRows(for: s, neighbours: longList, rows: layout, into: &longBlock, columnOffset: 1)
-            XCTAssertEqual(longBlock.storage, block.storage)
-            let q = kernel.predict(s, neighbours: longList, alpha: alpha)
-            XCTAssertEqual(q.energy, p.energy)
-            XCTAssertEqual(q.forces, p.forces)
-            XCTAssertEqual(q.virial, p.virial)
+            try assertDesignRowsReproducePrediction(
+                kernel, alpha: alpha, structure: makeStructure(seed: 8, atoms: 6), longCutoff: 5.5)
         }
     }
 
