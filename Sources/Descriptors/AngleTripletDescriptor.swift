@@ -141,7 +141,9 @@ public struct AngleTripletDescriptor: Hashable, Sendable {
         var features: [Double] = [], weights: [Double] = [], centres: [Int] = []
         forEachTriplet(in: structure, neighbours: neighbours) { t in
             let x = t.features
-            features += [x.0, x.1, x.2]
+            features.append(x.0)
+            features.append(x.1)
+            features.append(x.2)
             weights.append(t.weight)
             centres.append(t.i)
         }

@@ -246,8 +246,7 @@ final class SOAPBlockState {
     /// power spectrum to `values`, exactly as the forward evaluator does.
     func forward(_ rows: Range<Int>, plan: SOAPPlan, inputs: RowInputs) {
         let f = featureCount
-        // Each row's unnormalised values first, then the norms four rows at a time and the
-        // scaling: a norm is one addition chain of F terms, latency-bound alone.
+        // Each row's unnormalised values first (in place), then the norms and the scaling.
         for (k, row) in rows.enumerated() {
             workspace.expandRow(
                 row, plan: plan, inputs: inputs, needsPairGradients: false, weights: pairWeights + 2 * k * pairCapacity)
@@ -278,34 +277,17 @@ final class SOAPBlockState {
         }
     }
 
-    /// out[k] = Σ_i a[k][i] b[k][i] for `rows` rows of `length`, each sum in order from zero;
-    /// four rows' addition chains at a time, so that they overlap.
+    /// out[k] = Σ_i a[k][i] b[k][i] for `rows` rows of `length`, each sum in order from zero.
+    /// (Interleaving four rows' addition chains gave the same bits and no measurable gain, so the
+    /// plain loop stays.)
     static func rowDots(
         _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, rows: Int, length: Int, into out: UnsafeMutablePointer<Double>
     ) {
-        var k = 0
-        while k + 4 <= rows {
-            let a0 = a + k * length, a1 = a0 + length, a2 = a1 + length, a3 = a2 + length
-            let b0 = b + k * length, b1 = b0 + length, b2 = b1 + length, b3 = b2 + length
-            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-            for i in 0..<length {
-                s0 += a0[i] * b0[i]
-                s1 += a1[i] * b1[i]
-                s2 += a2[i] * b2[i]
-                s3 += a3[i] * b3[i]
-            }
-            out[k] = s0
-            out[k + 1] = s1
-            out[k + 2] = s2
-            out[k + 3] = s3
-            k += 4
-        }
-        while k < rows {
+        for k in 0..<rows {
             let ak = a + k * length, bk = b + k * length
             var sum = 0.0
             for i in 0..<length { sum += ak[i] * bk[i] }
             out[k] = sum
-            k += 1
         }
     }
 

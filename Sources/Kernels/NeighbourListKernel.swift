@@ -10,9 +10,9 @@ public protocol NeighbourListKernel: Sendable {
     var cutoffRadius: Double { get }
     /// The number of sparse points M.
     var sparseCount: Int { get }
-    /// K_MM, M x M, row-major.
+    /// K_MM, M x M (symmetric; column-major as every kernel's).
     func sparseCovariance() -> [Double]
-    /// A block of K_MM, row-major.
+    /// A block of K_MM, column-major.
     func sparseCovariance(rows: Range<Int>, columns: Range<Int>) -> [Double]
     /// Adds the structure's design rows (energy, forces, virial) in columns
     /// `columnOffset ..< columnOffset + sparseCount` of `block`.

@@ -386,16 +386,9 @@ public struct Trainer: Sendable {
                 let pool = try Trainer.triplets(probe.descriptor, frames: data.frames)
                 let f = AngleTripletDescriptor.featureCount
                 let matrix = FeatureMatrix(rowCount: pool.weights.count, featureCount: f, values: pool.features)
-                let selected: [Int]
-                do {
-                    if termConfig.sparse.method == .uniform {
-                        selected = try BinnedUniformSelection(count: termConfig.sparse.count!, seed: config.seed).select(from: matrix)
-                    } else {
-                        selected = try selectSparsePoints(termConfig.sparse, from: EnvironmentMatrix(matrix: matrix, origins: pool.origins), termIndex: t, threads: options.threads)
-                    }
-                } catch let error as SelectionError {
-                    throw InputError(file: config.sourceName, field: "descriptors[\(t)].n_sparse", message: "\(error) (the training data has \(pool.weights.count) triplets for \(AngleTripletTerm(kernel: probe).name))")
-                }
+                let selected = try selectSparsePoints(
+                    termConfig.sparse, from: EnvironmentMatrix(matrix: matrix, origins: pool.origins), termIndex: t,
+                    threads: options.threads, describingRows: "triplets for \(AngleTripletTerm(kernel: probe).name)")
                 var points: [Double] = []
                 points.reserveCapacity(selected.count * f)
                 for row in selected { points += pool.features[(row * f)..<((row + 1) * f)] }
@@ -600,7 +593,13 @@ public struct Trainer: Sendable {
     }
 
     /// Chooses a term's sparse points (row indices into the environment matrix, sorted).
-    func selectSparsePoints(_ sparse: SparsePointsConfig, from environments: EnvironmentMatrix, termIndex: Int, threads: Int) throws -> [Int] {
+    /// `uniform` is gap_fit's binned rule over the data rows (angle_3b); distance_2b's evenly
+    /// spaced distances are not data rows and are made by its own branch. `describingRows` names
+    /// the rows in errors.
+    func selectSparsePoints(
+        _ sparse: SparsePointsConfig, from environments: EnvironmentMatrix, termIndex: Int, threads: Int,
+        describingRows rowsName: String = "environments for this term"
+    ) throws -> [Int] {
         let field = "descriptors[\(termIndex)].n_sparse"
         let rows = environments.matrix.rowCount
         do {
@@ -620,10 +619,10 @@ public struct Trainer: Sendable {
                 }
                 return indices.sorted()
             case .uniform:
-                throw InputError(file: config.sourceName, field: "descriptors[\(termIndex)].sparse_method", message: "uniform applies to distance_2b and angle_3b terms only")
+                return try BinnedUniformSelection(count: sparse.count!, seed: config.seed).select(from: environments.matrix)
             }
         } catch let error as SelectionError {
-            throw InputError(file: config.sourceName, field: field, message: "\(error) (the training data has \(rows) environments for this term)")
+            throw InputError(file: config.sourceName, field: field, message: "\(error) (the training data has \(rows) \(rowsName))")
         }
     }
 }
