@@ -12,10 +12,11 @@
 //                     least-squares factor distributed over ranks (ScaLAPACK: CScaLAPACK)
 //   AtomicStructures  structures, labels, extended XYZ I/O
 //   NeighbourLists    periodic cell lists
-//   Descriptors       SOAP power spectrum (and its body-order relatives), the 2-body pair distances,
+//   Descriptors       SOAP power spectrum (and its body-order relatives), the 2-body pair distances
+//                     and angle_3b's 3-body triplets,
 //                     with position/strain gradients; SOAPKeys, the one table of SOAP keys and defaults
 //                     (CSOAPKernels: its hot loops in AVX-512 C, chosen at run time)
-//   Kernels           the kernels (SOAP dot product, 2-body squared exponential): design rows,
+//   Kernels           the kernels (SOAP dot product, 2- and 3-body squared exponential): design rows,
 //                     sparse covariances and per-term predictions (CSOAPKernels: prediction's
 //                     elementwise pass)
 //   Prediction        a fitted Potential and its evaluation: batch prediction, predictive
