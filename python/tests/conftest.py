@@ -1,4 +1,5 @@
 """Shared pieces of the Python tests: the repository, its built tools and test models."""
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -42,3 +43,100 @@ def rattled_silicon(repeat=2, amplitude=0.1, seed=1):
     atoms = bulk("Si", "diamond", a=5.43, cubic=True).repeat(repeat)
     atoms.positions += np.random.default_rng(seed).uniform(-amplitude, amplitude, atoms.positions.shape)
     return atoms
+
+
+# Every kind of term the shipped configs (configs/zuo2020/*.json, configs/tial.json) use, at toy
+# sizes: SOAP on the optimal radial basis with radial scaling (one term per centre species, as
+# configs/tial.json, when `centre_species` are given), a second SOAP of another cutoff on QUIP's
+# basis, the bispectrum (nu = 3, optimal basis), the radial spectrum (nu = 1), distance_2b (one
+# term per species pair) and the 3-body angle_3b (one per centre species and neighbour pair).
+def every_term_kind(centre_species=()):
+    optimal_soap = {"type": "soap", "cutoff": 4.5, "cutoff_transition_width": 1.0, "n_max": 3, "l_max": 3,
+                    "atom_sigma": 0.5, "radial_basis": "optimal", "n_max_primitive": 6,
+                    "radial_scaling": {"c": 1.0, "r0": 3.0, "m": 2}, "delta": 0.5, "zeta": 2, "n_sparse": 15,
+                    "sparse_method": "cur"}
+    per_centre = [dict(optimal_soap, Z=[z]) for z in centre_species] or [optimal_soap]
+    return per_centre + [
+        {"type": "soap", "cutoff": 3.4, "cutoff_transition_width": 0.8, "n_max": 3, "l_max": 2, "atom_sigma": 0.5,
+         "delta": 0.2, "zeta": 2, "n_sparse": 15, "sparse_method": "cur"},
+        {"type": "bispectrum", "cutoff": 4.0, "cutoff_transition_width": 1.0, "n_max": 2, "l_max": 2, "atom_sigma": 0.5,
+         "radial_basis": "optimal", "n_max_primitive": 5, "delta": 0.2, "zeta": 2, "n_sparse": 15, "sparse_method": "cur"},
+        {"type": "radial_spectrum", "cutoff": 5.0, "cutoff_transition_width": 1.0, "n_max": 4, "atom_sigma": 0.5,
+         "delta": 0.2, "zeta": 2, "n_sparse": 15, "sparse_method": "cur"},
+        {"type": "distance_2b", "cutoff": 5.0, "cutoff_transition_width": 1.0, "theta_uniform": 0.8, "delta": 1.0,
+         "n_sparse": 8, "sparse_method": "uniform"},
+        {"type": "angle_3b", "cutoff": 3.3, "cutoff_transition_width": 0.6, "theta_uniform": 0.5, "delta": 0.1,
+         "n_sparse": 10, "sparse_method": "uniform"},
+    ]
+
+
+EVERY_TERM_TYPE = {"soap", "bispectrum", "radial_spectrum", "distance_2b", "angle_3b"}
+
+
+def train(directory, train_file, descriptors, name):
+    """Trains a model with the built gap-train; returns the model's path."""
+    config = Path(directory) / f"{name}.json"
+    config.write_text(json.dumps({
+        "train_files": [str(train_file)],
+        "e0": "average", "descriptors": descriptors,
+        "default_sigma": {"energy": 0.002, "forces": 0.1, "virial": 0.05},
+        "seed": 1, "output": f"{name}.gapjson", "threads": 2}))
+    run([tool("gap-train"), str(config), "--quiet"], cwd=directory)
+    return str(Path(directory) / f"{name}.gapjson")
+
+
+def train_every_term_kind(directory, train_file, centre_species, term_count):
+    model = train(directory, train_file, every_term_kind(centre_species), "model")
+    terms = json.loads(Path(model).read_text())["terms"]
+    assert {term["type"] for term in terms} == EVERY_TERM_TYPE and len(terms) == term_count
+    return model
+
+
+@pytest.fixture(scope="session")
+def every_term_tial_model(tmp_path_factory):
+    """A Ti-Al model with every term kind (every_term_kind; 5 density terms + 3 distance_2b + 6 angle_3b), trained
+    on the 40 two-atom frames of tial_train.xyz in about a second."""
+    return train_every_term_kind(tmp_path_factory.mktemp("every_term_tial"), FIXTURES / "tial_train.xyz", [22, 13], 14)
+
+
+@pytest.fixture(scope="session")
+def every_term_silicon_model(tmp_path_factory):
+    """A silicon model with every term kind (6 terms), trained on si_train.xyz in about a second."""
+    return train_every_term_kind(tmp_path_factory.mktemp("every_term_si"), FIXTURES / "si_train.xyz", [], 6)
+
+
+def rattled_tial(repeat=(3, 3, 2), amplitude=0.15, seed=1, triclinic=False):
+    """A rattled supercell of the two-atom TiAl cell of the training frames (a 2.70 Å, c 3.90 Å,
+    Al at the body centre), optionally sheared."""
+    from ase import Atoms
+    a, c = 2.70, 3.90
+    atoms = Atoms("TiAl", scaled_positions=[(0, 0, 0), (0.5, 0.5, 0.5)], cell=np.diag([a, a, c]), pbc=True).repeat(repeat)
+    if triclinic:
+        sheared(atoms)
+    atoms.positions += np.random.default_rng(seed).uniform(-amplitude, amplitude, atoms.positions.shape)
+    return atoms
+
+
+def sheared(atoms):
+    """Shears the cell (and the atoms with it) into a general triclinic one."""
+    cell = atoms.cell.array.copy()
+    cell[1] += 0.18 * cell[0]
+    cell[2] += 0.11 * cell[0] - 0.07 * cell[1]
+    atoms.set_cell(cell, scale_atoms=True)
+    return atoms
+
+
+# LAMMPS types in another order than the model's species (Al, Ti: ascending Z): type 1 is Al.
+TIAL_TYPES = ["Al", "Ti"]
+def every_term_system(request, system, size, triclinic, seed):
+    """(model, rattled structure, element of each LAMMPS type) of the every-term models.
+    `small` cells have every cutoff beyond half the box in some direction, so one neighbour list
+    (and one angle_3b triplet) holds several images of one atom: TiAl 4 atoms in 5.4 x 2.7 x 3.9 Å,
+    Si 8 atoms in 5.43 Å (cutoffs 3.3 to 5 Å)."""
+    if system == "tial":
+        atoms = rattled_tial(repeat=(3, 3, 2) if size == "supercell" else (2, 1, 1), seed=seed, triclinic=triclinic)
+        return request.getfixturevalue("every_term_tial_model"), atoms, TIAL_TYPES
+    atoms = rattled_silicon(repeat=2 if size == "supercell" else 1, seed=seed)
+    if triclinic:
+        sheared(atoms)
+    return request.getfixturevalue("every_term_silicon_model"), atoms, ["Si"]

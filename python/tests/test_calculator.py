@@ -6,7 +6,7 @@ from ase.calculators.calculator import PropertyNotImplementedError
 from ase.io import read, write
 
 import swiftgap
-from conftest import FIXTURES, rattled_silicon, run, tool
+from conftest import FIXTURES, every_term_system, rattled_silicon, rattled_tial, run, tool
 
 
 def structures():
@@ -36,6 +36,54 @@ def test_parity_with_gap_predict(tmp_path, silicon_model, name):
     else:
         with pytest.raises(PropertyNotImplementedError):
             atoms.get_stress()
+
+
+@pytest.mark.parametrize("shape", ["orthogonal", "triclinic"])
+@pytest.mark.parametrize("size", ["supercell", "small"])
+@pytest.mark.parametrize("system", ["tial", "si"])
+def test_every_term_kind_parity_with_gap_predict(tmp_path, request, system, size, shape):
+    """SOAP (optimal basis, radial scaling; two cutoffs), bispectrum, radial spectrum, distance_2b
+    and angle_3b (conftest.every_term_kind); `small` cells are smaller than twice the cutoffs."""
+    model, atoms, _ = every_term_system(request, system, size, shape == "triclinic", seed=31)
+    write(tmp_path / "in.xyz", atoms, format="extxyz")
+    atoms = read(tmp_path / "in.xyz", format="extxyz")  # the positions as written, which gap-predict reads
+    run([tool("gap-predict"), "--model", model, str(tmp_path / "in.xyz"), "--output", str(tmp_path / "out.xyz"), "--quiet"])
+    reference = read(tmp_path / "out.xyz", format="extxyz")
+    atoms.calc = swiftgap.Calculator(model)
+    n = len(atoms)
+    assert abs(atoms.get_potential_energy() - reference.get_potential_energy()) / n <= 1e-10
+    assert np.max(np.abs(atoms.get_forces() - reference.get_forces())) <= 1e-9
+    assert np.max(np.abs(atoms.get_stress() - reference.get_stress())) <= 1e-9
+    assert atoms.get_potential_energies().sum() == pytest.approx(atoms.get_potential_energy(), abs=1e-9)
+    assert np.max(np.abs(reference.get_forces())) > 0.05 and np.max(np.abs(reference.get_stress())) > 1e-3
+
+
+def test_every_term_kind_forces_and_stress_are_energy_derivatives(every_term_tial_model):
+    atoms = rattled_tial(repeat=(2, 2, 1), seed=34, triclinic=True)
+    atoms.calc = swiftgap.Calculator(every_term_tial_model)
+    forces, stress = atoms.get_forces(), atoms.get_stress(voigt=False)
+    h = 1e-4
+    for atom in range(len(atoms)):
+        for a in range(3):
+            energies = []
+            for sign in (1, -1):
+                atoms.positions[atom, a] += sign * h
+                energies.append(atoms.get_potential_energy())
+                atoms.positions[atom, a] -= sign * h
+            assert -(energies[0] - energies[1]) / (2 * h) == pytest.approx(forces[atom, a], abs=1e-6)
+    cell0, positions0, volume = atoms.cell.array.copy(), atoms.positions.copy(), atoms.get_volume()
+    h = 1e-5
+    for a in range(3):
+        for b in range(3):
+            energies = []
+            for sign in (1, -1):
+                strain = np.eye(3)
+                strain[a, b] += sign * h
+                atoms.set_cell(cell0 @ strain, scale_atoms=False)
+                atoms.positions = positions0 @ strain
+                energies.append(atoms.get_potential_energy())
+            assert (energies[0] - energies[1]) / (2 * h) / volume == pytest.approx(stress[a, b], abs=1e-6)
+    assert np.max(np.abs(forces)) > 0.05 and np.max(np.abs(stress)) > 1e-3
 
 
 def test_two_species_model_and_threads(tial_model):
