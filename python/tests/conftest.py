@@ -140,3 +140,10 @@ def every_term_system(request, system, size, triclinic, seed):
     if triclinic:
         sheared(atoms)
     return request.getfixturevalue("every_term_silicon_model"), atoms, ["Si"]
+
+
+def opened(atoms, pbc):
+    """The atoms with open directions (pbc False) padded by 6 Å of vacuum on each side."""
+    atoms.center(vacuum=6.0, axis=[a for a in range(3) if not pbc[a]])
+    atoms.pbc = pbc
+    return atoms

