@@ -204,7 +204,7 @@ let package = Package(
         .target(
             name: "Tuning",
             dependencies: [
-                "AtomicStructures", "Configuration", "CrossValidation", "JSON", "Parallelism", "Prediction",
+                "AtomicStructures", "Configuration", "CrossValidation", "Descriptors", "JSON", "Parallelism", "Prediction",
                 "Selection", "Support", "Training",
             ],
             swiftSettings: languageMode
@@ -388,7 +388,8 @@ let package = Package(
         .testTarget(
             name: "TuningTests",
             dependencies: [
-                "AtomicStructures", "Configuration", "CrossValidation", "JSON", "TestSupport", "Tuning",
+                "AtomicStructures", "Configuration", "CrossValidation", "Descriptors", "JSON", "Kernels", "Prediction", "TestSupport", "Training",
+                "Tuning",
             ],
             swiftSettings: languageMode
         ),

@@ -8,7 +8,9 @@ import Support
 public struct SearchDimension: Hashable, Sendable {
     /// How a value is put into the config.
     public enum Kind: Hashable, Sendable {
-        /// The value replaces the setting at the path (objects on the way are created).
+        /// The value replaces the setting at the path (objects on the way are created); null
+        /// removes the key, for optional settings such as `radial_scaling` (the decoder reads a
+        /// null or absent key alike, as the setting's default).
         case setting
         /// The value is a factor: the setting becomes factor × the (already modified) number at
         /// `reference`, e.g. a term's δ as a ratio of the first term's, or a config type's σ as
@@ -41,8 +43,22 @@ public struct SearchDimension: Hashable, Sendable {
             }
             return parts.joined(separator: " ")
         case (.ratio, _): return "×" + JSONWriter.write(value, pretty: false)
+        case (.setting, .null): return "none"
+        case (.setting, .object(let o)):
+            // e.g. radial_scaling: "c 1 r0 2.5 m 4" (its keys in the order of c / (c + (r/r0)^m),
+            // whatever order a space file gave them in; other objects' keys as written)
+            let first = ["c", "r0", "m"]
+            let members = first.compactMap { k in o.members.first { $0.key == k } } + o.members.filter { !first.contains($0.key) }
+            return members.map { "\($0.key) \(Self.describeMember($0.value.kind))" }.joined(separator: " ")
         default: return JSONWriter.write(value, pretty: false).replacingQuotes()
         }
+    }
+
+    /// A member of an object value: numbers to 6 significant digits without a trailing ".0".
+    private static func describeMember(_ value: JSONValue.Kind) -> String {
+        guard case .number(let n) = value else { return JSONWriter.write(value, pretty: false).replacingQuotes() }
+        let x = rounded(n.doubleValue)
+        return x.rounded() == x && abs(x) < 1e15 ? "\(Int(x))" : "\(x)"
     }
 }
 
@@ -78,7 +94,11 @@ public struct SearchSpace: Hashable, Sendable {
             let value = dimension.values[point[d]]
             switch dimension.kind {
             case .setting:
-                root = try ConfigPaths.setting(dimension.path[...], in: root, to: value, name: dimension.name)
+                if case .null = value {
+                    root = ConfigPaths.removing(dimension.path[...], in: root)
+                } else {
+                    root = try ConfigPaths.setting(dimension.path[...], in: root, to: value, name: dimension.name)
+                }
             case .ratio(let reference):
                 guard case .number(let factor) = value else { throw spaceError("\(dimension.name): a ratio must be a number") }
                 guard case .number(let scale)? = ParameterSweep.value(at: reference, in: root) else {
@@ -140,6 +160,28 @@ enum ConfigPaths {
             return .array(a)
         default:
             throw spaceError("\(name) does not name a setting of the config")
+        }
+    }
+}
+
+extension ConfigPaths {
+    /// `root` without the member at `path` (unchanged where the path leads nowhere).
+    static func removing(_ path: ArraySlice<ParameterSweep.Step>, in root: JSONValue.Kind) -> JSONValue.Kind {
+        guard let step = path.first else { return root }
+        switch (step, root) {
+        case (.key(let k), .object(var o)):
+            guard let m = o.members.firstIndex(where: { $0.key == k }) else { return root }
+            if path.count == 1 {
+                o.members.remove(at: m)
+            } else {
+                o.members[m].value = JSONValue(removing(path.dropFirst(), in: o.members[m].value.kind))
+            }
+            return .object(o)
+        case (.index(let i), .array(var a)) where i < a.count:
+            a[i] = JSONValue(removing(path.dropFirst(), in: a[i].kind))
+            return .array(a)
+        default:
+            return root
         }
     }
 }

@@ -12,9 +12,13 @@ extension SearchSpace {
     ///   "descriptors[0].atom_sigma": [0.3, 0.4, 0.5],                           // values
     ///   "descriptors[1].delta": {"times": "descriptors[0].delta", "values": [0.1, 0.5]},  // ratios
     ///   "config_type_sigma.liq.forces": {"times": "default_sigma.forces", "values": [1, 2, 4]},
+    ///   "descriptors[0].radial_scaling": [null, {"c": 1, "r0": 2.5, "m": 4}],  // null: no key
     ///   "extra_terms": [null, {"type": "soap", "cutoff": 7.0, ...}]             // appended terms
     /// }
     /// ```
+    ///
+    /// A null value removes the key (the setting's default); a setting the base config leaves out
+    /// may be searched only with null among its values (null is then the base's value).
     ///
     /// The base config's own value is added to every list that lacks it (so the base config is a
     /// point of the space). Every point's config is validated when it is evaluated.
@@ -69,10 +73,14 @@ extension SearchSpace {
         case .extraTerm:
             baseValue = .null
         case .setting:
-            guard let v = ParameterSweep.value(at: path, in: root) else {
-                throw fail("the base config has no \(name); set it in the config (the base config must be a point of the space)")
+            if let v = ParameterSweep.value(at: path, in: root) {
+                baseValue = v
+            } else if values.contains(.null), case .object? = ParameterSweep.value(at: Array(path.dropLast()), in: root) {
+                // An optional setting the base leaves out (e.g. radial_scaling): null, "none", is its value.
+                baseValue = .null
+            } else {
+                throw fail("the base config has no \(name); set it in the config (the base config must be a point of the space), or list null among the values of a setting it may leave out")
             }
-            baseValue = v
         case .ratio(let reference):
             guard case .number(let scale)? = ParameterSweep.value(at: reference, in: root), scale.doubleValue != 0 else {
                 throw fail("the base config has no non-zero number at \(ConfigPaths.describe(reference))")
@@ -108,10 +116,18 @@ extension SearchSpace {
     }
 }
 
-/// Equal JSON values, numbers by value (2 and 2.0 are the same setting).
+/// Equal JSON values, numbers by value (2 and 2.0 are the same setting), also inside arrays and
+/// objects (whose members may come in any order), so {"c": 1, "r0": 2.5, "m": 4} written by hand
+/// is the canonical config's {"c": 1.0, "r0": 2.5, "m": 4.0}.
 func sameValue(_ a: JSONValue.Kind, _ b: JSONValue.Kind) -> Bool {
-    if case .number(let x) = a, case .number(let y) = b { return x.doubleValue == y.doubleValue }
-    return JSONWriter.write(a, pretty: false) == JSONWriter.write(b, pretty: false)
+    switch (a, b) {
+    case (.number(let x), .number(let y)): return x.doubleValue == y.doubleValue
+    case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { sameValue($0.kind, $1.kind) }
+    case (.object(let x), .object(let y)):
+        return x.members.count == y.members.count
+            && x.members.allSatisfy { m in y[m.key].map { sameValue(m.value.kind, $0.kind) } ?? false }
+    default: return JSONWriter.write(a, pretty: false) == JSONWriter.write(b, pretty: false)
+    }
 }
 
 func numberValue(_ v: JSONValue.Kind) -> Double {

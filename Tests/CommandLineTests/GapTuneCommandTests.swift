@@ -84,6 +84,21 @@ final class GapTuneCommandTests: XCTestCase {
         XCTAssertEqual(reread.status, 0, "the tuned config loads, data found: \(reread.stderr)")
     }
 
+    /// `--print-space` output fed back with `--space` is the same space (radial_scaling's null
+    /// and objects included).
+    func testPrintedSpaceReadsBack() throws {
+        let directory = try setUpDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let config = packageRoot + "/configs/ci.json"
+        let printed = try run([config, "--print-space"], in: directory)
+        XCTAssertEqual(printed.status, 0, printed.stderr)
+        XCTAssertTrue(printed.stdout.contains("\"descriptors[0].radial_scaling\": [null, {"), printed.stdout)
+        try printed.stdout.write(toFile: directory + "/printed.json", atomically: true, encoding: .utf8)
+        let reread = try run([config, "--space", "printed.json", "--print-space"], in: directory)
+        XCTAssertEqual(reread.status, 0, reread.stderr)
+        XCTAssertEqual(reread.stdout, printed.stdout)
+    }
+
     func testBadArgumentsAreReported() throws {
         let directory = try setUpDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

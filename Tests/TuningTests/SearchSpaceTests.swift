@@ -95,14 +95,14 @@ final class SearchSpaceTests: XCTestCase {
         let space = try SearchSpace.defaultSpace(for: try base(), facts: facts)
         let names = space.dimensions.map(\.name)
         XCTAssertEqual(names, [
-            "descriptors[0].atom_sigma", "descriptors[0].cutoff", "descriptors[0].n_max", "descriptors[0].l_max", "descriptors[0].zeta",
-            "descriptors[0].n_sparse", "descriptors[1].delta", "default_sigma.energy", "default_sigma.forces",
+            "descriptors[0].atom_sigma", "descriptors[0].cutoff", "descriptors[0].n_max", "descriptors[0].l_max",
+            "descriptors[0].radial_scaling", "descriptors[0].zeta", "descriptors[0].n_sparse", "descriptors[1].delta", "default_sigma.energy", "default_sigma.forces",
             "config_type_sigma.bulk.energy", "config_type_sigma.bulk.forces", "config_type_sigma.liq.energy", "config_type_sigma.liq.forces",
             "extra_terms",
         ])
         XCTAssertEqual(space.dimensions[0].values.map(number), [0.3, 0.35, 0.4, 0.45, 0.5])
-        XCTAssertEqual(space.dimensions[5].values.map(number), [500, 1000, 2000])
-        XCTAssertEqual(space.dimensions[6].values.map(number), [0.125, 0.25, 0.5, 1, 2], "pair δ as a ratio of the soap δ")
+        XCTAssertEqual(space.dimensions[6].values.map(number), [500, 1000, 2000])
+        XCTAssertEqual(space.dimensions[7].values.map(number), [0.125, 0.25, 0.5, 1, 2], "pair δ as a ratio of the soap δ")
         // Every point's config is a valid config; the base point is the base config.
         let root = try base().jsonValue
         let baseConfig = try TrainingConfig.parse(bytes: Array(JSONWriter.write(try space.configJSON(space.basePoint, base: root)).utf8), name: "b", baseDirectory: "configs", checkFiles: false)
