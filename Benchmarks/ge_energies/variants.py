@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the Ge config variants of the third pass (2026-12-04; BENCHMARKS.md, "Germanium
-energies, second pass", its last paragraph): configs/zuo2020/Ge.json with one term appended,
-training file and output given by absolute path, for `gap-cv NAME.json --folds 5 --seed 1`.
+"""Writes the Ge config variants of the third and fourth passes (BENCHMARKS.md, "Germanium
+energies, second pass", its last paragraphs): configs/zuo2020/Ge.json with one term appended or
+one setting changed, training file and output given by absolute path, for `gap-cv NAME.json
+--folds 5 --seed 1`.
 
 Usage: variants.py BASE_CONFIG TRAIN_FILE OUT_DIR [NAME...]   (no names: all variants)
 """
@@ -28,19 +29,41 @@ EXTRA_TERMS = {
 }
 
 
+# Fourth pass: Willatt et al.'s radial scaling c / (c + (r/r0)^m) on an existing term (index into
+# the base's descriptors: 0 the 5 Å SOAP term, 3 the bispectrum term).
+def scaled(term, r0, m):
+    return [(term, "radial_scaling", {"c": 1.0, "r0": r0, "m": m})]
+
+
+VARIANTS = {
+    "base": [],
+    "rs_r3m4": scaled(0, 3.0, 4.0),
+    "rs_r25m6": scaled(0, 2.5, 6.0),
+    "rs_r35m6": scaled(0, 3.5, 6.0),
+    "rs_r3m2": scaled(0, 3.0, 2.0),
+    "bi_rs_r3m4": scaled(3, 3.0, 4.0),
+}
+
+
 def strip_comments(text):
     return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
 
 
 def main():
     base_path, train_file, out_dir = sys.argv[1:4]
-    names = sys.argv[4:] or list(EXTRA_TERMS)
+    names = sys.argv[4:] or list(EXTRA_TERMS) + list(VARIANTS)
     with open(base_path) as f:
         base_text = strip_comments(f.read())
     os.makedirs(out_dir, exist_ok=True)
     for name in names:
         config = json.loads(base_text)
-        config["descriptors"].append(dict(EXTRA_TERMS[name]))
+        # A name may combine parts with "+", e.g. rs_r3m4+bi_rs_r3m4.
+        for part in name.split("+"):
+            if part in EXTRA_TERMS:
+                config["descriptors"].append(dict(EXTRA_TERMS[part]))
+            else:
+                for term, key, value in VARIANTS[part]:
+                    config["descriptors"][term][key] = value
         config["train_files"] = [os.path.abspath(train_file)]
         config["output"] = os.path.abspath(os.path.join(out_dir, name + ".gapjson"))
         config["description"] = f"Ge variant {name} of {os.path.basename(base_path)} (Benchmarks/ge_energies/variants.py)"

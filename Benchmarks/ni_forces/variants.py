@@ -43,6 +43,31 @@ VARIANTS = {
     "short_z6": [(("descriptors", SHORT, "zeta"), 6)],
     "short_cut36": [(("descriptors", SHORT, "cutoff"), 3.6)],
     "short_as025": [(("descriptors", SHORT, "atom_sigma"), 0.25)],
+    # Fourth pass: Willatt et al.'s radial scaling c / (c + (r/r0)^m) on the 5 Å SOAP term (and
+    # on the bispectrum term), which weights the near neighbours above the far ones.
+    "rs_r3m4": [(("descriptors", SOAP, "radial_scaling"), {"c": 1.0, "r0": 3.0, "m": 4.0})],
+    "rs_r25m6": [(("descriptors", SOAP, "radial_scaling"), {"c": 1.0, "r0": 2.5, "m": 6.0})],
+    "rs_r35m6": [(("descriptors", SOAP, "radial_scaling"), {"c": 1.0, "r0": 3.5, "m": 6.0})],
+    "rs_r3m2": [(("descriptors", SOAP, "radial_scaling"), {"c": 1.0, "r0": 3.0, "m": 2.0})],
+    "bi_rs_r3m4": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 3.0, "m": 4.0})],
+    "bi_rs_r25m4": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 2.5, "m": 4.0})],
+    "bi_rs_r25m6": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 2.5, "m": 6.0})],
+    "bi_rs_r35m4": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 3.5, "m": 4.0})],
+    "bi_rs_r3m2": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 3.0, "m": 2.0})],
+    "bi_rs_r2m4": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 2.0, "m": 4.0})],
+    "bi_rs_r2m6": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 2.0, "m": 6.0})],
+    "bi_rs_r25m8": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 2.5, "m": 8.0})],
+    "bi_rs_r25m12": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 2.5, "m": 12.0})],
+    "bi_rs_r28m8": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 2.8, "m": 8.0})],
+    "bi_rs_r24m16": [(("descriptors", BISPECTRUM, "radial_scaling"), {"c": 1.0, "r0": 2.4, "m": 16.0})],
+    "bi_as03": [(("descriptors", BISPECTRUM, "atom_sigma"), 0.3)],
+    "bi_n6": [(("descriptors", BISPECTRUM, "n_max"), 6)],
+    "bi_d1": [(("descriptors", BISPECTRUM, "delta"), 1.0)],
+    "bi_z3": [(("descriptors", BISPECTRUM, "zeta"), 3)],
+    "bi_sp2000": [(("descriptors", BISPECTRUM, "n_sparse"), 2000)],
+    "bi_l5": [(("descriptors", BISPECTRUM, "l_max"), 5)],
+    # The scaled bispectrum is nearly a first-shell one: the same by a shorter cutoff instead.
+    "bi_cut32": [(("descriptors", BISPECTRUM, "cutoff"), 3.2), (("descriptors", BISPECTRUM, "cutoff_transition_width"), 0.6)],
 }
 
 # Terms appended to the descriptor list (after the base's three).
@@ -83,7 +108,7 @@ def apply(config, changes):
         node = config
         for step in path[:-1]:
             node = node[step]
-        if isinstance(node, dict) and path[-1] not in node:
+        if isinstance(node, dict) and path[-1] not in node and path[-1] != "radial_scaling":
             raise SystemExit(f"no {path} in the base config")
         node[path[-1]] = value
     return config
