@@ -63,6 +63,7 @@ VARIANTS = {
     "bi_as03": [(("descriptors", BISPECTRUM, "atom_sigma"), 0.3)],
     "bi_n6": [(("descriptors", BISPECTRUM, "n_max"), 6)],
     "bi_d1": [(("descriptors", BISPECTRUM, "delta"), 1.0)],
+    "bi_d2": [(("descriptors", BISPECTRUM, "delta"), 2.0)],
     "bi_z3": [(("descriptors", BISPECTRUM, "zeta"), 3)],
     "bi_sp2000": [(("descriptors", BISPECTRUM, "n_sparse"), 2000)],
     "bi_l5": [(("descriptors", BISPECTRUM, "l_max"), 5)],
