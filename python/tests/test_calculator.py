@@ -20,6 +20,15 @@ def structures():
     return {"periodic": periodic, "slab": slab, "cluster": cluster}
 
 
+def gap_predict_reference(tmp_path, model, atoms):
+    """The structure as written to extended XYZ (the positions gap-predict reads) and gap-predict's
+    result for it."""
+    write(tmp_path / "in.xyz", atoms, format="extxyz")
+    written = read(tmp_path / "in.xyz", format="extxyz")
+    run([tool("gap-predict"), "--model", model, str(tmp_path / "in.xyz"), "--output", str(tmp_path / "out.xyz"), "--quiet"])
+    return written, read(tmp_path / "out.xyz", format="extxyz")
+
+
 def central_difference_forces(atoms, indices, h):
     """−∂E/∂r by central differences for the given atoms (rows in `indices` order)."""
     numerical = np.zeros((len(indices), 3))
@@ -55,10 +64,7 @@ def strain_derivative_stress(atoms, h):
 
 @pytest.mark.parametrize("name", ["periodic", "slab", "cluster"])
 def test_parity_with_gap_predict(tmp_path, silicon_model, name):
-    write(tmp_path / "in.xyz", structures()[name], format="extxyz")
-    atoms = read(tmp_path / "in.xyz", format="extxyz")  # the positions as written (8 decimals), which gap-predict reads
-    run([tool("gap-predict"), "--model", silicon_model, str(tmp_path / "in.xyz"), "--output", str(tmp_path / "out.xyz"), "--quiet"])
-    reference = read(tmp_path / "out.xyz", format="extxyz")
+    atoms, reference = gap_predict_reference(tmp_path, silicon_model, structures()[name])  # positions to 8 decimals
     atoms.calc = swiftgap.Calculator(silicon_model)
     n = len(atoms)
     assert abs(atoms.get_potential_energy() - reference.get_potential_energy()) / n <= 1e-10
@@ -78,10 +84,7 @@ def test_every_term_kind_parity_with_gap_predict(tmp_path, request, system, size
     """SOAP (optimal basis, radial scaling; two cutoffs), bispectrum, radial spectrum, distance_2b
     and angle_3b (conftest.every_term_kind); `small` cells are smaller than twice the cutoffs."""
     model, atoms, _ = every_term_system(request, system, size, shape == "triclinic", seed=31)
-    write(tmp_path / "in.xyz", atoms, format="extxyz")
-    atoms = read(tmp_path / "in.xyz", format="extxyz")  # the positions as written, which gap-predict reads
-    run([tool("gap-predict"), "--model", model, str(tmp_path / "in.xyz"), "--output", str(tmp_path / "out.xyz"), "--quiet"])
-    reference = read(tmp_path / "out.xyz", format="extxyz")
+    atoms, reference = gap_predict_reference(tmp_path, model, atoms)
     atoms.calc = swiftgap.Calculator(model)
     n = len(atoms)
     assert abs(atoms.get_potential_energy() - reference.get_potential_energy()) / n <= 1e-10
@@ -93,10 +96,7 @@ def test_every_term_kind_parity_with_gap_predict(tmp_path, request, system, size
 
 @pytest.mark.parametrize("pbc", [(True, True, False), (False, False, False)], ids=["slab", "cluster"])
 def test_every_term_kind_open_directions_equal_gap_predict(tmp_path, every_term_tial_model, pbc):
-    write(tmp_path / "in.xyz", opened(rattled_tial(seed=41), pbc), format="extxyz")
-    atoms = read(tmp_path / "in.xyz", format="extxyz")
-    run([tool("gap-predict"), "--model", every_term_tial_model, str(tmp_path / "in.xyz"), "--output", str(tmp_path / "out.xyz"), "--quiet"])
-    reference = read(tmp_path / "out.xyz", format="extxyz")
+    atoms, reference = gap_predict_reference(tmp_path, every_term_tial_model, opened(rattled_tial(seed=41), pbc))
     atoms.calc = swiftgap.Calculator(every_term_tial_model)
     assert abs(atoms.get_potential_energy() - reference.get_potential_energy()) / len(atoms) <= 1e-10
     assert np.max(np.abs(atoms.get_forces() - reference.get_forces())) <= 1e-9
