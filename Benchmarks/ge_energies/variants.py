@@ -6,9 +6,11 @@ one setting changed, training file and output given by absolute path, for `gap-c
 
 Usage: variants.py BASE_CONFIG TRAIN_FILE OUT_DIR [NAME...]   (no names: all variants)
 """
-import json
-import os
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from config_variants import write_variants  # noqa: E402
 
 
 def short_soap(zeta, delta, n_sparse):
@@ -32,7 +34,7 @@ EXTRA_TERMS = {
 # Fourth pass: Willatt et al.'s radial scaling c / (c + (r/r0)^m) on an existing term (index into
 # the base's descriptors: 0 the 5 Å SOAP term, 3 the bispectrum term).
 def scaled(term, r0, m):
-    return [(term, "radial_scaling", {"c": 1.0, "r0": r0, "m": m})]
+    return [(("descriptors", term, "radial_scaling"), {"c": 1.0, "r0": r0, "m": m})]
 
 
 VARIANTS = {
@@ -45,33 +47,9 @@ VARIANTS = {
 }
 
 
-def strip_comments(text):
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-
-
 def main():
-    base_path, train_file, out_dir = sys.argv[1:4]
-    names = sys.argv[4:] or list(EXTRA_TERMS) + list(VARIANTS)
-    with open(base_path) as f:
-        base_text = strip_comments(f.read())
-    os.makedirs(out_dir, exist_ok=True)
-    for name in names:
-        config = json.loads(base_text)
-        # A name may combine parts with "+", e.g. rs_r3m4+bi_rs_r3m4.
-        for part in name.split("+"):
-            if part in EXTRA_TERMS:
-                config["descriptors"].append(dict(EXTRA_TERMS[part]))
-            else:
-                for term, key, value in VARIANTS[part]:
-                    config["descriptors"][term][key] = value
-        config["train_files"] = [os.path.abspath(train_file)]
-        config["output"] = os.path.abspath(os.path.join(out_dir, name + ".gapjson"))
-        config["description"] = f"Ge variant {name} of {os.path.basename(base_path)} (Benchmarks/ge_energies/variants.py)"
-        path = os.path.join(out_dir, name + ".json")
-        with open(path, "w") as f:
-            json.dump(config, f, indent=2, sort_keys=True)
-            f.write("\n")
-        print(path)
+    write_variants(sys.argv[1:], "Ge", "Benchmarks/ge_energies/variants.py", VARIANTS, EXTRA_TERMS,
+                   list(EXTRA_TERMS) + list(VARIANTS))
 
 
 if __name__ == "__main__":

@@ -8,9 +8,11 @@ training split (`gap-cv`).
 
 Usage: variants.py BASE_CONFIG TRAIN_FILE OUT_DIR [NAME...]   (no names: all variants)
 """
-import json
-import os
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from config_variants import write_variants  # noqa: E402
 
 SOAP, PAIR, BISPECTRUM = 0, 1, 2
 # The short-ranged SOAP term, fourth in the config shipped after the second pass.
@@ -100,42 +102,8 @@ EXTRA_TERMS = {
 }
 
 
-def strip_comments(text):
-    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
-
-
-def apply(config, changes):
-    for path, value in changes:
-        node = config
-        for step in path[:-1]:
-            node = node[step]
-        if isinstance(node, dict) and path[-1] not in node and path[-1] != "radial_scaling":
-            raise SystemExit(f"no {path} in the base config")
-        node[path[-1]] = value
-    return config
-
-
 def main():
-    base_path, train_file, out_dir = sys.argv[1:4]
-    names = sys.argv[4:] or list(VARIANTS)
-    with open(base_path) as f:
-        base_text = strip_comments(f.read())
-    os.makedirs(out_dir, exist_ok=True)
-    for name in names:
-        # A name may combine variants with "+", e.g. sp2000+fs02.
-        config = json.loads(base_text)
-        for part in name.split("+"):
-            if part in EXTRA_TERMS:
-                config["descriptors"].append(dict(EXTRA_TERMS[part]))
-            else:
-                apply(config, VARIANTS[part])
-        config["train_files"] = [os.path.abspath(train_file)]
-        config["output"] = os.path.abspath(os.path.join(out_dir, name + ".gapjson"))
-        config["description"] = f"Ni variant {name} of {os.path.basename(base_path)} (Benchmarks/ni_forces/variants.py)"
-        with open(os.path.join(out_dir, name + ".json"), "w") as f:
-            json.dump(config, f, indent=2, sort_keys=True)
-            f.write("\n")
-        print(os.path.join(out_dir, name + ".json"))
+    write_variants(sys.argv[1:], "Ni", "Benchmarks/ni_forces/variants.py", VARIANTS, EXTRA_TERMS, VARIANTS)
 
 
 if __name__ == "__main__":

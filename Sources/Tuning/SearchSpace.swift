@@ -54,11 +54,10 @@ public struct SearchDimension: Hashable, Sendable {
         }
     }
 
-    /// A member of an object value: numbers to 6 significant digits without a trailing ".0".
+    /// A member of an object value: numbers as messages print them (6 significant digits, no ".0").
     private static func describeMember(_ value: JSONValue.Kind) -> String {
         guard case .number(let n) = value else { return JSONWriter.write(value, pretty: false).replacingQuotes() }
-        let x = rounded(n.doubleValue)
-        return x.rounded() == x && abs(x) < 1e15 ? "\(Int(x))" : "\(x)"
+        return formatSignificant(n.doubleValue)
     }
 }
 

@@ -33,14 +33,20 @@ def lammps(directory, script, ranks=1, check=True):
     return result
 
 
-def header(model, elements="Si"):
+def header(model, elements="Si", boundary="p p p"):
     return f"""units metal
 atom_style atomic
-boundary p p p
+boundary {boundary}
 read_data structure.data
 pair_style swiftgap
 pair_coeff * * {model} {elements}
 """
+
+
+def assert_split_over_two_ranks(directory):
+    """The run in `directory` split its box between two MPI ranks."""
+    log = (Path(directory) / "log.lammps").read_text()
+    assert re.search(r"(2 by 1 by 1|1 by 2 by 1|1 by 1 by 2) MPI processor grid", log)
 
 
 def dump(path):
@@ -50,12 +56,12 @@ def dump(path):
     return np.array([[float(v) for v in line.split()] for line in lines[start:]])
 
 
-def run_zero(tmp_path, model, atoms, elements="Si", ranks=1):
+def run_zero(tmp_path, model, atoms, elements="Si", ranks=1, boundary="p p p"):
     """Energy, id-sorted dump rows (id type x y z fx fy fz pe) and virial W (eV, 3x3) of `run 0`
     on tmp_path/structure.data, which `atoms` is written to unless it is None."""
     if atoms is not None:
         write(tmp_path / "structure.data", atoms, format="lammps-data", masses=True)
-    lammps(tmp_path, header(model, elements) + """compute pe all pe/atom
+    lammps(tmp_path, header(model, elements, boundary) + """compute pe all pe/atom
 dump d all custom 1 forces.dump id type x y z fx fy fz c_pe
 dump_modify d format float %.17g sort id
 thermo_style custom step pe pxx pyy pzz pxy pxz pyz
@@ -128,7 +134,7 @@ def test_every_term_kind_run_zero_equals_gap_predict(tmp_path, request, system, 
     in_lammps = in_lammps_frame(tmp_path, atoms, types)
     energy, rows, virial = run_zero(tmp_path, model, None, elements=" ".join(types), ranks=ranks)
     if ranks == 2:
-        assert re.search(r"(2 by 1 by 1|1 by 2 by 1|1 by 1 by 2) MPI processor grid", (tmp_path / "log.lammps").read_text())
+        assert_split_over_two_ranks(tmp_path)
     reference = gap_predict(tmp_path, model, in_lammps)
     n = len(atoms)
     assert np.array_equal(rows[:, 1], [types.index(s) + 1 for s in atoms.get_chemical_symbols()])
@@ -149,15 +155,7 @@ def test_every_term_kind_open_boundaries_equal_gap_predict(tmp_path, every_term_
     atoms = opened(rattled_tial(seed=41), pbc)
     in_lammps = in_lammps_frame(tmp_path, atoms, TIAL_TYPES)
     in_lammps.pbc = pbc
-    script = header(every_term_tial_model, " ".join(TIAL_TYPES)).replace("boundary p p p", f"boundary {boundary}") + """compute pe all pe/atom
-dump d all custom 1 forces.dump id type x y z fx fy fz c_pe
-dump_modify d format float %.17g sort id
-run 0
-print "ENERGY $(pe:%.17g)"
-"""
-    lammps(tmp_path, script, ranks=ranks)
-    energy = float(re.search(r"^ENERGY (\S+)", (tmp_path / "log.lammps").read_text(), re.M).group(1))
-    rows = dump(tmp_path / "forces.dump")
+    energy, rows, _ = run_zero(tmp_path, every_term_tial_model, None, " ".join(TIAL_TYPES), ranks, boundary)
     reference = gap_predict(tmp_path, every_term_tial_model, in_lammps)
     assert abs(energy - reference.get_potential_energy()) <= 1e-9 * len(atoms)
     assert np.max(np.abs(rows[:, 5:8] - reference.get_forces())) <= 1e-9
@@ -202,8 +200,7 @@ def test_one_and_two_ranks_give_the_same_trajectory(tmp_path, silicon_model):
     (tmp_path / "two").mkdir()
     e1, final1 = nve(tmp_path / "one", silicon_model, 0.0005, 200, ranks=1)
     e2, final2 = nve(tmp_path / "two", silicon_model, 0.0005, 200, ranks=2)
-    log = (tmp_path / "two" / "log.lammps").read_text()
-    assert "2 by 1 by 1 MPI processor grid" in log or "1 by 2 by 1" in log or "1 by 1 by 2" in log
+    assert_split_over_two_ranks(tmp_path / "two")
     assert np.max(np.abs(final1[:, 2:5] - final2[:, 2:5])) < 1e-9  # positions, Å
     assert np.max(np.abs(e1 - e2)) < 1e-10
 
