@@ -44,6 +44,10 @@ VARIANTS = {
     "rs_r35m6": scaled(0, 3.5, 6.0),
     "rs_r3m2": scaled(0, 3.0, 2.0),
     "bi_rs_r3m4": scaled(3, 3.0, 4.0),
+    # Fifth pass: the bispectrum's angular resolution (the change that helps nickel most) and its
+    # weight.
+    "bi_l6": [(("descriptors", 3, "l_max"), 6)],
+    "bi_l6_d1": [(("descriptors", 3, "l_max"), 6), (("descriptors", 3, "delta"), 1.0)],
 }
 
 

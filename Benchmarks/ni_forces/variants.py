@@ -71,6 +71,24 @@ VARIANTS = {
     "bi_l5": [(("descriptors", BISPECTRUM, "l_max"), 5)],
     # The scaled bispectrum is nearly a first-shell one: the same by a shorter cutoff instead.
     "bi_cut32": [(("descriptors", BISPECTRUM, "cutoff"), 3.2), (("descriptors", BISPECTRUM, "cutoff_transition_width"), 0.6)],
+    # Fifth pass (base: the shipped config after the fourth pass): the 5 Å SOAP term's zeta,
+    # the bispectrum's l_max, and the energy sigma (the energy error has slack against its goal).
+    "z3": [(("descriptors", SOAP, "zeta"), 3)],
+    "bi_l6": [(("descriptors", BISPECTRUM, "l_max"), 6)],
+    "es004": [(("default_sigma", "energy"), 0.004)],
+    "es001": [(("default_sigma", "energy"), 0.001)],
+    # The fold-1 model fits its own training forces to 0.0091 eV/Å (0.0108 out of fold) with a
+    # force sigma of 0.05: the fit is held by the prior, so less label noise (all three sigmas
+    # scaled together, keeping their ratios) and more sparse points in every many-body term.
+    "sig_half": [(("default_sigma",), {"energy": 0.001, "forces": 0.025, "virial": 0.025})],
+    "sig_quarter": [(("default_sigma",), {"energy": 0.0005, "forces": 0.0125, "virial": 0.0125})],
+    # The bispectrum's l_max 6 (1,312 features) with CUR feature selection down to l_max 4's or
+    # 5's count, to keep its cost.
+    "bi_nf548": [(("descriptors", BISPECTRUM, "n_features"), 548)],
+    "bi_nf860": [(("descriptors", BISPECTRUM, "n_features"), 860)],
+    "bi_l7": [(("descriptors", BISPECTRUM, "l_max"), 7)],
+    "sp_all2000": [(("descriptors", SOAP, "n_sparse"), 2000), (("descriptors", BISPECTRUM, "n_sparse"), 2000),
+                   (("descriptors", SHORT, "n_sparse"), 2000)],
 }
 
 # Terms appended to the descriptor list (after the base's three).
