@@ -48,6 +48,9 @@ VARIANTS = {
     # weight.
     "bi_l6": [(("descriptors", 3, "l_max"), 6)],
     "bi_l6_d1": [(("descriptors", 3, "l_max"), 6), (("descriptors", 3, "delta"), 1.0)],
+    # The supervised (PCovR on the training energies) radial basis of Goscinski et al. 2021 for
+    # the 5 Å SOAP term, aimed at the energy error.
+    "sup": [(("descriptors", 0, "radial_basis"), "supervised")],
 }
 
 

@@ -87,6 +87,9 @@ VARIANTS = {
     "bi_nf548": [(("descriptors", BISPECTRUM, "n_features"), 548)],
     "bi_nf860": [(("descriptors", BISPECTRUM, "n_features"), 860)],
     "bi_l7": [(("descriptors", BISPECTRUM, "l_max"), 7)],
+    # Or fewer radial functions for more angular ones: n_max 3 with l_max 6 has 580 features
+    # (n_max 4, l_max 4: 548), with l_max 7 814.
+    "bi_n3": [(("descriptors", BISPECTRUM, "n_max"), 3)],
     "sp_all2000": [(("descriptors", SOAP, "n_sparse"), 2000), (("descriptors", BISPECTRUM, "n_sparse"), 2000),
                    (("descriptors", SHORT, "n_sparse"), 2000)],
 }
