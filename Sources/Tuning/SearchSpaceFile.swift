@@ -102,6 +102,10 @@ extension SearchSpace {
         }
         var list: [JSONValue.Kind] = []
         for v in values where !list.contains(where: { sameValue($0, v) }) { list.append(v) }
+        // A listed number that is the base's value rounded (generated grids keep 6 significant
+        // digits: a base ratio of 2/3 is listed as 0.666667) is the base's point: keep the base's
+        // exact value once instead of both, so no fit is spent on a near-duplicate.
+        list.removeAll { nearlySameNumber($0, baseValue) && !sameValue($0, baseValue) }
         if !list.contains(where: { sameValue($0, baseValue) }) { list.insert(baseValue, at: 0) }
         if list.allSatisfy({ if case .number = $0 { return true } else { return false } }) {
             list.sort { numberValue($0) < numberValue($1) }
@@ -114,6 +118,14 @@ extension SearchSpace {
         guard path.count == 3, case .key("config_type_sigma") = path[0], case .key(let component) = path[2] else { return false }
         return reference == [.key("default_sigma"), .key(component)]
     }
+}
+
+/// Two numbers equal to the 6 significant digits of ``rounded(_:)`` (relative difference at most
+/// 5e-6, the largest rounding error at 6 digits).
+func nearlySameNumber(_ a: JSONValue.Kind, _ b: JSONValue.Kind) -> Bool {
+    guard case .number(let x) = a, case .number(let y) = b else { return false }
+    let u = x.doubleValue, v = y.doubleValue
+    return abs(u - v) <= 5e-6 * max(abs(u), abs(v))
 }
 
 /// Equal JSON values, numbers by value (2 and 2.0 are the same setting), also inside arrays and

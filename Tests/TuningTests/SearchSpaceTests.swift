@@ -118,6 +118,26 @@ final class SearchSpaceTests: XCTestCase {
         XCTAssertEqual(try parse(space.spaceFileJSON()).spaceFileJSON(), space.spaceFileJSON())
     }
 
+    func testABaseRatioThatIsNotRoundIsListedOnceAndExactly() throws {
+        // A 2-body δ of 0.2 against the soap term's 0.3: the base ratio 2/3 has more digits than the
+        // generated grid keeps (0.666667), which must not add a second, near-identical value.
+        let text = baseJSON.replacingOccurrences(of: "\"delta\": 1.0", with: "\"delta\": 0.3")
+            .replacingOccurrences(of: "\"delta\": 0.5", with: "\"delta\": 0.2")
+        let base = try TrainingConfig.parse(bytes: Array(text.utf8), name: "configs/base.json", baseDirectory: "configs", checkFiles: false)
+        let facts = DataFacts(configTypes: [], framesPerConfigType: [:], hasVirials: false, atomCount: 5000)
+        let space = try SearchSpace.defaultSpace(for: base, facts: facts)
+        let pair = try XCTUnwrap(space.dimensions.first { $0.name == "descriptors[1].delta" })
+        let ratios = try pair.values.map { try XCTUnwrap(number($0)) }
+        XCTAssertEqual(ratios.count, 5, "\(ratios)")
+        XCTAssertEqual(ratios[pair.baseIndex], 0.2 / 0.3, "the base point keeps the base's exact ratio")
+        XCTAssertEqual(ratios.filter { $0 != 0.2 / 0.3 }, [0.166667, 0.333333, 1.33333, 2.66667])
+        // So the base point is the base config itself, not δ 0.3 × 0.666667.
+        let baseConfig = try TrainingConfig.parse(
+            bytes: Array(JSONWriter.write(try space.configJSON(space.basePoint, base: base.jsonValue)).utf8),
+            name: "b", baseDirectory: "configs", checkFiles: false)
+        XCTAssertEqual(baseConfig.descriptors, base.descriptors)
+    }
+
     func testPathsAreRebasedForTheOutputDirectory() {
         XCTAssertEqual(PathText.rebase("../datasets/x.xyz", from: "/r/configs", to: "/r/configs/zuo2020"), "../../datasets/x.xyz")
         XCTAssertEqual(PathText.rebase("x.xyz", from: "/r/a", to: "/r/a"), "x.xyz")
