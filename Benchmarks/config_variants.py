@@ -10,7 +10,7 @@ import json
 import os
 
 # Settings a base config may leave out (their default), which a variant may still set.
-OPTIONAL_KEYS = {"radial_scaling", "n_features"}
+OPTIONAL_KEYS = {"radial_scaling"}
 
 
 def strip_comments(text):

@@ -12,16 +12,16 @@ import math
 import re
 import sys
 
+import numpy as np
+
 source, target, sigma_per_atom = sys.argv[1], sys.argv[2], float(sys.argv[3])
 lines = open(source).read().splitlines(keepends=True)
 out, index, n_slabs = [], 0, 0
 while index < len(lines):
     n_atoms = int(lines[index])
     header = lines[index + 1]
-    lattice = [float(x) for x in re.search(r'Lattice="([^"]*)"', header).group(1).split()]
-    a, b, c = lattice[0:3], lattice[3:6], lattice[6:9]
-    volume = abs(a[0] * (b[1] * c[2] - b[2] * c[1]) - a[1] * (b[0] * c[2] - b[2] * c[0])
-                 + a[2] * (b[0] * c[1] - b[1] * c[0]))
+    lattice = np.array(re.search(r'Lattice="([^"]*)"', header).group(1).split(), dtype=float).reshape(3, 3)
+    volume = abs(np.linalg.det(lattice))
     if volume / n_atoms > 30:
         header = header.rstrip("\n") + f" energy_sigma={sigma_per_atom * math.sqrt(n_atoms):.8g}\n"
         n_slabs += 1

@@ -44,10 +44,8 @@ VARIANTS = {
     "rs_r35m6": scaled(0, 3.5, 6.0),
     "rs_r3m2": scaled(0, 3.0, 2.0),
     "bi_rs_r3m4": scaled(3, 3.0, 4.0),
-    # Fifth pass: the bispectrum's angular resolution (the change that helps nickel most) and its
-    # weight.
+    # Fifth pass: the bispectrum's angular resolution (the change that helps nickel most).
     "bi_l6": [(("descriptors", 3, "l_max"), 6)],
-    "bi_l6_d1": [(("descriptors", 3, "l_max"), 6), (("descriptors", 3, "delta"), 1.0)],
     # The supervised (PCovR on the training energies) radial basis of Goscinski et al. 2021 for
     # the 5 Å SOAP term, aimed at the energy error.
     "sup": [(("descriptors", 0, "radial_basis"), "supervised")],

@@ -82,10 +82,6 @@ VARIANTS = {
     # scaled together, keeping their ratios) and more sparse points in every many-body term.
     "sig_half": [(("default_sigma",), {"energy": 0.001, "forces": 0.025, "virial": 0.025})],
     "sig_quarter": [(("default_sigma",), {"energy": 0.0005, "forces": 0.0125, "virial": 0.0125})],
-    # The bispectrum's l_max 6 (1,312 features) with CUR feature selection down to l_max 4's or
-    # 5's count, to keep its cost.
-    "bi_nf548": [(("descriptors", BISPECTRUM, "n_features"), 548)],
-    "bi_nf860": [(("descriptors", BISPECTRUM, "n_features"), 860)],
     "bi_l7": [(("descriptors", BISPECTRUM, "l_max"), 7)],
     # Or fewer radial functions for more angular ones: n_max 3 with l_max 6 has 580 features
     # (n_max 4, l_max 4: 548), with l_max 7 814.
